@@ -1,0 +1,214 @@
+"""The database: one DuckDB file, one connection per process, one write path.
+
+Every change to the data goes through :meth:`Database.write`, which runs a unit of
+work in one transaction under a process-wide lock and appends to the audit table.
+DuckDB raises "Conflict on update" when two connections change the same row at
+once; serialising writers in the process means no write is lost to that.
+Reads use a cursor of their own (``Database.cursor``) and see committed data.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import duckdb
+
+from forum_core import schema
+
+DEFAULT_DB_PATH = Path("data") / "forum.duckdb"
+T = TypeVar("T")
+
+
+class DatabaseBusy(Exception):
+    """Another process holds the database file (DuckDB allows one writer process)."""
+
+    def __init__(self, path: str, holder: str):
+        self.path = path
+        self.holder = holder
+        super().__init__(
+            f"The database {path} is in use by another program ({holder}). "
+            "Stop that program (for example the running forum app) and try again, "
+            "or use --db to work on a copy."
+        )
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: the role and the device name stored in the audit trail."""
+
+    role: str
+    device: str = ""
+
+
+CLI_ACTOR = Actor("organizer", "command line")
+
+
+@dataclass
+class Unit:
+    """One unit of work: a cursor inside an open transaction plus its audit entries."""
+
+    cur: duckdb.DuckDBPyConnection
+    actor: Actor
+    action: str
+    audits: list[tuple] = field(default_factory=list)
+    now: datetime = field(default_factory=datetime.now)  # one clock reading per unit
+
+    def execute(self, sql: str, params: Any = None):
+        return self.cur.execute(sql, params) if params is not None else self.cur.execute(sql)
+
+    def insert_many(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        """Insert many rows fast: DuckDB's executemany costs ~0.7 ms a row, Arrow ~0.01 ms."""
+        insert_many(self.cur, table, columns, rows)
+
+    def audit(self, entity: str, entity_id: Any, before: Any = None, after: Any = None,
+              forum_id: int | None = None, action: str | None = None) -> None:
+        self.audits.append((forum_id, action or self.action, entity,
+                            None if entity_id is None else str(entity_id),
+                            _to_json(before), _to_json(after)))
+
+
+AUDIT_COLUMNS = ("happened_at", "forum_id", "role", "device", "action", "entity", "entity_id", "before", "after")
+
+
+def insert_many(cur: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert rows into ``table`` (a fixed identifier of the schema, never user input)."""
+    if not rows:
+        return
+    column_list = ", ".join(columns)
+    if len(rows) <= 8:
+        placeholders = ", ".join("?" for _ in columns)
+        cur.executemany("INSERT INTO " + table + " (" + column_list + ") VALUES (" + placeholders + ")", rows)
+        return
+    import pyarrow as pa  # only bulk writes need it
+
+    batch = pa.Table.from_pydict({c: [r[i] for r in rows] for i, c in enumerate(columns)})
+    cur.register("_bulk_rows", batch)
+    try:
+        cur.execute("INSERT INTO " + table + " (" + column_list + ") SELECT " + column_list + " FROM _bulk_rows")
+    finally:
+        cur.unregister("_bulk_rows")
+
+
+def _json_default(value: Any):
+    if isinstance(value, (datetime, date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _to_json(value: Any) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, default=_json_default, sort_keys=True)
+
+
+_BUSY_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>\S+)(?: \(PID (?P<pid>\d+)\))?")
+
+
+def connect(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
+    """Open the file, turning DuckDB's lock error into :class:`DatabaseBusy`."""
+    path = str(path)
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as exc:
+        message = str(exc)
+        match = _BUSY_HOLDER.search(message)
+        if match or "Could not set lock" in message:
+            holder = "unknown program"
+            if match:
+                holder = Path(match.group("prog")).name
+                if match.group("pid"):
+                    holder += f", PID {match.group('pid')}"
+            raise DatabaseBusy(path, holder) from None
+        raise
+
+
+class _Refused(Exception):
+    def __init__(self, outcome):
+        self.outcome = outcome
+
+
+class Database:
+    """The forum database of this process."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB_PATH):
+        self.path = str(path)
+        self._con = connect(self.path)
+        self._lock = threading.RLock()
+        with self._lock:
+            schema.migrate(self._con)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor for reading (one per script run or thread)."""
+        return self._con.cursor()
+
+    def write(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
+        """Run ``work`` in one transaction under the process lock; audit it; commit.
+
+        If ``work`` raises, nothing of it is kept (rollback) and the exception propagates.
+        If ``work`` recorded no audit entry of its own, one entry names the action.
+        """
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                unit = Unit(cur, actor, action)
+                result = work(unit)
+                audits = unit.audits or [(None, action, None, None, None, None)]
+                insert_many(cur, "audit_log", AUDIT_COLUMNS,
+                            [(unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5])
+                             for a in audits])
+                cur.execute("COMMIT")
+                return result
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise
+            finally:
+                cur.close()
+
+    def attempt(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
+        """Like :meth:`write` for work that returns an outcome with ``ok`` and ``reason``.
+
+        A refused outcome (not ok, or ``unchanged``) is returned after a rollback,
+        so refusals leave neither data nor an audit entry behind.
+        """
+        def guarded(unit: Unit):
+            outcome = work(unit)
+            if not outcome.ok or outcome.reason == "unchanged":
+                raise _Refused(outcome)
+            return outcome
+
+        try:
+            return self.write(actor, action, guarded)
+        except _Refused as refused:
+            return refused.outcome
+
+    def checkpoint(self) -> None:
+        with self._lock:
+            self._con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+def rows_as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def one_as_dict(cur: duckdb.DuckDBPyConnection) -> dict | None:
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return dict(zip([d[0] for d in cur.description], row))

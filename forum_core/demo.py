@@ -1,0 +1,129 @@
+"""A demo forum: a Georgian municipality with ten groups and ~120 fictional participants.
+
+Names are common Georgian first names and surnames combined at random (seeded,
+so the demo is the same every time); phone numbers are drawn from the 555 00x
+range and belong to nobody known. Used for training, demos and tests.
+"""
+from __future__ import annotations
+
+import random
+from datetime import date, time
+from decimal import Decimal
+
+from forum_core import forum as forum_mod
+from forum_core import georgian
+from forum_core import participants as people
+from forum_core.db import Actor, Database, Unit
+from forum_core.validation import Outcome
+
+FIRST_NAMES_F = ["ნინო", "მარიამ", "თამარ", "ანა", "ეკატერინე", "ნათია", "ქეთევან", "მაკა", "ლიკა", "სალომე",
+                 "ნანა", "ლალი", "ხათუნა", "მზია", "ეთერ", "ია", "თეონა", "ნესტან", "მანანა", "ელენე"]
+FIRST_NAMES_M = ["გიორგი", "დავით", "ლევან", "ნიკოლოზ", "ალექსანდრე", "ირაკლი", "ზურაბ", "გოჩა", "თემურ",
+                 "ბექა", "ლაშა", "მამუკა", "ვახტანგ", "შოთა", "რევაზ", "ზვიად", "ოთარ", "ლუკა", "საბა", "ჯემალ"]
+LAST_NAMES = ["ბერიძე", "კაპანაძე", "გელაშვილი", "მაისურაძე", "ლომიძე", "ჯავახიშვილი", "ხუციშვილი",
+              "ნოზაძე", "წიკლაური", "ქავთარაძე", "ჩიქოვანი", "ღლონტი", "შენგელია", "ძნელაძე", "ცინცაძე",
+              "ფანცხავა", "ჟორჟოლიანი", "ყიფიანი", "ჭავჭავაძე", "მჭედლიშვილი", "ხარაიშვილი", "ბაღაშვილი",
+              "ზედგინიძე", "თოდუა", "კვარაცხელია", "გოგოლაძე", "მესხი", "სურმავა", "ქობულაშვილი", "აბაშიძე"]
+COMMUNITIES = ["თელავი", "ქისისხევი", "კურდღელაური", "ნაფარეული", "წინანდალი", "ვარდისუბანი",
+               "იყალთო", "შალაური", "კონდოლი", "ფშაველი"]
+NEEDS = ["ეტლით მოსარგებლე", "სმენის აპარატი", "ცუდად ხედავს – დიდი შრიფტი", "ბავშვთან ერთად მოვა"]
+
+# (group name, field, budget programs: (code, name, amount GEL, one line))
+GROUPS = [
+    ("სოციალური დაცვა", "სოციალური დაცვა", [
+        ("06 01 01", "სოციალურად დაუცველი ოჯახების დახმარება", 850000, "ერთჯერადი და ყოველთვიური დახმარება"),
+        ("06 01 03", "შშმ პირების მხარდაჭერა", 240000, "დამხმარე საშუალებები და ტრანსპორტი"),
+        ("06 01 05", "უფასო სასადილო", 310000, "ყოველდღიური კვება 400 ბენეფიციარისთვის")]),
+    ("ინფრასტრუქტურა", "ინფრასტრუქტურა", [
+        ("02 01 01", "გზების მოვლა-შენახვა", 2400000, "სოფლის გზების შეკეთება და მოასფალტება"),
+        ("02 02 01", "გარე განათება", 380000, "ქუჩების განათების ქსელის მოვლა"),
+        ("02 03 02", "წყალმომარაგების რეაბილიტაცია", 960000, "სასმელი წყლის სისტემები სოფლებში")]),
+    ("ახალგაზრდობა", "ახალგაზრდობა", [
+        ("05 03 01", "ახალგაზრდული ინიციატივების ხელშეწყობა", 120000, "მცირე გრანტები ახალგაზრდულ პროექტებს"),
+        ("05 01 02", "სპორტული სკოლები", 450000, "სპორტული წრეები და შეჯიბრებები")]),
+    ("განათლება", "განათლება", [
+        ("04 01 01", "საბავშვო ბაღები", 3100000, "მუნიციპალური ბაღების გაერთიანება"),
+        ("04 02 01", "სკოლის მოსწავლეთა ტრანსპორტირება", 210000, "შორეული სოფლების მოსწავლეები")]),
+    ("ჯანდაცვა", "ჯანდაცვა", [
+        ("06 02 01", "მედიკამენტების თანადაფინანსება", 290000, "ქრონიკული დაავადებების მქონე პირები"),
+        ("06 02 03", "სასწრაფო დახმარების ხელშეწყობა", 150000, "სატრანსპორტო ხარჯები")]),
+    ("კულტურა", "კულტურა", [
+        ("05 02 01", "კულტურის ცენტრები", 520000, "ხალხური ანსამბლები და წრეები"),
+        ("05 02 04", "ბიბლიოთეკები", 180000, "ცენტრალური და სოფლის ბიბლიოთეკები")]),
+    ("სოფლის მეურნეობა", "სოფლის მეურნეობა", [
+        ("03 01 01", "სარწყავი არხების მოვლა", 330000, "მელიორაციის სისტემების წმენდა"),
+        ("03 01 02", "ფერმერთა კონსულტაციები", 60000, "აგრონომის უფასო კონსულტაცია")]),
+    ("გარემოს დაცვა", "გარემოს დაცვა", [
+        ("02 05 01", "დასუფთავება და ნარჩენების გატანა", 1200000, "ნარჩენების გატანა სოფლებიდან"),
+        ("02 05 03", "გამწვანება", 140000, "პარკები და სკვერები")]),
+    ("ეკონომიკა და ტურიზმი", "ეკონომიკა და ტურიზმი", [
+        ("07 01 01", "ტურიზმის განვითარება", 200000, "ღვინის ფესტივალი და ტურისტული ნიშნები"),
+        ("07 01 02", "მცირე ბიზნესის ხელშეწყობა", 90000, "ტრენინგები და გამოფენები")]),
+    ("საჯარო სერვისები და ჩართულობა", "საჯარო სერვისები", [
+        ("01 02 01", "სერვისცენტრები სოფლებში", 110000, "ადმინისტრაციული ერთეულების მომსახურება"),
+        ("01 02 02", "მოქალაქეთა ჩართულობა", 40000, "საჯარო შეხვედრები და ფორუმები")]),
+]
+
+DEMO_SETTINGS = {
+    "title": "თელავის მოსახლეობის ფორუმი 2027",
+    "municipality": "თელავის მუნიციპალიტეტი",
+    "goals": ("მოსახლეობის ჩართვა 2028 წლის ადგილობრივი ბიუჯეტის დაგეგმვაში: "
+              "სფეროების მიხედვით პრიორიტეტული პრობლემების და მათი გადაჭრის ინიციატივების განსაზღვრა."),
+    "forum_date": date(2027, 5, 28),
+    "venue": "თელავის მუნიციპალიტეტის საკრებულოს სააქტო დარბაზი, ერეკლე II-ის გამზ. 16",
+    "start_time": time(11, 0),
+    "duration_min": 240,
+    "pebbles_per_participant": 3,
+    "priorities_per_group": 5,
+}
+DEMO_PHASES = [{"name": "გახსნა და რეგისტრაცია", "minutes": 30},
+               {"name": "ჯგუფური მუშაობა", "minutes": 180},
+               {"name": "პრეზენტაციები", "minutes": 70}]
+
+
+def _person_name(rng: random.Random) -> tuple[str, str, str]:
+    gender = rng.choice("fm")
+    first = rng.choice(FIRST_NAMES_F if gender == "f" else FIRST_NAMES_M)
+    return first, rng.choice(LAST_NAMES), gender
+
+
+def load_demo(db: Database, actor: Actor, participants_per_group: int = 12, seed: int = 2027) -> Outcome:
+    """Create the demo forum and make it the current one."""
+    rng = random.Random(seed)
+    drafts = []
+    for number, (name, field, _) in enumerate(GROUPS, start=1):
+        facilitator = " ".join(_person_name(rng)[:2])
+        expert = " ".join(_person_name(rng)[:2])
+        drafts.append(forum_mod.GroupDraft(number=number, name=name, field=field, room=str(200 + number),
+                                           facilitator=facilitator, expert=expert))
+    created = forum_mod.create_forum(db, actor, DEMO_SETTINGS, DEMO_PHASES, drafts)
+    if not created.ok:
+        return created
+    forum_id = created.value
+
+    def work(unit: Unit) -> int:
+        group_ids = {r[1]: r[0] for r in unit.execute(
+            "SELECT id, number FROM working_group WHERE forum_id = ?", [forum_id]).fetchall()}
+        used_phones: set[str] = set()
+        count = 0
+        for number, (_, field, programs) in enumerate(GROUPS, start=1):
+            for code, name, amount, line in programs:
+                unit.execute("INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
+                             "description) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                             [forum_id, field, code, name, Decimal(amount), 2027, line])
+            size = participants_per_group - (number % 3 == 0)  # a few groups are one short
+            for _ in range(size):
+                first, last, gender = _person_name(rng)
+                phone = None
+                while phone is None or phone in used_phones:
+                    phone = georgian.normalize_phone(f"55500{rng.randint(0, 9999):04d}")
+                used_phones.add(phone)
+                person = people.Person(first, last, phone, group_ids[number], gender,
+                                       rng.randint(1948, 2008), rng.choice(COMMUNITIES), "",
+                                       rng.choice(NEEDS) if rng.random() < 0.06 else "")
+                people.insert(unit, forum_id, person, "import")
+                count += 1
+        return count
+
+    db.write(actor, "demo.load", work)
+    return Outcome(True, "created", value=forum_id)

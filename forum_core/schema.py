@@ -1,0 +1,132 @@
+"""Schema and its migrations, applied in order at start-up.
+
+Each migration runs in its own transaction and records its number in
+``schema_version``; a database made by an older version is brought forward.
+Only primary keys are declared: uniqueness rules (one phone per person and so on)
+are checked by the services under the write lock, which gives clear messages
+instead of constraint errors.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+MIGRATIONS: list[list[str]] = [
+    # 1: forum, groups, participants, budget programs, settings, audit trail
+    [
+        "CREATE SEQUENCE forum_id_seq START 1",
+        "CREATE SEQUENCE group_id_seq START 1",
+        "CREATE SEQUENCE participant_id_seq START 1",
+        "CREATE SEQUENCE phase_id_seq START 1",
+        "CREATE SEQUENCE program_id_seq START 1",
+        "CREATE SEQUENCE audit_id_seq START 1",
+        """CREATE TABLE app_setting (
+            key VARCHAR PRIMARY KEY,
+            value VARCHAR
+        )""",
+        """CREATE TABLE forum (
+            id INTEGER PRIMARY KEY DEFAULT nextval('forum_id_seq'),
+            title VARCHAR NOT NULL,
+            municipality VARCHAR NOT NULL,
+            goals VARCHAR,
+            forum_date DATE NOT NULL,
+            venue VARCHAR NOT NULL,
+            start_time TIME NOT NULL,
+            duration_min INTEGER NOT NULL,
+            pebbles_per_participant INTEGER NOT NULL,
+            priorities_per_group INTEGER NOT NULL,
+            token_secret VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )""",
+        """CREATE TABLE agenda_phase (
+            id INTEGER PRIMARY KEY DEFAULT nextval('phase_id_seq'),
+            forum_id INTEGER NOT NULL,
+            position INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            minutes INTEGER NOT NULL
+        )""",
+        """CREATE TABLE working_group (
+            id INTEGER PRIMARY KEY DEFAULT nextval('group_id_seq'),
+            forum_id INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            name VARCHAR NOT NULL,
+            field VARCHAR NOT NULL,
+            room VARCHAR,
+            facilitator VARCHAR,
+            expert VARCHAR,
+            target_min INTEGER NOT NULL,
+            target_max INTEGER NOT NULL
+        )""",
+        """CREATE TABLE participant (
+            id INTEGER PRIMARY KEY DEFAULT nextval('participant_id_seq'),
+            forum_id INTEGER NOT NULL,
+            group_id INTEGER,
+            first_name VARCHAR NOT NULL,
+            last_name VARCHAR NOT NULL,
+            phone VARCHAR,
+            gender VARCHAR,
+            birth_year INTEGER,
+            community VARCHAR,
+            email VARCHAR,
+            needs VARCHAR,
+            source VARCHAR NOT NULL,
+            search_key VARCHAR NOT NULL,
+            phone_digits VARCHAR,
+            version INTEGER NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL,
+            removed_at TIMESTAMP
+        )""",
+        """CREATE TABLE budget_program (
+            id INTEGER PRIMARY KEY DEFAULT nextval('program_id_seq'),
+            forum_id INTEGER NOT NULL,
+            field VARCHAR NOT NULL,
+            program_code VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            amount DECIMAL(14, 2),
+            year INTEGER,
+            description VARCHAR
+        )""",
+        """CREATE TABLE audit_log (
+            id BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+            happened_at TIMESTAMP NOT NULL,
+            forum_id INTEGER,
+            role VARCHAR NOT NULL,
+            device VARCHAR,
+            action VARCHAR NOT NULL,
+            entity VARCHAR,
+            entity_id VARCHAR,
+            before VARCHAR,
+            after VARCHAR
+        )""",
+    ],
+]
+
+LATEST = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> int:
+    """Apply every migration newer than the database; return the resulting version."""
+    version = current_version(con)
+    for number in range(version + 1, LATEST + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in MIGRATIONS[number - 1]:
+                con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, datetime.now()])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        version = number
+    return version

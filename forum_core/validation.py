@@ -1,0 +1,100 @@
+"""Checks shared by every form and import: text cleaning, lengths, numbers, results.
+
+Services return values, never raise, for bad input: a list of :class:`FieldError`
+(field, reason code, parameters) that the pages translate with ``error.<code>``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+# Sensible maximum lengths, in characters, for every kind of text people type.
+MAX_LEN = {
+    "name": 60,
+    "title": 200,
+    "short": 120,
+    "room": 30,
+    "text": 2000,
+    "note": 500,
+}
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of a domain operation: ``ok`` with a reason (``saved``, ``stale``, ...)."""
+
+    ok: bool
+    reason: str
+    errors: tuple[FieldError, ...] = ()
+    warnings: tuple[FieldError, ...] = ()
+    value: Any = None
+
+
+def clean_text(value: Any, multiline: bool = False) -> str:
+    """Strip control and direction-override characters and outer spaces; NFC-normalise."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFC", str(value))
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = "\n".join(_CONTROL.sub("", line).rstrip() for line in text.split("\n"))
+    else:
+        text = _CONTROL.sub("", text.replace("\n", " ").replace("\r", " ").replace("\t", " "))
+        text = re.sub(r" {2,}", " ", text)
+    return text.strip()
+
+
+def check_text(errors: list[FieldError], name: str, value: Any, kind: str = "short",
+               required: bool = False, multiline: bool = False) -> str:
+    """Clean ``value``; record an error if it is missing or too long; return the cleaned text."""
+    text = clean_text(value, multiline=multiline)
+    limit = MAX_LEN[kind]
+    if required and not text:
+        errors.append(FieldError(name, "required"))
+    elif len(text) > limit:
+        errors.append(FieldError(name, "too_long", {"max": limit, "length": len(text)}))
+    return text
+
+
+def check_int(errors: list[FieldError], name: str, value: Any, low: int, high: int,
+              required: bool = True) -> int | None:
+    """Parse an integer in [low, high]; record ``not_a_number`` / ``out_of_range`` otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()) or _is_nan(value):
+        if required:
+            errors.append(FieldError(name, "required"))
+        return None
+    if isinstance(value, bool):
+        errors.append(FieldError(name, "not_a_number"))
+        return None
+    try:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError
+            number = int(value)
+        else:
+            text = str(value).strip().replace(" ", "")
+            if re.fullmatch(r"[+-]?\d+(\.0+)?", text) is None:
+                raise ValueError
+            number = int(float(text)) if "." in text else int(text)
+    except (ValueError, OverflowError):
+        errors.append(FieldError(name, "not_a_number"))
+        return None
+    if not low <= number <= high:
+        errors.append(FieldError(name, "out_of_range", {"min": low, "max": high}))
+        return None
+    return number
+
+
+def _is_nan(value: Any) -> bool:
+    return isinstance(value, float) and value != value

@@ -1,0 +1,200 @@
+"""Participants (organizer): search, edit, move, add, remove, import the list."""
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from forum_core import exports, georgian, importer
+from forum_core import forum as forum_mod
+from forum_core import participants as people
+from ui import session
+from ui.session import t
+
+session.enter_page()
+db = session.database()
+cur = session.cursor()
+forum_id = session.current_forum(cur)["id"]
+lang = session.lang()
+groups = forum_mod.groups(cur, forum_id)
+group_label = {g["id"]: t("participants.group_option", number=g["number"], name=g["name"], size=g["size"],
+                          low=g["target_min"], high=g["target_max"]) for g in groups}
+GENDER_OPTIONS = ["", "f", "m", "x"]
+
+st.title(t("participants.title"))
+session.show_flashes()
+
+
+def size_status(g: dict) -> str:
+    if g["size"] < g["target_min"]:
+        return t("participants.size_under")
+    if g["size"] > g["target_max"]:
+        return t("participants.size_over")
+    return t("participants.size_ok")
+
+
+def person_widgets(prefix: str, values: dict, errors) -> None:
+    left, right = st.columns(2)
+    with left:
+        st.text_input(t("label.first_name"), value=values.get("first_name") or "", max_chars=60,
+                      key=prefix + "first_name")
+        session.field_errors(errors, "first_name")
+        st.text_input(t("label.phone"), value=georgian.format_phone(values.get("phone")), max_chars=40,
+                      key=prefix + "phone", placeholder="599 12 34 56")
+        session.field_errors(errors, "phone")
+        st.selectbox(t("label.gender"), GENDER_OPTIONS, key=prefix + "gender",
+                     index=GENDER_OPTIONS.index(values.get("gender") or ""),
+                     format_func=lambda g: t(f"gender.{g or 'none'}"))
+        st.text_input(t("label.community"), value=values.get("community") or "", max_chars=120,
+                      key=prefix + "community")
+        session.field_errors(errors, "community")
+    with right:
+        st.text_input(t("label.last_name"), value=values.get("last_name") or "", max_chars=60,
+                      key=prefix + "last_name")
+        session.field_errors(errors, "last_name")
+        ids = list(group_label)
+        current_group = values.get("group_id")
+        st.selectbox(t("label.group"), ids, format_func=group_label.get, key=prefix + "group",
+                     index=ids.index(current_group) if current_group in ids else None,
+                     placeholder=t("participants.choose_group"))
+        session.field_errors(errors, "group")
+        st.text_input(t("label.birth_year"), value=str(values.get("birth_year") or ""), max_chars=4,
+                      key=prefix + "birth_year")
+        session.field_errors(errors, "birth_year")
+        st.text_input(t("label.email"), value=values.get("email") or "", max_chars=120, key=prefix + "email")
+        session.field_errors(errors, "email")
+    st.text_area(t("label.needs"), value=values.get("needs") or "", max_chars=500, key=prefix + "needs",
+                 height=68)
+    session.field_errors(errors, "needs")
+
+
+def read_person(prefix: str) -> dict:
+    keys = ("first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email", "needs")
+    return {k: st.session_state.get(prefix + k) for k in keys}
+
+
+@st.dialog(" ")
+def confirm_remove(person: dict) -> None:
+    st.write(t("participants.remove_confirm", name=f"{person['first_name']} {person['last_name']}"))
+    yes, no = st.columns(2)
+    if yes.button(t("action.remove"), type="primary", key="remove_yes"):
+        outcome = people.remove(db, session.actor(), person["id"], person["version"])
+        session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
+        st.rerun()
+    if no.button(t("action.cancel"), key="remove_no"):
+        st.rerun()
+
+
+list_tab, add_tab, import_tab = st.tabs([t("participants.tab_list"), t("participants.tab_add"),
+                                         t("participants.tab_import")])
+
+with list_tab:
+    sizes = pd.DataFrame([{
+        t("label.number"): g["number"], t("label.name"): g["name"], t("label.room"): g["room"],
+        t("label.size"): g["size"], t("label.target"): f"{g['target_min']}–{g['target_max']}",
+        t("label.status"): size_status(g)} for g in groups])
+    total = sum(g["size"] for g in groups)
+    with st.expander(t("participants.sizes", total=total), expanded=False):
+        st.dataframe(sizes, hide_index=True, width="stretch")
+    query_col, group_col = st.columns([2, 1])
+    query = query_col.text_input(t("participants.search"), key="search", max_chars=80,
+                                 placeholder=t("participants.search_hint"))
+    group_filter = group_col.selectbox(t("label.group"), [None] + list(group_label), key="group_filter",
+                                       format_func=lambda g: t("participants.all_groups") if g is None
+                                       else group_label[g])
+    found = people.search(cur, forum_id, query or "", limit=200, group_id=group_filter)
+    st.caption(t("participants.found", shown=len(found), total=total))
+    table = pd.DataFrame([{
+        t("label.last_name"): p["last_name"], t("label.first_name"): p["first_name"],
+        t("label.group"): p["group_number"], t("label.phone"): georgian.format_phone(p["phone"]),
+        t("label.community"): p["community"], t("label.birth_year"): p["birth_year"],
+        t("label.needs"): p["needs"]} for p in found])
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * max(len(found), 1), 420))
+
+    if found:
+        by_id = {p["id"]: p for p in found}
+        chosen = st.selectbox(
+            t("participants.choose_person"), list(by_id), index=None, key="edit_choice",
+            format_func=lambda pid: f"{by_id[pid]['last_name']} {by_id[pid]['first_name']} · "
+                                    f"{georgian.format_phone(by_id[pid]['phone'])}",
+            placeholder=t("participants.choose_person_hint"))
+        if chosen is not None:
+            person = people.get(cur, chosen)
+            prefix = f"edit_{chosen}_{person['version']}_"
+            edit_errors = st.session_state.get("edit_errors", ())
+            with st.form("edit_person"):
+                person_widgets(prefix, person, edit_errors)
+                save = st.form_submit_button(t("action.save"), type="primary")
+            if save:
+                outcome = people.update(db, session.actor(), chosen, read_person(prefix), person["version"])
+                st.session_state["edit_errors"] = outcome.errors
+                session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
+                st.rerun()
+            if st.button(t("participants.remove"), key="remove_person"):
+                confirm_remove(person)
+
+    st.download_button(t("participants.export_xlsx"), data=lambda: exports.participants_xlsx(db.cursor(), forum_id),
+                       file_name="participants.xlsx", key="export_xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+with add_tab:
+    add_errors = st.session_state.get("add_errors", ())
+    add_rev = st.session_state.get("add_rev", 0)
+    with st.form("add_person"):
+        person_widgets(f"add{add_rev}_", {}, add_errors)
+        add = st.form_submit_button(t("participants.add"), type="primary")
+    if add:
+        outcome = people.add(db, session.actor(), forum_id, read_person(f"add{add_rev}_"))
+        st.session_state["add_errors"] = outcome.errors
+        if outcome.ok:
+            st.session_state["add_rev"] = add_rev + 1  # an empty form for the next person
+        session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
+        st.rerun()
+
+with import_tab:
+    st.write(t("import.help"))
+    c1, c2 = st.columns(2)
+    c1.download_button(t("import.template_xlsx"), data=importer.template_xlsx, file_name="participants_template.xlsx",
+                       key="template_xlsx")
+    c2.download_button(t("import.template_csv"), data=importer.template_csv, file_name="participants_template.csv",
+                       mime="text/csv", key="template_csv")
+    upload = st.file_uploader(t("import.file"), type=["csv", "xlsx", "txt"], key="import_file")
+    if upload is not None:
+        data = upload.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        cached = st.session_state.get("import_preview")
+        if cached is None or cached[0] != digest:
+            cached = (digest, importer.preview(cur, forum_id, data, upload.name))
+            st.session_state["import_preview"] = cached
+        plan = cached[1]
+        if plan.problem is not None:
+            st.error(session.error_text(plan.problem))
+        else:
+            counts = plan.counts
+            m = st.columns(4)
+            for col, key in zip(m, ("new", "update", "unchanged", "invalid")):
+                col.metric(t(f"import.count_{key}"), counts[key])
+            if plan.ignored_columns:
+                st.info(t("import.ignored_columns", columns=", ".join(plan.ignored_columns)))
+            if plan.invalid:
+                st.warning(t("import.has_invalid", count=counts["invalid"]))
+                st.dataframe(pd.DataFrame([{
+                    t("import.line"): row.line, t("import.column"): t(f"label.{e.field}"),
+                    t("import.reason"): session.error_text(e),
+                    t("import.value"): row.raw.get(e.field, "")} for row in plan.invalid for e in row.errors]),
+                    hide_index=True, width="stretch")
+            changes = counts["new"] + counts["update"]
+            if changes == 0:
+                st.info(t("import.nothing"))
+            else:
+                label = t("import.confirm_valid") if plan.invalid else t("import.confirm", count=changes)
+                if st.button(label, type="primary", key="import_confirm"):
+                    outcome = importer.apply(db, session.actor(), forum_id, data, upload.name,
+                                             skip_invalid=bool(plan.invalid))
+                    st.session_state.pop("import_preview", None)
+                    if outcome.ok:
+                        session.flash("success", t("import.done", **outcome.value.counts))
+                    else:
+                        session.flash("error", t(f"import.failed_{outcome.reason}"))
+                    st.rerun()
+                if plan.invalid:
+                    st.caption(t("import.or_fix"))

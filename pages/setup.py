@@ -1,0 +1,180 @@
+"""Setup (organizer): start a forum (demo or new), its settings, agenda and working groups."""
+from datetime import date, time
+
+import pandas as pd
+import streamlit as st
+
+from forum_core import demo
+from forum_core import forum as forum_mod
+from ui import session
+from ui.session import t
+
+session.enter_page()
+db = session.database()
+cur = session.cursor()
+current = session.current_forum(cur)
+errors = st.session_state.get("setup_errors", ())
+# Table editors keep their edits under their key; a new key after a save starts them afresh.
+editor_rev = st.session_state.get("editor_rev", 0)
+session.show_flashes()
+
+
+def settings_widgets(prefix: str, values: dict) -> None:
+    """The forum's fields, each with its errors from the last save right under it."""
+    st.text_input(t("label.title"), value=values.get("title", ""), max_chars=200, key=f"{prefix}title")
+    session.field_errors(errors, "title")
+    left, right = st.columns(2)
+    with left:
+        st.text_input(t("label.municipality"), value=values.get("municipality", ""), max_chars=120,
+                      key=f"{prefix}municipality")
+        session.field_errors(errors, "municipality")
+        st.date_input(t("label.forum_date"), value=values.get("forum_date") or date.today(),
+                      key=f"{prefix}forum_date", format="DD.MM.YYYY")
+        session.field_errors(errors, "forum_date")
+        st.number_input(t("label.duration_min"), min_value=30, max_value=720, step=10,
+                        value=int(values.get("duration_min") or 240), key=f"{prefix}duration_min")
+        session.field_errors(errors, "duration_min")
+        st.number_input(t("label.priorities_per_group"), min_value=1, max_value=10,
+                        value=int(values.get("priorities_per_group") or 5), key=f"{prefix}priorities_per_group")
+        session.field_errors(errors, "priorities_per_group")
+    with right:
+        st.text_input(t("label.venue"), value=values.get("venue", ""), max_chars=200, key=f"{prefix}venue")
+        session.field_errors(errors, "venue")
+        st.time_input(t("label.start_time"), value=values.get("start_time") or time(11, 0), step=300,
+                      key=f"{prefix}start_time")
+        session.field_errors(errors, "start_time")
+        st.number_input(t("label.pebbles_per_participant"), min_value=1, max_value=20,
+                        value=int(values.get("pebbles_per_participant") or 3), key=f"{prefix}pebbles_per_participant")
+        session.field_errors(errors, "pebbles_per_participant")
+    st.text_area(t("label.goals"), value=values.get("goals") or "", max_chars=2000, key=f"{prefix}goals")
+    session.field_errors(errors, "goals")
+
+
+def read_settings(prefix: str) -> dict:
+    keys = ("title", "municipality", "forum_date", "venue", "start_time", "duration_min",
+            "pebbles_per_participant", "priorities_per_group", "goals")
+    return {k: st.session_state.get(prefix + k) for k in keys}
+
+
+def new_forum_form() -> None:
+    with st.form("new_forum"):
+        settings_widgets("new_", {})
+        submitted = st.form_submit_button(t("setup.create"), type="primary")
+    if submitted:
+        phases = [{"name": t(f"phase.{key}"), "minutes": minutes} for key, minutes in forum_mod.DEFAULT_PHASES]
+        drafts = forum_mod.default_groups({k: t(f"field.{k}") for k in forum_mod.DEFAULT_FIELDS})
+        outcome = forum_mod.create_forum(db, session.actor(), read_settings("new_"), phases, drafts)
+        st.session_state["setup_errors"] = outcome.errors
+        if outcome.ok:
+            session.flash("success", t("setup.created"))
+        st.rerun()
+
+
+if current is None:
+    st.title(t("setup.welcome"))
+    st.write(t("setup.welcome_text"))
+    demo_col, new_col = st.columns([1, 2])
+    with demo_col:
+        st.subheader(t("setup.demo_title"))
+        st.caption(t("setup.demo_text"))
+        if st.button(t("setup.load_demo"), type="primary", key="load_demo"):
+            demo.load_demo(db, session.actor())
+            session.flash("success", t("setup.demo_loaded"))
+            st.rerun()
+    with new_col:
+        st.subheader(t("setup.new_title"))
+        new_forum_form()
+    st.stop()
+
+# --- an existing forum -----------------------------------------------------------
+forum_id = current["id"]
+st.title(t("setup.title"))
+forums = forum_mod.list_forums(cur)
+if len(forums) > 1:
+    labels = {f["id"]: f"{f['title']} — {f['forum_date']:%d.%m.%Y}" for f in forums}
+    chosen = st.selectbox(t("setup.current_forum"), options=list(labels), index=list(labels).index(forum_id),
+                          format_func=labels.get, key="forum_choice")
+    if chosen != forum_id:
+        forum_mod.set_current_forum(db, session.actor(), chosen)
+        for key in [k for k in st.session_state if str(k).startswith("s_")]:
+            del st.session_state[key]  # the other forum's values must not stay in the fields
+        st.session_state["editor_rev"] = st.session_state.get("editor_rev", 0) + 1
+        st.rerun()
+
+settings_tab, groups_tab, new_tab = st.tabs([t("setup.tab_settings"), t("setup.tab_groups"), t("setup.tab_new")])
+
+with settings_tab:
+    with st.form("settings"):
+        settings_widgets("s_", current)
+        st.markdown(f"**{t('setup.agenda')}**")
+        phases = forum_mod.phases(cur, forum_id)
+        phase_df = pd.DataFrame([{"name": p.name, "minutes": p.minutes} for p in phases],
+                                columns=["name", "minutes"])
+        edited_phases = st.data_editor(
+            phase_df, num_rows="dynamic", hide_index=True, key=f"phases_editor_{editor_rev}", width="stretch",
+            column_config={
+                "name": st.column_config.TextColumn(t("label.phase_name"), max_chars=120, required=True),
+                "minutes": st.column_config.NumberColumn(t("label.minutes"), min_value=1, max_value=600, step=5),
+            })
+        for error in errors:
+            if error.field.startswith("phase"):
+                st.error(session.error_line(error), icon="⚠️")
+        for warning in st.session_state.get("setup_warnings", ()):
+            st.warning(session.error_text(warning))
+        saved = st.form_submit_button(t("action.save"), type="primary")
+    if saved:
+        raw_phases = edited_phases.to_dict("records")
+        outcome = forum_mod.update_settings(db, session.actor(), forum_id, read_settings("s_"), raw_phases)
+        st.session_state["setup_errors"] = outcome.errors
+        st.session_state["setup_warnings"] = outcome.warnings
+        if outcome.ok:
+            st.session_state["editor_rev"] = editor_rev + 1
+            session.flash("success", t("setup.saved"))
+        else:
+            session.flash("error", t("setup.not_saved"))
+        st.rerun()
+
+with groups_tab:
+    group_rows = forum_mod.groups(cur, forum_id)
+    columns = ["id", "number", "name", "field", "room", "facilitator", "expert", "target_min", "target_max", "size"]
+    group_df = pd.DataFrame(group_rows, columns=columns)
+    st.caption(t("setup.groups_help"))
+    edited = st.data_editor(
+        group_df, num_rows="dynamic", hide_index=True, key=f"groups_editor_{editor_rev}", width="stretch",
+        column_config={
+            "id": None,
+            "number": st.column_config.NumberColumn(t("label.number"), min_value=1, max_value=99, step=1),
+            "name": st.column_config.TextColumn(t("label.name"), max_chars=120),
+            "field": st.column_config.TextColumn(t("label.field"), max_chars=120),
+            "room": st.column_config.TextColumn(t("label.room"), max_chars=30),
+            "facilitator": st.column_config.TextColumn(t("label.facilitator"), max_chars=120),
+            "expert": st.column_config.TextColumn(t("label.expert"), max_chars=120),
+            "target_min": st.column_config.NumberColumn(t("label.target_min"), min_value=1, max_value=60),
+            "target_max": st.column_config.NumberColumn(t("label.target_max"), min_value=1, max_value=60),
+            "size": st.column_config.NumberColumn(t("label.size"), disabled=True),
+        })
+    group_errors = st.session_state.get("group_errors", ())
+    for error in group_errors:
+        st.error(session.error_line(error), icon="⚠️")
+    for warning in st.session_state.get("group_warnings", ()):
+        st.warning(session.error_text(warning))
+    if st.button(t("setup.save_groups"), type="primary", key="save_groups"):
+        drafts = []
+        for row in edited.to_dict("records"):
+            gid = row.get("id")
+            drafts.append(forum_mod.GroupDraft(
+                id=None if gid is None or pd.isna(gid) else int(gid),
+                **{k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
+                   for k, v in row.items() if k not in ("id", "size")}))
+        outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
+        st.session_state["group_errors"] = outcome.errors
+        st.session_state["group_warnings"] = outcome.warnings
+        if outcome.ok:
+            st.session_state["editor_rev"] = editor_rev + 1
+        session.flash("success" if outcome.ok else "error",
+                      t("setup.groups_saved") if outcome.ok else t(f"setup.groups_{outcome.reason}"))
+        st.rerun()
+
+with new_tab:
+    st.caption(t("setup.new_text"))
+    new_forum_form()
