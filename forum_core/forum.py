@@ -251,7 +251,7 @@ def create_forum(db: Database, actor: Actor, raw_settings: dict, raw_phases: lis
     settings, errors = validate_settings(raw_settings)
     new_phases, phase_errors = validate_phases(raw_phases if raw_phases is not None else
                                                [{"name": n, "minutes": m} for n, m in DEFAULT_PHASES])
-    cleaned, group_errors, warnings = validate_groups(drafts or [])
+    cleaned, group_errors, warnings = validate_groups(drafts) if drafts else ([], [], [])
     errors += phase_errors + group_errors
     if errors:
         return Outcome(False, "invalid", tuple(errors), tuple(warnings))

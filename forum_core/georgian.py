@@ -61,9 +61,10 @@ def normalize_phone(raw: str) -> str | None:
     """
     if raw is None:
         return None
-    text = _PHONE_CHARS.sub("", str(raw).strip())
+    text = str(raw).strip()
     if text.endswith(".0") and text[:-2].isdigit():  # a number cell read from Excel
         text = text[:-2]
+    text = _PHONE_CHARS.sub("", text)
     if text.startswith("+"):
         if not text.startswith("+995"):
             return None

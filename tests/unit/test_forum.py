@@ -1,0 +1,106 @@
+from datetime import date, time
+
+from forum_core import forum as forum_mod
+from tests.conftest import ORGANIZER, SETTINGS
+
+G = forum_mod.GroupDraft
+
+
+def codes(outcome):
+    return {(e.field, e.code) for e in outcome.errors}
+
+
+def test_create_forum_with_default_agenda(db, forum_id):
+    cur = db.cursor()
+    forum = forum_mod.get_forum(cur, forum_id)
+    assert forum["title"] == SETTINGS["title"] and forum["duration_min"] == 240
+    assert [(p.minutes) for p in forum_mod.phases(cur, forum_id)] == [30, 180, 70]
+    assert [g["number"] for g in forum_mod.groups(cur, forum_id)] == [1, 2, 3]
+    assert forum_mod.current_forum_id(cur) == forum_id
+    assert len(forum["token_secret"]) == 64
+
+
+def test_settings_are_validated_and_nothing_written(db):
+    bad = dict(SETTINGS, title="  ", pebbles_per_participant=0, priorities_per_group="five",
+               forum_date="30.05.2027", duration_min=10_000)
+    outcome = forum_mod.create_forum(db, ORGANIZER, bad)
+    assert not outcome.ok
+    assert {("title", "required"), ("pebbles_per_participant", "out_of_range"),
+            ("priorities_per_group", "not_a_number"), ("forum_date", "bad_date"),
+            ("duration_min", "out_of_range")} <= codes(outcome)
+    assert db.cursor().execute("SELECT count(*) FROM forum").fetchone() == (0,)
+
+
+def test_group_validation_messages():
+    drafts = [G(1, "ჯგუფი", "სფერო", "12"), G(1, "", "სფერო", "12"), G(100, "სხვა", "", "13", target_min=12,
+                                                                     target_max=10)]
+    cleaned, errors, warnings = forum_mod.validate_groups(drafts)
+    got = {(e.field, e.code) for e in errors}
+    assert ("group.2.number", "duplicate_number") in got
+    assert ("group.2.name", "required") in got
+    assert ("group.3.number", "out_of_range") in got
+    assert ("group.3.field", "required") in got
+    assert ("group.3.target_max", "max_below_min") in got
+    assert [(w.code, w.params["room"]) for w in warnings] == [("room_clash", "12")]
+
+
+def test_room_clash_is_a_warning_not_an_error(db, forum_id):
+    rows = forum_mod.groups(db.cursor(), forum_id)
+    drafts = [G(id=r["id"], number=r["number"], name=r["name"], field=r["field"], room="101") for r in rows]
+    outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts)
+    assert outcome.ok and [w.code for w in outcome.warnings] == ["room_clash"]
+
+
+def test_save_groups_renames_adds_and_deletes(db, forum_id):
+    rows = forum_mod.groups(db.cursor(), forum_id)
+    drafts = [G(id=rows[0]["id"], number=1, name="სოციალური დაცვა", field="სოციალური დაცვა", room="201"),
+              G(id=rows[1]["id"], number=2, name=rows[1]["name"], field=rows[1]["field"], room="102"),
+              G(number=4, name="განათლება", field="განათლება", room="104")]
+    outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts)
+    assert outcome.ok
+    after = forum_mod.groups(db.cursor(), forum_id)
+    assert [(g["number"], g["name"], g["room"]) for g in after] == [
+        (1, "სოციალური დაცვა", "201"), (2, "ინფრასტრუქტურა", "102"), (4, "განათლება", "104")]
+    actions = db.cursor().execute(
+        "SELECT action FROM audit_log WHERE entity = 'group' ORDER BY id").fetchall()
+    assert ("group.delete",) in actions
+
+
+def test_a_group_with_members_cannot_be_deleted(db, forum_id):
+    from forum_core import participants as people
+    rows = forum_mod.groups(db.cursor(), forum_id)
+    assert people.add(db, ORGANIZER, forum_id, {"first_name": "ნინო", "last_name": "ბერიძე",
+                                                 "phone": "599123456", "group": rows[2]["id"]}).ok
+    drafts = [G(id=r["id"], number=r["number"], name=r["name"], field=r["field"]) for r in rows[:2]]
+    outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts)
+    assert not outcome.ok and outcome.errors[0].code == "group_not_empty"
+    assert len(forum_mod.groups(db.cursor(), forum_id)) == 3
+
+
+def test_update_settings_and_agenda_with_duration_warning(db, forum_id):
+    new = dict(SETTINGS, title="ფორუმი 2028", start_time="10:30", forum_date="2028-05-30")
+    phases = [{"name": "გახსნა", "minutes": 30}, {"name": "ჯგუფები", "minutes": 180},
+              {"name": "პრეზენტაციები", "minutes": 70}]
+    outcome = forum_mod.update_settings(db, ORGANIZER, forum_id, new, phases)
+    assert outcome.ok
+    assert [w.code for w in outcome.warnings] == ["phases_vs_duration"]
+    forum = forum_mod.get_forum(db.cursor(), forum_id)
+    assert forum["title"] == "ფორუმი 2028" and forum["start_time"] == time(10, 30)
+    assert forum["forum_date"] == date(2028, 5, 30)
+    audit = db.cursor().execute("SELECT before, after FROM audit_log WHERE entity = 'forum' AND action = "
+                                "'forum.update'").fetchone()
+    assert "სატესტო ფორუმი" in audit[0] and "ფორუმი 2028" in audit[1]
+
+
+def test_bad_agenda_is_refused(db, forum_id):
+    outcome = forum_mod.update_settings(db, ORGANIZER, forum_id, SETTINGS,
+                                        [{"name": "", "minutes": 30}, {"name": "x", "minutes": -5}])
+    assert {("phase.1.name", "required"), ("phase.2.minutes", "out_of_range")} <= codes(outcome)
+
+
+def test_several_forums_and_the_current_one(db, forum_id):
+    other = forum_mod.create_forum(db, ORGANIZER, dict(SETTINGS, title="სხვა"), make_current=False)
+    assert forum_mod.current_forum_id(db.cursor()) == forum_id
+    forum_mod.set_current_forum(db, ORGANIZER, other.value)
+    assert forum_mod.current_forum_id(db.cursor()) == other.value
+    assert len(forum_mod.list_forums(db.cursor())) == 2

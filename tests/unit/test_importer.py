@@ -1,0 +1,197 @@
+"""Import of participant lists; every file is built here, in the test."""
+import codecs
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from forum_core import importer
+from forum_core import participants as people
+from tests.conftest import ORGANIZER
+
+HEADER = ["first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email", "needs"]
+ROWS = [
+    ["ნინო", "კაპანაძე", "599 12 34 56", "1", "ქ", "1985", "თელავი", "", ""],
+    ["გიორგი", "ბერიძე", "+995577654321", "ინფრასტრუქტურა", "კ", "1990", "", "g@example.ge", "ეტლი"],
+    ["თამარ", "ლომიძე", "555-000-111", "3", "", "", "", "", ""],
+]
+
+
+def csv_bytes(rows, header=HEADER, sep=",", encoding="utf-8", bom=b""):
+    text = "\r\n".join(sep.join(str(c) for c in r) for r in [header] + rows) + "\r\n"
+    return bom + text.encode(encoding)
+
+
+def xlsx_bytes(rows, header=HEADER):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(header)
+    for r in rows:
+        ws.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def count(db, forum_id):
+    return people.count_active(db.cursor(), forum_id)
+
+
+def reasons(plan):
+    return {(row.line, e.field, e.code) for row in plan.invalid for e in row.errors}
+
+
+def test_preview_writes_nothing_then_apply_imports(db, forum_id):
+    data = csv_bytes(ROWS)
+    plan = importer.preview(db.cursor(), forum_id, data, "list.csv")
+    assert plan.problem is None and plan.counts == {"new": 3, "update": 0, "unchanged": 0, "invalid": 0}
+    assert count(db, forum_id) == 0
+    outcome = importer.apply(db, ORGANIZER, forum_id, data, "list.csv")
+    assert outcome.ok and count(db, forum_id) == 3
+    giorgi = people.search(db.cursor(), forum_id, "giorgi beridze")[0]
+    assert (giorgi["group_number"], giorgi["phone"], giorgi["needs"]) == (2, "+995577654321", "ეტლი")
+
+
+def test_encodings_and_separators(db, forum_id):
+    variants = {
+        "utf8": csv_bytes(ROWS),
+        "utf8 bom": csv_bytes(ROWS, bom=codecs.BOM_UTF8),
+        "utf16 tab (Excel unicode text)": csv_bytes(ROWS, sep="\t", encoding="utf-16"),
+        "utf16le no bom": csv_bytes(ROWS, sep="\t", encoding="utf-16-le"),
+        "semicolon": csv_bytes(ROWS, sep=";"),
+        "xlsx": xlsx_bytes(ROWS),
+    }
+    for name, data in variants.items():
+        plan = importer.preview(db.cursor(), forum_id, data, "f.xlsx" if name == "xlsx" else "f.csv")
+        assert plan.problem is None, name
+        assert plan.counts["new"] == 3, (name, plan.counts, reasons(plan))
+
+
+def test_georgian_headers_in_any_case_and_spacing_and_full_name(db, forum_id):
+    header = [" სახელი და გვარი ", "ტელეფონი", "ჯგუფი", "დაბადების  წელი", "თემი", "Extra"]
+    rows = [["ნინო კაპანაძე", "599123456", "1", "1985", "თელავი", "x"]]
+    plan = importer.preview(db.cursor(), forum_id, csv_bytes(rows, header=header), "f.csv")
+    assert plan.counts["new"] == 1 and plan.ignored_columns == ["Extra"]
+    person = plan.rows[0].person
+    assert (person.first_name, person.last_name, person.birth_year) == ("ნინო", "კაპანაძე", 1985)
+    header2 = ["FIRST NAME", "Last_Name", "Phone", "GROUP"]
+    plan2 = importer.preview(db.cursor(), forum_id, csv_bytes([["a", "b", "599123456", "2"]], header=header2), "f.csv")
+    assert plan2.counts["new"] == 1
+
+
+def test_invalid_rows_are_reported_with_line_column_reason(db, forum_id):
+    rows = [
+        ["", "კაპანაძე", "599 12 34 56", "1", "", "", "", "", ""],          # line 2: no first name
+        ["ნინო", "ბერიძე", "12345", "1", "", "", "", "", ""],               # line 3: bad phone
+        ["ნინო", "ლომიძე", "599 22 22 22", "77", "", "", "", "", ""],       # line 4: unknown group
+        ["ნინო", "მესხი", "599 33 33 33", "1", "", "1850", "", "", ""],     # line 5: birth year
+        ["ანა", "თოდუა", "599 44 44 44", "1", "", "", "", "", ""],          # line 6: ok
+        ["ანა", "სურმავა", "599444444", "2", "", "", "", "", ""],           # line 7: same phone as line 6
+        ["ია", "ყიფიანი", "599 55 55 55", "1", "unknown", "", "", "", ""],  # line 8: gender
+    ]
+    plan = importer.preview(db.cursor(), forum_id, csv_bytes(rows), "f.csv")
+    assert reasons(plan) == {(2, "first_name", "required"), (3, "phone", "bad_phone"),
+                             (4, "group", "unknown_group"), (5, "birth_year", "out_of_range"),
+                             (7, "phone", "duplicate_in_file"), (8, "gender", "bad_gender")}
+    assert plan.counts["new"] == 1
+    lines = importer.report_lines(plan, "en")
+    assert "line 3, Phone: “12345” is not a Georgian phone number (e.g. 599 12 34 56)." in lines
+    refused = importer.apply(db, ORGANIZER, forum_id, csv_bytes(rows), "f.csv")
+    assert refused.reason == "has_invalid" and count(db, forum_id) == 0
+    partial = importer.apply(db, ORGANIZER, forum_id, csv_bytes(rows), "f.csv", skip_invalid=True)
+    assert partial.ok and count(db, forum_id) == 1
+
+
+def test_phone_already_on_another_person(db, forum_id):
+    importer.apply(db, ORGANIZER, forum_id, csv_bytes(ROWS), "f.csv")
+    other = [["მარიამ", "ჩიქოვანი", "599 12 34 56", "1", "", "", "", "", ""]]
+    plan = importer.preview(db.cursor(), forum_id, csv_bytes(other), "f.csv")
+    assert reasons(plan) == {(2, "phone", "phone_taken")}
+
+
+def test_reimport_updates_instead_of_duplicating(db, forum_id):
+    importer.apply(db, ORGANIZER, forum_id, csv_bytes(ROWS), "f.csv")
+    same = importer.preview(db.cursor(), forum_id, csv_bytes(ROWS), "f.csv")
+    assert same.counts == {"new": 0, "update": 0, "unchanged": 3, "invalid": 0}
+    corrected = [list(r) for r in ROWS]
+    corrected[0][3] = "2"             # Nino moves to group 2
+    corrected[1][0] = "გიორგიი"       # a typo in Giorgi's first name, same phone and surname
+    corrected[2][2] = "555 000 222"   # Tamar's phone corrected: found by her unique name
+    plan = importer.preview(db.cursor(), forum_id, csv_bytes(corrected), "f.csv")
+    assert plan.counts == {"new": 0, "update": 3, "unchanged": 0, "invalid": 0}
+    assert importer.apply(db, ORGANIZER, forum_id, csv_bytes(corrected), "f.csv").ok
+    assert count(db, forum_id) == 3
+    tamar = people.search(db.cursor(), forum_id, "tamar lomidze")[0]
+    assert tamar["phone"] == "+995555000222"
+    nothing = importer.apply(db, ORGANIZER, forum_id, csv_bytes(corrected), "f.csv")
+    assert nothing.reason == "nothing_to_import"
+
+
+def test_file_problems(db, forum_id):
+    cases = {
+        "empty": (b"", "empty_file"),
+        "only blanks": (b"\r\n , , \r\n", "empty_file"),
+        "cp1251 / latin-1 bytes": ("first_name,last_name,phone,group\r\nJosé,Müller,599123456,1\r\n"
+                                   .encode("latin-1"), "bad_encoding"),
+        "missing columns": (csv_bytes([["ნინო", "599123456"]], header=["სახელი", "ტელეფონი"]), "missing_columns"),
+        "broken xlsx": (b"PK\x03\x04garbage", "not_a_table"),
+        "old xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old_excel"),
+    }
+    for name, (data, code) in cases.items():
+        plan = importer.preview(db.cursor(), forum_id, data, "f.xls" if "xls" in name else "f.csv")
+        assert plan.problem is not None and plan.problem.code == code, name
+        outcome = importer.apply(db, ORGANIZER, forum_id, data, "f.csv")
+        assert not outcome.ok
+    missing = importer.preview(db.cursor(), forum_id, cases["missing columns"][0], "f.csv")
+    assert missing.problem.params == {"columns": "last_name, group"}
+    assert count(db, forum_id) == 0
+
+
+def _big_rows(n):
+    return [[f"სახელი{i}", f"გვარი{i}", f"5{i:08d}", str(i % 3 + 1), "ქ" if i % 2 else "კ", str(1950 + i % 50),
+             "თელავი", "", ""] for i in range(n)]
+
+
+def test_a_5000_row_file_imports_in_one_go(db, forum_id):
+    data = csv_bytes(_big_rows(5000))
+    outcome = importer.apply(db, ORGANIZER, forum_id, data, "big.csv")
+    assert outcome.ok and outcome.value.counts["new"] == 5000
+    assert count(db, forum_id) == 5000
+    cur = db.cursor()
+    assert cur.execute("SELECT count(*) FROM audit_log WHERE action = 'participant.add'").fetchone() == (5000,)
+    assert [p["last_name"] for p in people.search(cur, forum_id, "sakheli4999")] == ["გვარი4999"]
+    again = importer.preview(cur, forum_id, data, "big.csv")
+    assert again.counts["unchanged"] == 5000
+
+
+def test_template_is_importable(db, forum_id):
+    for data, name in ((importer.template_csv(), "t.csv"), (importer.template_xlsx(), "t.xlsx")):
+        plan = importer.preview(db.cursor(), forum_id, data, name)
+        assert plan.counts == {"new": 2, "update": 0, "unchanged": 0, "invalid": 0}, name
+
+
+def test_quotes_and_sql_fragments_are_stored_unchanged(db, forum_id):
+    evil = "O'Brien\"; DROP TABLE participant; --"
+    rows = [[evil, "<script>alert(1)</script>", "599 12 34 56", "1", "", "", "**bold** [x](http://x)", "", ""]]
+    data = csv_bytes([["\"" + evil.replace('"', '""') + "\""] + rows[0][1:]])
+    assert importer.apply(db, ORGANIZER, forum_id, data, "f.csv").ok
+    p = people.all_active(db.cursor(), forum_id)[0]
+    assert (p["first_name"], p["last_name"], p["community"]) == (evil, "<script>alert(1)</script>",
+                                                                 "**bold** [x](http://x)")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.one_of(
+    st.binary(max_size=400),
+    st.lists(st.lists(st.text(max_size=12), max_size=6), max_size=6).map(
+        lambda rows: "\n".join(",".join(r) for r in [HEADER[:4]] + rows).encode("utf-8")),
+    st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b),
+))
+def test_random_files_end_in_a_report_or_a_clear_error(db, forum_id, data):
+    before = count(db, forum_id)
+    plan = importer.preview(db.cursor(), forum_id, data, "fuzz.csv")
+    assert plan.problem is not None or isinstance(plan.counts, dict)
+    outcome = importer.apply(db, ORGANIZER, forum_id, data, "fuzz.csv")
+    if not outcome.ok:
+        assert count(db, forum_id) == before
