@@ -6,6 +6,7 @@ from ui import session
 
 st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
 
+session.app_started()
 lang = session.lang()
 cur = session.cursor()
 has_forum = session.current_forum(cur) is not None
@@ -31,4 +32,7 @@ with st.sidebar:
                          format_func=lambda code: i18n.t(code, "language.name"),
                          key="lang_choice", on_change=_choose_language)
 
-page.run()
+try:
+    page.run()
+finally:
+    session.app_finished()

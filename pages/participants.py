@@ -8,9 +8,9 @@ from forum_core import exports, georgian, importer
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from ui import session
-from ui.session import t
 
 session.enter_page()
+t = session.translator()
 db = session.database()
 cur = session.cursor()
 forum_id = session.current_forum(cur)["id"]
@@ -19,6 +19,9 @@ groups = forum_mod.groups(cur, forum_id)
 group_label = {g["id"]: t("participants.group_option", number=g["number"], name=g["name"], size=g["size"],
                           low=g["target_min"], high=g["target_max"]) for g in groups}
 GENDER_OPTIONS = ["", "f", "m", "x"]
+# Labels are computed here, not inside format_func: widgets may call it outside the script run.
+gender_label = {g: t(f"gender.{g or 'none'}") for g in GENDER_OPTIONS}
+filter_label = {None: t("participants.all_groups"), **group_label}
 
 st.title(t("participants.title"))
 session.show_flashes()
@@ -43,7 +46,7 @@ def person_widgets(prefix: str, values: dict, errors) -> None:
         session.field_errors(errors, "phone")
         st.selectbox(t("label.gender"), GENDER_OPTIONS, key=prefix + "gender",
                      index=GENDER_OPTIONS.index(values.get("gender") or ""),
-                     format_func=lambda g: t(f"gender.{g or 'none'}"))
+                     format_func=gender_label.get)
         st.text_input(t("label.community"), value=values.get("community") or "", max_chars=120,
                       key=prefix + "community")
         session.field_errors(errors, "community")
@@ -72,15 +75,21 @@ def read_person(prefix: str) -> dict:
     return {k: st.session_state.get(prefix + k) for k in keys}
 
 
-@st.dialog(" ")
+def _forget_removal() -> None:
+    st.session_state.pop("confirm_remove", None)
+
+
+@st.dialog(" ", on_dismiss=_forget_removal)
 def confirm_remove(person: dict) -> None:
     st.write(t("participants.remove_confirm", name=f"{person['first_name']} {person['last_name']}"))
     yes, no = st.columns(2)
     if yes.button(t("action.remove"), type="primary", key="remove_yes"):
+        _forget_removal()
         outcome = people.remove(db, session.actor(), person["id"], person["version"])
         session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
         st.rerun()
     if no.button(t("action.cancel"), key="remove_no"):
+        _forget_removal()
         st.rerun()
 
 
@@ -98,17 +107,17 @@ with list_tab:
     query_col, group_col = st.columns([2, 1])
     query = query_col.text_input(t("participants.search"), key="search", max_chars=80,
                                  placeholder=t("participants.search_hint"))
-    group_filter = group_col.selectbox(t("label.group"), [None] + list(group_label), key="group_filter",
-                                       format_func=lambda g: t("participants.all_groups") if g is None
-                                       else group_label[g])
+    group_filter = group_col.selectbox(t("label.group"), list(filter_label), key="group_filter",
+                                       format_func=filter_label.get)
     found = people.search(cur, forum_id, query or "", limit=200, group_id=group_filter)
     st.caption(t("participants.found", shown=len(found), total=total))
-    table = pd.DataFrame([{
-        t("label.last_name"): p["last_name"], t("label.first_name"): p["first_name"],
-        t("label.group"): p["group_number"], t("label.phone"): georgian.format_phone(p["phone"]),
-        t("label.community"): p["community"], t("label.birth_year"): p["birth_year"],
-        t("label.needs"): p["needs"]} for p in found])
-    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * max(len(found), 1), 420))
+    columns = {key: t(f"label.{key}") for key in ("last_name", "first_name", "group", "phone", "community",
+                                                  "birth_year", "needs")}
+    table = pd.DataFrame([(p["last_name"], p["first_name"], p["group_number"], georgian.format_phone(p["phone"]),
+                           p["community"], p["birth_year"], p["needs"]) for p in found],
+                         columns=list(columns.values()))
+    st.dataframe(table, hide_index=True, width="stretch", height=min(38 + 35 * max(len(found), 1), 420),
+                 key="found_table")
 
     if found:
         by_id = {p["id"]: p for p in found}
@@ -129,7 +138,11 @@ with list_tab:
                 st.session_state["edit_errors"] = outcome.errors
                 session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
                 st.rerun()
+            # The open dialog is remembered, so its buttons work whether the dialog
+            # reruns alone (browser) or with the whole page.
             if st.button(t("participants.remove"), key="remove_person"):
+                st.session_state["confirm_remove"] = chosen
+            if st.session_state.get("confirm_remove") == chosen:
                 confirm_remove(person)
 
     st.download_button(t("participants.export_xlsx"), data=lambda: exports.participants_xlsx(db.cursor(), forum_id),

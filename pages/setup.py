@@ -7,9 +7,9 @@ import streamlit as st
 from forum_core import demo
 from forum_core import forum as forum_mod
 from ui import session
-from ui.session import t
 
 session.enter_page()
+t = session.translator()
 db = session.database()
 cur = session.cursor()
 current = session.current_forum(cur)

@@ -5,7 +5,9 @@ takes a cursor of its own. The language comes from ``?lang=`` or the session.
 """
 from __future__ import annotations
 
+import functools
 import os
+import threading
 
 import streamlit as st
 
@@ -15,17 +17,29 @@ from forum_core.db import Actor, Database, DatabaseBusy, DEFAULT_DB_PATH
 from forum_core.validation import FieldError
 
 
+_run = threading.local()  # each session's script runs in its own thread
+
+
+def app_started() -> None:
+    """Called by app.py at the start of every full run."""
+    _run.via_app = True
+
+
+def app_finished() -> None:
+    _run.via_app = False
+
+
 def enter_page() -> None:
     """Call first in every page file.
 
     Streamlit decides per process, on its first request, whether ``pages/`` is a
-    legacy auto-discovered folder; a first request for ``/participants`` would run
-    the page without ``app.py`` (no navigation, no language switch, no checks).
-    ``st.navigation`` clears that mode; here we clear it too and run again via app.py.
+    legacy auto-discovered folder; a first request for ``/participants`` would then
+    run the page without ``app.py`` (no navigation, no language switch, no checks).
+    Such a run is stopped here, the legacy mode switched off, and the app run again.
     """
-    from streamlit.runtime.pages_manager import PagesManager
+    if not getattr(_run, "via_app", False):
+        from streamlit.runtime.pages_manager import PagesManager
 
-    if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
@@ -62,6 +76,11 @@ def lang() -> str:
 
 def t(key: str, **params) -> str:
     return i18n.t(lang(), key, **params)
+
+
+def translator():
+    """``t(key, **params)`` bound to this run's language (looked up once, not per string)."""
+    return functools.partial(i18n.t, lang())
 
 
 def actor() -> Actor:

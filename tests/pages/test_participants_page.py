@@ -1,0 +1,114 @@
+import os
+
+from forum_core import participants as people
+from forum_core.i18n import t
+from tests.pages.conftest import open_app, texts
+from tests.unit.test_importer import csv_bytes
+
+PAGE = "pages/participants.py"
+
+
+def app_db():
+    from ui import session
+    return session._open_database(os.environ["FORUM_DB"])
+
+
+def group_id(number):
+    from forum_core import forum as forum_mod
+    return next(g["id"] for g in forum_mod.groups(app_db().cursor(), 1) if g["number"] == number)
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def found_table(at):
+    return next(df.value for df in at.dataframe if "Phone" in df.value.columns or "ტელეფონი" in df.value.columns)
+
+
+def table_text(at) -> str:
+    return "\n".join(df.value.to_csv() for df in at.dataframe)
+
+
+def test_search_by_transliterated_name_and_phone(demo_db):
+    at = open_app("en", PAGE)
+    assert "Showing 117 of 117" in texts(at)
+    by_label(at.text_input, "Search").set_value("chikovani").run()
+    shown = table_text(at)
+    assert "ჩიქოვანი" in shown and "ბერიძე" not in shown
+    first = found_table(at)
+    phone_digits = first["Phone"].iloc[0].replace(" ", "")[-6:]
+    by_label(at.text_input, "Search").set_value(phone_digits).run()
+    assert found_table(at)["Phone"].iloc[0] == first["Phone"].iloc[0]
+
+
+def test_add_person_refuses_bad_input_in_georgian_then_adds(demo_db):
+    at = open_app("ka", PAGE)
+    prefix = "add0_"
+    at.text_input(key=prefix + "first_name").set_value("ლია")
+    at.text_input(key=prefix + "last_name").set_value("<b>ხარაიშვილი</b>")
+    at.text_input(key=prefix + "phone").set_value("12345")
+    next(b for b in at.button if b.label == t("ka", "participants.add")).click().run()
+    errors = [e.value for e in at.error]
+    assert t("ka", "error.bad_phone", value="12345") in errors
+    assert t("ka", "error.required") in errors  # no group chosen
+    assert people.count_active(app_db().cursor(), 1) == 117
+    at.text_input(key=prefix + "phone").set_value("598 11 22 33")
+    at.selectbox(key=prefix + "group").set_value(group_id(3))
+    next(b for b in at.button if b.label == t("ka", "participants.add")).click().run()
+    assert t("ka", "participants.added") in texts(at)
+    found = people.search(app_db().cursor(), 1, "lia kharaishvili")
+    assert [(p["last_name"], p["group_number"], p["phone"]) for p in found] == [
+        ("<b>ხარაიშვილი</b>", 3, "+995598112233")]
+    # the form is empty again for the next person
+    assert at.text_input(key="add1_first_name").value == ""
+    # typed markup is shown as text in the table, never rendered
+    by_label(at.text_input, t("ka", "participants.search")).set_value("kharaishvili").run()
+    assert "<b>ხარაიშვილი</b>" in table_text(at)
+
+
+def test_edit_move_and_remove_with_confirmation(demo_db):
+    at = open_app("en", PAGE)
+    by_label(at.text_input, "Search").set_value("chikovani").run()
+    person = people.search(app_db().cursor(), 1, "chikovani")[0]
+    at.selectbox(key="edit_choice").set_value(person["id"]).run()
+    prefix = f"edit_{person['id']}_{person['version']}_"
+    at.text_input(key=prefix + "community").set_value("კონდოლი")
+    at.selectbox(key=prefix + "group").set_value(group_id(10))
+    next(b for b in at.button if b.label == "Save").click().run()
+    assert "Changes saved." in texts(at)
+    after = people.get(app_db().cursor(), person["id"])
+    assert (after["community"], after["group_number"], after["version"]) == ("კონდოლი", 10, person["version"] + 1)
+    at.button(key="remove_person").click().run()
+    assert any("Remove" in m.value and "ჩიქოვანი" in m.value for m in at.markdown)
+    at.button(key="remove_yes").click().run()
+    assert "The participant was removed from the list." in texts(at)
+    assert people.search(app_db().cursor(), 1, "chikovani") == []
+    assert people.get(app_db().cursor(), person["id"])["removed_at"] is not None
+
+
+def test_import_preview_then_only_valid_rows(demo_db):
+    at = open_app("en", PAGE)
+    rows = [["ლევან", "ახალაძე", "595 10 20 30", "1", "", "", "", "", ""],
+            ["ანა", "ახალაძე", "595 10 20 31", "2", "", "1990", "", "", ""],
+            ["ნინო", "", "595 10 20 32", "2", "", "", "", "", ""],
+            ["ია", "ახალაძე", "555", "4", "", "", "", "", ""]]
+    at.file_uploader(key="import_file").set_value(("list.csv", csv_bytes(rows), "text/csv")).run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"New": "2", "Updated": "0", "Unchanged": "0", "Invalid": "2"}
+    problems = at.dataframe[-1].value
+    assert list(problems["Line"]) == [4, 5] and list(problems["Column"]) == ["Last name", "Phone"]
+    assert people.count_active(app_db().cursor(), 1) == 117  # nothing written by the preview
+    at.button(key="import_confirm").click().run()
+    assert "Import done. new: 2, updated: 0, unchanged: 0, skipped: 2" in texts(at)
+    assert people.count_active(app_db().cursor(), 1) == 119
+
+
+def test_import_of_an_unreadable_file_says_why_in_georgian(demo_db):
+    at = open_app("ka", PAGE)
+    at.file_uploader(key="import_file").set_value(("list.csv", "a,b\n1,2".encode("utf-16-be")[2:] + b"\xff\xfe\x00",
+                                                   "text/csv")).run()
+    shown = [e.value for e in at.error]
+    assert shown and shown[0] in (t("ka", "error.bad_encoding"), t("ka", "error.missing_columns", columns="first_name, last_name, phone, group"))
+    assert not any(b.key == "import_confirm" for b in at.button)

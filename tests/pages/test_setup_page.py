@@ -1,0 +1,71 @@
+from forum_core import forum as forum_mod
+import os
+
+from forum_core.i18n import t
+from tests.pages.conftest import open_app, texts
+
+
+def by_label(widgets, label):
+    return next(w for w in widgets if w.label == label)
+
+
+def test_first_start_offers_demo_or_new_forum_in_georgian(db_file):
+    at = open_app("ka")
+    assert at.title[0].value == t("ka", "setup.welcome")
+    assert any(b.label == t("ka", "setup.load_demo") for b in at.button)
+    at.button(key="load_demo").click().run()
+    assert not at.exception
+    assert t("ka", "setup.demo_loaded") in texts(at)
+    assert at.title[0].value == t("ka", "setup.title")
+    assert by_label(at.text_input, t("ka", "label.title")).value.startswith("თელავის")
+
+
+def test_create_a_new_forum_in_english_with_validation(db_file):
+    at = open_app("en")
+    by_label(at.text_input, "Forum title").set_value("")
+    by_label(at.text_input, "Municipality").set_value("Rustavi municipality")
+    at.button[1].click().run()  # the form's submit button
+    assert "This field is required." in [e.value for e in at.error]
+    assert at.title[0].value == "Population forum"  # nothing created
+    by_label(at.text_input, "Forum title").set_value("Rustavi forum 2027")
+    by_label(at.text_input, "Venue").set_value("City hall")
+    at.button[1].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Forum setup"
+    assert "The forum is created." in texts(at)
+    from ui import session
+    database = session._open_database(os.environ["FORUM_DB"])  # the app's own connection in this process
+    forum = forum_mod.get_forum(database.cursor(), forum_mod.current_forum_id(database.cursor()))
+    assert forum["municipality"] == "Rustavi municipality"
+    names = [g["name"] for g in forum_mod.groups(database.cursor(), forum["id"])]
+    assert len(names) == 10 and names[0] == "Social care"
+
+
+def test_settings_errors_show_next_to_the_field_and_save_nothing(demo_db):
+    at = open_app("en")
+    by_label(at.text_input, "Forum title").set_value("x" * 10)
+    by_label(at.text_input, "Venue").set_value("   ")
+    submit = next(b for b in at.button if b.label == "Save")
+    submit.click().run()
+    assert "This field is required." in [e.value for e in at.error]
+    assert "Not saved: correct the marked fields." in [e.value for e in at.error]
+
+
+def test_settings_save_in_georgian(demo_db):
+    at = open_app("ka")
+    by_label(at.text_input, t("ka", "label.title")).set_value("ახალი სახელი")
+    by_label(at.number_input, t("ka", "label.pebbles_per_participant")).set_value(4)
+    next(b for b in at.button if b.label == t("ka", "action.save")).click().run()
+    assert t("ka", "setup.saved") in texts(at)
+    at.run()
+    assert by_label(at.text_input, t("ka", "label.title")).value == "ახალი სახელი"
+    assert by_label(at.number_input, t("ka", "label.pebbles_per_participant")).value == 4
+
+
+def test_language_switch_and_query_parameter(demo_db):
+    at = open_app("en")
+    assert at.title[0].value == "Forum setup"
+    switch = at.sidebar.button_group[0]
+    switch.set_value("ka").run()
+    assert at.title[0].value == t("ka", "setup.title")
+    assert at.query_params["lang"] in ("ka", ["ka"])
