@@ -7,6 +7,7 @@ from pathlib import Path
 
 from forum_core import demo, exports, importer
 from forum_core import forum as forum_mod
+from forum_core import participants as people
 from forum_core.db import CLI_ACTOR, DEFAULT_DB_PATH, Database, DatabaseBusy
 from forum_core.i18n import t
 
@@ -26,6 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="only print the report")
     exp = sub.add_parser("export", parents=[common], help="export the current forum's participants")
     exp.add_argument("--out", type=Path, required=True, help="file to write (.csv or .xlsx)")
+    for name, what in (("invitations", "invitation PDF, one A4 page per participant"),
+                       ("badges", "badge PDF, 8 badges per A4 sheet"),
+                       ("sign-in-sheets", "paper sign-in sheets per group (network fallback)")):
+        cmd = sub.add_parser(name, parents=[common], help=f"the {what}")
+        cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
+        cmd.add_argument("--group", type=int, action="append", help="only this group number (repeatable)")
     return parser
 
 
@@ -83,6 +90,26 @@ def _run(args, db: Database, lang: str) -> int:
     if args.command == "export":
         count = exports.write_participants(db.cursor(), forum_id, args.out)
         print(t(lang, "cli.exported", count=count, path=args.out))
+        return 0
+    if args.command in ("invitations", "badges", "sign-in-sheets"):
+        from forum_core import printing
+
+        cur = db.cursor()
+        group_ids = None
+        if args.group:
+            group_ids = [g["id"] for g in forum_mod.groups(cur, forum_id) if g["number"] in set(args.group)]
+        if args.command == "invitations":
+            ids = None
+            if group_ids is not None:
+                ids = [p["id"] for p in people.all_active(cur, forum_id) if p["group_id"] in set(group_ids)]
+            data = printing.invitations_pdf(cur, forum_id, lang, participant_ids=ids)
+        elif args.command == "badges":
+            data = printing.badges_pdf(cur, forum_id, lang, group_ids=group_ids)
+        else:
+            data = printing.sign_in_sheets_pdf(cur, forum_id, lang, group_ids=group_ids)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(data)
+        print(t(lang, "cli.pdf_written", path=args.out))
         return 0
     return 2
 

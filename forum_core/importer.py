@@ -341,6 +341,7 @@ def _insert_new(unit: Unit, forum_id: int, persons: list[people.Person]) -> None
                      georgian.phone_digits(p.phone), 1, unit.now, unit.now))
         unit.audit("participant", pid, None, people.row_values(p), forum_id, action="participant.add")
     unit.insert_many("participant", _INSERT_COLUMNS, rows)
+    people.issue_tokens(unit, forum_id, ids)
 
 
 def template_csv() -> bytes:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import duckdb
 
-from forum_core import georgian
+from forum_core import georgian, tokens
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 
@@ -186,7 +186,34 @@ def insert(unit: Unit, forum_id: int, p: Person, source: str) -> int:
          p.email, p.needs, source, georgian.search_key(p.first_name, p.last_name),
          georgian.phone_digits(p.phone), unit.now, unit.now]).fetchone()[0]
     unit.audit("participant", pid, None, row_values(p), forum_id, action="participant.add")
+    issue_tokens(unit, forum_id, [pid])
     return pid
+
+
+def issue_tokens(unit: Unit, forum_id: int, participant_ids: list[int]) -> dict[int, str]:
+    """Give each participant a new QR token (unique across the database)."""
+    if not participant_ids:
+        return {}
+    secret = unit.execute("SELECT token_secret FROM forum WHERE id = ?", [forum_id]).fetchone()[0]
+    if len(participant_ids) == 1:
+        taken: set[str] = set()
+    else:
+        taken = {r[0] for r in unit.execute("SELECT token FROM participant_token").fetchall()}
+    issued: dict[int, str] = {}
+    for pid in participant_ids:
+        while True:
+            token = tokens.new_token(secret)
+            if token in taken:
+                continue
+            if len(participant_ids) == 1 and unit.execute(
+                    "SELECT 1 FROM participant_token WHERE token = ?", [token]).fetchone():
+                continue
+            break
+        taken.add(token)
+        issued[pid] = token
+    unit.insert_many("participant_token", ("token", "participant_id", "issued_at"),
+                     [(token, pid, unit.now) for pid, token in issued.items()])
+    return issued
 
 
 def update_row(unit: Unit, forum_id: int, pid: int, before: dict, p: Person) -> None:

@@ -12,7 +12,8 @@ from datetime import datetime
 
 import duckdb
 
-MIGRATIONS: list[list[str]] = [
+# Each migration is a list of SQL statements or callables taking the connection.
+MIGRATIONS: list[list] = [
     # 1: forum, groups, participants, budget programs, settings, audit trail
     [
         "CREATE SEQUENCE forum_id_seq START 1",
@@ -104,6 +105,55 @@ MIGRATIONS: list[list[str]] = [
     ],
 ]
 
+
+
+def _issue_missing_tokens(con: duckdb.DuckDBPyConnection) -> None:
+    """Participants created before tokens existed get one (migration 2)."""
+    from forum_core import tokens
+
+    rows = con.execute(
+        "SELECT p.id, p.forum_id, f.token_secret FROM participant p JOIN forum f ON f.id = p.forum_id "
+        "WHERE p.id NOT IN (SELECT participant_id FROM participant_token)").fetchall()
+    for pid, _forum_id, secret in rows:
+        con.execute("INSERT INTO participant_token (token, participant_id, issued_at) VALUES (?, ?, ?)",
+                    [tokens.new_token(secret), pid, datetime.now()])
+
+
+MIGRATIONS.append([
+    # 2: QR tokens, check-in events (appended, never updated), every scan logged
+    """CREATE TABLE participant_token (
+        token VARCHAR PRIMARY KEY,
+        participant_id INTEGER NOT NULL,
+        issued_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+    "CREATE SEQUENCE checkin_id_seq START 1",
+    """CREATE TABLE checkin_event (
+        id BIGINT PRIMARY KEY DEFAULT nextval('checkin_id_seq'),
+        forum_id INTEGER NOT NULL,
+        participant_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,          -- check_in | undo
+        method VARCHAR NOT NULL,        -- scan | camera | name | paper | walk_in
+        happened_at TIMESTAMP NOT NULL,
+        recorded_at TIMESTAMP NOT NULL,
+        desk VARCHAR NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR,
+        undoes BIGINT
+    )""",
+    "CREATE SEQUENCE scan_id_seq START 1",
+    """CREATE TABLE scan_log (
+        id BIGINT PRIMARY KEY DEFAULT nextval('scan_id_seq'),
+        forum_id INTEGER NOT NULL,
+        scanned_at TIMESTAMP NOT NULL,
+        desk VARCHAR NOT NULL,
+        code VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        participant_id INTEGER
+    )""",
+    _issue_missing_tokens,
+])
+
 LATEST = len(MIGRATIONS)
 
 
@@ -122,7 +172,10 @@ def migrate(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in MIGRATIONS[number - 1]:
-                con.execute(statement)
+                if callable(statement):
+                    statement(con)
+                else:
+                    con.execute(statement)
             con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, datetime.now()])
             con.execute("COMMIT")
         except BaseException:

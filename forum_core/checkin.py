@@ -1,0 +1,251 @@
+"""Check-in at the registration desks: scan, by name, walk-ins, undo, paper sheets.
+
+Check-ins are events appended to ``checkin_event`` (``check_in`` or ``undo``); a
+person's state is their latest event. Every scan, good or bad, is also written to
+``scan_log``. All of it goes through the single write path, so two desks scanning
+the same person in the same second are serialised: the first checks them in, the
+second sees ``already_checked_in`` with the first desk's time and name.
+
+Results carry a reason that the desk page turns into a coloured card:
+``checked_in`` (green), ``already_checked_in`` (amber), ``unknown_code``,
+``invalid_code``, ``replaced_code`` (red).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from forum_core import participants as people
+from forum_core import tokens
+from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
+from forum_core.validation import Outcome
+
+GREEN = "checked_in"
+AMBER = "already_checked_in"
+METHODS = ("scan", "camera", "name", "paper", "walk_in", "facilitator")
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    status: str
+    code: str = ""
+    participant: dict | None = None  # id, names, group number/name/field/room
+    at: datetime | None = None       # when this (or the earlier) check-in happened
+    desk: str | None = None          # where it happened
+    token: str | None = None         # for walk-ins: their new code
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (GREEN, AMBER)
+
+
+_PERSON_SQL = """SELECT p.id, p.first_name, p.last_name, p.removed_at, g.number AS group_number,
+                        g.name AS group_name, g.field, g.room
+                 FROM participant p LEFT JOIN working_group g ON g.id = p.group_id WHERE p.id = ?"""
+
+
+def _person(cur, participant_id: int) -> dict | None:
+    return one_as_dict(cur.execute(_PERSON_SQL, [participant_id]))
+
+
+def current_check_in(cur, participant_id: int) -> dict | None:
+    """The check-in event in force for this person, or None if not (or no longer) checked in."""
+    last = one_as_dict(cur.execute(
+        "SELECT id, kind, happened_at, desk, method FROM checkin_event WHERE participant_id = ? "
+        "ORDER BY id DESC LIMIT 1", [participant_id]))
+    return last if last is not None and last["kind"] == "check_in" else None
+
+
+def _forum_secret(cur, forum_id: int) -> str:
+    return cur.execute("SELECT token_secret FROM forum WHERE id = ?", [forum_id]).fetchone()[0]
+
+
+def _check_in(unit: Unit, forum_id: int, person: dict, desk: str, method: str, code: str = "",
+              at: datetime | None = None) -> CheckInResult:
+    existing = current_check_in(unit.cur, person["id"])
+    if existing is not None:
+        return CheckInResult(AMBER, code, person, existing["happened_at"], existing["desk"])
+    happened = at or unit.now
+    event_id = unit.execute(
+        "INSERT INTO checkin_event (forum_id, participant_id, kind, method, happened_at, recorded_at, desk, role, "
+        "device) VALUES (?, ?, 'check_in', ?, ?, ?, ?, ?, ?) RETURNING id",
+        [forum_id, person["id"], method, happened, unit.now, desk, unit.actor.role, unit.actor.device]).fetchone()[0]
+    unit.audit("checkin", event_id, None, {"participant_id": person["id"], "desk": desk, "method": method,
+                                          "happened_at": happened}, forum_id, action="checkin.check_in")
+    return CheckInResult(GREEN, code, person, happened, desk)
+
+
+def scan(db: Database, actor: Actor, forum_id: int, raw_code: str, desk: str, method: str = "scan") -> CheckInResult:
+    """Check in whoever holds ``raw_code`` (as typed by a scanner or read by the camera)."""
+    code = tokens.normalize(raw_code)[:40]
+
+    def work(unit: Unit) -> CheckInResult:
+        result = _scan(unit, forum_id, code, desk, method)
+        unit.execute("INSERT INTO scan_log (forum_id, scanned_at, desk, code, status, participant_id) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     [forum_id, unit.now, desk, code, result.status,
+                      result.participant["id"] if result.participant else None])
+        if not unit.audits:
+            unit.audit("scan", None, None, {"code": code, "status": result.status, "desk": desk}, forum_id,
+                       action="checkin.scan")
+        return result
+
+    return db.write(actor, "checkin.scan", work)
+
+
+def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str) -> CheckInResult:
+    if not tokens.has_valid_tag(_forum_secret(unit.cur, forum_id), code):
+        return CheckInResult("invalid_code", code)
+    row = unit.execute(
+        "SELECT t.participant_id, t.revoked_at FROM participant_token t JOIN participant p ON p.id = t.participant_id "
+        "WHERE t.token = ? AND p.forum_id = ?", [code, forum_id]).fetchone()
+    if row is None:
+        return CheckInResult("unknown_code", code)
+    person = _person(unit.cur, row[0])
+    if row[1] is not None:
+        return CheckInResult("replaced_code", code, person)
+    if person["removed_at"] is not None:
+        return CheckInResult("unknown_code", code)
+    return _check_in(unit, forum_id, person, desk, method, code)
+
+
+def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str,
+                         method: str = "name", at: datetime | None = None) -> CheckInResult:
+    """Check in a person found by name (or ticked on a paper sheet, with the time it happened)."""
+    def work(unit: Unit) -> CheckInResult:
+        person = _person(unit.cur, participant_id)
+        if person is None or person["removed_at"] is not None:
+            return CheckInResult("unknown_code")
+        return _check_in(unit, forum_id, person, desk, method, at=at)
+
+    return db.write(actor, f"checkin.{method}", work)
+
+
+def undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str) -> Outcome:
+    """Take back a check-in (recorded as an event, never deleted)."""
+    def work(unit: Unit) -> Outcome:
+        existing = current_check_in(unit.cur, participant_id)
+        if existing is None:
+            return Outcome(False, "not_checked_in")
+        event_id = unit.execute(
+            "INSERT INTO checkin_event (forum_id, participant_id, kind, method, happened_at, recorded_at, desk, role, "
+            "device, undoes) VALUES (?, ?, 'undo', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [forum_id, participant_id, existing["method"], unit.now, unit.now, desk, unit.actor.role,
+             unit.actor.device, existing["id"]]).fetchone()[0]
+        unit.audit("checkin", event_id, {"participant_id": participant_id, "desk": existing["desk"]}, None,
+                   forum_id, action="checkin.undo")
+        return Outcome(True, "undone")
+
+    return db.attempt(actor, "checkin.undo", work)
+
+
+def register_walk_in(db: Database, actor: Actor, forum_id: int, raw: dict, desk: str) -> Outcome:
+    """Add a person who is not on the list (phone optional) and check them in at once.
+
+    ``raw['group']`` is a group id. The outcome's value is the :class:`CheckInResult`
+    with the person's new token, for a badge.
+    """
+    def work(unit: Unit) -> Outcome:
+        group_ids = {r[0] for r in unit.execute("SELECT id FROM working_group WHERE forum_id = ?",
+                                                [forum_id]).fetchall()}
+        person, errors = people.validate_person(
+            raw, lambda g: int(g) if g is not None and str(g).isdigit() and int(g) in group_ids else None,
+            phone_required=False)
+        if errors:
+            return Outcome(False, "invalid", tuple(errors))
+        if person.phone and (owner := people.phone_owner(unit.cur, forum_id, person.phone)):
+            from forum_core.validation import FieldError
+            return Outcome(False, "invalid", (FieldError("phone", "phone_taken", {
+                "name": f"{owner['first_name']} {owner['last_name']}"}),))
+        pid = people.insert(unit, forum_id, person, "walk_in")
+        token = token_of(unit.cur, pid)
+        result = _check_in(unit, forum_id, _person(unit.cur, pid), desk, "walk_in")
+        return Outcome(True, "walk_in_registered", value=CheckInResult(
+            result.status, token, result.participant, result.at, result.desk, token))
+
+    return db.attempt(actor, "checkin.walk_in", work)
+
+
+def reissue_token(db: Database, actor: Actor, forum_id: int, participant_id: int) -> str:
+    """A new code for a lost invitation; the old code stops working (``replaced_code``)."""
+    def work(unit: Unit) -> str:
+        old = token_of(unit.cur, participant_id)
+        unit.execute("UPDATE participant_token SET revoked_at = ? WHERE participant_id = ? AND revoked_at IS NULL",
+                     [unit.now, participant_id])
+        new = people.issue_tokens(unit, forum_id, [participant_id])[participant_id]
+        unit.audit("token", participant_id, {"token": old}, {"token": new}, forum_id)
+        return new
+
+    return db.write(actor, "token.reissue", work)
+
+
+def token_of(cur, participant_id: int) -> str | None:
+    row = cur.execute("SELECT token FROM participant_token WHERE participant_id = ? AND revoked_at IS NULL "
+                      "ORDER BY issued_at DESC LIMIT 1", [participant_id]).fetchone()
+    return row[0] if row else None
+
+
+def tokens_of_forum(cur, forum_id: int) -> dict[int, str]:
+    return dict(cur.execute(
+        "SELECT t.participant_id, t.token FROM participant_token t JOIN participant p ON p.id = t.participant_id "
+        "WHERE p.forum_id = ? AND t.revoked_at IS NULL", [forum_id]).fetchall())
+
+
+# --- figures for the desk and the projector ---------------------------------------
+
+_STATE_SQL = """WITH last AS (
+    SELECT participant_id, arg_max(kind, id) AS kind FROM checkin_event WHERE forum_id = ? GROUP BY participant_id)
+"""
+
+
+def arrivals(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
+    """Per group: expected (on the list) and checked in now."""
+    return rows_as_dicts(cur.execute(_STATE_SQL + """
+        SELECT g.id, g.number, g.name, g.room, count(p.id) AS expected,
+               count(p.id) FILTER (WHERE last.kind = 'check_in') AS checked_in
+        FROM working_group g
+        LEFT JOIN participant p ON p.group_id = g.id AND p.removed_at IS NULL
+        LEFT JOIN last ON last.participant_id = p.id
+        WHERE g.forum_id = ? GROUP BY ALL ORDER BY g.number""", [forum_id, forum_id]))
+
+
+def checked_in_ids(cur: duckdb.DuckDBPyConnection, forum_id: int) -> set[int]:
+    return {r[0] for r in cur.execute(_STATE_SQL + "SELECT participant_id FROM last WHERE kind = 'check_in'",
+                                      [forum_id]).fetchall()}
+
+
+def recent(cur: duckdb.DuckDBPyConnection, forum_id: int, desk: str | None = None, limit: int = 10) -> list[dict]:
+    """The latest check-in events (of one desk if given), newest first."""
+    sql = ("SELECT e.kind, e.happened_at, e.desk, e.method, p.first_name, p.last_name, g.number AS group_number "
+           "FROM checkin_event e JOIN participant p ON p.id = e.participant_id "
+           "LEFT JOIN working_group g ON g.id = p.group_id WHERE e.forum_id = ?")
+    params: list[Any] = [forum_id]
+    if desk is not None:
+        sql += " AND e.desk = ?"
+        params.append(desk)
+    return rows_as_dicts(cur.execute(sql + " ORDER BY e.id DESC LIMIT ?", params + [limit]))
+
+
+def sign_in_sheet(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: int) -> list[dict]:
+    """The paper fallback: a group's members sorted by last name."""
+    return rows_as_dicts(cur.execute(
+        "SELECT id, first_name, last_name FROM participant WHERE forum_id = ? AND group_id = ? "
+        "AND removed_at IS NULL ORDER BY last_name, first_name", [forum_id, group_id]))
+
+
+def read_qr(image_bytes: bytes) -> list[str]:
+    """Decode the QR codes in a photo (tablet camera or uploaded picture)."""
+    import io
+
+    import zxingcpp
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(image_bytes))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError):
+        return []
+    return [r.text for r in zxingcpp.read_barcodes(image) if r.text]

@@ -1,0 +1,224 @@
+"""Printed material: invitations, badges and paper sign-in sheets (PDF).
+
+Text is set in Noto Sans Georgian with Noto Sans as the Latin fallback; both ship
+in ``forum_core/fonts`` (OFL licence beside them) and are embedded as real text,
+so Georgian can be copied and searched in the PDF. QR codes hold only the token.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterable
+
+import duckdb
+import qrcode
+from fpdf import FPDF
+
+from forum_core import checkin, tokens
+from forum_core import forum as forum_mod
+from forum_core import participants as people
+from forum_core.i18n import t
+
+FONT_DIR = Path(__file__).parent / "fonts"
+Progress = Callable[[int, int], None]
+
+
+def _pdf(lang: str) -> FPDF:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_font("georgian", "", str(FONT_DIR / "NotoSansGeorgian-Regular.ttf"))
+    pdf.add_font("georgian", "B", str(FONT_DIR / "NotoSansGeorgian-Bold.ttf"))
+    pdf.add_font("latin", "", str(FONT_DIR / "NotoSans-Regular.ttf"))
+    pdf.add_font("latin", "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
+    # Georgian letters come from the first font, everything else (digits, Latin, „“–) from the second.
+    pdf.set_font("georgian", size=12)
+    pdf.set_fallback_fonts(["latin"], exact_match=False)
+    pdf.set_lang("ka" if lang == "ka" else "en")
+    pdf.set_creator("forum-day app")
+    return pdf
+
+
+@lru_cache(maxsize=4096)
+def _qr_image(code: str):
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=2)
+    qr.add_data(code)
+    qr.make(fit=True)
+    return qr.make_image(fill_color="black", back_color="white").get_image()
+
+
+def _date(value: date) -> str:
+    return value.strftime("%d.%m.%Y")
+
+
+def _time(value: time) -> str:
+    return value.strftime("%H:%M")
+
+
+def _hours(minutes: int, lang: str) -> str:
+    h, m = divmod(minutes, 60)
+    return t(lang, "print.duration_hm", hours=h, minutes=m) if m else t(lang, "print.duration_h", hours=h)
+
+
+def _people(cur, forum_id: int, participant_ids: Iterable[int] | None, group_ids: Iterable[int] | None) -> list[dict]:
+    rows = people.all_active(cur, forum_id)
+    if participant_ids is not None:
+        wanted = set(participant_ids)
+        rows = [r for r in rows if r["id"] in wanted]
+    if group_ids is not None:
+        groups = set(group_ids)
+        rows = [r for r in rows if r["group_id"] in groups]
+    return rows
+
+
+def _context(cur, forum_id: int) -> tuple[dict, dict[int, dict]]:
+    forum = forum_mod.get_forum(cur, forum_id)
+    groups = {g["id"]: g for g in forum_mod.groups(cur, forum_id)}
+    return forum, groups
+
+
+def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
+                    participant_ids: Iterable[int] | None = None, progress: Progress | None = None) -> bytes:
+    """One A4 invitation per participant, with their QR code and the code under it."""
+    forum, groups = _context(cur, forum_id)
+    codes = checkin.tokens_of_forum(cur, forum_id)
+    persons = _people(cur, forum_id, participant_ids, None)
+    pdf = _pdf(lang)
+    for index, p in enumerate(persons, start=1):
+        g = groups.get(p["group_id"], {})
+        pdf.add_page()
+        pdf.set_margins(20, 20, 20)
+        pdf.set_xy(20, 20)
+        pdf.set_font("georgian", "B", 11)
+        pdf.set_text_color(80, 80, 80)
+        pdf.cell(0, 6, forum["municipality"], new_x="LMARGIN", new_y="NEXT")
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("georgian", "B", 22)
+        pdf.multi_cell(0, 10, forum["title"], new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(4)
+        pdf.set_font("georgian", "B", 14)
+        pdf.cell(0, 8, t(lang, "print.dear", name=f"{p['first_name']} {p['last_name']}"), new_x="LMARGIN",
+                 new_y="NEXT")
+        pdf.set_font("georgian", "", 12)
+        pdf.multi_cell(0, 6.5, t(lang, "print.invitation_text"), new_x="LMARGIN", new_y="NEXT", align="L")
+        if forum["goals"]:
+            pdf.ln(2)
+            pdf.set_font("georgian", "B", 12)
+            pdf.cell(0, 7, t(lang, "label.goals"), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("georgian", "", 12)
+            pdf.multi_cell(0, 6.5, forum["goals"], new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.ln(4)
+        details = [
+            (t(lang, "label.forum_date"), _date(forum["forum_date"])),
+            (t(lang, "label.start_time"), _time(forum["start_time"])),
+            (t(lang, "print.duration"), _hours(forum["duration_min"], lang)),
+            (t(lang, "label.venue"), forum["venue"]),
+            (t(lang, "print.your_group"), f"{g.get('number', '')}. {g.get('name', '')} — {g.get('field', '')}"),
+            (t(lang, "label.room"), g.get("room") or "—"),
+        ]
+        for label, value in details:
+            pdf.set_font("georgian", "B", 12)
+            pdf.cell(45, 8, label)
+            pdf.set_font("georgian", "", 12)
+            pdf.multi_cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT", align="L")
+        code = codes.get(p["id"], "")
+        if code:
+            top = max(pdf.get_y() + 8, 190)
+            pdf.image(_qr_image(code), x=75, y=top, w=60, h=60)
+            pdf.set_xy(20, top + 61)
+            pdf.set_font("latin", "B", 20)
+            pdf.cell(170, 10, tokens.printable(code), align="C", new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("georgian", "", 10)
+            pdf.cell(170, 6, t(lang, "print.bring_code"), align="C")
+        if progress:
+            progress(index, len(persons))
+    return bytes(pdf.output())
+
+
+BADGE_W, BADGE_H = 105.0, 74.25  # 2 x 4 on A4
+
+
+def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
+               group_ids: Iterable[int] | None = None, participant_ids: Iterable[int] | None = None,
+               progress: Progress | None = None) -> bytes:
+    """A4 sheets of 8 badges: name large, group and room, QR code."""
+    forum, groups = _context(cur, forum_id)
+    codes = checkin.tokens_of_forum(cur, forum_id)
+    persons = _people(cur, forum_id, participant_ids, group_ids)
+    pdf = _pdf(lang)
+    pdf.set_draw_color(180, 180, 180)
+    for index, p in enumerate(persons):
+        slot = index % 8
+        if slot == 0:
+            pdf.add_page()
+        x = (slot % 2) * BADGE_W
+        y = (slot // 2) * BADGE_H
+        pdf.rect(x + 2, y + 2, BADGE_W - 4, BADGE_H - 4)  # cutting guide
+        g = groups.get(p["group_id"], {})
+        pdf.set_xy(x + 6, y + 6)
+        pdf.set_font("georgian", "", 8)
+        pdf.cell(BADGE_W - 12, 4, forum["title"][:70])
+        pdf.set_xy(x + 6, y + 14)
+        pdf.set_font("georgian", "B", 17)
+        pdf.multi_cell(BADGE_W - 48, 8, p["first_name"], new_x="LEFT", new_y="NEXT", align="L")
+        pdf.set_x(x + 6)
+        pdf.multi_cell(BADGE_W - 48, 8, p["last_name"], new_x="LEFT", new_y="NEXT", align="L")
+        pdf.set_xy(x + 6, y + BADGE_H - 26)
+        pdf.set_font("georgian", "B", 10)
+        pdf.multi_cell(BADGE_W - 46, 5, f"{t(lang, 'label.group')} {g.get('number', '')}. {g.get('name', '')}",
+                       new_x="LEFT", new_y="NEXT", align="L")
+        pdf.set_font("georgian", "", 10)
+        pdf.cell(BADGE_W - 46, 5, f"{t(lang, 'label.room')}: {g.get('room') or '—'}")
+        code = codes.get(p["id"])
+        if code:
+            pdf.image(_qr_image(code), x=x + BADGE_W - 40, y=y + 14, w=34, h=34)
+            pdf.set_xy(x + BADGE_W - 42, y + 49)
+            pdf.set_font("latin", "", 8)
+            pdf.cell(38, 4, tokens.printable(code), align="C")
+        if progress:
+            progress(index + 1, len(persons))
+    if not persons:
+        pdf.add_page()
+    return bytes(pdf.output())
+
+
+def sign_in_sheets_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
+                       group_ids: Iterable[int] | None = None) -> bytes:
+    """Paper fallback: per group, members sorted by last name with tick and time columns."""
+    forum, groups = _context(cur, forum_id)
+    pdf = _pdf(lang)
+    wanted = set(group_ids) if group_ids is not None else None
+    for g in groups.values():
+        if wanted is not None and g["id"] not in wanted:
+            continue
+        pdf.add_page()
+        pdf.set_margins(15, 15, 15)
+        pdf.set_xy(15, 15)
+        pdf.set_font("georgian", "B", 15)
+        pdf.multi_cell(0, 8, f"{t(lang, 'print.sheet_title')}: {g['number']}. {g['name']}", new_x="LMARGIN",
+                       new_y="NEXT", align="L")
+        pdf.set_font("georgian", "", 10)
+        pdf.cell(0, 6, f"{forum['title']} · {_date(forum['forum_date'])} · {t(lang, 'label.room')} {g['room'] or '—'}",
+                 new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+        widths = (10, 55, 50, 25, 40)
+        headers = ("№", t(lang, "label.last_name"), t(lang, "label.first_name"), t(lang, "print.tick"),
+                   t(lang, "print.time"))
+        pdf.set_font("georgian", "B", 10)
+        for w, h in zip(widths, headers):
+            pdf.cell(w, 8, h, border=1)
+        pdf.ln()
+        pdf.set_font("georgian", "", 11)
+        for n, p in enumerate(checkin.sign_in_sheet(cur, forum_id, g["id"]), start=1):
+            if pdf.get_y() > 275:
+                pdf.add_page()
+            for w, value in zip(widths, (str(n), p["last_name"], p["first_name"], "", "")):
+                pdf.cell(w, 9, value, border=1)
+            pdf.ln()
+        for _ in range(4):  # lines for walk-ins
+            for w in widths:
+                pdf.cell(w, 9, "", border=1)
+            pdf.ln()
+    if pdf.page == 0:
+        pdf.add_page()
+    return bytes(pdf.output())

@@ -1,0 +1,193 @@
+"""Registration desk: scan (handheld scanner or camera), find by name, walk-ins."""
+import hashlib
+import html
+
+import pandas as pd
+import streamlit as st
+
+from forum_core import checkin, printing
+from forum_core import forum as forum_mod
+from forum_core import participants as people
+from ui import session
+
+session.enter_page()
+t = session.translator()
+db = session.database()
+cur = session.cursor()
+forum_id = session.current_forum(cur)["id"]
+lang = session.lang()
+desk = st.session_state.setdefault("desk", t("desk.default_name"))
+session.show_flashes()
+
+CARD_STYLE = {
+    "green": ("#0a7a2f", "#e6f6ec"), "amber": ("#a05a00", "#fff4df"), "red": ("#b3141b", "#fdeaea"),
+}
+
+
+def remember(result: checkin.CheckInResult) -> None:
+    st.session_state["last_result"] = result
+    st.session_state["scans"] = st.session_state.get("scans", 0) + 1
+
+
+def on_scan() -> None:
+    raw = st.session_state.get("scan_input", "")
+    st.session_state["scan_input"] = ""  # empty and ready for the next scan
+    if raw.strip():
+        remember(checkin.scan(db, session.actor(), forum_id, raw, desk))
+
+
+def card_html(result: checkin.CheckInResult) -> str:
+    """The big answer card; every value from the database is escaped (shown as text)."""
+    esc = html.escape
+    p = result.participant or {}
+    name = esc(f"{p.get('first_name', '')} {p.get('last_name', '')}".strip())
+    if result.status == checkin.GREEN:
+        colour = "green"
+        lines = [t("desk.card_group", number=p.get("group_number", ""), name=esc(p.get("group_name") or ""),
+                   field=esc(p.get("field") or "")),
+                 f"<span style='font-size:2.4rem;font-weight:700'>{esc(t('desk.card_go_to_room', room=p.get('room') or '—'))}</span>"]
+        heading = f"✔ {name}"
+    elif result.status == checkin.AMBER:
+        colour = "amber"
+        heading = f"⚠ {name}"
+        lines = [esc(t("desk.card_already", time=f"{result.at:%H:%M}", desk=result.desk or "")),
+                 t("desk.card_group", number=p.get("group_number", ""), name=esc(p.get("group_name") or ""),
+                   field=esc(p.get("field") or "")) + " · " + esc(t("desk.card_go_to_room", room=p.get("room") or "—"))]
+    else:
+        colour = "red"
+        heading = "✖ " + esc(t(f"desk.card_{result.status}_title"))
+        lines = [esc(t(f"desk.card_{result.status}_help")), f"<code>{esc(result.code)}</code>" if result.code else ""]
+    fg, bg = CARD_STYLE[colour]
+    body = "".join(f"<div style='font-size:1.5rem;margin-top:.4rem'>{line}</div>" for line in lines if line)
+    return (f"<div data-testid='desk-card' data-status='{esc(result.status)}' style='border:6px solid {fg};"
+            f"background:{bg};color:#111;border-radius:14px;padding:1.2rem 1.6rem;margin:.6rem 0'>"
+            f"<div style='font-size:2.6rem;font-weight:800;color:{fg};line-height:1.15'>{heading}</div>{body}</div>")
+
+
+def focus_scan_input(label: str, nonce: int) -> None:
+    """Put the cursor in the scan box on open and after every scan, so a scanner needs no touch."""
+    st.html(f"""<script>
+      (function() {{ /* {nonce} */
+        function focusIt() {{
+          const box = document.querySelector('input[aria-label="{html.escape(label)}"]');
+          if (box && document.activeElement !== box) {{ box.focus(); }}
+        }}
+        setTimeout(focusIt, 60); setTimeout(focusIt, 400);
+      }})();
+    </script>""", unsafe_allow_javascript=True, width="content")
+
+
+st.title(t("desk.title"))
+main, side = st.columns([3, 2], gap="large")
+
+with main:
+    scan_label = t("desk.scan_label")
+    st.text_input(scan_label, key="scan_input", on_change=on_scan, max_chars=60,
+                  placeholder=t("desk.scan_placeholder"), autocomplete="off")
+    focus_scan_input(scan_label, st.session_state.get("scans", 0))
+    result = st.session_state.get("last_result")
+    if result is not None:
+        st.html(card_html(result))
+        if result.ok and result.participant:
+            if st.button(t("desk.undo"), key="undo_checkin"):
+                outcome = checkin.undo(db, session.actor(), forum_id, result.participant["id"], desk)
+                st.session_state.pop("last_result", None)
+                session.flash("info" if outcome.ok else "warning", t(f"desk.{outcome.reason}"))
+                st.rerun()
+
+    camera_tab, name_tab, walk_in_tab = st.tabs([t("desk.tab_camera"), t("desk.tab_name"), t("desk.tab_walk_in")])
+
+    with camera_tab:
+        st.caption(t("desk.camera_help"))
+        # The camera starts only when asked: on plain http the browser would refuse it anyway.
+        use_camera = st.toggle(t("desk.use_camera"), key="use_camera")
+        photo = (st.camera_input(t("desk.camera_label"), key="camera") if use_camera else None) or st.file_uploader(
+            t("desk.photo_label"), type=["jpg", "jpeg", "png", "webp"], key="photo")
+        if photo is not None:
+            data = photo.getvalue()
+            digest = hashlib.sha256(data).hexdigest()
+            if st.session_state.get("last_photo") != digest:  # each photo is read once
+                st.session_state["last_photo"] = digest
+                codes = checkin.read_qr(data)
+                if codes:
+                    remember(checkin.scan(db, session.actor(), forum_id, codes[0], desk, method="camera"))
+                    st.rerun()
+                else:
+                    st.session_state["no_qr"] = True
+            if st.session_state.pop("no_qr", False):
+                st.warning(t("desk.no_qr_found"))
+
+    with name_tab:
+        query = st.text_input(t("desk.name_search"), key="name_query", max_chars=60,
+                              placeholder=t("participants.search_hint"))
+        if query and len(query.strip()) >= 2:
+            matches = people.search(cur, forum_id, query, limit=8)
+            present = checkin.checked_in_ids(cur, forum_id)
+            if not matches:
+                st.info(t("desk.no_match"))
+            for p in matches:
+                c1, c2 = st.columns([4, 1])
+                state = t("desk.state_in") if p["id"] in present else t("desk.state_out")
+                c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']} · {state}")
+                if c2.button(t("desk.check_in"), key=f"checkin_{p['id']}"):
+                    remember(checkin.check_in_participant(db, session.actor(), forum_id, p["id"], desk))
+                    st.session_state["name_query"] = ""
+                    st.rerun()
+        else:
+            st.caption(t("desk.name_hint"))
+
+    with walk_in_tab:
+        sizes = sorted(forum_mod.groups(cur, forum_id), key=lambda g: (g["size"], g["number"]))
+        labels = {g["id"]: t("desk.group_with_size", number=g["number"], name=g["name"], size=g["size"])
+                  for g in sizes}
+        errors = st.session_state.get("walk_in_errors", ())
+        rev = st.session_state.get("walk_in_rev", 0)
+        with st.form("walk_in"):
+            a, b = st.columns(2)
+            a.text_input(t("label.first_name"), key=f"w{rev}_first_name", max_chars=60)
+            b.text_input(t("label.last_name"), key=f"w{rev}_last_name", max_chars=60)
+            a.text_input(t("desk.phone_optional"), key=f"w{rev}_phone", max_chars=40)
+            b.selectbox(t("label.group"), list(labels), format_func=labels.get, key=f"w{rev}_group", index=None,
+                        placeholder=t("participants.choose_group"))
+            for error in errors:
+                st.error(session.error_line(error))
+            register = st.form_submit_button(t("desk.register_walk_in"), type="primary")
+        if register:
+            raw = {k: st.session_state.get(f"w{rev}_{k}") for k in ("first_name", "last_name", "phone", "group")}
+            outcome = checkin.register_walk_in(db, session.actor(), forum_id, raw, desk)
+            st.session_state["walk_in_errors"] = outcome.errors
+            if outcome.ok:
+                st.session_state["walk_in_rev"] = rev + 1
+                st.session_state["walk_in_badge"] = outcome.value.participant["id"]
+                remember(outcome.value)
+            st.rerun()
+        badge_for = st.session_state.get("walk_in_badge")
+        if badge_for is not None:
+            st.download_button(t("desk.walk_in_badge"), key="walk_in_badge_pdf", file_name="badge.pdf",
+                               mime="application/pdf",
+                               data=lambda: printing.badges_pdf(db.cursor(), forum_id, lang, participant_ids=[badge_for]))
+
+with side:
+    st.text_input(t("desk.name_label"), key="desk", max_chars=30)
+
+    @st.fragment(run_every=5)
+    def live_figures() -> None:
+        fcur = db.cursor()
+        rows = checkin.arrivals(fcur, forum_id)
+        came = sum(r["checked_in"] for r in rows)
+        expected = sum(r["expected"] for r in rows)
+        st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
+        st.dataframe(pd.DataFrame([(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}")
+                                   for r in rows],
+                                  columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")]),
+                     hide_index=True, width="stretch", key="arrivals_table")
+        st.markdown(f"**{t('desk.recent', desk=desk)}**")
+        last = checkin.recent(fcur, forum_id, desk=desk, limit=10)
+        if not last:
+            st.caption(t("desk.none_yet"))
+        for e in last:
+            kind = t("desk.recent_undo") if e["kind"] == "undo" else ""
+            st.text(f"{e['happened_at']:%H:%M:%S} · {e['last_name']} {e['first_name']} · "
+                    f"{t('label.group')} {e['group_number']} {kind}")
+
+    live_figures()
