@@ -120,7 +120,7 @@ def _issue_missing_tokens(con: duckdb.DuckDBPyConnection) -> None:
 
 
 MIGRATIONS.append([
-    # 2: QR tokens, check-in events (appended, never updated), every scan logged
+    # 2: QR tokens, check-in events (appended, never updated; scans are logged in audit_log)
     """CREATE TABLE participant_token (
         token VARCHAR PRIMARY KEY,
         participant_id INTEGER NOT NULL,
@@ -140,16 +140,6 @@ MIGRATIONS.append([
         role VARCHAR NOT NULL,
         device VARCHAR,
         undoes BIGINT
-    )""",
-    "CREATE SEQUENCE scan_id_seq START 1",
-    """CREATE TABLE scan_log (
-        id BIGINT PRIMARY KEY DEFAULT nextval('scan_id_seq'),
-        forum_id INTEGER NOT NULL,
-        scanned_at TIMESTAMP NOT NULL,
-        desk VARCHAR NOT NULL,
-        code VARCHAR NOT NULL,
-        status VARCHAR NOT NULL,
-        participant_id INTEGER
     )""",
     _issue_missing_tokens,
 ])
