@@ -58,6 +58,8 @@ class Unit:
     action: str
     audits: list[tuple] = field(default_factory=list)
     now: datetime = field(default_factory=datetime.now)  # one clock reading per unit
+    memo: dict = field(default_factory=dict)  # the database's in-process memo (see Database.memo)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     def execute(self, sql: str, params: Any = None):
         return self.cur.execute(sql, params) if params is not None else self.cur.execute(sql)
@@ -145,7 +147,9 @@ class Database:
         self.path = str(path)
         self._con = connect(self.path)
         self._lock = threading.RLock()
-        self.memo: dict = {}  # facts that never change once written (a forum's token secret)
+        # In-process memos of data that only this process writes (DuckDB lets one process
+        # open the file): a forum's token secret, who is checked in. Changed only after commit.
+        self.memo: dict = {}
         with self._lock:
             schema.migrate(self._con)
 
@@ -163,13 +167,15 @@ class Database:
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
-                unit = Unit(cur, actor, action)
+                unit = Unit(cur, actor, action, memo=self.memo)
                 result = work(unit)
                 audits = unit.audits or [(None, action, None, None, None, None)]
                 insert_many(cur, "audit_log", AUDIT_COLUMNS,
                             [(unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5])
                              for a in audits])
                 cur.execute("COMMIT")
+                for update in unit.after_commit:  # in-process memos follow only committed data
+                    update()
                 return result
             except BaseException:
                 try:

@@ -15,6 +15,9 @@ import duckdb
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 
+# Key prefix of the process memo of a forum's groups (used by the desks); every
+# write to working_group below drops it after commit.
+GROUPS_MEMO = ("groups",)
 DEFAULT_PHASES = [("opening", 30), ("group_work", 180), ("presentations", 70)]
 DEFAULT_GROUP_COUNT = 10
 # Fields of the ten groups of a new forum, as keys of the catalog (``field.<key>``).
@@ -230,7 +233,12 @@ def _write_phases(unit: Unit, forum_id: int, new_phases: list[Phase]) -> None:
     unit.audit("agenda", forum_id, before, after, forum_id)
 
 
+def _forget_groups(unit: Unit, forum_id: int) -> None:
+    unit.after_commit.append(lambda: unit.memo.pop(GROUPS_MEMO + (forum_id,), None))
+
+
 def _insert_group(unit: Unit, forum_id: int, g: GroupDraft) -> int:
+    _forget_groups(unit, forum_id)
     gid = unit.execute(
         """INSERT INTO working_group (forum_id, number, name, field, room, facilitator, expert, target_min, target_max)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
@@ -311,6 +319,7 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
         return Outcome(False, "invalid", tuple(errors), tuple(warnings))
 
     def work(unit: Unit) -> Outcome:
+        _forget_groups(unit, forum_id)
         existing = {g["id"]: g for g in groups(unit.cur, forum_id)}
         kept_ids = {g.id for g in cleaned if g.id is not None}
         unknown = kept_ids - set(existing)

@@ -36,6 +36,11 @@ def on_scan() -> None:
         remember(checkin.scan(db, session.actor(), forum_id, raw, desk))
 
 
+def check_in_by_name(participant_id: int) -> None:
+    remember(checkin.check_in_participant(db, session.actor(), forum_id, participant_id, desk))
+    st.session_state["name_query"] = ""  # the next person starts a new search
+
+
 def card_html(result: checkin.CheckInResult) -> str:
     """The big answer card; every value from the database is escaped (shown as text)."""
     esc = html.escape
@@ -129,10 +134,7 @@ with main:
                 c1, c2 = st.columns([4, 1])
                 state = t("desk.state_in") if p["id"] in present else t("desk.state_out")
                 c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']} · {state}")
-                if c2.button(t("desk.check_in"), key=f"checkin_{p['id']}"):
-                    remember(checkin.check_in_participant(db, session.actor(), forum_id, p["id"], desk))
-                    st.session_state["name_query"] = ""
-                    st.rerun()
+                c2.button(t("desk.check_in"), key=f"checkin_{p['id']}", on_click=check_in_by_name, args=(p["id"],))
         else:
             st.caption(t("desk.name_hint"))
 
