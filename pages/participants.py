@@ -4,7 +4,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from forum_core import exports, georgian, importer
+from forum_core import checkin, exports, georgian, importer, printing, tokens
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from ui import session
@@ -93,8 +93,8 @@ def confirm_remove(person: dict) -> None:
         st.rerun()
 
 
-list_tab, add_tab, import_tab = st.tabs([t("participants.tab_list"), t("participants.tab_add"),
-                                         t("participants.tab_import")])
+list_tab, add_tab, import_tab, print_tab = st.tabs([t("participants.tab_list"), t("participants.tab_add"),
+                                                    t("participants.tab_import"), t("print.tab")])
 
 with list_tab:
     sizes = pd.DataFrame([{
@@ -140,6 +140,16 @@ with list_tab:
                 st.rerun()
             # The open dialog is remembered, so its buttons work whether the dialog
             # reruns alone (browser) or with the whole page.
+            code = checkin.token_of(cur, chosen)
+            c1, c2, c3 = st.columns(3)
+            c1.download_button(t("print.one_invitation"), key="one_invitation", file_name="invitation.pdf",
+                               mime="application/pdf",
+                               data=lambda: printing.invitations_pdf(db.cursor(), forum_id, lang, [chosen]))
+            c2.caption(t("print.current_code", code=tokens.printable(code) if code else "—"))
+            if c3.button(t("print.reissue"), key="reissue_code"):
+                new = checkin.reissue_token(db, session.actor(), forum_id, chosen)
+                session.flash("success", t("print.reissued", code=tokens.printable(new)))
+                st.rerun()
             if st.button(t("participants.remove"), key="remove_person"):
                 st.session_state["confirm_remove"] = chosen
             if st.session_state.get("confirm_remove") == chosen:
@@ -211,3 +221,32 @@ with import_tab:
                     st.rerun()
                 if plan.invalid:
                     st.caption(t("import.or_fix"))
+
+with print_tab:
+    st.caption(t("print.help"))
+
+    def make_pdf(kind: str, build) -> None:
+        """Build a PDF with a progress bar; keep it for the download button below."""
+        bar = st.progress(0.0, text=t("print.working"))
+        data = build(lambda done, total: bar.progress(done / max(total, 1), text=t("print.progress", done=done,
+                                                                                    total=total)))
+        bar.empty()
+        st.session_state[f"pdf_{kind}"] = data
+
+    if st.button(t("print.make_invitations"), key="make_invitations"):
+        make_pdf("invitations", lambda progress: printing.invitations_pdf(cur, forum_id, lang, progress=progress))
+    if "pdf_invitations" in st.session_state:
+        st.download_button(t("print.download_invitations"), st.session_state["pdf_invitations"],
+                           file_name="invitations.pdf", mime="application/pdf", key="dl_invitations")
+    st.divider()
+    badge_groups = st.multiselect(t("print.badge_groups"), list(group_label), format_func=group_label.get,
+                                  key="badge_groups", placeholder=t("participants.all_groups"))
+    if st.button(t("print.make_badges"), key="make_badges"):
+        make_pdf("badges", lambda progress: printing.badges_pdf(cur, forum_id, lang, group_ids=badge_groups or None,
+                                                                progress=progress))
+    if "pdf_badges" in st.session_state:
+        st.download_button(t("print.download_badges"), st.session_state["pdf_badges"], file_name="badges.pdf",
+                           mime="application/pdf", key="dl_badges")
+    st.divider()
+    st.download_button(t("print.sign_in_sheets"), key="dl_sheets", file_name="sign_in_sheets.pdf",
+                       mime="application/pdf", data=lambda: printing.sign_in_sheets_pdf(db.cursor(), forum_id, lang))

@@ -1,6 +1,7 @@
 """Registration desk: scan (handheld scanner or camera), find by name, walk-ins."""
 import hashlib
 import html
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -100,7 +101,8 @@ with main:
                 session.flash("info" if outcome.ok else "warning", t(f"desk.{outcome.reason}"))
                 st.rerun()
 
-    camera_tab, name_tab, walk_in_tab = st.tabs([t("desk.tab_camera"), t("desk.tab_name"), t("desk.tab_walk_in")])
+    camera_tab, name_tab, walk_in_tab, paper_tab = st.tabs([t("desk.tab_camera"), t("desk.tab_name"),
+                                                            t("desk.tab_walk_in"), t("desk.tab_paper")])
 
     with camera_tab:
         st.caption(t("desk.camera_help"))
@@ -168,6 +170,30 @@ with main:
             st.download_button(t("desk.walk_in_badge"), key="walk_in_badge_pdf", file_name="badge.pdf",
                                mime="application/pdf",
                                data=lambda: printing.badges_pdf(db.cursor(), forum_id, lang, participant_ids=[badge_for]))
+
+    with paper_tab:
+        st.caption(t("desk.paper_help"))
+        group_names = {g["id"]: f"{g['number']}. {g['name']}" for g in forum_mod.groups(cur, forum_id)}
+        sheet_group = st.selectbox(t("label.group"), list(group_names), format_func=group_names.get,
+                                   key="paper_group", index=None, placeholder=t("participants.choose_group"))
+        if sheet_group is not None:
+            present = checkin.checked_in_ids(cur, forum_id)
+            waiting = [p for p in checkin.sign_in_sheet(cur, forum_id, sheet_group) if p["id"] not in present]
+            with st.form("paper_sheet"):
+                ticked_at = st.time_input(t("desk.paper_time"), key="paper_time", step=60)
+                ticks = {p["id"]: st.checkbox(f"{p['last_name']} {p['first_name']}", key=f"tick_{p['id']}")
+                         for p in waiting}
+                if not waiting:
+                    st.caption(t("desk.paper_all_in"))
+                record = st.form_submit_button(t("desk.paper_record"), type="primary")
+            if record:
+                forum_day = session.current_forum(cur)["forum_date"]
+                at = datetime.combine(forum_day, ticked_at)
+                done = sum(checkin.check_in_participant(db, session.actor(), forum_id, pid, desk, method="paper",
+                                                        at=at).status == checkin.GREEN
+                           for pid, ticked in ticks.items() if ticked)
+                session.flash("success", t("desk.paper_recorded", count=done))
+                st.rerun()
 
 with side:
     st.text_input(t("desk.name_label"), key="desk", max_chars=30)

@@ -112,3 +112,18 @@ def test_import_of_an_unreadable_file_says_why_in_georgian(demo_db):
     shown = [e.value for e in at.error]
     assert shown and shown[0] in (t("ka", "error.bad_encoding"), t("ka", "error.missing_columns", columns="first_name, last_name, phone, group"))
     assert not any(b.key == "import_confirm" for b in at.button)
+
+
+def test_print_all_invitations_with_progress_and_reissue_a_code(demo_db):
+    from forum_core import checkin
+    at = open_app("en", "pages/participants.py")
+    at.button(key="make_invitations").click().run()
+    assert not at.exception
+    assert any(b.key == "dl_invitations" for b in at.get("download_button"))
+    person = people.search(app_db().cursor(), 1, "chikovani")[0]
+    old = checkin.token_of(app_db().cursor(), person["id"])
+    by_label(at.text_input, "Search").set_value("chikovani").run()
+    at.selectbox(key="edit_choice").set_value(person["id"]).run()
+    at.button(key="reissue_code").click().run()
+    new = checkin.token_of(app_db().cursor(), person["id"])
+    assert new != old and f"New code: {new[:3]}-{new[3:6]}-{new[6:]}" in texts(at)

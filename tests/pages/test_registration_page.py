@@ -101,3 +101,19 @@ def test_live_figures_count_arrivals(demo_db):
     for p in people.all_active(app_db().cursor(), 1)[:3]:
         scan(at, checkin.token_of(app_db().cursor(), p["id"]))
     assert any(m.value == "3 / 117" for m in at.metric)
+
+
+def test_paper_sheet_ticks_are_checked_in_with_their_time(demo_db):
+    from datetime import time
+    at = open_app("en", PAGE)
+    group = forum_mod.groups(app_db().cursor(), 1)[1]
+    at.selectbox(key="paper_group").set_value(group["id"]).run()
+    members = checkin.sign_in_sheet(app_db().cursor(), 1, group["id"])
+    at.time_input(key="paper_time").set_value(time(10, 42))
+    at.checkbox(key=f"tick_{members[0]['id']}").check()
+    at.checkbox(key=f"tick_{members[1]['id']}").check()
+    next(b for b in at.button if b.label == "Check in the ticked people").click().run()
+    assert "2 people checked in." in texts(at)
+    state = checkin.current_check_in(app_db().cursor(), members[0]["id"])
+    assert state["method"] == "paper" and state["happened_at"].strftime("%H:%M") == "10:42"
+    assert state["happened_at"].date().isoformat() == "2027-05-28"
