@@ -144,6 +144,81 @@ MIGRATIONS.append([
     _issue_missing_tokens,
 ])
 
+MIGRATIONS.append([
+    # 3: group work: strengths/weaknesses, problems, pebble counts (events), group events, initiatives
+    "ALTER TABLE forum ADD COLUMN flagged_in_vote BOOLEAN DEFAULT false",
+    "CREATE SEQUENCE item_id_seq START 1",
+    """CREATE TABLE assessment_item (
+        id INTEGER PRIMARY KEY DEFAULT nextval('item_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,           -- strength | weakness
+        text VARCHAR NOT NULL,
+        position DOUBLE NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        deleted_at TIMESTAMP
+    )""",
+    "CREATE SEQUENCE problem_id_seq START 1",
+    """CREATE TABLE problem (
+        id INTEGER PRIMARY KEY DEFAULT nextval('problem_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        title VARCHAR NOT NULL,
+        detail VARCHAR NOT NULL DEFAULT '',
+        created_at TIMESTAMP NOT NULL,
+        deleted_at TIMESTAMP,
+        merged_into INTEGER,
+        outside_competence BOOLEAN NOT NULL DEFAULT false,
+        competence_note VARCHAR NOT NULL DEFAULT ''
+    )""",
+    "CREATE SEQUENCE vote_id_seq START 1",
+    """CREATE TABLE pebble_count (
+        id BIGINT PRIMARY KEY DEFAULT nextval('vote_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        problem_id INTEGER NOT NULL,
+        round INTEGER NOT NULL,          -- 0: the pebble vote; 1, 2...: re-votes among tied problems
+        pebbles INTEGER NOT NULL,
+        happened_at TIMESTAMP NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR
+    )""",
+    "CREATE SEQUENCE group_event_id_seq START 1",
+    """CREATE TABLE group_event (
+        id BIGINT PRIMARY KEY DEFAULT nextval('group_event_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,           -- revote | tie_decision | finalise | reopen | presenter | absent
+        payload VARCHAR NOT NULL,        -- JSON
+        happened_at TIMESTAMP NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR
+    )""",
+    "CREATE SEQUENCE initiative_id_seq START 1",
+    """CREATE TABLE initiative (
+        id INTEGER PRIMARY KEY DEFAULT nextval('initiative_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        problem_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL DEFAULT '',
+        title VARCHAR NOT NULL DEFAULT '',
+        goal VARCHAR NOT NULL DEFAULT '',
+        actions VARCHAR NOT NULL DEFAULT '',
+        beneficiaries_count INTEGER,
+        beneficiaries_age VARCHAR NOT NULL DEFAULT '',
+        beneficiaries_specifics VARCHAR NOT NULL DEFAULT '',
+        vulnerable_groups VARCHAR NOT NULL DEFAULT '',
+        large_scale VARCHAR NOT NULL DEFAULT '',
+        resources_needed VARCHAR NOT NULL DEFAULT '',
+        resources_available VARCHAR NOT NULL DEFAULT '',
+        partners VARCHAR NOT NULL DEFAULT '',
+        sufficient VARCHAR NOT NULL DEFAULT '',
+        cost_gel INTEGER,
+        program_id INTEGER,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+])
+
 LATEST = len(MIGRATIONS)
 
 

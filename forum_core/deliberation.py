@@ -1,0 +1,730 @@
+"""Group work in a breakout room: who is here, strengths and weaknesses, problems,
+competence flags, the pebble vote, ties, the top five, initiatives, the presenter.
+
+Everything is a small write of its own, so a facilitator's tablet and an expert's
+phone editing the same group lose nothing. Text edits carry the text the person
+saw (``expected``): if someone else changed it meanwhile the save is refused as
+``stale`` and the newer text is returned, never silently overwritten.
+
+Pebble counts are appended as events (the latest count of a problem in a round is
+in force), so the counts at any moment can be replayed. A vote is finalised by a
+``finalise`` event holding the published top list; ``reopen`` (organizer only)
+unlocks it again. Both are recorded.
+
+How the ranking works (:func:`rank`): problems merged into another add their
+pebbles to it and drop out; problems flagged as outside the municipality's
+competence are left out of the vote unless the forum allows them (then they carry
+a mark). The rest are ordered by pebbles. If problems with equal pebbles straddle
+the cut line (say two share 5th place), that is a tie: the group re-votes among
+them (a new round, counted the same way) or the facilitator records a decision
+with a reason. Problems without pebbles never become priorities. Within equal
+standing the earlier-recorded problem comes first, so the order is deterministic.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from forum_core import checkin
+from forum_core import participants as people
+from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
+from forum_core.validation import FieldError, Outcome, check_int, check_text
+
+ITEM_KINDS = ("strength", "weakness")
+INITIATIVE_KINDS = ("initiative", "service", "program", "activity")
+YES_NO = ("", "yes", "no", "partly")
+MAX_PEBBLES = 999
+STEPS = ("briefing", "assessment", "problems", "vote", "initiatives", "presenter")
+
+# --- shared helpers ----------------------------------------------------------------
+
+
+def _group_forum(cur, group_id: int) -> int | None:
+    row = cur.execute("SELECT forum_id FROM working_group WHERE id = ?", [group_id]).fetchone()
+    return row[0] if row else None
+
+
+def _event(unit: Unit, forum_id: int, group_id: int, kind: str, payload: dict) -> None:
+    unit.execute("INSERT INTO group_event (forum_id, group_id, kind, payload, happened_at, role, device) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 [forum_id, group_id, kind, json.dumps(payload, ensure_ascii=False), unit.now, unit.actor.role,
+                  unit.actor.device])
+    unit.audit("group_event", group_id, None, {"kind": kind, **payload}, forum_id, action=f"group.{kind}")
+
+
+def events(cur, group_id: int, kinds: tuple[str, ...] | None = None) -> list[dict]:
+    rows = rows_as_dicts(cur.execute(
+        "SELECT id, kind, payload, happened_at, role, device FROM group_event WHERE group_id = ? ORDER BY id",
+        [group_id]))
+    for r in rows:
+        r["payload"] = json.loads(r["payload"])
+    return [r for r in rows if kinds is None or r["kind"] in kinds]
+
+
+def finalised(cur, group_id: int) -> dict | None:
+    """The finalise event in force (its payload holds the published top list), or None."""
+    last = [e for e in events(cur, group_id, ("finalise", "reopen"))]
+    return last[-1] if last and last[-1]["kind"] == "finalise" else None
+
+
+def _locked(unit: Unit, group_id: int) -> bool:
+    return finalised(unit.cur, group_id) is not None
+
+
+# --- who is here ---------------------------------------------------------------------
+
+
+def members(cur, forum_id: int, group_id: int) -> list[dict]:
+    """The group's members (names only) with whether they are present now."""
+    present = checkin.checked_in_ids(cur, forum_id)
+    rows = people.search(cur, forum_id, "", limit=500, group_id=group_id)
+    return [{"id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"],
+             "present": p["id"] in present} for p in rows]
+
+
+def present_count(cur, forum_id: int, group_id: int) -> int:
+    return sum(m["present"] for m in members(cur, forum_id, group_id))
+
+
+def mark_present(db: Database, actor: Actor, forum_id: int, group_id: int, participant_id: int) -> Outcome:
+    room = db.cursor().execute("SELECT room FROM working_group WHERE id = ?", [group_id]).fetchone()
+    result = checkin.check_in_participant(db, actor, forum_id, participant_id, f"room {room[0] if room else ''}",
+                                          method="facilitator")
+    return Outcome(result.ok, "present" if result.ok else result.status)
+
+
+def mark_absent(db: Database, actor: Actor, forum_id: int, group_id: int, participant_id: int) -> Outcome:
+    outcome = checkin.undo(db, actor, forum_id, participant_id, f"group {group_id}")
+    return Outcome(True, "absent") if outcome.ok or outcome.reason == "not_checked_in" else outcome
+
+
+def take_in(db: Database, actor: Actor, forum_id: int, group_id: int, participant_id: int) -> Outcome:
+    """A person who came to this room instead of their own: moved here and marked present."""
+    person = people.get(db.cursor(), participant_id)
+    if person is None or person["forum_id"] != forum_id or person["removed_at"] is not None:
+        return Outcome(False, "not_found")
+    moved = people.move(db, actor, participant_id, group_id, person["version"])
+    if not moved.ok:
+        return moved
+    mark_present(db, actor, forum_id, group_id, participant_id)
+    return Outcome(True, "taken_in")
+
+
+# --- strengths and weaknesses ---------------------------------------------------------
+
+
+def assessment(cur, group_id: int) -> dict[str, list[dict]]:
+    rows = rows_as_dicts(cur.execute(
+        "SELECT id, kind, text, position FROM assessment_item WHERE group_id = ? AND deleted_at IS NULL "
+        "ORDER BY position, id", [group_id]))
+    return {kind: [r for r in rows if r["kind"] == kind] for kind in ITEM_KINDS}
+
+
+def add_item(db: Database, actor: Actor, group_id: int, kind: str, text: str) -> Outcome:
+    errors: list[FieldError] = []
+    text = check_text(errors, "text", text, "note", required=True)
+    if kind not in ITEM_KINDS:
+        errors.append(FieldError("kind", "required"))
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        forum_id = _group_forum(unit.cur, group_id)
+        if forum_id is None:
+            return Outcome(False, "not_found")
+        position = unit.execute("SELECT coalesce(max(position), 0) + 1 FROM assessment_item WHERE group_id = ? "
+                                "AND kind = ?", [group_id, kind]).fetchone()[0]
+        item_id = unit.execute("INSERT INTO assessment_item (forum_id, group_id, kind, text, position, created_at) "
+                               "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                               [forum_id, group_id, kind, text, position, unit.now]).fetchone()[0]
+        unit.audit("assessment_item", item_id, None, {"kind": kind, "text": text}, forum_id)
+        return Outcome(True, "added", value=item_id)
+
+    return db.attempt(actor, "assessment.add", work)
+
+
+def edit_item(db: Database, actor: Actor, item_id: int, text: str, expected: str) -> Outcome:
+    errors: list[FieldError] = []
+    text = check_text(errors, "text", text, "note", required=True)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        row = one_as_dict(unit.execute("SELECT forum_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
+                                       [item_id]))
+        if row is None:
+            return Outcome(False, "not_found")
+        if row["text"] != expected:
+            return Outcome(False, "stale", value=row["text"])
+        if row["text"] == text:
+            return Outcome(True, "unchanged")
+        unit.execute("UPDATE assessment_item SET text = ? WHERE id = ?", [text, item_id])
+        unit.audit("assessment_item", item_id, {"text": row["text"]}, {"text": text}, row["forum_id"])
+        return Outcome(True, "saved")
+
+    return db.attempt(actor, "assessment.edit", work)
+
+
+def move_item(db: Database, actor: Actor, item_id: int, step: int) -> Outcome:
+    """Move an item up (-1) or down (+1) in its list."""
+    def work(unit: Unit) -> Outcome:
+        row = one_as_dict(unit.execute("SELECT forum_id, group_id, kind FROM assessment_item WHERE id = ?", [item_id]))
+        if row is None:
+            return Outcome(False, "not_found")
+        ordered = [r["id"] for r in assessment(unit.cur, row["group_id"])[row["kind"]]]
+        index = ordered.index(item_id)
+        target = index + step
+        if not 0 <= target < len(ordered):
+            return Outcome(True, "unchanged")
+        ordered[index], ordered[target] = ordered[target], ordered[index]
+        for position, other in enumerate(ordered, start=1):
+            unit.execute("UPDATE assessment_item SET position = ? WHERE id = ?", [position, other])
+        unit.audit("assessment_item", item_id, None, {"order": ordered}, row["forum_id"])
+        return Outcome(True, "moved")
+
+    return db.attempt(actor, "assessment.move", work)
+
+
+def delete_item(db: Database, actor: Actor, item_id: int) -> Outcome:
+    def work(unit: Unit) -> Outcome:
+        row = one_as_dict(unit.execute("SELECT forum_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
+                                       [item_id]))
+        if row is None:
+            return Outcome(False, "not_found")
+        unit.execute("UPDATE assessment_item SET deleted_at = ? WHERE id = ?", [unit.now, item_id])
+        unit.audit("assessment_item", item_id, {"text": row["text"]}, None, row["forum_id"])
+        return Outcome(True, "deleted")
+
+    return db.attempt(actor, "assessment.delete", work)
+
+
+# --- problems --------------------------------------------------------------------------
+
+
+def problems(cur, group_id: int, with_merged: bool = False) -> list[dict]:
+    """Active problems in the order they were recorded (merged-away ones only if asked)."""
+    sql = ("SELECT id, title, detail, merged_into, outside_competence, competence_note, created_at FROM problem "
+           "WHERE group_id = ? AND deleted_at IS NULL")
+    if not with_merged:
+        sql += " AND merged_into IS NULL"
+    return rows_as_dicts(cur.execute(sql + " ORDER BY id", [group_id]))
+
+
+def _problem(unit: Unit, problem_id: int) -> dict | None:
+    return one_as_dict(unit.execute(
+        "SELECT id, forum_id, group_id, title, detail, merged_into, outside_competence, competence_note "
+        "FROM problem WHERE id = ? AND deleted_at IS NULL", [problem_id]))
+
+
+def add_problem(db: Database, actor: Actor, group_id: int, title: str, detail: str = "") -> Outcome:
+    errors: list[FieldError] = []
+    title = check_text(errors, "title", title, "title", required=True)
+    detail = check_text(errors, "detail", detail, "text", multiline=True)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        forum_id = _group_forum(unit.cur, group_id)
+        if forum_id is None:
+            return Outcome(False, "not_found")
+        if _locked(unit, group_id):
+            return Outcome(False, "locked")
+        pid = unit.execute("INSERT INTO problem (forum_id, group_id, title, detail, created_at) VALUES (?, ?, ?, ?, ?) "
+                           "RETURNING id", [forum_id, group_id, title, detail, unit.now]).fetchone()[0]
+        unit.audit("problem", pid, None, {"title": title, "detail": detail}, forum_id)
+        return Outcome(True, "added", value=pid)
+
+    return db.attempt(actor, "problem.add", work)
+
+
+def edit_problem(db: Database, actor: Actor, problem_id: int, title: str, detail: str,
+                 expected: tuple[str, str]) -> Outcome:
+    """Save new wording; ``expected`` is the (title, detail) the person was looking at."""
+    errors: list[FieldError] = []
+    title = check_text(errors, "title", title, "title", required=True)
+    detail = check_text(errors, "detail", detail, "text", multiline=True)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        row = _problem(unit, problem_id)
+        if row is None:
+            return Outcome(False, "not_found")
+        if (row["title"], row["detail"]) != tuple(expected):
+            return Outcome(False, "stale", value=row)
+        if (row["title"], row["detail"]) == (title, detail):
+            return Outcome(True, "unchanged")
+        unit.execute("UPDATE problem SET title = ?, detail = ? WHERE id = ?", [title, detail, problem_id])
+        unit.audit("problem", problem_id, {"title": row["title"], "detail": row["detail"]},
+                   {"title": title, "detail": detail}, row["forum_id"])
+        return Outcome(True, "saved")
+
+    return db.attempt(actor, "problem.edit", work)
+
+
+def delete_problem(db: Database, actor: Actor, problem_id: int) -> Outcome:
+    def work(unit: Unit) -> Outcome:
+        row = _problem(unit, problem_id)
+        if row is None:
+            return Outcome(False, "not_found")
+        if _locked(unit, row["group_id"]):
+            return Outcome(False, "locked")
+        unit.execute("UPDATE problem SET deleted_at = ? WHERE id = ?", [unit.now, problem_id])
+        unit.audit("problem", problem_id, {"title": row["title"]}, None, row["forum_id"])
+        return Outcome(True, "deleted")
+
+    return db.attempt(actor, "problem.delete", work)
+
+
+def merge_problems(db: Database, actor: Actor, keep_id: int, merge_id: int) -> Outcome:
+    """Two problems are the same: ``merge_id`` joins ``keep_id``, which keeps both texts and all pebbles."""
+    def work(unit: Unit) -> Outcome:
+        keep, other = _problem(unit, keep_id), _problem(unit, merge_id)
+        if keep is None or other is None or keep_id == merge_id or keep["group_id"] != other["group_id"]:
+            return Outcome(False, "not_found")
+        if keep["merged_into"] is not None or other["merged_into"] is not None:
+            return Outcome(False, "not_found")
+        if _locked(unit, keep["group_id"]):
+            return Outcome(False, "locked")
+        joined = "\n".join(x for x in (keep["detail"], f"+ {other['title']}", other["detail"]) if x)
+        unit.execute("UPDATE problem SET detail = ? WHERE id = ?", [joined, keep_id])
+        unit.execute("UPDATE problem SET merged_into = ? WHERE id = ?", [keep_id, merge_id])
+        # problems merged earlier into the one now merged follow it
+        unit.execute("UPDATE problem SET merged_into = ? WHERE merged_into = ?", [keep_id, merge_id])
+        unit.audit("problem", keep_id, {"detail": keep["detail"]}, {"detail": joined, "merged": merge_id},
+                   keep["forum_id"])
+        return Outcome(True, "merged")
+
+    return db.attempt(actor, "problem.merge", work)
+
+
+def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool, note: str = "") -> Outcome:
+    """The sector expert marks a problem as outside the competence of local self-government."""
+    errors: list[FieldError] = []
+    note = check_text(errors, "competence_note", note, "note", multiline=True)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        row = _problem(unit, problem_id)
+        if row is None:
+            return Outcome(False, "not_found")
+        if (row["outside_competence"], row["competence_note"]) == (outside, note):
+            return Outcome(True, "unchanged")
+        unit.execute("UPDATE problem SET outside_competence = ?, competence_note = ? WHERE id = ?",
+                     [outside, note, problem_id])
+        unit.audit("problem", problem_id,
+                   {"outside_competence": row["outside_competence"], "competence_note": row["competence_note"]},
+                   {"outside_competence": outside, "competence_note": note}, row["forum_id"])
+        return Outcome(True, "flagged" if outside else "unflagged")
+
+    return db.attempt(actor, "problem.flag", work)
+
+
+# --- the pebble vote ------------------------------------------------------------------------
+
+
+def counts(cur, group_id: int, at: Any = None) -> dict[tuple[int, int], int]:
+    """(problem id, round) -> pebbles in force (at a moment in the past if ``at`` is given)."""
+    sql = ("SELECT problem_id, round, arg_max(pebbles, id) FROM pebble_count WHERE group_id = ?"
+           + (" AND happened_at <= ?" if at is not None else "") + " GROUP BY problem_id, round")
+    params = [group_id] + ([at] if at is not None else [])
+    return {(p, r): n for p, r, n in cur.execute(sql, params).fetchall()}
+
+
+def set_pebbles(db: Database, actor: Actor, problem_id: int, pebbles: Any, round_: int = 0) -> Outcome:
+    errors: list[FieldError] = []
+    value = check_int(errors, "pebbles", pebbles, 0, MAX_PEBBLES)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+    return _write_pebbles(db, actor, problem_id, round_, lambda current: value)
+
+
+def add_pebbles(db: Database, actor: Actor, problem_id: int, delta: int, round_: int = 0) -> Outcome:
+    """The + and − buttons: change the count in force by ``delta`` (never below 0)."""
+    return _write_pebbles(db, actor, problem_id, round_, lambda current: min(MAX_PEBBLES, max(0, current + delta)))
+
+
+def _write_pebbles(db: Database, actor: Actor, problem_id: int, round_: int, new_value) -> Outcome:
+    def work(unit: Unit) -> Outcome:
+        row = _problem(unit, problem_id)
+        if row is None or row["merged_into"] is not None:
+            return Outcome(False, "not_found")
+        if _locked(unit, row["group_id"]):
+            return Outcome(False, "locked")
+        in_force = counts(unit.cur, row["group_id"])
+        current = in_force.get((problem_id, round_), 0)
+        value = new_value(current)
+        if value == current and (problem_id, round_) in in_force:
+            return Outcome(True, "unchanged", value=current)
+        unit.execute("INSERT INTO pebble_count (forum_id, group_id, problem_id, round, pebbles, happened_at, role, "
+                     "device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                     [row["forum_id"], row["group_id"], problem_id, round_, value, unit.now, unit.actor.role,
+                      unit.actor.device])
+        unit.audit("pebbles", problem_id, {"round": round_, "pebbles": current}, {"round": round_, "pebbles": value},
+                   row["forum_id"])
+        return Outcome(True, "counted", value=value)
+
+    return db.attempt(actor, "vote.count", work)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    problem_id: int
+    title: str
+    pebbles: int
+    rank: int
+    basis: str               # pebbles | revote | decision
+    outside_competence: bool
+    revote_pebbles: int | None = None
+
+
+@dataclass
+class Ranking:
+    ranked: list[Ranked]                  # every problem in the vote, in order
+    top: list[Ranked]                     # the priorities (resolved part)
+    tie: list[int] = field(default_factory=list)   # problem ids tied across the cut line
+    tie_places: int = 0                   # how many of them can go in
+    tie_round: int = 0                    # the re-vote round in progress for this tie, if any
+    excluded: list[int] = field(default_factory=list)  # flagged and left out of the vote
+    total: int = 0                        # pebbles counted in the main vote
+    capacity: int | None = None           # present x pebbles per person
+    slots: int = 5
+
+    @property
+    def over_by(self) -> int:
+        return max(0, self.total - self.capacity) if self.capacity is not None else 0
+
+    @property
+    def complete(self) -> bool:
+        return not self.tie
+
+
+def rank(problem_rows: list[dict], pebble_counts: dict[tuple[int, int], int], slots: int,
+         flagged_in_vote: bool, group_events: list[dict], capacity: int | None = None) -> Ranking:
+    """The ranking as the module docstring describes; a pure function of the recorded data."""
+    merged_into = {p["id"]: p["merged_into"] for p in problem_rows}
+
+    def root(pid: int) -> int:
+        seen = set()
+        while merged_into.get(pid) is not None and pid not in seen:
+            seen.add(pid)
+            pid = merged_into[pid]
+        return pid
+
+    pebbles: dict[int, int] = {}
+    for p in problem_rows:
+        pebbles[root(p["id"])] = pebbles.get(root(p["id"]), 0) + pebble_counts.get((p["id"], 0), 0)
+    active = [p for p in problem_rows if p["merged_into"] is None]
+    excluded = [p["id"] for p in active if p["outside_competence"] and not flagged_in_vote]
+    voting = [p for p in active if p["id"] not in excluded]
+    total = sum(pebble_counts.get((p["id"], 0), 0) for p in problem_rows)
+    ordered = sorted(voting, key=lambda p: (-pebbles[p["id"]], p["id"]))
+    by_id = {p["id"]: p for p in voting}
+
+    revotes = [e for e in group_events if e["kind"] == "revote"]
+    decisions = [e for e in group_events if e["kind"] == "tie_decision"]
+
+    top_ids: list[tuple[int, str, int | None]] = []
+    tie: list[int] = []
+    tie_places = 0
+    tie_round = 0
+    candidates = [p["id"] for p in ordered if pebbles[p["id"]] > 0]
+    # walk groups of equal pebbles
+    index = 0
+    while index < len(candidates) and len(top_ids) < slots:
+        value = pebbles[candidates[index]]
+        group = [pid for pid in candidates[index:] if pebbles[pid] == value]
+        index += len(group)
+        places = slots - len(top_ids)
+        if len(group) <= places:
+            top_ids += [(pid, "pebbles", None) for pid in group]
+            continue
+        chosen, tie, tie_round = _break_tie(group, places, revotes, decisions, pebble_counts)
+        top_ids += chosen
+        tie_places = places - len(chosen) if tie else 0
+        break
+
+    top = [Ranked(pid, by_id[pid]["title"], pebbles[pid], n, basis, bool(by_id[pid]["outside_competence"]), rv)
+           for n, (pid, basis, rv) in enumerate(top_ids, start=1)]
+    in_top = {r.problem_id for r in top}
+    rest = [Ranked(p["id"], p["title"], pebbles[p["id"]], len(top) + n, "pebbles", bool(p["outside_competence"]))
+            for n, p in enumerate([p for p in ordered if p["id"] not in in_top], start=1)]
+    return Ranking(top + rest, top, tie, tie_places, tie_round, excluded, total, capacity, slots)
+
+
+def _break_tie(group: list[int], places: int, revotes: list[dict], decisions: list[dict],
+               pebble_counts: dict[tuple[int, int], int]) -> tuple[list[tuple[int, str, int | None]], list[int], int]:
+    """Resolve ``group`` (equal pebbles) competing for ``places``; return chosen, still tied, open round."""
+    chosen: list[tuple[int, str, int | None]] = []
+    tied = sorted(group)
+    while True:
+        key = sorted(tied)
+        # the latest decision for exactly this tie wins
+        decision = next((d for d in reversed(decisions) if sorted(d["payload"]["tied"]) == key
+                         and len(d["payload"]["chosen"]) == places), None)
+        revote = next((r for r in reversed(revotes) if sorted(r["payload"]["tied"]) == key), None)
+        if decision is not None and (revote is None or decision["id"] > revote["id"]):
+            order = [pid for pid in decision["payload"]["chosen"] if pid in tied]
+            return chosen + [(pid, "decision", None) for pid in order], [], 0
+        if revote is None:
+            return chosen, tied, 0
+        round_ = revote["payload"]["round"]
+        votes = {pid: pebble_counts.get((pid, round_), 0) for pid in tied}
+        if not any((pid, round_) in pebble_counts for pid in tied):
+            return chosen, tied, round_
+        ordered = sorted(tied, key=lambda pid: (-votes[pid], pid))
+        index = 0
+        while index < len(ordered) and places > 0:
+            value = votes[ordered[index]]
+            same = [pid for pid in ordered[index:] if votes[pid] == value]
+            index += len(same)
+            if len(same) <= places:
+                chosen += [(pid, "revote", votes[pid]) for pid in same]
+                places -= len(same)
+                continue
+            tied = same
+            break
+        else:
+            return chosen, [], 0
+        if places == 0:
+            return chosen, [], 0
+
+
+def ranking(cur, forum: dict, group_id: int) -> Ranking:
+    return rank(problems(cur, group_id, with_merged=True), counts(cur, group_id), forum["priorities_per_group"],
+                bool(forum.get("flagged_in_vote")), events(cur, group_id, ("revote", "tie_decision")),
+                present_count(cur, forum["id"], group_id) * forum["pebbles_per_participant"])
+
+
+def start_revote(db: Database, actor: Actor, group_id: int, tied: list[int]) -> Outcome:
+    """Open a re-vote among the tied problems; their counts are entered in the new round."""
+    def work(unit: Unit) -> Outcome:
+        forum_id = _group_forum(unit.cur, group_id)
+        if forum_id is None:
+            return Outcome(False, "not_found")
+        if _locked(unit, group_id):
+            return Outcome(False, "locked")
+        round_ = max([e["payload"]["round"] for e in events(unit.cur, group_id, ("revote",))] or [0]) + 1
+        _event(unit, forum_id, group_id, "revote", {"tied": sorted(tied), "round": round_})
+        return Outcome(True, "revote_started", value=round_)
+
+    return db.attempt(actor, "vote.revote", work)
+
+
+def decide_tie(db: Database, actor: Actor, group_id: int, tied: list[int], chosen: list[int], reason: str) -> Outcome:
+    """The facilitator records which tied problems go in, and why."""
+    errors: list[FieldError] = []
+    reason = check_text(errors, "reason", reason, "note", required=True, multiline=True)
+    if not chosen or not set(chosen) <= set(tied):
+        errors.append(FieldError("chosen", "required"))
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        forum_id = _group_forum(unit.cur, group_id)
+        if _locked(unit, group_id):
+            return Outcome(False, "locked")
+        _event(unit, forum_id, group_id, "tie_decision", {"tied": sorted(tied), "chosen": list(chosen),
+                                                           "reason": reason})
+        return Outcome(True, "tie_decided")
+
+    return db.attempt(actor, "vote.decide", work)
+
+
+def finalise(db: Database, actor: Actor, forum: dict, group_id: int) -> Outcome:
+    """Lock the priorities and publish them to the plenary screen."""
+    def work(unit: Unit) -> Outcome:
+        if _locked(unit, group_id):
+            return Outcome(False, "locked")
+        result = ranking(unit.cur, forum, group_id)
+        if result.tie:
+            return Outcome(False, "tie_unresolved")
+        if not result.top:
+            return Outcome(False, "no_votes")
+        _event(unit, forum["id"], group_id, "finalise", {
+            "top": [{"problem_id": r.problem_id, "title": r.title, "pebbles": r.pebbles, "rank": r.rank,
+                     "basis": r.basis} for r in result.top],
+            "total": result.total, "capacity": result.capacity})
+        return Outcome(True, "finalised", value=result.top)
+
+    return db.attempt(actor, "vote.finalise", work)
+
+
+def reopen(db: Database, actor: Actor, group_id: int, reason: str) -> Outcome:
+    """Unlock a finalised vote: only the organizer may, and it is recorded with a reason."""
+    if actor.role != "organizer":
+        return Outcome(False, "not_allowed")
+    errors: list[FieldError] = []
+    reason = check_text(errors, "reason", reason, "note", required=True, multiline=True)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        if not _locked(unit, group_id):
+            return Outcome(False, "not_finalised")
+        _event(unit, _group_forum(unit.cur, group_id), group_id, "reopen", {"reason": reason})
+        return Outcome(True, "reopened")
+
+    return db.attempt(actor, "vote.reopen", work)
+
+
+def priorities(cur, group_id: int) -> list[dict]:
+    """The published (finalised) priorities of a group, or [] while it is still working."""
+    event = finalised(cur, group_id)
+    return event["payload"]["top"] if event else []
+
+
+# --- initiatives ---------------------------------------------------------------------------------
+
+INITIATIVE_TEXT = {"title": "title", "goal": "text", "actions": "text", "beneficiaries_age": "short",
+                   "beneficiaries_specifics": "note", "vulnerable_groups": "note", "resources_needed": "text",
+                   "resources_available": "text", "partners": "note"}
+INITIATIVE_CHOICE = {"kind": ("",) + INITIATIVE_KINDS, "large_scale": YES_NO, "sufficient": YES_NO}
+INITIATIVE_NUMBER = {"beneficiaries_count": (0, 10_000_000), "cost_gel": (0, 10_000_000_000)}
+INITIATIVE_FIELDS = tuple(INITIATIVE_TEXT) + tuple(INITIATIVE_CHOICE) + tuple(INITIATIVE_NUMBER) + ("program_id",)
+REQUIRED_FOR_COMPLETE = ("kind", "title", "goal", "resources_needed")
+
+
+def initiative(cur, group_id: int, problem_id: int) -> dict:
+    row = one_as_dict(cur.execute("SELECT * FROM initiative WHERE group_id = ? AND problem_id = ?",
+                                  [group_id, problem_id]))
+    if row is None:
+        row = {f: (None if f in INITIATIVE_NUMBER or f == "program_id" else "") for f in INITIATIVE_FIELDS}
+        row.update({"id": None, "group_id": group_id, "problem_id": problem_id})
+    return row
+
+
+def is_complete(row: dict) -> bool:
+    return all(row.get(f) for f in REQUIRED_FOR_COMPLETE) and bool(
+        row.get("beneficiaries_count") or row.get("beneficiaries_specifics"))
+
+
+def _clean_initiative_value(name: str, value: Any, cur, forum_id: int) -> tuple[Any, list[FieldError]]:
+    errors: list[FieldError] = []
+    if name in INITIATIVE_TEXT:
+        return check_text(errors, name, value, INITIATIVE_TEXT[name], multiline=INITIATIVE_TEXT[name] != "title"), errors
+    if name in INITIATIVE_CHOICE:
+        value = "" if value is None else str(value)
+        if value not in INITIATIVE_CHOICE[name]:
+            errors.append(FieldError(name, "bad_choice"))
+        return value, errors
+    if name in INITIATIVE_NUMBER:
+        low, high = INITIATIVE_NUMBER[name]
+        return check_int(errors, name, value, low, high, required=False), errors
+    if name == "program_id":
+        if value in (None, ""):
+            return None, errors
+        ok = cur.execute("SELECT 1 FROM budget_program WHERE id = ? AND forum_id = ?", [value, forum_id]).fetchone()
+        if not ok:
+            errors.append(FieldError(name, "bad_choice"))
+        return (int(value) if ok else None), errors
+    errors.append(FieldError(name, "bad_choice"))
+    return None, errors
+
+
+def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id: int, name: str, value: Any,
+                          expected: Any) -> Outcome:
+    """Save one field of a priority's initiative (each change is saved on its own).
+
+    ``expected`` is the value the person saw; if the stored one differs, someone else
+    saved meanwhile: refused as ``stale`` with the newer value.
+    """
+    def work(unit: Unit) -> Outcome:
+        forum_id = _group_forum(unit.cur, group_id)
+        if forum_id is None or name not in INITIATIVE_FIELDS:
+            return Outcome(False, "not_found")
+        clean, errors = _clean_initiative_value(name, value, unit.cur, forum_id)
+        if errors:
+            return Outcome(False, "invalid", tuple(errors))
+        row = initiative(unit.cur, group_id, problem_id)
+        current = row.get(name)
+        if current != expected and not (current in (None, "") and expected in (None, "")):
+            return Outcome(False, "stale", value=current)
+        if current == clean:
+            return Outcome(True, "unchanged")
+        if row["id"] is None:
+            unit.execute("INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
+                         [forum_id, group_id, problem_id, unit.now])
+        # ``name`` is one of the fixed column names above, never user input.
+        unit.execute("UPDATE initiative SET " + name + " = ?, updated_at = ? WHERE group_id = ? AND problem_id = ?",
+                     [clean, unit.now, group_id, problem_id])
+        unit.audit("initiative", problem_id, {name: current}, {name: clean}, forum_id)
+        return Outcome(True, "saved", value=clean)
+
+    return db.attempt(actor, "initiative.save", work)
+
+
+_NUMBER = re.compile(r"\d")
+_TIME_WORDS = re.compile(r"(20\d\d|წლ|თვ|კვირ|დღ|-მდე|ბოლომდე|კვარტ|year|month|week|day|by |until|quarter)",
+                         re.IGNORECASE)
+
+
+def smart_hints(goal: str) -> list[str]:
+    """Hints for a SMART goal: one with no number or no time frame is hard to check later."""
+    goal = goal or ""
+    if not goal.strip():
+        return []
+    hints = []
+    if not _NUMBER.search(goal):
+        hints.append("goal_no_number")
+    if not _TIME_WORDS.search(goal):
+        hints.append("goal_no_time")
+    return hints
+
+
+# --- presenter, status, overview --------------------------------------------------------------------
+
+
+def set_presenter(db: Database, actor: Actor, forum_id: int, group_id: int, participant_id: int) -> Outcome:
+    def work(unit: Unit) -> Outcome:
+        here = {m["id"] for m in members(unit.cur, forum_id, group_id) if m["present"]}
+        if participant_id not in here:
+            return Outcome(False, "not_present")
+        _event(unit, forum_id, group_id, "presenter", {"participant_id": participant_id})
+        return Outcome(True, "presenter_set")
+
+    return db.attempt(actor, "group.presenter", work)
+
+
+def presenter(cur, group_id: int) -> dict | None:
+    chosen = events(cur, group_id, ("presenter",))
+    if not chosen:
+        return None
+    row = one_as_dict(cur.execute("SELECT id, first_name, last_name FROM participant WHERE id = ?",
+                                  [chosen[-1]["payload"]["participant_id"]]))
+    return row
+
+
+def group_progress(cur, forum: dict, group: dict) -> dict:
+    """Where a group stands, for the step strip and the organizer's overview."""
+    items = assessment(cur, group["id"])
+    problem_rows = problems(cur, group["id"])
+    top = priorities(cur, group["id"])
+    complete = sum(is_complete(initiative(cur, group["id"], p["problem_id"])) for p in top)
+    who = presenter(cur, group["id"])
+    if not (items["strength"] or items["weakness"]):
+        step = "assessment"
+    elif not problem_rows:
+        step = "problems"
+    elif not top:
+        step = "vote"
+    elif complete < len(top):
+        step = "initiatives"
+    elif who is None:
+        step = "presenter"
+    else:
+        step = "done"
+    return {"group_id": group["id"], "number": group["number"], "name": group["name"], "room": group["room"],
+            "step": step, "problems": len(problem_rows), "finalised": bool(top), "initiatives_complete": complete,
+            "priorities": len(top), "presenter": f"{who['first_name']} {who['last_name']}" if who else ""}
+
+
+def overview(cur, forum: dict) -> list[dict]:
+    from forum_core import forum as forum_mod
+
+    return [group_progress(cur, forum, g) for g in forum_mod.groups(cur, forum["id"])]

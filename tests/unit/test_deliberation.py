@@ -1,0 +1,263 @@
+"""Group work: the ranking (pure), and the services around it on a real database."""
+import threading
+
+import pytest
+
+from forum_core import checkin, deliberation as dl
+from forum_core import forum as forum_mod
+from forum_core import participants as people
+from forum_core.db import Actor
+from tests.conftest import ORGANIZER
+
+FACILITATOR = Actor("facilitator", "tablet room 201")
+EXPERT = Actor("expert", "phone")
+
+
+def rows(*specs):
+    """specs: (id, merged_into, flagged)"""
+    return [{"id": i, "title": f"p{i}", "merged_into": m, "outside_competence": f} for i, m, f in specs]
+
+
+def plain(n):
+    return rows(*[(i, None, False) for i in range(1, n + 1)])
+
+
+def top_ids(r):
+    return [x.problem_id for x in r.top]
+
+
+# --- the ranking, pure ------------------------------------------------------------------
+
+def test_order_by_pebbles_then_recording_order():
+    counts = {(1, 0): 3, (2, 0): 9, (3, 0): 3, (4, 0): 7, (5, 0): 1, (6, 0): 0, (7, 0): 5}
+    r = dl.rank(plain(7), counts, 5, False, [])
+    assert top_ids(r) == [2, 4, 7, 1, 3]
+    assert [x.rank for x in r.ranked] == list(range(1, 8))
+    assert r.tie == [] and r.total == 28
+
+
+def test_tie_across_the_cut_line_is_shown_not_guessed():
+    counts = {(1, 0): 9, (2, 0): 8, (3, 0): 7, (4, 0): 6, (5, 0): 4, (6, 0): 4, (7, 0): 4}
+    r = dl.rank(plain(7), counts, 5, False, [])
+    assert top_ids(r) == [1, 2, 3, 4]
+    assert r.tie == [5, 6, 7] and r.tie_places == 1 and not r.complete
+
+
+def test_tie_inside_the_top_is_no_tie():
+    counts = {(1, 0): 5, (2, 0): 5, (3, 0): 4, (4, 0): 3, (5, 0): 2, (6, 0): 1}
+    assert dl.rank(plain(6), counts, 5, False, []).tie == []
+
+
+def test_revote_resolves_the_tie_and_a_partial_revote_narrows_it():
+    counts = {(1, 0): 9, (2, 0): 8, (3, 0): 7, (4, 0): 6, (5, 0): 4, (6, 0): 4, (7, 0): 4}
+    revote = [{"id": 1, "kind": "revote", "payload": {"tied": [5, 6, 7], "round": 1}}]
+    pending = dl.rank(plain(7), counts, 5, False, revote)
+    assert pending.tie == [5, 6, 7] and pending.tie_round == 1
+    done = dl.rank(plain(7), {**counts, (5, 1): 2, (6, 1): 6, (7, 1): 3}, 5, False, revote)
+    assert top_ids(done) == [1, 2, 3, 4, 6] and done.top[-1].basis == "revote" and done.complete
+    still = dl.rank(plain(7), {**counts, (5, 1): 2, (6, 1): 5, (7, 1): 5}, 5, False, revote)
+    assert still.tie == [6, 7] and still.tie_places == 1
+    second = revote + [{"id": 2, "kind": "revote", "payload": {"tied": [6, 7], "round": 2}}]
+    final = dl.rank(plain(7), {**counts, (5, 1): 2, (6, 1): 5, (7, 1): 5, (6, 2): 1, (7, 2): 4}, 5, False, second)
+    assert top_ids(final) == [1, 2, 3, 4, 7]
+
+
+def test_facilitator_decision_resolves_a_tie():
+    counts = {(1, 0): 3, (2, 0): 3, (3, 0): 3}
+    decision = [{"id": 5, "kind": "tie_decision", "payload": {"tied": [1, 2, 3], "chosen": [3, 1], "reason": "x"}}]
+    r = dl.rank(plain(3), counts, 2, False, decision)
+    assert top_ids(r) == [3, 1] and {x.basis for x in r.top} == {"decision"}
+
+
+def test_merged_problems_count_once_with_combined_pebbles():
+    problem_rows = rows((1, None, False), (2, 1, False), (3, None, False))
+    r = dl.rank(problem_rows, {(1, 0): 3, (2, 0): 4, (3, 0): 5}, 5, False, [])
+    assert [(x.problem_id, x.pebbles) for x in r.top] == [(1, 7), (3, 5)]
+
+
+def test_flagged_problems_excluded_or_marked_by_setting():
+    problem_rows = rows((1, None, True), (2, None, False))
+    counts = {(1, 0): 9, (2, 0): 2}
+    excluded = dl.rank(problem_rows, counts, 5, False, [])
+    assert top_ids(excluded) == [2] and excluded.excluded == [1]
+    allowed = dl.rank(problem_rows, counts, 5, True, [])
+    assert top_ids(allowed) == [1, 2] and allowed.top[0].outside_competence
+
+
+def test_over_count_is_reported():
+    r = dl.rank(plain(2), {(1, 0): 20, (2, 0): 15}, 5, False, [], capacity=30)
+    assert r.over_by == 5
+    assert dl.rank(plain(2), {(1, 0): 2}, 5, False, [], capacity=30).over_by == 0
+
+
+def test_smart_hints():
+    assert dl.smart_hints("ბავშვთა ბაღის აშენება") == ["goal_no_number", "goal_no_time"]
+    assert dl.smart_hints("200 ბავშვისთვის ბაღი 2028 წლის ბოლომდე") == []
+    assert dl.smart_hints("Repair 12 km of road by December 2028") == []
+    assert dl.smart_hints("") == []
+
+
+# --- services on a database ------------------------------------------------------------------
+
+@pytest.fixture
+def room(db, demo_forum):
+    forum = forum_mod.get_forum(db.cursor(), demo_forum)
+    group = forum_mod.groups(db.cursor(), demo_forum)[0]
+    members = dl.members(db.cursor(), demo_forum, group["id"])
+    for m in members[:10]:
+        assert dl.mark_present(db, FACILITATOR, demo_forum, group["id"], m["id"]).ok
+    return forum, group
+
+
+def add(db, group, *titles):
+    return [dl.add_problem(db, FACILITATOR, group["id"], t).value for t in titles]
+
+
+def test_a_whole_vote_with_tie_finalise_and_reopen(db, room):
+    forum, group = room
+    assert dl.present_count(db.cursor(), forum["id"], group["id"]) == 10
+    ids = add(db, group, "გზები", "წყალი", "განათება", "ნაგავი", "ბაღი", "სპორტი")
+    for pid, n in zip(ids, (8, 7, 6, 5, 2, 2)):
+        assert dl.set_pebbles(db, FACILITATOR, pid, n).ok
+    r = dl.ranking(db.cursor(), forum, group["id"])
+    assert r.capacity == 30 and r.total == 30 and r.tie == sorted(ids[4:])
+    assert dl.finalise(db, FACILITATOR, forum, group["id"]).reason == "tie_unresolved"
+    round_ = dl.start_revote(db, FACILITATOR, group["id"], r.tie).value
+    dl.set_pebbles(db, FACILITATOR, ids[4], 3, round_)
+    dl.set_pebbles(db, FACILITATOR, ids[5], 7, round_)
+    done = dl.finalise(db, FACILITATOR, forum, group["id"])
+    assert done.ok and [x.problem_id for x in done.value] == ids[:4] + [ids[5]]
+    assert [p["title"] for p in dl.priorities(db.cursor(), group["id"])][-1] == "სპორტი"
+    assert dl.set_pebbles(db, FACILITATOR, ids[0], 1).reason == "locked"
+    assert dl.add_problem(db, FACILITATOR, group["id"], "ახალი").reason == "locked"
+    assert dl.reopen(db, FACILITATOR, group["id"], "შეცდომა").reason == "not_allowed"
+    assert dl.reopen(db, ORGANIZER, group["id"], "").reason == "invalid"
+    assert dl.reopen(db, ORGANIZER, group["id"], "დათვლის შეცდომა").ok
+    assert dl.priorities(db.cursor(), group["id"]) == []
+    assert dl.set_pebbles(db, FACILITATOR, ids[0], 1).ok
+    kinds = [e["kind"] for e in dl.events(db.cursor(), group["id"])]
+    assert kinds == ["revote", "finalise", "reopen"]
+
+
+def test_plus_minus_from_two_devices_at_once_lose_nothing(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    def press(actor):
+        for _ in range(20):
+            assert dl.add_pebbles(db, actor, pid, +1).ok
+    threads = [threading.Thread(target=press, args=(a,)) for a in (FACILITATOR, EXPERT)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert dl.counts(db.cursor(), group["id"])[(pid, 0)] == 40
+    assert dl.add_pebbles(db, FACILITATOR, pid, -50).value == 0
+
+
+def test_bad_counts_are_refused(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    for bad, code in (("-1", "out_of_range"), ("abc", "not_a_number"), (10 ** 9, "out_of_range"), ("2.5", "not_a_number")):
+        outcome = dl.set_pebbles(db, FACILITATOR, pid, bad)
+        assert not outcome.ok and outcome.errors[0].code == code
+    assert dl.counts(db.cursor(), group["id"]) == {}
+
+
+def test_counts_at_a_past_moment_can_be_replayed(db, room):
+    import time as _t
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    dl.set_pebbles(db, FACILITATOR, pid, 4)
+    _t.sleep(0.01)
+    moment = db.cursor().execute("SELECT max(happened_at) FROM pebble_count").fetchone()[0]
+    _t.sleep(0.01)
+    dl.set_pebbles(db, FACILITATOR, pid, 9)
+    assert dl.counts(db.cursor(), group["id"], at=moment)[(pid, 0)] == 4
+    assert dl.counts(db.cursor(), group["id"])[(pid, 0)] == 9
+
+
+def test_merge_keeps_both_texts_and_all_pebbles(db, room):
+    forum, group = room
+    a, b = add(db, group, "გზები ცუდია", "ორმოები გზაზე")
+    dl.set_pebbles(db, FACILITATOR, a, 3)
+    dl.set_pebbles(db, FACILITATOR, b, 4)
+    assert dl.merge_problems(db, FACILITATOR, a, b).ok
+    listed = dl.problems(db.cursor(), group["id"])
+    assert [p["id"] for p in listed] == [a] and "ორმოები გზაზე" in listed[0]["detail"]
+    r = dl.ranking(db.cursor(), forum, group["id"])
+    assert [(x.problem_id, x.pebbles) for x in r.top] == [(a, 7)]
+
+
+def test_stale_edit_is_refused_and_markup_is_kept_as_text(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "<script>alert(1)</script>")
+    assert dl.problems(db.cursor(), group["id"])[0]["title"] == "<script>alert(1)</script>"
+    assert dl.edit_problem(db, EXPERT, pid, "გზები", "", ("<script>alert(1)</script>", "")).ok
+    late = dl.edit_problem(db, FACILITATOR, pid, "**bold** [link](http://x)", "", ("<script>alert(1)</script>", ""))
+    assert late.reason == "stale" and late.value["title"] == "გზები"
+    assert dl.edit_problem(db, FACILITATOR, pid, "**bold** [link](http://x)", "", ("გზები", "")).ok
+    assert dl.problems(db.cursor(), group["id"])[0]["title"] == "**bold** [link](http://x)"
+
+
+def test_expert_flags_competence(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "საპენსიო ასაკი")
+    assert dl.flag_competence(db, EXPERT, pid, True, "ცენტრალური ხელისუფლება").reason == "flagged"
+    row = dl.problems(db.cursor(), group["id"])[0]
+    assert row["outside_competence"] and row["competence_note"] == "ცენტრალური ხელისუფლება"
+
+
+def test_assessment_lists_add_edit_reorder_delete(db, room):
+    forum, group = room
+    a = dl.add_item(db, FACILITATOR, group["id"], "strength", "აქტიური ახალგაზრდობა").value
+    b = dl.add_item(db, FACILITATOR, group["id"], "strength", "ტურისტული ადგილები").value
+    dl.add_item(db, FACILITATOR, group["id"], "weakness", "ცუდი გზები")
+    assert dl.move_item(db, FACILITATOR, b, -1).ok
+    assert [i["id"] for i in dl.assessment(db.cursor(), group["id"])["strength"]] == [b, a]
+    assert dl.edit_item(db, FACILITATOR, a, "აქტიური ახალგაზრდები", "wrong").reason == "stale"
+    assert dl.edit_item(db, FACILITATOR, a, "აქტიური ახალგაზრდები", "აქტიური ახალგაზრდობა").ok
+    assert dl.delete_item(db, FACILITATOR, b).ok
+    items = dl.assessment(db.cursor(), group["id"])
+    assert [i["text"] for i in items["strength"]] == ["აქტიური ახალგაზრდები"] and len(items["weakness"]) == 1
+    assert dl.add_item(db, FACILITATOR, group["id"], "strength", "x" * 600).errors[0].code == "too_long"
+
+
+def test_initiative_fields_save_one_by_one_with_stale_check(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    save = lambda name, value, expected: dl.save_initiative_field(db, FACILITATOR, group["id"], pid, name, value,
+                                                                   expected)
+    assert save("title", "გზების შეკეთება", "").ok
+    assert save("goal", "12 კმ გზა 2028 წლის ბოლომდე", "").ok
+    assert save("beneficiaries_count", "1200", None).value == 1200
+    assert save("beneficiaries_count", "-3", 1200).errors[0].code == "out_of_range"
+    assert save("kind", "party", "").errors[0].code == "bad_choice"
+    assert save("kind", "program", "").ok
+    assert save("title", "სხვა", "ძველი").reason == "stale"
+    program = forum_mod.budget_programs(db.cursor(), forum["id"])[0]["id"]
+    assert save("program_id", program, None).ok
+    assert save("program_id", 99999, program).errors[0].code == "bad_choice"
+    row = dl.initiative(db.cursor(), group["id"], pid)
+    assert not dl.is_complete(row)
+    assert save("resources_needed", "ასფალტი, ტექნიკა", "").ok
+    assert dl.is_complete(dl.initiative(db.cursor(), group["id"], pid))
+
+
+def test_presenter_must_be_present_and_overview(db, room):
+    forum, group = room
+    here = [m for m in dl.members(db.cursor(), forum["id"], group["id"]) if m["present"]]
+    away = [m for m in dl.members(db.cursor(), forum["id"], group["id"]) if not m["present"]]
+    assert dl.set_presenter(db, FACILITATOR, forum["id"], group["id"], away[0]["id"]).reason == "not_present"
+    assert dl.set_presenter(db, FACILITATOR, forum["id"], group["id"], here[0]["id"]).ok
+    assert dl.presenter(db.cursor(), group["id"])["id"] == here[0]["id"]
+    status = {g["group_id"]: g for g in dl.overview(db.cursor(), forum)}
+    assert status[group["id"]]["step"] == "assessment" and status[group["id"]]["presenter"]
+
+
+def test_take_in_a_person_from_another_group(db, room):
+    forum, group = room
+    other = forum_mod.groups(db.cursor(), forum["id"])[1]
+    stranger = dl.members(db.cursor(), forum["id"], other["id"])[0]
+    assert dl.take_in(db, FACILITATOR, forum["id"], group["id"], stranger["id"]).ok
+    assert people.get(db.cursor(), stranger["id"])["group_id"] == group["id"]
+    assert checkin.current_check_in(db.cursor(), stranger["id"])["method"] == "facilitator"
+    assert dl.mark_absent(db, FACILITATOR, forum["id"], group["id"], stranger["id"]).ok
+    assert checkin.current_check_in(db.cursor(), stranger["id"]) is None
