@@ -15,6 +15,10 @@ pages = [st.Page("pages/setup.py", title=session.t("nav.setup"), icon=":material
 if has_forum:
     pages.append(st.Page("pages/participants.py", title=session.t("nav.participants"), icon=":material/group:",
                          url_path="participants"))
+    pages.append(st.Page("pages/facilitator.py", title=session.t("nav.facilitator"), icon=":material/groups:",
+                         url_path="facilitator"))
+    pages.append(st.Page("pages/overview.py", title=session.t("nav.overview"), icon=":material/dashboard:",
+                         url_path="overview"))
     pages.append(st.Page("pages/registration.py", title=session.t("nav.registration"), icon=":material/how_to_reg:",
                          url_path="registration"))
 page = st.navigation(pages)

@@ -336,12 +336,29 @@ def counts(cur, group_id: int, at: Any = None) -> dict[tuple[int, int], int]:
     return {(p, r): n for p, r, n in cur.execute(sql, params).fetchall()}
 
 
-def set_pebbles(db: Database, actor: Actor, problem_id: int, pebbles: Any, round_: int = 0) -> Outcome:
+class _Stale(Exception):
+    def __init__(self, current: int):
+        self.current = current
+
+
+def set_pebbles(db: Database, actor: Actor, problem_id: int, pebbles: Any, round_: int = 0,
+                expected: int | None = None) -> Outcome:
+    """Type a count. With ``expected`` (the count the person saw) a count changed meanwhile
+    by another device is not overwritten: ``stale`` with the newer count."""
     errors: list[FieldError] = []
     value = check_int(errors, "pebbles", pebbles, 0, MAX_PEBBLES)
     if errors:
         return Outcome(False, "invalid", tuple(errors))
-    return _write_pebbles(db, actor, problem_id, round_, lambda current: value)
+
+    def new_value(current: int) -> int:
+        if expected is not None and current != expected:
+            raise _Stale(current)
+        return value
+
+    try:
+        return _write_pebbles(db, actor, problem_id, round_, new_value)
+    except _Stale as stale:
+        return Outcome(False, "stale", value=stale.current)
 
 
 def add_pebbles(db: Database, actor: Actor, problem_id: int, delta: int, round_: int = 0) -> Outcome:

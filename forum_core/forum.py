@@ -38,6 +38,7 @@ class ForumSettings:
     pebbles_per_participant: int = 3
     priorities_per_group: int = 5
     goals: str = ""
+    flagged_in_vote: bool = False  # problems outside local competence: in the vote with a mark, or left out
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def validate_settings(raw: dict) -> tuple[ForumSettings | None, list[FieldError]
     if errors:
         return None, errors
     return ForumSettings(title, municipality, forum_date, venue, start, duration, pebbles,
-                         priorities, goals), errors
+                         priorities, goals, bool(raw.get("flagged_in_vote", False))), errors
 
 
 def validate_phases(raw: list[dict]) -> tuple[list[Phase], list[FieldError]]:
@@ -208,10 +209,12 @@ def budget_programs(cur: duckdb.DuckDBPyConnection, forum_id: int, field: str | 
 def _insert_forum(unit: Unit, s: ForumSettings) -> int:
     forum_id = unit.execute(
         """INSERT INTO forum (title, municipality, goals, forum_date, venue, start_time, duration_min,
-                              pebbles_per_participant, priorities_per_group, token_secret, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
+                              pebbles_per_participant, priorities_per_group, flagged_in_vote, token_secret,
+                              created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [s.title, s.municipality, s.goals, s.forum_date, s.venue, s.start_time, s.duration_min,
-         s.pebbles_per_participant, s.priorities_per_group, secrets.token_hex(32), unit.now, unit.now],
+         s.pebbles_per_participant, s.priorities_per_group, s.flagged_in_vote, secrets.token_hex(32), unit.now,
+         unit.now],
     ).fetchone()[0]
     unit.audit("forum", forum_id, None, s.__dict__, forum_id)
     return forum_id
@@ -296,10 +299,10 @@ def update_settings(db: Database, actor: Actor, forum_id: int, raw_settings: dic
             unit.execute(
                 """UPDATE forum SET title = ?, municipality = ?, goals = ?, forum_date = ?, venue = ?,
                           start_time = ?, duration_min = ?, pebbles_per_participant = ?,
-                          priorities_per_group = ?, updated_at = ? WHERE id = ?""",
+                          priorities_per_group = ?, flagged_in_vote = ?, updated_at = ? WHERE id = ?""",
                 [settings.title, settings.municipality, settings.goals, settings.forum_date, settings.venue,
                  settings.start_time, settings.duration_min, settings.pebbles_per_participant,
-                 settings.priorities_per_group, unit.now, forum_id])
+                 settings.priorities_per_group, settings.flagged_in_vote, unit.now, forum_id])
             unit.audit("forum", forum_id, {k: before[k] for k in changed}, changed, forum_id)
         _write_phases(unit, forum_id, new_phases)
         return True
@@ -357,3 +360,82 @@ def default_groups(field_names: dict[str, str]) -> list[GroupDraft]:
     """Ten groups for a new forum, named after the usual fields (names from the catalog)."""
     return [GroupDraft(number=i, name=field_names[key], field=field_names[key], room=str(100 + i))
             for i, key in enumerate(DEFAULT_FIELDS, start=1)]
+
+
+# --- the municipality's budget programs (the experts' briefing) --------------------
+
+PROGRAM_COLUMNS = ("field", "program_code", "name", "amount", "year", "description")
+PROGRAM_ALIASES = {
+    "field": ["field", "სფერო"], "program_code": ["program_code", "program code", "code", "კოდი", "პროგრამის კოდი"],
+    "name": ["name", "program", "დასახელება", "პროგრამა"], "amount": ["amount", "budget", "თანხა", "ბიუჯეტი"],
+    "year": ["year", "წელი"], "description": ["description", "აღწერა"],
+}
+
+
+def validate_programs(raw_rows: list[dict]) -> tuple[list[dict], list[FieldError]]:
+    errors: list[FieldError] = []
+    cleaned = []
+    for i, row in enumerate(raw_rows, start=1):
+        p = f"program.{i}."
+        item = {
+            "field": check_text(errors, p + "field", row.get("field"), "short", required=True),
+            "program_code": check_text(errors, p + "program_code", row.get("program_code"), "room", required=True),
+            "name": check_text(errors, p + "name", row.get("name"), "title", required=True),
+            "amount": check_int(errors, p + "amount", row.get("amount"), 0, 10_000_000_000, required=False),
+            "year": check_int(errors, p + "year", row.get("year"), 2000, 2100, required=False),
+            "description": check_text(errors, p + "description", row.get("description"), "note"),
+            "id": row.get("id") if isinstance(row.get("id"), int) else None,
+        }
+        cleaned.append(item)
+    return cleaned, errors
+
+
+def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict]) -> Outcome:
+    """Upsert the forum's budget programs: matched by id, else by program code; others kept."""
+    cleaned, errors = validate_programs(raw_rows)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        existing = {p["id"]: p for p in budget_programs(unit.cur, forum_id)}
+        by_code = {p["program_code"]: p["id"] for p in existing.values()}
+        for row in cleaned:
+            pid = row["id"] if row["id"] in existing else by_code.get(row["program_code"])
+            values = [row[c] for c in PROGRAM_COLUMNS]
+            if pid is None:
+                new_id = unit.execute("INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
+                                      "description) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                      [forum_id] + values).fetchone()[0]
+                unit.audit("budget_program", new_id, None, dict(zip(PROGRAM_COLUMNS, values)), forum_id)
+            else:
+                before = {c: existing[pid][c] for c in PROGRAM_COLUMNS}
+                before["amount"] = None if before["amount"] is None else int(before["amount"])
+                after = dict(zip(PROGRAM_COLUMNS, values))
+                if before != after:
+                    unit.execute("UPDATE budget_program SET field = ?, program_code = ?, name = ?, amount = ?, "
+                                 "year = ?, description = ? WHERE id = ?", values + [pid])
+                    unit.audit("budget_program", pid, before, after, forum_id)
+        return Outcome(True, "saved", value=len(cleaned))
+
+    return db.attempt(actor, "programs.save", work)
+
+
+def import_programs(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str = "") -> Outcome:
+    """Budget programs from CSV/XLSX with columns field, program_code, name, amount, year, description."""
+    from forum_core import importer
+
+    try:
+        table = importer.read_table(data, filename)
+    except importer.FileProblem as problem:
+        return Outcome(False, "file_problem", (FieldError("file", problem.code, problem.params),))
+    aliases = {importer._norm_header(a): key for key, names in PROGRAM_ALIASES.items() for a in names}
+    mapping = {}
+    for index, header in enumerate(table.headers):
+        key = aliases.get(importer._norm_header(header))
+        if key and key not in mapping:
+            mapping[key] = index
+    missing = [c for c in ("field", "program_code", "name") if c not in mapping]
+    if missing:
+        return Outcome(False, "file_problem", (FieldError("file", "missing_columns", {"columns": ", ".join(missing)}),))
+    rows = [{k: (cells[i] if i < len(cells) else None) for k, i in mapping.items()} for _, cells in table.rows]
+    return save_programs(db, actor, forum_id, rows)

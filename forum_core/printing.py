@@ -222,3 +222,50 @@ def sign_in_sheets_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str 
     if pdf.page == 0:
         pdf.add_page()
     return bytes(pdf.output())
+
+
+def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: int, lang: str = "ka") -> bytes:
+    """One page for the presenter: strengths, weaknesses, priorities with pebbles and initiatives."""
+    from forum_core import deliberation as dl
+
+    forum, groups = _context(cur, forum_id)
+    g = groups[group_id]
+    pdf = _pdf(lang)
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    pdf.set_margins(15, 15, 15)
+    pdf.set_font("georgian", "B", 16)
+    pdf.multi_cell(0, 8, f"{g['number']}. {g['name']} — {g['field']}", new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.set_font("georgian", "", 10)
+    pdf.multi_cell(0, 5, f"{forum['title']} · {_date(forum['forum_date'])}", new_x="LMARGIN", new_y="NEXT", align="L")
+    items = dl.assessment(cur, group_id)
+    for kind in dl.ITEM_KINDS:
+        if items[kind]:
+            pdf.ln(2)
+            pdf.set_font("georgian", "B", 11)
+            pdf.cell(0, 6, t(lang, f"fac.{kind}s"), new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("georgian", "", 10)
+            for item in items[kind]:
+                pdf.multi_cell(0, 5, f"• {item['text']}", new_x="LMARGIN", new_y="NEXT", align="L")
+    pdf.ln(2)
+    pdf.set_font("georgian", "B", 12)
+    pdf.cell(0, 7, t(lang, "fac.priorities"), new_x="LMARGIN", new_y="NEXT")
+    for item in dl.priorities(cur, group_id):
+        row = dl.initiative(cur, group_id, item["problem_id"])
+        pdf.set_font("georgian", "B", 11)
+        pdf.multi_cell(0, 6, f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', n=item['pebbles'])}",
+                       new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_font("georgian", "", 10)
+        for name in ("title", "goal", "beneficiaries_specifics", "resources_needed", "partners"):
+            if row.get(name):
+                pdf.multi_cell(0, 5, f"{t(lang, 'ini.' + name)}: {row[name]}", new_x="LMARGIN", new_y="NEXT",
+                               align="L")
+        if row.get("beneficiaries_count"):
+            pdf.multi_cell(0, 5, f"{t(lang, 'ini.beneficiaries_count')}: {row['beneficiaries_count']}",
+                           new_x="LMARGIN", new_y="NEXT", align="L")
+    who = dl.presenter(cur, group_id)
+    if who:
+        pdf.ln(2)
+        pdf.set_font("georgian", "B", 11)
+        pdf.cell(0, 6, f"{t(lang, 'fac.presenter')}: {who['first_name']} {who['last_name']}")
+    return bytes(pdf.output())

@@ -48,11 +48,13 @@ def settings_widgets(prefix: str, values: dict) -> None:
         session.field_errors(errors, "pebbles_per_participant")
     st.text_area(t("label.goals"), value=values.get("goals") or "", max_chars=2000, key=f"{prefix}goals")
     session.field_errors(errors, "goals")
+    st.checkbox(t("label.flagged_in_vote"), value=bool(values.get("flagged_in_vote")), key=f"{prefix}flagged_in_vote",
+                help=t("setup.flagged_help"))
 
 
 def read_settings(prefix: str) -> dict:
     keys = ("title", "municipality", "forum_date", "venue", "start_time", "duration_min",
-            "pebbles_per_participant", "priorities_per_group", "goals")
+            "pebbles_per_participant", "priorities_per_group", "goals", "flagged_in_vote")
     return {k: st.session_state.get(prefix + k) for k in keys}
 
 
@@ -101,7 +103,8 @@ if len(forums) > 1:
         st.session_state["editor_rev"] = st.session_state.get("editor_rev", 0) + 1
         st.rerun()
 
-settings_tab, groups_tab, new_tab = st.tabs([t("setup.tab_settings"), t("setup.tab_groups"), t("setup.tab_new")])
+settings_tab, groups_tab, programs_tab, new_tab = st.tabs([t("setup.tab_settings"), t("setup.tab_groups"),
+                                                          t("setup.tab_programs"), t("setup.tab_new")])
 
 with settings_tab:
     with st.form("settings"):
@@ -173,6 +176,46 @@ with groups_tab:
             st.session_state["editor_rev"] = editor_rev + 1
         session.flash("success" if outcome.ok else "error",
                       t("setup.groups_saved") if outcome.ok else t(f"setup.groups_{outcome.reason}"))
+        st.rerun()
+
+with programs_tab:
+    st.caption(t("setup.programs_help"))
+    programs = forum_mod.budget_programs(cur, forum_id)
+    program_columns = ["id"] + list(forum_mod.PROGRAM_COLUMNS)
+    program_df = pd.DataFrame([{c: (float(p[c]) if c == "amount" and p[c] is not None else p[c])
+                                for c in program_columns} for p in programs], columns=program_columns)
+    edited_programs = st.data_editor(
+        program_df, num_rows="dynamic", hide_index=True, key=f"programs_editor_{editor_rev}", width="stretch",
+        column_config={
+            "id": None,
+            "field": st.column_config.TextColumn(t("label.field"), max_chars=120),
+            "program_code": st.column_config.TextColumn(t("fac.program_code"), max_chars=30),
+            "name": st.column_config.TextColumn(t("label.name"), max_chars=200),
+            "amount": st.column_config.NumberColumn(t("fac.amount"), min_value=0, format="%.0f"),
+            "year": st.column_config.NumberColumn(t("fac.year"), min_value=2000, max_value=2100, format="%d"),
+            "description": st.column_config.TextColumn(t("fac.description"), max_chars=500),
+        })
+    for error in st.session_state.get("program_errors", ()):
+        st.error(session.error_line(error), icon="⚠️")
+    if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
+        rows = [{k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
+                for r in edited_programs.to_dict("records")]
+        for r in rows:
+            r["id"] = int(r["id"]) if r.get("id") is not None else None
+        outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows)
+        st.session_state["program_errors"] = outcome.errors
+        if outcome.ok:
+            st.session_state["editor_rev"] = editor_rev + 1
+        session.flash("success" if outcome.ok else "error", t("setup.saved") if outcome.ok else t("setup.not_saved"))
+        st.rerun()
+    upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
+    if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):
+        outcome = forum_mod.import_programs(db, session.actor(), forum_id, upload.getvalue(), upload.name)
+        st.session_state["program_errors"] = outcome.errors
+        if outcome.ok:
+            st.session_state["editor_rev"] = editor_rev + 1
+        session.flash("success" if outcome.ok else "error",
+                      t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.not_saved"))
         st.rerun()
 
 with new_tab:

@@ -104,3 +104,31 @@ def test_several_forums_and_the_current_one(db, forum_id):
     forum_mod.set_current_forum(db, ORGANIZER, other.value)
     assert forum_mod.current_forum_id(db.cursor()) == other.value
     assert len(forum_mod.list_forums(db.cursor())) == 2
+
+
+def test_budget_programs_typed_and_imported(db, forum_id):
+    rows = [{"field": "ინფრასტრუქტურა", "program_code": "02 01", "name": "გზები", "amount": "2400000", "year": 2027,
+             "description": "სოფლის გზები"}]
+    assert forum_mod.save_programs(db, ORGANIZER, forum_id, rows).ok
+    bad = forum_mod.save_programs(db, ORGANIZER, forum_id, [{"field": "", "program_code": "x", "name": "y",
+                                                              "amount": -5}])
+    assert {(e.field, e.code) for e in bad.errors} == {("program.1.field", "required"),
+                                                       ("program.1.amount", "out_of_range")}
+    csv = ("სფერო,კოდი,დასახელება,თანხა,წელი,აღწერა\n"
+           "ინფრასტრუქტურა,02 01,გზების მოვლა,2500000,2027,ახალი\n"
+           "ახალგაზრდობა,05 03,გრანტები,120000,2027,\n").encode("utf-8")
+    outcome = forum_mod.import_programs(db, ORGANIZER, forum_id, csv, "p.csv")
+    assert outcome.ok and outcome.value == 2
+    programs = forum_mod.budget_programs(db.cursor(), forum_id)
+    assert [(p["program_code"], p["name"], int(p["amount"])) for p in programs] == [
+        ("05 03", "გრანტები", 120000), ("02 01", "გზების მოვლა", 2500000)]
+    assert len(forum_mod.budget_programs(db.cursor(), forum_id, field="ინფრასტრუქტურა")) == 1
+    missing = forum_mod.import_programs(db, ORGANIZER, forum_id, b"a,b\n1,2\n", "p.csv")
+    assert missing.errors[0].code == "missing_columns"
+
+
+def test_flagged_in_vote_setting(db, forum_id):
+    assert not forum_mod.get_forum(db.cursor(), forum_id)["flagged_in_vote"]
+    assert forum_mod.update_settings(db, ORGANIZER, forum_id, dict(SETTINGS, flagged_in_vote=True),
+                                     [{"name": "x", "minutes": 240}]).ok
+    assert forum_mod.get_forum(db.cursor(), forum_id)["flagged_in_vote"]

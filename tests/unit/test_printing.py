@@ -71,3 +71,20 @@ def test_sign_in_sheets_sorted_by_last_name(db, demo_forum):
     positions = [text.index(f"{n}") for n in names]
     assert positions == sorted(positions)
     assert "რეგისტრაციის ფურცელი" in text
+
+
+def test_group_summary_has_priorities_and_initiatives(db, demo_forum):
+    from forum_core import deliberation as dl
+    from tests.unit.test_deliberation import FACILITATOR
+    forum = forum_mod.get_forum(db.cursor(), demo_forum)
+    group = forum_mod.groups(db.cursor(), demo_forum)[3]
+    for m in dl.members(db.cursor(), demo_forum, group["id"])[:5]:
+        dl.mark_present(db, FACILITATOR, demo_forum, group["id"], m["id"])
+    dl.add_item(db, FACILITATOR, group["id"], "strength", "კარგი სკოლები")
+    a = dl.add_problem(db, FACILITATOR, group["id"], "ბაღების ნაკლებობა").value
+    dl.set_pebbles(db, FACILITATOR, a, 9)
+    assert dl.finalise(db, FACILITATOR, forum, group["id"]).ok
+    dl.save_initiative_field(db, FACILITATOR, group["id"], a, "goal", "2 ახალი ბაღი 2028 წლისთვის", "")
+    text = text_of(printing.group_summary_pdf(db.cursor(), demo_forum, group["id"], "ka"))
+    assert "კარგი სკოლები" in text and "ბაღების ნაკლებობა" in text and "9 კენჭი" in text
+    assert "2 ახალი ბაღი 2028 წლისთვის" in text

@@ -1,0 +1,355 @@
+"""Facilitator and sector expert: the group's work, step by step, on the room's tablet."""
+import pandas as pd
+import streamlit as st
+
+from forum_core import deliberation as dl
+from forum_core import forum as forum_mod
+from forum_core import printing
+from ui import session
+
+session.enter_page()
+t = session.translator()
+db = session.database()
+cur = session.cursor()
+forum = session.current_forum(cur)
+forum_id = forum["id"]
+lang = session.lang()
+groups = forum_mod.groups(cur, forum_id)
+by_number = {g["number"]: g for g in groups}
+session.show_flashes()
+
+# --- which group this tablet is for (?group=N keeps it across reloads) -----------------
+wanted = st.query_params.get("group")
+if wanted and wanted.isdigit() and int(wanted) in by_number:
+    st.session_state["facilitator_group"] = int(wanted)
+labels = {n: f"{n}. {g['name']} · {t('label.room')} {g['room'] or '—'}" for n, g in by_number.items()}
+number = st.selectbox(t("fac.group"), list(labels), format_func=labels.get, key="facilitator_group")
+if number is None:
+    st.stop()
+st.query_params["group"] = str(number)
+group = by_number[number]
+group_id = group["id"]
+actor = session.actor()
+
+st.title(f"{group['number']}. {group['name']}")
+progress = dl.group_progress(cur, forum, group)
+STEP_KEYS = ("who",) + dl.STEPS
+# steps before the group's current one are done (who is here and the briefing have no end)
+reached = STEP_KEYS.index(progress["step"]) if progress["step"] in STEP_KEYS else len(STEP_KEYS)
+step_label = {key: ("✓ " if 2 <= i < reached else "") + t(f"fac.step_{key}") for i, key in enumerate(STEP_KEYS)}
+step = st.segmented_control(t("fac.steps"), STEP_KEYS, format_func=step_label.get, key="fac_step",
+                            default="who", label_visibility="collapsed") or "who"
+
+
+def report(outcome, ok_key: str | None = None) -> None:
+    """Turn an outcome's reason into a message on the next run."""
+    if outcome.ok:
+        if ok_key:
+            session.flash("success", t(ok_key))
+    elif outcome.errors:
+        session.flash("error", "; ".join(session.error_line(e) for e in outcome.errors))
+    else:
+        session.flash("warning", t(f"fac.reason_{outcome.reason}"))
+
+
+# --- who is here -----------------------------------------------------------------------
+if step == "who":
+    people_here = dl.members(cur, forum_id, group_id)
+    st.metric(t("fac.present"), f"{sum(m['present'] for m in people_here)} / {len(people_here)}")
+
+    def toggle(pid: int) -> None:
+        if st.session_state[f"here_{pid}"]:
+            report(dl.mark_present(db, actor, forum_id, group_id, pid))
+        else:
+            report(dl.mark_absent(db, actor, forum_id, group_id, pid))
+
+    for m in people_here:
+        st.session_state[f"here_{m['id']}"] = m["present"]
+        st.checkbox(f"{m['last_name']} {m['first_name']}", key=f"here_{m['id']}", on_change=toggle, args=(m["id"],))
+    st.divider()
+    st.caption(t("fac.take_in_help"))
+    query = st.text_input(t("fac.take_in_search"), key="take_in_query", max_chars=60)
+    if query and len(query.strip()) >= 2:
+        from forum_core import participants as people
+        for p in [p for p in people.search(cur, forum_id, query, limit=6) if p["group_id"] != group_id]:
+            c1, c2 = st.columns([4, 1])
+            c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']}")
+            if c2.button(t("fac.take_in"), key=f"take_{p['id']}"):
+                report(dl.take_in(db, actor, forum_id, group_id, p["id"]), "fac.taken_in")
+                st.rerun()
+
+# --- expert briefing --------------------------------------------------------------------
+elif step == "briefing":
+    programs = forum_mod.budget_programs(cur, forum_id, field=group["field"])
+    table = pd.DataFrame([(p["program_code"], p["name"], float(p["amount"] or 0), p["year"], p["description"])
+                          for p in programs],
+                         columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"),
+                                  t("fac.description")])
+    st.caption(t("fac.briefing_help", field=group["field"]))
+    total = sum(float(p["amount"] or 0) for p in programs)
+    st.metric(t("fac.briefing_total"), f"{total:,.0f} ₾")
+
+    @st.dialog(t("fac.briefing_title", field=group["field"]), width="large")
+    def full_screen() -> None:
+        for p in programs:
+            st.markdown(f"### {p['program_code']} · {p['name']}".replace("*", "\\*").replace("_", "\\_"))
+            st.markdown(f"**{float(p['amount'] or 0):,.0f} ₾** · {p['year'] or ''}")
+            st.text(p["description"] or "")
+
+    st.dataframe(table, hide_index=True, width="stretch", key="briefing_table",
+                 column_config={t("fac.amount"): st.column_config.NumberColumn(format="%.0f ₾")})
+    if programs and st.button(t("fac.full_screen"), key="briefing_full"):
+        full_screen()
+
+# --- strengths and weaknesses -------------------------------------------------------------
+elif step == "assessment":
+    items = dl.assessment(cur, group_id)
+
+    def add(kind: str) -> None:
+        report(dl.add_item(db, actor, group_id, kind, st.session_state.get(f"new_{kind}", "")))
+        st.session_state[f"new_{kind}"] = ""
+
+    def edit(item_id: int, seen: str) -> None:
+        report(dl.edit_item(db, actor, item_id, st.session_state[f"item_{item_id}"], seen))
+
+    for column, kind in zip(st.columns(2), dl.ITEM_KINDS):
+        with column:
+            st.subheader(t(f"fac.{kind}s"))
+            for item in items[kind]:
+                key = f"item_{item['id']}"
+                st.session_state[key] = item["text"]
+                st.text_input(t(f"fac.{kind}"), key=key, max_chars=500, on_change=edit,
+                              args=(item["id"], item["text"]), label_visibility="collapsed")
+                up, down, delete = st.columns(3)
+                up.button("↑", key=f"up_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, -1)))
+                down.button("↓", key=f"down_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, 1)))
+                delete.button(t("action.delete"), key=f"del_{item['id']}",
+                              on_click=lambda i=item["id"]: report(dl.delete_item(db, actor, i)))
+            st.text_input(t(f"fac.add_{kind}"), key=f"new_{kind}", max_chars=500, on_change=add, args=(kind,))
+
+# --- problems ------------------------------------------------------------------------------
+elif step == "problems":
+    problem_rows = dl.problems(cur, group_id)
+    locked = dl.finalised(cur, group_id) is not None
+    if locked:
+        st.info(t("fac.locked"))
+    rev = st.session_state.get("problem_rev", 0)
+    with st.form("add_problem", clear_on_submit=False):
+        st.text_input(t("fac.problem_title"), key=f"pt_{rev}", max_chars=200)
+        st.text_area(t("fac.problem_detail"), key=f"pd_{rev}", max_chars=2000, height=68)
+        if st.form_submit_button(t("fac.add_problem"), type="primary", disabled=locked):
+            outcome = dl.add_problem(db, actor, group_id, st.session_state[f"pt_{rev}"], st.session_state[f"pd_{rev}"])
+            report(outcome)
+            if outcome.ok:
+                st.session_state["problem_rev"] = rev + 1
+            st.rerun()
+    titles = {p["id"]: p["title"] for p in problem_rows}
+    for p in problem_rows:
+        flag = " ⚑ " + t("fac.outside") if p["outside_competence"] else ""
+        with st.expander(f"{p['title']}{flag}"):
+            with st.form(f"edit_problem_{p['id']}"):
+                title = st.text_input(t("fac.problem_title"), value=p["title"], max_chars=200, key=f"et_{p['id']}")
+                detail = st.text_area(t("fac.problem_detail"), value=p["detail"], max_chars=2000, key=f"ed_{p['id']}")
+                if st.form_submit_button(t("action.save")):
+                    report(dl.edit_problem(db, actor, p["id"], title, detail, (p["title"], p["detail"])),
+                           "fac.saved")
+                    st.rerun()
+            st.markdown(f"**{t('fac.expert_flag')}**")
+            with st.form(f"flag_{p['id']}"):
+                outside = st.checkbox(t("fac.outside_competence"), value=p["outside_competence"], key=f"fo_{p['id']}")
+                note = st.text_input(t("fac.competence_note"), value=p["competence_note"], max_chars=500,
+                                     key=f"fn_{p['id']}", placeholder=t("fac.competence_note_hint"))
+                if st.form_submit_button(t("action.save")):
+                    report(dl.flag_competence(db, actor, p["id"], outside, note), "fac.saved")
+                    st.rerun()
+            others = [i for i in titles if i != p["id"]]
+            c1, c2, c3 = st.columns([3, 1, 1])
+            target = c1.selectbox(t("fac.merge_with"), others, format_func=titles.get, index=None,
+                                  key=f"merge_{p['id']}", placeholder=t("fac.merge_hint"))
+            if c2.button(t("fac.merge"), key=f"do_merge_{p['id']}", disabled=target is None or locked):
+                report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
+                st.rerun()
+            if c3.button(t("action.delete"), key=f"del_problem_{p['id']}", disabled=locked):
+                report(dl.delete_problem(db, actor, p["id"]))
+                st.rerun()
+
+# --- the pebble vote -------------------------------------------------------------------------
+elif step == "vote":
+    result = dl.ranking(cur, forum, group_id)
+    published = dl.finalised(cur, group_id)
+    in_force = dl.counts(cur, group_id)
+    problem_rows = dl.problems(cur, group_id)
+    voting = [p for p in problem_rows if p["id"] not in result.excluded]
+
+    def typed(pid: int, round_: int) -> None:
+        key = f"peb_{pid}_{round_}"
+        outcome = dl.set_pebbles(db, actor, pid, st.session_state[key], round_,
+                                 expected=st.session_state.get(f"seen_{key}"))
+        if outcome.reason == "stale":
+            session.flash("warning", t("fac.reason_stale_count", count=outcome.value))
+        else:
+            report(outcome)
+
+    def bump(pid: int, round_: int, delta: int) -> None:
+        report(dl.add_pebbles(db, actor, pid, delta, round_))
+
+    def count_row(p: dict, round_: int, locked: bool) -> None:
+        key = f"peb_{p['id']}_{round_}"
+        value = in_force.get((p["id"], round_), 0)
+        if st.session_state.get(f"seen_{key}") != value:  # another device or a button changed it
+            st.session_state[key] = value
+            st.session_state[f"seen_{key}"] = value
+        name, minus, number_col, plus = st.columns([6, 1, 2, 1], vertical_alignment="center")
+        mark = " ⚑" if p["outside_competence"] else ""
+        name.text(p["title"] + mark)
+        minus.button("−", key=f"minus_{key}", on_click=bump, args=(p["id"], round_, -1), disabled=locked,
+                     width="stretch")
+        number_col.number_input(t("fac.pebbles"), min_value=0, max_value=dl.MAX_PEBBLES, step=1, key=key,
+                                on_change=typed, args=(p["id"], round_), disabled=locked,
+                                label_visibility="collapsed")
+        plus.button("+", key=f"plus_{key}", on_click=bump, args=(p["id"], round_, 1), disabled=locked,
+                    width="stretch")
+
+    if published:
+        st.success(t("fac.finalised"))
+    st.metric(t("fac.pebbles_counted"), f"{result.total} / {result.capacity}",
+              help=t("fac.capacity_help", per=forum["pebbles_per_participant"]))
+    if result.over_by:
+        st.warning(t("fac.over_count", over=result.over_by, capacity=result.capacity))
+    for p in voting:
+        count_row(p, 0, published is not None)
+    if result.excluded:
+        st.caption(t("fac.excluded", titles=", ".join(p["title"] for p in problem_rows if p["id"] in result.excluded)))
+
+    st.subheader(t("fac.ranking"))
+    st.dataframe(pd.DataFrame(
+        [(r.rank, r.title + (" ⚑" if r.outside_competence else ""), r.pebbles,
+          t(f"fac.basis_{r.basis}") if r.problem_id in {x.problem_id for x in result.top} else "")
+         for r in result.ranked],
+        columns=[t("fac.rank"), t("fac.problem_title"), t("fac.pebbles"), t("fac.basis")]),
+        hide_index=True, width="stretch", key="ranking_table")
+
+    # The latest re-vote stays open for typing until the vote is finalised, even once
+    # its first counts already break the tie (the ranking updates as counts are typed).
+    revotes = dl.events(cur, group_id, ("revote",))
+    if revotes and not published:
+        latest = revotes[-1]["payload"]
+        st.markdown(f"**{t('fac.revote_round', round=latest['round'])}**")
+        for p in [p for p in problem_rows if p["id"] in latest["tied"]]:
+            count_row(p, latest["round"], False)
+    if result.tie and not published:
+        tied = {p["id"]: p for p in problem_rows if p["id"] in result.tie}
+        st.warning(t("fac.tie", places=result.tie_places, titles=", ".join(p["title"] for p in tied.values())))
+        if st.button(t("fac.start_revote"), key="start_revote"):
+            report(dl.start_revote(db, actor, group_id, result.tie))
+            st.rerun()
+        with st.form("tie_decision"):
+            chosen = st.multiselect(t("fac.decision_chosen", places=result.tie_places), list(tied),
+                                    format_func=lambda i: tied[i]["title"], max_selections=result.tie_places,
+                                    key="tie_chosen")
+            reason = st.text_input(t("fac.decision_reason"), max_chars=500, key="tie_reason")
+            if st.form_submit_button(t("fac.decide")):
+                report(dl.decide_tie(db, actor, group_id, result.tie, chosen, reason), "fac.tie_decided")
+                st.rerun()
+
+    @st.dialog(t("fac.finalise"))
+    def confirm_finalise() -> None:
+        st.write(t("fac.finalise_confirm"))
+        for r in result.top:
+            st.text(f"{r.rank}. {r.title} ({r.pebbles})")
+        if st.button(t("fac.finalise"), type="primary", key="finalise_yes"):
+            report(dl.finalise(db, actor, forum, group_id), "fac.finalised")
+            st.session_state.pop("confirm_finalise", None)
+            st.rerun()
+
+    if not published:
+        if st.button(t("fac.finalise"), type="primary", key="finalise", disabled=bool(result.tie) or not result.top):
+            st.session_state["confirm_finalise"] = True
+        if st.session_state.get("confirm_finalise"):
+            confirm_finalise()
+    elif actor.role == "organizer":
+        with st.form("reopen"):
+            reason = st.text_input(t("fac.reopen_reason"), max_chars=500, key="reopen_reason")
+            if st.form_submit_button(t("fac.reopen")):
+                report(dl.reopen(db, actor, group_id, reason), "fac.reopened")
+                st.rerun()
+
+# --- priorities and initiatives ----------------------------------------------------------------
+elif step == "initiatives":
+    top = dl.priorities(cur, group_id)
+    if not top:
+        st.info(t("fac.no_priorities"))
+    programs = forum_mod.budget_programs(cur, forum_id)
+    program_label = {p["id"]: f"{p['program_code']} · {p['name']}" for p in programs}
+
+    def save(problem_id: int, name: str) -> None:
+        key = f"ini_{problem_id}_{name}"
+        value = st.session_state[key]
+        outcome = dl.save_initiative_field(db, actor, group_id, problem_id, name, value,
+                                           st.session_state.get(f"seen_{key}"))
+        if outcome.reason == "stale":
+            session.flash("warning", t("fac.reason_stale_field"))
+        elif not outcome.ok:
+            report(outcome)
+
+    def widget(row: dict, name: str, kind: str = "text", options=None) -> None:
+        key = f"ini_{row['problem_id']}_{name}"
+        value = row.get(name)
+        if st.session_state.get(f"seen_{key}", "∅") != value:  # show what is stored (maybe by another device)
+            st.session_state[key] = value if value is not None or kind != "text" else ""
+            st.session_state[f"seen_{key}"] = value
+        label = t(f"ini.{name}")
+        args = (row["problem_id"], name)
+        if kind == "text":
+            st.text_input(label, key=key, on_change=save, args=args, max_chars=200)
+        elif kind == "area":
+            st.text_area(label, key=key, on_change=save, args=args, max_chars=2000, height=80)
+        elif kind == "number":
+            st.number_input(label, key=key, on_change=save, args=args, min_value=0, step=1, value=None)
+        elif kind == "choice":
+            st.selectbox(label, options, key=key, on_change=save, args=args,
+                         format_func=lambda v, n=name: t(f"ini.{n}_{v or 'none'}"))
+        elif kind == "program":
+            st.selectbox(label, [None] + list(program_label), key=key, on_change=save, args=args,
+                         format_func=lambda v: program_label.get(v, "—"))
+
+    for item in top:
+        row = dl.initiative(cur, group_id, item["problem_id"])
+        done = "✓ " if dl.is_complete(row) else ""
+        with st.expander(f"{done}{item['rank']}. {item['title']} ({item['pebbles']})", expanded=not done):
+            left, right = st.columns(2)
+            with left:
+                widget(row, "kind", "choice", list(dl.INITIATIVE_CHOICE["kind"]))
+                widget(row, "title")
+                widget(row, "goal", "area")
+                for hint in dl.smart_hints(row.get("goal") or ""):
+                    st.caption("💡 " + t(f"ini.{hint}"))
+                widget(row, "actions", "area")
+                widget(row, "large_scale", "choice", list(dl.YES_NO))
+                widget(row, "sufficient", "choice", list(dl.YES_NO))
+                widget(row, "program_id", "program")
+            with right:
+                widget(row, "beneficiaries_count", "number")
+                widget(row, "beneficiaries_age")
+                widget(row, "beneficiaries_specifics", "area")
+                widget(row, "vulnerable_groups")
+                widget(row, "resources_needed", "area")
+                widget(row, "resources_available", "area")
+                widget(row, "partners")
+                widget(row, "cost_gel", "number")
+
+# --- presenter and summary --------------------------------------------------------------------
+elif step == "presenter":
+    here = [m for m in dl.members(cur, forum_id, group_id) if m["present"]]
+    current = dl.presenter(cur, group_id)
+    if current:
+        st.success(t("fac.presenter_is", name=f"{current['first_name']} {current['last_name']}"))
+    names = {m["id"]: f"{m['last_name']} {m['first_name']}" for m in here}
+    chosen = st.selectbox(t("fac.presenter"), list(names), format_func=names.get, index=None, key="presenter_choice",
+                          placeholder=t("fac.presenter_hint"))
+    if st.button(t("action.save"), key="save_presenter", disabled=chosen is None):
+        report(dl.set_presenter(db, actor, forum_id, group_id, chosen), "fac.saved")
+        st.rerun()
+    st.download_button(t("fac.summary_pdf"), key="summary_pdf", file_name=f"group_{group['number']}.pdf",
+                       mime="application/pdf",
+                       data=lambda: printing.group_summary_pdf(db.cursor(), forum_id, group_id, lang))
