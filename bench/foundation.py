@@ -2,14 +2,11 @@
 
 Run: python bench/foundation.py
 Targets (issue 2): import < 3 s; search < 20 ms; each page's script run < 50 ms.
-Page runs are driven with AppTest in-process and timed from the first to the last
-line of app.py (``ui.session.app_started`` / ``app_finished``), in the script thread:
-the server time of the script run, without AppTest's polling.
+Page runs: see bench/page_timing.py.
 """
 from __future__ import annotations
 
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -24,16 +21,12 @@ from openpyxl import Workbook  # noqa: E402
 from forum_core import demo, importer  # noqa: E402
 from forum_core import participants as people  # noqa: E402
 from forum_core.db import Actor, Database  # noqa: E402
+from page_timing import pct  # noqa: E402
 
 ACTOR = Actor("organizer", "bench")
 FIRST = ["გიორგი", "ნინო", "დავით", "მარიამ", "ლევან", "თამარ", "ირაკლი", "ანა", "ზურაბ", "ეკატერინე"]
 LAST = ["ბერიძე", "კაპანაძე", "გელაშვილი", "მაისურაძე", "ლომიძე", "ჯავახიშვილი", "ხუციშვილი", "ნოზაძე",
         "წიკლაური", "ქავთარაძე", "ჩიქოვანი", "ღლონტი", "შენგელია", "ძნელაძე", "ცინცაძე"]
-
-
-def pct(values, q):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]
 
 
 def xlsx_2000() -> bytes:
@@ -78,47 +71,15 @@ def main() -> None:
     db.close()
 
     # Page script runs on the demo forum.
-    from streamlit.testing.v1 import AppTest
-    from streamlit.runtime.pages_manager import PagesManager
+    import page_timing
 
+    marks = page_timing.install()
     demo_path = tmp / "demo.duckdb"
     demo_db = Database(demo_path)
     demo.load_demo(demo_db, ACTOR)
     demo_db.close()
-    os.environ["FORUM_DB"] = str(demo_path)
-    original_init = PagesManager.__init__
-
-    def init(self, *a, **k):  # as a running server does after its first request
-        original_init(self, *a, **k)
-        PagesManager.uses_pages_directory = False
-
-    PagesManager.__init__ = init
-    from ui import session
-
-    marks: list[float] = []
-    started, finished = session.app_started, session.app_finished
-
-    def timed_start():
-        marks.append(time.perf_counter())
-        started()
-
-    def timed_finish():
-        finished()
-        marks.append(time.perf_counter() - marks.pop())
-
-    session.app_started, session.app_finished = timed_start, timed_finish
-    for page in ("pages/setup.py", "pages/participants.py"):
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        at.run()
-        at.switch_page(page)
-        at.run()
-        marks.clear()
-        for _ in range(40):
-            at.run()
-        assert not at.exception, at.exception
-        samples = [m * 1000 for m in marks]
-        print(f"page {page}: script run median {statistics.median(samples):.1f} ms, p95 {pct(samples, 95):.1f} ms "
-              f"over {len(samples)} runs   (target < 50 ms)")
+    for page in ("pages/setup.py", "pages/participants.py", "pages/registration.py"):
+        print(f"page {page}: {page_timing.time_page(demo_path, page, marks)}   (target < 50 ms)")
 
 
 if __name__ == "__main__":

@@ -143,35 +143,42 @@ elif step == "problems":
             if outcome.ok:
                 st.session_state["problem_rev"] = rev + 1
             st.rerun()
-    titles = {p["id"]: p["title"] for p in problem_rows}
-    for p in problem_rows:
-        flag = " ⚑ " + t("fac.outside") if p["outside_competence"] else ""
-        with st.expander(f"{p['title']}{flag}"):
-            with st.form(f"edit_problem_{p['id']}"):
-                title = st.text_input(t("fac.problem_title"), value=p["title"], max_chars=200, key=f"et_{p['id']}")
-                detail = st.text_area(t("fac.problem_detail"), value=p["detail"], max_chars=2000, key=f"ed_{p['id']}")
-                if st.form_submit_button(t("action.save")):
-                    report(dl.edit_problem(db, actor, p["id"], title, detail, (p["title"], p["detail"])),
-                           "fac.saved")
-                    st.rerun()
-            st.markdown(f"**{t('fac.expert_flag')}**")
-            with st.form(f"flag_{p['id']}"):
-                outside = st.checkbox(t("fac.outside_competence"), value=p["outside_competence"], key=f"fo_{p['id']}")
-                note = st.text_input(t("fac.competence_note"), value=p["competence_note"], max_chars=500,
-                                     key=f"fn_{p['id']}", placeholder=t("fac.competence_note_hint"))
-                if st.form_submit_button(t("action.save")):
-                    report(dl.flag_competence(db, actor, p["id"], outside, note), "fac.saved")
-                    st.rerun()
-            others = [i for i in titles if i != p["id"]]
-            c1, c2, c3 = st.columns([3, 1, 1])
-            target = c1.selectbox(t("fac.merge_with"), others, format_func=titles.get, index=None,
-                                  key=f"merge_{p['id']}", placeholder=t("fac.merge_hint"))
-            if c2.button(t("fac.merge"), key=f"do_merge_{p['id']}", disabled=target is None or locked):
-                report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
+    titles = {p["id"]: p["title"] + (" ⚑" if p["outside_competence"] else "") for p in problem_rows}
+    st.dataframe(pd.DataFrame([(p["title"], p["detail"], t("fac.outside") if p["outside_competence"] else "",
+                                p["competence_note"]) for p in problem_rows],
+                              columns=[t("fac.problem_title"), t("label.detail"), t("fac.expert_flag"),
+                                       t("fac.competence_note")]),
+                 hide_index=True, width="stretch", key="problem_table")
+    # One problem at a time is edited, flagged, merged or deleted: a list of 60 editors would be slow.
+    chosen = st.selectbox(t("fac.choose_problem"), list(titles), format_func=titles.get, index=None,
+                          key="problem_choice", placeholder=t("fac.choose_problem_hint"))
+    p = next((x for x in problem_rows if x["id"] == chosen), None)
+    if p is not None:
+        with st.form(f"edit_problem_{p['id']}"):
+            title = st.text_input(t("fac.problem_title"), value=p["title"], max_chars=200, key=f"et_{p['id']}")
+            detail = st.text_area(t("fac.problem_detail"), value=p["detail"], max_chars=2000, key=f"ed_{p['id']}")
+            if st.form_submit_button(t("action.save"), disabled=locked):
+                report(dl.edit_problem(db, actor, p["id"], title, detail, (p["title"], p["detail"])), "fac.saved")
                 st.rerun()
-            if c3.button(t("action.delete"), key=f"del_problem_{p['id']}", disabled=locked):
-                report(dl.delete_problem(db, actor, p["id"]))
+        st.markdown(f"**{t('fac.expert_flag')}**")
+        with st.form(f"flag_{p['id']}"):
+            outside = st.checkbox(t("fac.outside_competence"), value=p["outside_competence"], key=f"fo_{p['id']}")
+            note = st.text_input(t("fac.competence_note"), value=p["competence_note"], max_chars=500,
+                                 key=f"fn_{p['id']}", placeholder=t("fac.competence_note_hint"))
+            if st.form_submit_button(t("fac.save_flag")):
+                report(dl.flag_competence(db, actor, p["id"], outside, note), "fac.saved")
                 st.rerun()
+        others = [i for i in titles if i != p["id"]]
+        c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
+        target = c1.selectbox(t("fac.merge_with"), others, format_func=titles.get, index=None,
+                              key=f"merge_{p['id']}", placeholder=t("fac.merge_hint"))
+        if c2.button(t("fac.merge"), key=f"do_merge_{p['id']}", disabled=target is None or locked):
+            report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
+            st.rerun()
+        if c3.button(t("action.delete"), key=f"del_problem_{p['id']}", disabled=locked):
+            report(dl.delete_problem(db, actor, p["id"]))
+            st.session_state.pop("problem_choice", None)
+            st.rerun()
 
 # --- the pebble vote -------------------------------------------------------------------------
 elif step == "vote":
@@ -216,8 +223,25 @@ elif step == "vote":
               help=t("fac.capacity_help", per=forum["pebbles_per_participant"]))
     if result.over_by:
         st.warning(t("fac.over_count", over=result.over_by, capacity=result.capacity))
-    for p in voting:
-        count_row(p, 0, published is not None)
+    # Counting goes problem by problem, as the pebbles are counted on each sheet:
+    # one row with big buttons at a time (60 rows of inputs would make every tap slow).
+    if voting:
+        vote_ids = [p["id"] for p in voting]
+        if st.session_state.get("count_choice") not in vote_ids:
+            st.session_state["count_choice"] = vote_ids[0]
+
+        def step_problem(delta: int) -> None:
+            index = vote_ids.index(st.session_state["count_choice"])
+            st.session_state["count_choice"] = vote_ids[(index + delta) % len(vote_ids)]
+
+        vote_titles = {p["id"]: f"{p['title']}{' ⚑' if p['outside_competence'] else ''} · "
+                                f"{in_force.get((p['id'], 0), 0)}" for p in voting}
+        prev_col, choice_col, next_col = st.columns([1, 6, 1], vertical_alignment="bottom")
+        prev_col.button("◀", key="count_prev", on_click=step_problem, args=(-1,), width="stretch")
+        choice_col.selectbox(t("fac.counting"), vote_ids, format_func=vote_titles.get, key="count_choice")
+        next_col.button("▶", key="count_next", on_click=step_problem, args=(1,), width="stretch")
+        current = next(p for p in voting if p["id"] == st.session_state["count_choice"])
+        count_row(current, 0, published is not None)
     if result.excluded:
         st.caption(t("fac.excluded", titles=", ".join(p["title"] for p in problem_rows if p["id"] in result.excluded)))
 
@@ -235,7 +259,7 @@ elif step == "vote":
     if revotes and not published:
         latest = revotes[-1]["payload"]
         st.markdown(f"**{t('fac.revote_round', round=latest['round'])}**")
-        for p in [p for p in problem_rows if p["id"] in latest["tied"]]:
+        for p in [p for p in problem_rows if p["id"] in latest["tied"]]:  # a handful at most
             count_row(p, latest["round"], False)
     if result.tie and not published:
         tied = {p["id"]: p for p in problem_rows if p["id"] in result.tie}
@@ -313,10 +337,14 @@ elif step == "initiatives":
             st.selectbox(label, [None] + list(program_label), key=key, on_change=save, args=args,
                          format_func=lambda v: program_label.get(v, "—"))
 
-    for item in top:
-        row = dl.initiative(cur, group_id, item["problem_id"])
-        done = "✓ " if dl.is_complete(row) else ""
-        with st.expander(f"{done}{item['rank']}. {item['title']} ({item['pebbles']})", expanded=not done):
+    rows = {item["problem_id"]: dl.initiative(cur, group_id, item["problem_id"]) for item in top}
+    item_label = {item["problem_id"]: f"{'✓ ' if dl.is_complete(rows[item['problem_id']]) else ''}{item['rank']}. "
+                                      f"{item['title']} ({item['pebbles']})" for item in top}
+    chosen_priority = st.radio(t("fac.priorities"), list(item_label), format_func=item_label.get,
+                               key="priority_choice") if top else None
+    for item in [i for i in top if i["problem_id"] == chosen_priority]:  # one form at a time keeps taps fast
+        row = rows[item["problem_id"]]
+        with st.container(border=True):
             left, right = st.columns(2)
             with left:
                 widget(row, "kind", "choice", list(dl.INITIATIVE_CHOICE["kind"]))

@@ -49,19 +49,22 @@ def test_a_whole_group_session(demo_db, lang):
     problems = {p["title"]: p["id"] for p in dl.problems(db.cursor(), group["id"])}
     assert len(problems) == 7
     pension = problems["პენსიები"]
+    at.selectbox(key="problem_choice").set_value(pension).run()
     at.checkbox(key=f"fo_{pension}").check()
     at.text_input(key=f"fn_{pension}").set_value("ცენტრალური ხელისუფლება")
-    forms = [b for b in at.button if b.label == t(lang, "action.save")]
-    # the flag form of the last problem is the last save button
-    forms[-1].click().run()
+    next(b for b in at.button if b.label == t(lang, "fac.save_flag")).click().run()
     assert dl.problems(db.cursor(), group["id"])[-1]["outside_competence"]
 
     # the pebble vote: typed counts and + / − buttons
     go(at, "vote")
+    assert pension not in at.selectbox(key="count_choice").options  # excluded from the vote
     for title, n in (("გზები", 8), ("წყალი", 7), ("განათება", 6), ("ნაგავი", 5), ("ბაღი", 2), ("სპორტი", 1)):
+        assert at.selectbox(key="count_choice").value == problems[title]  # ▶ walks through them in order
         at.number_input(key=f"peb_{problems[title]}_0").set_value(n).run()
+        at.button(key="count_next").click().run()
+    at.selectbox(key="count_choice").set_value(problems["სპორტი"]).run()
     at.button(key=f"plus_peb_{problems['სპორტი']}_0").click().run()
-    assert not any(k.startswith(f"peb_{pension}") for k in (w.key for w in at.number_input))  # excluded
+    assert at.number_input(key=f"peb_{problems['სპორტი']}_0").value == 2
     result = dl.ranking(db.cursor(), forum_mod.get_forum(db.cursor(), 1), group["id"])
     assert result.tie == sorted([problems["ბაღი"], problems["სპორტი"]])
     assert t(lang, "fac.tie", places=1, titles="ბაღი, სპორტი") in texts(at)
@@ -77,6 +80,7 @@ def test_a_whole_group_session(demo_db, lang):
     # initiatives, saved on each change
     go(at, "initiatives")
     first = top[0]["problem_id"]
+    assert at.radio(key="priority_choice").value == first
     at.selectbox(key=f"ini_{first}_kind").set_value("program").run()
     at.text_input(key=f"ini_{first}_title").set_value("გზების შეკეთება").run()
     at.text_area(key=f"ini_{first}_goal").set_value("გზების შეკეთება").run()
@@ -106,6 +110,8 @@ def test_over_count_warning_and_markup_shown_as_text(demo_db):
     at.number_input(key=f"peb_{pid}_0").set_value(50).run()
     assert any("more than possible" in w.value for w in at.warning)
     assert any(x.value == "**bold** <i>x</i>" for x in at.text)
+    shown = at.dataframe[0].value  # the ranking table shows it as plain text
+    assert "**bold** <i>x</i>" in list(shown.iloc[:, 1])
 
 
 def dl_actor():
