@@ -12,12 +12,12 @@ from typing import Any
 
 import duckdb
 
-from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
+from forum_core.db import Actor, Database, Unit, memo_made_from, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 
-# Key prefix of the process memo of a forum's groups (used by the desks); every
-# write to working_group below drops it after commit.
-GROUPS_MEMO = ("groups",)
+# Key prefix of the process memo of a forum's groups (used by the desks); any
+# committed write to working_group drops it (see db.memo_made_from).
+GROUPS_MEMO = memo_made_from("groups", "working_group")
 DEFAULT_PHASES = [("opening", 30), ("group_work", 180), ("presentations", 70)]
 DEFAULT_GROUP_COUNT = 10
 # Fields of the ten groups of a new forum, as keys of the catalog (``field.<key>``).
@@ -237,7 +237,7 @@ def _write_phases(unit: Unit, forum_id: int, new_phases: list[Phase]) -> None:
 
 
 def _forget_groups(unit: Unit, forum_id: int) -> None:
-    unit.after_commit.append(lambda: unit.memo.pop(GROUPS_MEMO + (forum_id,), None))
+    """Groups memo: dropped by the write path after commit (working_group is its source)."""
 
 
 def _insert_group(unit: Unit, forum_id: int, g: GroupDraft) -> int:

@@ -174,3 +174,24 @@ def test_qr_photo_is_decoded(db, demo_forum):
     qrcode.make(code).save(buf, format="PNG")
     assert checkin.read_qr(buf.getvalue()) == [code]
     assert checkin.read_qr(b"not an image") == []
+
+
+def test_scan_memo_follows_moves_removals_and_new_people(db, demo_forum):
+    """The desk's in-process memo of codes and people never shows data older than the last commit."""
+    cur = db.cursor()
+    people_list = people.all_active(cur, demo_forum)
+    mover, stayer, leaver = people_list[0], people_list[1], people_list[2]
+    assert checkin.scan(db, DESK1, demo_forum, checkin.token_of(cur, stayer["id"]), "Desk 1").ok  # memo built
+    groups = forum_mod.groups(cur, demo_forum)
+    other = next(g for g in groups if g["id"] != mover["group_id"])
+    assert people.move(db, ORGANIZER, mover["id"], other["id"], people.get(cur, mover["id"])["version"]).ok
+    moved = checkin.scan(db, DESK1, demo_forum, checkin.token_of(cur, mover["id"]), "Desk 1")
+    assert moved.status == "checked_in" and moved.participant["group_number"] == other["number"]
+    leaver_code = checkin.token_of(cur, leaver["id"])
+    assert people.remove(db, ORGANIZER, leaver["id"], people.get(cur, leaver["id"])["version"]).ok
+    assert checkin.scan(db, DESK1, demo_forum, leaver_code, "Desk 1").status == "unknown_code"
+    added = people.add(db, ORGANIZER, demo_forum, {"first_name": "ნინო", "last_name": "ახალი", "phone": "599000111",
+                                                    "group": groups[0]["number"]})
+    assert added.ok, added
+    new_code = checkin.token_of(db.cursor(), added.value)
+    assert checkin.scan(db, DESK1, demo_forum, new_code, "Desk 1").status == "checked_in"
