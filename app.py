@@ -21,6 +21,12 @@ if has_forum:
                          url_path="overview"))
     pages.append(st.Page("pages/registration.py", title=session.t("nav.registration"), icon=":material/how_to_reg:",
                          url_path="registration"))
+    pages.append(st.Page("pages/control.py", title=session.t("nav.control"), icon=":material/tune:",
+                         url_path="control"))
+    pages.append(st.Page("pages/plenary.py", title=session.t("nav.plenary"), icon=":material/tv:",
+                         url_path="plenary"))
+    pages.append(st.Page("pages/results.py", title=session.t("nav.results"), icon=":material/leaderboard:",
+                         url_path="results"))
 page = st.navigation(pages)
 
 

@@ -171,6 +171,9 @@ class Database:
         # In-process memos of data that only this process writes (DuckDB lets one process
         # open the file): a forum's token secret, who is checked in. Changed only after commit.
         self.memo: dict = {}
+        # How often each table has been changed by a committed unit (see read_through).
+        self._table_versions: dict[str, int] = {}
+        self._read_cache: dict = {}
         with self._lock:
             schema.migrate(self._con)
 
@@ -195,6 +198,8 @@ class Database:
                             [(unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5])
                              for a in audits])
                 cur.execute("COMMIT")
+                for table in unit.written | {"audit_log"}:
+                    self._table_versions[table] = self._table_versions.get(table, 0) + 1
                 self._drop_memos(unit.written)
                 for update in unit.after_commit:  # in-process memos follow only committed data
                     update()
@@ -209,6 +214,26 @@ class Database:
                 raise
             finally:
                 cur.close()
+
+    def read_through(self, key: Any, tables: tuple[str, ...], compute: Callable[[Any], T]) -> T:
+        """``compute(cursor)``, reused until a unit that writes one of ``tables`` commits.
+
+        For read models many screens ask for at once (the projector, 50 phones):
+        they cost one computation per change of their data, not one per screen.
+        The versions are read before computing, so a value is never newer-stamped
+        than the data it saw. Callers must not change the returned value.
+        """
+        versions = tuple(self._table_versions.get(table, 0) for table in tables)
+        hit = self._read_cache.get(key)
+        if hit is not None and hit[0] == versions:
+            return hit[1]
+        cur = self.cursor()
+        try:
+            value = compute(cur)
+        finally:
+            cur.close()
+        self._read_cache[key] = (versions, value)
+        return value
 
     def _drop_memos(self, written: set[str]) -> None:
         if not written:

@@ -127,3 +127,54 @@ def load_demo(db: Database, actor: Actor, participants_per_group: int = 12, seed
 
     db.write(actor, "demo.load", work)
     return Outcome(True, "created", value=forum_id)
+
+
+# Problems a demo group raises, per field position (the first five of each list win the vote).
+DEMO_PROBLEMS = ["სოფლის გზები დაზიანებულია", "სასმელი წყალი გრაფიკით მოდის", "ქუჩები არ არის განათებული",
+                 "ნაგავი იშვიათად გააქვთ", "საბავშვო ბაღში ადგილები არ არის", "ახალგაზრდებს არ აქვთ სივრცე",
+                 "ავტობუსი სოფელში არ შემოდის", "პენსიები დაბალია"]
+
+
+def simulate_group_work(db: Database, actor: Actor, forum_id: int, group_numbers: list[int] | None = None,
+                        present: int = 10, seed: int = 2027) -> int:
+    """Play a group session in each chosen group (all by default): members present,
+    strengths and weaknesses, eight problems, a pebble vote without ties, finalised
+    priorities, complete initiatives and a presenter. For demos, tests and benchmarks.
+    Returns the number of groups finalised."""
+    from forum_core import deliberation as dl
+
+    rng = random.Random(seed)
+    forum = forum_mod.get_forum(db.cursor(), forum_id)
+    done = 0
+    for group in forum_mod.groups(db.cursor(), forum_id):
+        if group_numbers is not None and group["number"] not in group_numbers:
+            continue
+        members = dl.members(db.cursor(), forum_id, group["id"])
+        for m in members[:present]:
+            dl.mark_present(db, actor, forum_id, group["id"], m["id"])
+        dl.add_item(db, actor, group["id"], "strength", "აქტიური მოსახლეობა")
+        dl.add_item(db, actor, group["id"], "weakness", "შეზღუდული ბიუჯეტი")
+        ids = [dl.add_problem(db, actor, group["id"], f"{title} ({group['field']})").value for title in DEMO_PROBLEMS]
+        capacity = min(present, len(members)) * forum["pebbles_per_participant"]
+        # distinct counts, highest first, summing to at most the pebbles in the room
+        counts = sorted(rng.sample(range(1, max(capacity // 3, len(ids) + 1)), len(ids)), reverse=True)
+        for problem_id, pebbles in zip(ids, counts):
+            dl.set_pebbles(db, actor, problem_id, pebbles)
+        top = dl.finalise(db, actor, forum, group["id"])
+        if not top.ok:
+            continue
+        done += 1
+        programs = forum_mod.budget_programs(db.cursor(), forum_id, field=group["field"])
+        for n, ranked in enumerate(top.value):
+            values = {"kind": dl.INITIATIVE_KINDS[n % 4], "title": f"ინიციატივა: {ranked.title}",
+                      "goal": f"2028 წლის ბოლომდე {20 + 10 * n} ოჯახს მოემსახუროს", "actions": "მოსამზადებელი სამუშაოები",
+                      "beneficiaries_count": 50 * (n + 1), "beneficiaries_age": "18-65",
+                      "beneficiaries_specifics": "სოფლის მაცხოვრებლები", "resources_needed": "ბიუჯეტი და ტექნიკა",
+                      "large_scale": "yes", "sufficient": "partly", "cost_gel": 10000 * (n + 1),
+                      "program_id": programs[0]["id"] if programs else None}
+            for name, value in values.items():
+                dl.save_initiative_field(db, actor, group["id"], ranked.problem_id, name, value, None)
+        here = [m for m in dl.members(db.cursor(), forum_id, group["id"]) if m["present"]]
+        if here:
+            dl.set_presenter(db, actor, forum_id, group["id"], here[0]["id"])
+    return done

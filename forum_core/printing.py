@@ -47,6 +47,16 @@ def _qr_image(code: str):
     return qr.make_image(fill_color="black", back_color="white").get_image()
 
 
+@lru_cache(maxsize=16)
+def qr_png(text: str) -> bytes:
+    """A QR code as PNG bytes, for screens (the projector's link to the public results)."""
+    import io
+
+    buffer = io.BytesIO()
+    _qr_image(text).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def _date(value: date) -> str:
     return value.strftime("%d.%m.%Y")
 

@@ -219,6 +219,20 @@ MIGRATIONS.append([
     )""",
 ])
 
+MIGRATIONS.append([
+    # 4: the plenary screen's state, as the moderator's events (mode, presenting group, order, timer, reveal)
+    "CREATE SEQUENCE plenary_event_id_seq START 1",
+    """CREATE TABLE plenary_event (
+        id BIGINT PRIMARY KEY DEFAULT nextval('plenary_event_id_seq'),
+        forum_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,           -- mode | present | order | reveal | slot | timer_start | timer_pause | timer_reset
+        payload VARCHAR NOT NULL,        -- JSON
+        happened_at TIMESTAMP NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR
+    )""",
+])
+
 LATEST = len(MIGRATIONS)
 
 

@@ -1,0 +1,189 @@
+"""The projector in the main hall: full screen, nobody touching it, following the moderator."""
+from datetime import datetime
+
+import streamlit as st
+
+from forum_core import plenary
+from forum_core import printing
+from ui import session
+from ui.render import arrivals_chart, esc, pebble_chart
+
+session.enter_page()
+t = session.translator()
+lang = session.lang()
+db = session.database()
+forum = session.current_forum(session.cursor())
+forum_id = forum["id"]
+
+# No Streamlit chrome, no "running" indicator, no fading while a refresh runs;
+# type sized by the screen's width so 1920x1080 and 1280x720 both read from the back.
+st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stStatusWidget"], [data-testid="stDecoration"], footer {display: none !important;}
+.stMainBlockContainer, .block-container {padding: 1.2vw 2vw !important; max-width: 100% !important;}
+[data-stale="true"], .stale-element {opacity: 1 !important; transition: none !important;}
+.pl {font-family: "Noto Sans Georgian", "Noto Sans", "DejaVu Sans", sans-serif; color: #111; line-height: 1.25;}
+.pl h1 {font-size: 3.2vw; margin: 0 0 .4vw 0; font-weight: 800;}
+.pl h2 {font-size: 2.2vw; margin: .2vw 0; font-weight: 700;}
+.pl .sub {font-size: 1.5vw; color: #333;}
+.pl .big {font-size: 5vw; font-weight: 800; color: #0b5cad;}
+.pl .phase {font-size: 1.5vw; padding: .25vw .6vw; border-radius: .4vw;}
+.pl .phase.now {background: #0b5cad; color: #fff; font-weight: 700;}
+.pl .wall {display: grid; grid-template-columns: repeat(5, 1fr); gap: .8vw;}
+.pl .card {border: .15vw solid #0b5cad; border-radius: .6vw; padding: .6vw .8vw; background: #f6f9fc;}
+.pl .card h3 {font-size: 1.3vw; margin: 0 0 .3vw 0; font-weight: 800;}
+.pl .card ol {margin: 0; padding-left: 1.4vw; font-size: 1.05vw;}
+.pl .card li {margin: .15vw 0;}
+.pl .peb {font-weight: 800; color: #0b5cad; white-space: nowrap;}
+.pl .working {font-size: 1.2vw; color: #555; font-style: italic;}
+.pl .flag {color: #a15c00; font-size: .9em;}
+.pl .timer {font-size: 7vw; font-weight: 900; text-align: center; border-radius: 1vw; padding: .2vw 0;
+            font-variant-numeric: tabular-nums;}
+.pl .timer.ok {background: #0a7a3d; color: #fff;}
+.pl .timer.last_minute {background: #f0a500; color: #111;}
+.pl .timer.over {background: #c0141c; color: #fff;}
+.pl .initiative {font-size: 1.25vw; margin: .3vw 0; border-left: .4vw solid #0b5cad; padding-left: .6vw;}
+.pl .totals {display: grid; grid-template-columns: repeat(4, 1fr); gap: 1vw; text-align: center;}
+.pl .totals .big {font-size: 3.4vw;}
+.pl .summary {margin-top: .6vw;}
+.pl .summary .card ol {font-size: .9vw;}
+</style>""")
+
+
+def results_address() -> str | None:
+    """The public results page at the address this screen was opened with."""
+    url = st.context.url
+    if not url or "://" not in url:
+        return None
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}/results?lang={lang}"
+
+
+def qr_block(address: str | None, width: int = 220) -> None:
+    if address:
+        st.image(printing.qr_png(address), width=width)
+        st.html(f'<div class="pl"><div class="sub">{esc(t("plenary.scan_for_results"))}<br>'
+                f'<b style="word-break:break-all;font-size:1vw">{esc(address)}</b></div></div>')
+
+
+def welcome(snap: plenary.Snapshot, now: datetime) -> None:
+    f = snap.forum
+    left, right = st.columns([3, 1])
+    agenda = plenary.agenda(list(snap.phases), f["forum_date"], f["start_time"], now)
+    phases = "".join(f'<span class="phase{" now" if p["current"] else ""}">{p["starts"]:%H:%M} {esc(p["name"])}</span> '
+                     for p in agenda)
+    with left:
+        st.html(f'<div class="pl"><h1>{esc(f["title"])}</h1>'
+                f'<div class="sub">{esc(f["municipality"])} · {f["forum_date"]:%d.%m.%Y} · {esc(f["venue"])}</div>'
+                f'<div style="margin-top:.6vw">{phases}</div></div>')
+    with right:
+        st.html(f'<div class="pl" style="text-align:right"><div class="sub">{esc(t("plenary.arrived"))}</div>'
+                f'<div class="big">{snap.totals.checked_in} / {snap.totals.expected}</div></div>')
+    chart_col, qr_col = st.columns([4, 1])
+    with chart_col:
+        st.altair_chart(arrivals_chart(list(snap.arrivals), t("plenary.expected"), t("plenary.came"),
+                                       height=min(560, 44 * max(1, len(snap.arrivals)))), width="stretch")
+    with qr_col:
+        qr_block(results_address())
+
+
+def priorities_html(group: plenary.GroupResult) -> str:
+    items = "".join(
+        f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>'
+        f'{" <span class=flag>⚑ " + esc(t("plenary.outside_competence")) + "</span>" if p["outside_competence"] else ""}'
+        f'</li>' for p in group.priorities)
+    return f"<ol>{items}</ol>"
+
+
+def wall(snap: plenary.Snapshot) -> None:
+    cards = []
+    for g in snap.groups:
+        if not snap.state.revealed:
+            body = f'<div class="working">{esc(t("plenary.hidden"))}</div>'
+        elif g.finalised:
+            body = priorities_html(g)
+        else:
+            body = f'<div class="working">{esc(t("plenary.working"))}</div>'
+        cards.append(f'<div class="card"><h3>{g.number}. {esc(g.name)}</h3>{body}</div>')
+    done = snap.totals.groups_finalised
+    st.html(f'<div class="pl"><h1>{esc(t("plenary.wall_title"))} '
+            f'<span class="sub">({esc(t("plenary.finalised_count", done=done, total=snap.totals.groups))})</span></h1>'
+            f'<div class="wall">{"".join(cards)}</div></div>')
+
+
+def presenting(snap: plenary.Snapshot, now: datetime) -> None:
+    group = snap.group(snap.state.presenting)
+    if group is None:
+        st.html(f'<div class="pl"><h1>{esc(t("plenary.no_group"))}</h1></div>')
+        return
+    timer = snap.state.timer
+    left, right = st.columns([3, 1])
+    with left:
+        presenter = (f'<div class="sub">{esc(t("plenary.presenter"))}: <b>{esc(group.presenter)}</b></div>'
+                     if group.presenter else "")
+        st.html(f'<div class="pl"><h1>{group.number}. {esc(group.name)}</h1>'
+                f'<div class="sub">{esc(t("plenary.field"))}: {esc(group.field)}</div>{presenter}</div>')
+    with right:
+        st.html(f'<div class="pl"><div class="timer {timer.phase(now)}" data-testid="plenary-timer">'
+                f'{plenary.clock_text(timer.remaining(now))}</div></div>')
+    if not group.finalised:
+        st.html(f'<div class="pl"><h2 class="working">{esc(t("plenary.working"))}</h2></div>')
+        return
+    chart, initiatives = st.columns([1, 1])
+    with chart:
+        st.altair_chart(pebble_chart(list(group.priorities), t("plenary.pebbles"), height=360), width="stretch")
+    with initiatives:
+        blocks = []
+        for p in group.priorities:
+            i = p["initiative"]
+            if not i or not (i["title"] or i["goal"]):
+                continue
+            who = ", ".join(x for x in (
+                t("plenary.beneficiaries_count", count=i["beneficiaries_count"]) if i["beneficiaries_count"] else "",
+                i["beneficiaries_age"], i["beneficiaries_specifics"]) if x)
+            blocks.append(f'<div class="initiative"><b>{p["rank"]}. {esc(i["title"] or p["title"])}</b><br>'
+                          f'{esc(t("plenary.goal"))}: {esc(i["goal"])}'
+                          f'{"<br>" + esc(t("plenary.beneficiaries")) + ": " + esc(who) if who else ""}</div>')
+        st.html(f'<div class="pl">{"".join(blocks) or esc(t("plenary.no_initiatives"))}</div>')
+
+
+def summary(snap: plenary.Snapshot) -> None:
+    n = snap.totals
+    figures = [(n.checked_in, t("plenary.total_participants")), (n.problems, t("plenary.total_problems")),
+               (n.pebbles, t("plenary.total_pebbles")), (n.initiatives, t("plenary.total_initiatives"))]
+    left, right = st.columns([6, 1])
+    with left:
+        st.html(f'<div class="pl"><h1>{esc(t("plenary.summary_title"))}</h1><div class="totals">'
+                + "".join(f'<div><div class="big">{value}</div><div class="sub">{esc(label)}</div></div>'
+                          for value, label in figures) + "</div></div>")
+    with right:
+        qr_block(results_address(), width=150)
+    cards = []
+    for field_name, groups in plenary.by_field(list(snap.groups)):
+        body = "".join(
+            (f'<div class="sub" style="font-size:1vw">{g.number}. {esc(g.name)}</div>' if len(groups) > 1 else "")
+            + (priorities_html(g) if g.finalised and snap.state.revealed
+               else f'<div class="working">{esc(t("plenary.working"))}</div>')
+            for g in groups)
+        cards.append(f'<div class="card"><h3>{esc(field_name)}</h3>{body}</div>')
+    st.html(f'<div class="pl"><div class="wall summary">{"".join(cards)}</div></div>')
+
+
+@st.fragment(run_every=1)
+def screen() -> None:
+    """Redrawn every second (the timer); the data comes from the shared snapshot, which is
+    recomputed only after a commit, so the newest finalised vote shows within a second or two."""
+    snap = plenary.snapshot(db, forum_id)
+    now = datetime.now()
+    mode = snap.state.mode
+    if mode == "wall":
+        wall(snap)
+    elif mode == "presenting":
+        presenting(snap, now)
+    elif mode == "summary":
+        summary(snap)
+    else:
+        welcome(snap, now)
+
+
+screen()

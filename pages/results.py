@@ -1,0 +1,50 @@
+"""Public results for participants' phones: finalised priorities and initiative headlines only."""
+import streamlit as st
+
+from forum_core import plenary
+from ui import session
+from ui.render import esc
+
+session.enter_page()
+t = session.translator()
+db = session.database()
+forum = session.current_forum(session.cursor())
+forum_id = forum["id"]
+
+st.html("""<style>
+.res {font-size: 1.05rem; line-height: 1.35;}
+.res ol {padding-left: 1.3rem; margin: .2rem 0 .6rem 0;}
+.res .peb {color: #0b5cad; font-weight: 700; white-space: nowrap;}
+.res .ini {color: #333; font-size: .95rem; margin: .1rem 0 .3rem 0;}
+.res .flag {color: #a15c00; font-size: .9rem;}
+</style>""")
+st.title(t("results.title"))
+st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']:%d.%m.%Y}")
+
+
+@st.fragment(run_every=10)
+def results() -> None:
+    published = plenary.public_results(plenary.snapshot(db, forum_id))
+    if not published:
+        st.info(t("results.none_yet"))
+        return
+    st.caption(t("results.count", done=len(published), total=len(plenary.snapshot(db, forum_id).groups)))
+    for g in published:
+        with st.container(border=True):
+            presenter = f"<div>{esc(t('plenary.presenter'))}: {esc(g['presenter'])}</div>" if g["presenter"] else ""
+            items = []
+            for p in g["priorities"]:
+                i = p["initiative"] or {}
+                headline = ""
+                if i.get("title") or i.get("goal"):
+                    headline = (f'<div class="ini">{esc(i.get("title") or "")}'
+                                f'{" — " + esc(i["goal"]) if i.get("goal") else ""}</div>')
+                flag = (f' <span class="flag">⚑ {esc(t("plenary.outside_competence"))}</span>'
+                        if p["outside_competence"] else "")
+                items.append(f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>{flag}{headline}</li>')
+            st.html(f'<div class="res"><h3>{g["number"]}. {esc(g["name"])}</h3>'
+                    f'<div>{esc(t("plenary.field"))}: {esc(g["field"])}</div>{presenter}'
+                    f'<ol>{"".join(items)}</ol></div>')
+
+
+results()
