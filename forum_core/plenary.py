@@ -400,7 +400,13 @@ def snapshot(db: Database, forum_id: int) -> Snapshot:
     parts = [db.read_through(("plenary", name, forum_id), _PARTS[name],
                              lambda cur, make=makers[name]: make(cur, forum_id)) for name in ("screen", "results",
                                                                                                "arrivals")]
-    return _assemble(*parts)
+    key = ("plenary_assembled", forum_id)
+    hit = db.memo.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], parts)):
+        return hit[1]  # the same parts: the same snapshot object
+    assembled = _assemble(*parts)
+    db.memo[key] = (parts, assembled)
+    return assembled
 
 
 def public_results(snap: Snapshot) -> list[dict]:

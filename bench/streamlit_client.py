@@ -1,0 +1,134 @@
+"""A headless Streamlit client for load benchmarks: real websocket sessions against a
+real ``streamlit run`` server, speaking Streamlit's own protocol (protobuf BackMsg /
+ForwardMsg over ``/_stcore/stream``), as a browser tab does.
+
+A session asks for a script run (the whole page, or one fragment as the browser's
+``run_every`` timer does) and times it from the request to the server's
+``script_finished`` message.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def server(db_path: Path, port: int | None = None, app: str = "app.py", extra_env: dict | None = None):
+    """Start ``streamlit run`` on a free local port against ``db_path``; stop it afterwards."""
+    port = port or free_port()
+    env = dict(os.environ, FORUM_DB=str(db_path), **(extra_env or {}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("the app did not start: " + process.stderr.read1(4000).decode(errors="replace"))
+        yield process, port
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc."""
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Session:
+    """One browser tab's websocket session."""
+
+    def __init__(self, port: int, page: str, query: str = "lang=ka"):
+        self.port, self.page, self.query = port, page, query
+        self.ws = None
+        self.fragment_ids: list[str] = []
+        self.errors: list[str] = []
+        self._finished: asyncio.Event | None = None
+        self._reader: asyncio.Task | None = None
+
+    async def connect(self) -> None:
+        origin = f"http://127.0.0.1:{self.port}"
+        self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
+                                           origin=origin, max_size=None, open_timeout=30)
+        self._finished = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for raw in self.ws:
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                kind = msg.WhichOneof("type")
+                if kind == "script_finished":
+                    self._finished.set()
+                elif kind == "auto_rerun" and msg.auto_rerun.fragment_id not in self.fragment_ids:
+                    self.fragment_ids.append(msg.auto_rerun.fragment_id)
+                elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
+                    element = msg.delta.new_element
+                    if element.WhichOneof("type") == "exception":
+                        self.errors.append(element.exception.message)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def run(self, fragment: bool = False, timeout: float = 60) -> float:
+        """Ask for a script run (or a run of the page's first auto-rerun fragment); seconds until it finished."""
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query
+        state.page_name = self.page
+        state.context_info.url = f"http://127.0.0.1:{self.port}/{self.page}"
+        state.context_info.timezone = "Asia/Tbilisi"
+        if fragment and self.fragment_ids:
+            state.fragment_id = self.fragment_ids[0]
+            state.is_auto_rerun = True
+        self._finished.clear()
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        await asyncio.wait_for(self._finished.wait(), timeout)
+        return time.perf_counter() - start
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+
+
+def pct(values, q):
+    values = sorted(values)
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))]

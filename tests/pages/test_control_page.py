@@ -1,0 +1,73 @@
+"""The moderator's control page drives what every projector shows."""
+import os
+from html import escape
+
+from forum_core import plenary
+from forum_core import forum as forum_mod
+from forum_core.i18n import t
+from tests.pages.conftest import open_app
+from tests.pages.test_plenary_page import day_db, html  # noqa: F401  (fixture)
+
+PAGE = "pages/control.py"
+
+
+def app_db():
+    from ui import session
+    return session._open_database(os.environ["FORUM_DB"])
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def state():
+    return plenary.screen_state(app_db().cursor(), 1)
+
+
+def test_control_drives_the_projector(day_db):  # noqa: F811
+    control = open_app("en", PAGE)
+    projector = open_app("ka", "pages/plenary.py")
+    groups = forum_mod.groups(app_db().cursor(), 1)
+
+    control.segmented_control(key="control_mode").set_value("presenting").run()
+    assert state().mode == "presenting"
+    button(control, t("en", "control.next")).click().run()
+    assert state().presenting == groups[1]["id"]
+    projector.run()
+    assert f"2. {groups[1]['name']}" in html(projector) and "7:00" in html(projector)
+
+    button(control, t("en", "control.start")).click().run()
+    assert state().timer.running
+    button(control, t("en", "control.pause")).click().run()
+    assert not state().timer.running
+    button(control, t("en", "control.previous")).click().run()
+    button(control, t("en", "control.previous")).click().run()  # already first: a message, nothing changes
+    assert state().presenting == groups[0]["id"]
+    assert t("en", "control.reason_end_of_order") in [w.value for w in control.warning]
+
+    control.selectbox(key="control_group").set_value(groups[5]["id"]).run()
+    assert state().presenting == groups[5]["id"]
+    control.button(key=f"order_up_{groups[5]['id']}").click().run()
+    assert state().order.index(groups[5]["id"]) == 4
+
+    control.number_input(key="slot_minutes").set_value(5)
+    button(control, t("en", "action.save")).click().run()
+    assert state().slot_s == 300
+
+    control.toggle(key="control_revealed").set_value(False).run()
+    assert not state().revealed
+    control.segmented_control(key="control_mode").set_value("wall").run()
+    projector.run()
+    body = html(projector)
+    assert body.count(t("ka", "plenary.hidden")) == 10
+    assert not control.exception
+
+
+def test_two_projectors_follow_the_same_control(day_db):  # noqa: F811
+    control = open_app("ka", PAGE)
+    hall, overflow = open_app("ka", "pages/plenary.py"), open_app("en", "pages/plenary.py")
+    control.segmented_control(key="control_mode").set_value("summary").run()
+    hall.run()
+    overflow.run()
+    assert escape(t("ka", "plenary.summary_title")) in html(hall)
+    assert escape(t("en", "plenary.summary_title")) in html(overflow)

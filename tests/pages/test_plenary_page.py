@@ -1,0 +1,147 @@
+"""The projector page in each of its modes, driven by the moderator's state."""
+import os
+import re
+from datetime import datetime, timedelta
+
+import pytest
+
+from forum_core import demo, plenary
+from forum_core import deliberation as dl
+from forum_core import forum as forum_mod
+from forum_core.db import Actor, Database
+from forum_core.i18n import t
+from tests.conftest import ORGANIZER
+from tests.pages.conftest import open_app
+
+PAGE = "pages/plenary.py"
+MODERATOR = Actor("moderator", "stage")
+
+
+@pytest.fixture
+def day_db(db_file):
+    """The demo forum with groups 1-8 finalised, written before the app opens the file."""
+    database = Database(db_file)
+    forum_id = demo.load_demo(database, ORGANIZER).value
+    demo.simulate_group_work(database, ORGANIZER, forum_id, group_numbers=list(range(1, 9)))
+    database.close()
+    return db_file
+
+
+def app_db():
+    from ui import session
+    return session._open_database(os.environ["FORUM_DB"])
+
+
+def chart_rows(chart) -> list[dict]:
+    """The rows a Vega-Lite chart draws (Streamlit sends its data as Arrow tables)."""
+    import pyarrow as pa
+
+    rows = []
+    for dataset in chart.proto.datasets:
+        rows += pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+    if chart.proto.data.data:
+        rows += pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
+    return rows
+
+
+def html(at) -> str:
+    return "\n".join(e.value for e in at.get("html"))
+
+
+def test_welcome_shows_title_agenda_and_arrivals(day_db):
+    at = open_app("ka", PAGE)
+    body = html(at)
+    assert "თელავის მოსახლეობის ფორუმი 2027" in body
+    assert "80 / 117" in body  # checked in / expected
+    assert "display: none" in body  # no sidebar, header or toolbar on the projector
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1  # arrivals per group
+    rows = chart_rows(charts[0])
+    assert sum(r["came"] for r in rows) == 80 and sum(r["expected"] for r in rows) == 117
+
+
+def test_wall_shows_every_group_and_who_is_still_working(day_db):
+    plenary.set_mode(app_db(), MODERATOR, 1, "wall")
+    at = open_app("en", PAGE)
+    body = html(at)
+    groups = forum_mod.groups(app_db().cursor(), 1)
+    for g in groups:
+        assert f"{g['number']}. {g['name']}" in body
+    assert body.count(t("en", "plenary.working")) == 2
+    first_top = dl.priorities(app_db().cursor(), groups[0]["id"])
+    assert first_top[0]["title"] in body
+    assert body.count("<li>") == 8 * 5
+
+    plenary.set_revealed(app_db(), MODERATOR, 1, False)
+    at.run()
+    body = html(at)
+    assert first_top[0]["title"] not in body and body.count(t("en", "plenary.hidden")) == 10
+
+
+def test_newly_finalised_group_appears_on_the_next_refresh(day_db):
+    plenary.set_mode(app_db(), MODERATOR, 1, "wall")
+    at = open_app("ka", PAGE)
+    assert html(at).count(t("ka", "plenary.working")) == 2
+    demo.simulate_group_work(app_db(), ORGANIZER, 1, group_numbers=[9])
+    at.run()  # what the projector's 1-second fragment timer does
+    assert html(at).count(t("ka", "plenary.working")) == 1
+
+
+def test_presenting_shows_group_chart_initiatives_presenter_and_timer(day_db):
+    db = app_db()
+    group = forum_mod.groups(db.cursor(), 1)[2]
+    plenary.set_mode(db, MODERATOR, 1, "presenting")
+    plenary.present_group(db, MODERATOR, 1, group["id"])
+    at = open_app("ka", PAGE)
+    body = html(at)
+    assert f"{group['number']}. {group['name']}" in body and group["field"] in body
+    assert dl.presenter(db.cursor(), group["id"])["last_name"] in body
+    assert re.search(r'class="timer ok"[^>]*>7:00<', body)
+    top = dl.priorities(db.cursor(), group["id"])
+    headline = dl.initiative(db.cursor(), group["id"], top[0]["problem_id"])
+    assert headline["goal"] in body
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1  # pebbles per priority, in rank order
+    assert [r["pebbles"] for r in chart_rows(charts[0])] == [p["pebbles"] for p in top]
+
+    # amber in the last minute, red when over: the timer as if started 6.5 and 8 minutes ago
+    plenary.start_timer(db, MODERATOR, 1)
+    db.cursor().execute("UPDATE plenary_event SET happened_at = ? WHERE kind = 'timer_start'",
+                        [datetime.now() - timedelta(seconds=390)])
+    db._table_versions["plenary_event"] += 1  # the test wrote behind the write path's back
+    at.run()
+    assert re.search(r'class="timer last_minute"[^>]*>0:[23]\d<', html(at))
+    db.cursor().execute("UPDATE plenary_event SET happened_at = ? WHERE kind = 'timer_start'",
+                        [datetime.now() - timedelta(seconds=480)])
+    db._table_versions["plenary_event"] += 1
+    at.run()
+    assert re.search(r'class="timer over"[^>]*>−1:0\d<', html(at))
+
+
+def test_summary_shows_totals_and_priorities_by_field(day_db):
+    plenary.set_mode(app_db(), MODERATOR, 1, "summary")
+    at = open_app("en", PAGE)
+    body = html(at)
+    snap = plenary.snapshot(app_db(), 1)
+    for value, key in ((snap.totals.checked_in, "plenary.total_participants"),
+                       (snap.totals.problems, "plenary.total_problems"),
+                       (snap.totals.pebbles, "plenary.total_pebbles"),
+                       (snap.totals.initiatives, "plenary.total_initiatives")):
+        assert f'<div class="big">{value}</div><div class="sub">{t("en", key)}</div>' in body
+    for field_name, _ in plenary.by_field(list(snap.groups)):
+        assert f"<h3>{field_name}</h3>" in body
+
+
+def test_people_text_is_shown_as_text_on_the_projector(db_file):
+    database = Database(db_file)
+    forum_id = demo.load_demo(database, ORGANIZER).value
+    forum = forum_mod.get_forum(database.cursor(), forum_id)
+    group = forum_mod.groups(database.cursor(), forum_id)[0]
+    for title, pebbles in (("<script>alert(1)</script>", 5), ("**bold** [link](http://x)", 3)):
+        dl.set_pebbles(database, ORGANIZER, dl.add_problem(database, ORGANIZER, group["id"], title).value, pebbles)
+    assert dl.finalise(database, ORGANIZER, forum, group["id"]).ok
+    plenary.set_mode(database, MODERATOR, forum_id, "wall")
+    database.close()
+    body = html(open_app("ka", PAGE))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>" not in body
+    assert "**bold** [link](http://x)" in body  # st.html does no Markdown: shown as typed
