@@ -93,7 +93,9 @@ class Session:
                 msg.ParseFromString(raw)
                 kind = msg.WhichOneof("type")
                 if kind == "script_finished":
-                    self._finished.set()
+                    # a run stopped early for a rerun is not the end: the rerun follows
+                    if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                        self._finished.set()
                 elif kind == "auto_rerun" and msg.auto_rerun.fragment_id not in self.fragment_ids:
                     self.fragment_ids.append(msg.auto_rerun.fragment_id)
                 elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":

@@ -42,7 +42,7 @@ st.html("""<style>
 .pl .timer.ok {background: #0a7a3d; color: #fff;}
 .pl .timer.last_minute {background: #f0a500; color: #111;}
 .pl .timer.over {background: #c0141c; color: #fff;}
-.pl .initiative {font-size: 1.25vw; margin: .3vw 0; border-left: .4vw solid #0b5cad; padding-left: .6vw;}
+.pl .initiative {font-size: 1.15vw; margin: .3vw 0; border-left: .4vw solid #0b5cad; padding-left: .6vw;}
 .pl .totals {display: grid; grid-template-columns: repeat(4, 1fr); gap: 1vw; text-align: center;}
 .pl .totals .big {font-size: 3.4vw;}
 .pl .summary {margin-top: .6vw;}
@@ -81,8 +81,9 @@ def welcome(snap: plenary.Snapshot, now: datetime) -> None:
                 f'<div class="big">{snap.totals.checked_in} / {snap.totals.expected}</div></div>')
     chart_col, qr_col = st.columns([4, 1])
     with chart_col:
-        st.altair_chart(arrivals_chart(list(snap.arrivals), t("plenary.expected"), t("plenary.came"),
-                                       height=min(560, 44 * max(1, len(snap.arrivals)))), width="stretch")
+        spec, data = arrivals_chart(list(snap.arrivals), t("plenary.expected"), t("plenary.came"),
+                                    height=min(560, 44 * max(1, len(snap.arrivals))))
+        st.vega_lite_chart(data, spec, width="stretch")
     with qr_col:
         qr_block(results_address())
 
@@ -129,22 +130,27 @@ def presenting(snap: plenary.Snapshot, now: datetime) -> None:
     if not group.finalised:
         st.html(f'<div class="pl"><h2 class="working">{esc(t("plenary.working"))}</h2></div>')
         return
-    chart, initiatives = st.columns([1, 1])
+    chart, initiatives = st.columns([2, 3])
     with chart:
-        st.altair_chart(pebble_chart(list(group.priorities), t("plenary.pebbles"), height=360), width="stretch")
+        spec, data = pebble_chart(list(group.priorities), t("plenary.pebbles"), height=360)
+        st.vega_lite_chart(data, spec, width="stretch")
     with initiatives:
         blocks = []
         for p in group.priorities:
-            i = p["initiative"]
-            if not i or not (i["title"] or i["goal"]):
-                continue
-            who = ", ".join(x for x in (
-                t("plenary.beneficiaries_count", count=i["beneficiaries_count"]) if i["beneficiaries_count"] else "",
-                i["beneficiaries_age"], i["beneficiaries_specifics"]) if x)
-            blocks.append(f'<div class="initiative"><b>{p["rank"]}. {esc(i["title"] or p["title"])}</b><br>'
-                          f'{esc(t("plenary.goal"))}: {esc(i["goal"])}'
-                          f'{"<br>" + esc(t("plenary.beneficiaries")) + ": " + esc(who) if who else ""}</div>')
-        st.html(f'<div class="pl">{"".join(blocks) or esc(t("plenary.no_initiatives"))}</div>')
+            i = p["initiative"] or {}
+            lines = [f'<b>{p["rank"]}. {esc(p["title"])}</b> <span class="peb">· {p["pebbles"]}</span>']
+            if i.get("title") or i.get("goal"):
+                lines.append(f'{esc(t("plenary.initiative"))}: {esc(i.get("title") or "")}')
+                if i.get("goal"):
+                    lines.append(f'{esc(t("plenary.goal"))}: {esc(i["goal"])}')
+                who = ", ".join(x for x in (
+                    t("plenary.beneficiaries_count", count=i["beneficiaries_count"])
+                    if i.get("beneficiaries_count") else "", i.get("beneficiaries_age"),
+                    i.get("beneficiaries_specifics")) if x)
+                if who:
+                    lines.append(f'{esc(t("plenary.beneficiaries"))}: {esc(who)}')
+            blocks.append(f'<div class="initiative">{"<br>".join(lines)}</div>')
+        st.html(f'<div class="pl">{"".join(blocks)}</div>')
 
 
 def summary(snap: plenary.Snapshot) -> None:
