@@ -1,7 +1,7 @@
-"""The forum-day app: navigation, language, and the page of this run."""
+"""The forum-day app: navigation by role, language, sign-in, and the page of this run."""
 import streamlit as st
 
-from forum_core import i18n
+from forum_core import access, i18n
 from ui import session
 
 st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
@@ -9,26 +9,35 @@ st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
 session.app_started()
 lang = session.lang()
 cur = session.cursor()
+session.first_start()  # the organizer code, once per process
 has_forum = session.current_forum(cur) is not None
+me = session.identity()
 
-pages = [st.Page("pages/setup.py", title=session.t("nav.setup"), icon=":material/settings:", url_path="setup", default=True)]
-if has_forum:
-    pages.append(st.Page("pages/participants.py", title=session.t("nav.participants"), icon=":material/group:",
-                         url_path="participants"))
-    pages.append(st.Page("pages/facilitator.py", title=session.t("nav.facilitator"), icon=":material/groups:",
-                         url_path="facilitator"))
-    pages.append(st.Page("pages/overview.py", title=session.t("nav.overview"), icon=":material/dashboard:",
-                         url_path="overview"))
-    pages.append(st.Page("pages/registration.py", title=session.t("nav.registration"), icon=":material/how_to_reg:",
-                         url_path="registration"))
-    pages.append(st.Page("pages/control.py", title=session.t("nav.control"), icon=":material/tune:",
-                         url_path="control"))
-    pages.append(st.Page("pages/plenary.py", title=session.t("nav.plenary"), icon=":material/tv:",
-                         url_path="plenary"))
-    pages.append(st.Page("pages/results.py", title=session.t("nav.results"), icon=":material/leaderboard:",
-                         url_path="results"))
-page = st.navigation(pages)
+# Every page is registered, so each address opens its own page, and each page checks
+# the role itself (``session.guard``): /facilitator without a code shows the sign-in.
+# The sidebar lists only the pages this role may open.
+PAGES = [  # (file, url path, icon, needs a forum)
+    ("pages/setup.py", "setup", ":material/settings:", False),
+    ("pages/participants.py", "participants", ":material/group:", True),
+    ("pages/access.py", "access", ":material/key:", True),
+    ("pages/registration.py", "registration", ":material/how_to_reg:", True),
+    ("pages/facilitator.py", "facilitator", ":material/groups:", True),
+    ("pages/overview.py", "overview", ":material/dashboard:", True),
+    ("pages/control.py", "control", ":material/tune:", True),
+    ("pages/plenary.py", "plenary", ":material/tv:", True),
+    ("pages/results.py", "results", ":material/leaderboard:", True),
+    ("pages/audit.py", "audit", ":material/history:", True),
+]
+HOME = {"organizer": "setup", "desk": "registration", "facilitator": "facilitator", "expert": "facilitator",
+        "moderator": "control", "projector": "plenary", "public": "signin"}
+home = HOME[me.role] if has_forum or me.role == "organizer" else "signin"
 
+pages = {"signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:",
+                           url_path="signin", default=home == "signin")}
+for path, url, icon, needs_forum in PAGES:
+    if has_forum or not needs_forum:
+        pages[url] = st.Page(path, title=session.t(f"nav.{url}"), icon=icon, url_path=url, default=home == url)
+page = st.navigation(list(pages.values()), position="hidden")
 
 
 def _choose_language() -> None:
@@ -40,9 +49,21 @@ def _choose_language() -> None:
 
 st.session_state["lang_choice"] = lang  # keep the switch in step with ?lang=
 with st.sidebar:
+    for url, p in pages.items():
+        if url != "signin" and access.may_open(me.role, url):
+            st.page_link(p)
+    st.divider()
+    if me.role == "public":
+        st.page_link(pages["signin"])
+    else:
+        st.caption(session.t("access.signed_in_as", role=session.t(f"role.{me.role}"), label=me.label))
+        if st.button(session.t("access.sign_out"), key="sign_out"):
+            session.sign_out()
+            st.switch_page(pages["signin"])
     st.segmented_control(session.t("nav.language"), options=list(i18n.LANGUAGES),
                          format_func=lambda code: i18n.t(code, "language.name"),
                          key="lang_choice", on_change=_choose_language)
+session.apply_pending_cookie()
 
 try:
     page.run()

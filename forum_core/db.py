@@ -156,6 +156,14 @@ def connect(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         raise
 
 
+class NotAllowed(PermissionError):
+    """The actor's role may not make this kind of change (see access.WRITE_RULES)."""
+
+    def __init__(self, role: str, action: str):
+        self.role, self.action = role, action
+        super().__init__(f"role {role!r} may not do {action!r}")
+
+
 class _Refused(Exception):
     def __init__(self, outcome):
         self.outcome = outcome
@@ -186,7 +194,12 @@ class Database:
 
         If ``work`` raises, nothing of it is kept (rollback) and the exception propagates.
         If ``work`` recorded no audit entry of its own, one entry names the action.
+        The actor's role must be allowed the action (:class:`NotAllowed` otherwise).
         """
+        from forum_core import access  # the rules live with the roles; imported late (access imports db)
+
+        if not access.may_write(actor.role, action):
+            raise NotAllowed(actor.role, action)
         with self._lock:
             cur = self._con.cursor()
             try:
@@ -259,6 +272,9 @@ class Database:
             return self.write(actor, action, guarded)
         except _Refused as refused:
             return refused.outcome
+        except NotAllowed:
+            from forum_core.validation import Outcome
+            return Outcome(False, "not_allowed")
 
     def checkpoint(self) -> None:
         with self._lock:

@@ -279,3 +279,40 @@ def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: i
         pdf.set_font("georgian", "B", 11)
         pdf.cell(0, 6, f"{t(lang, 'fac.presenter')}: {who['first_name']} {who['last_name']}")
     return bytes(pdf.output())
+
+
+def access_slips_pdf(forum: dict, slips: list[dict], lang: str = "ka", address: str = "") -> bytes:
+    """One slip per person with their access code (8 per A4 sheet), printed when the codes
+    are made: the codes are stored only as hashes and cannot be printed again later.
+    ``slips``: role, label, group (text) and code, as :func:`access.create_forum_codes` returns them."""
+    pdf = _pdf(lang)
+    pdf.set_draw_color(180, 180, 180)
+    for index, slip in enumerate(slips):
+        slot = index % 8
+        if slot == 0:
+            pdf.add_page()
+        x, y = (slot % 2) * BADGE_W, (slot // 2) * BADGE_H
+        pdf.rect(x + 2, y + 2, BADGE_W - 4, BADGE_H - 4)
+        pdf.set_xy(x + 6, y + 6)
+        pdf.set_font("georgian", "", 8)
+        pdf.cell(BADGE_W - 12, 4, forum["title"][:70])
+        pdf.set_xy(x + 6, y + 14)
+        pdf.set_font("georgian", "B", 14)
+        pdf.multi_cell(BADGE_W - 12, 7, t(lang, f"role.{slip['role']}"), new_x="LEFT", new_y="NEXT")
+        pdf.set_font("georgian", "", 11)
+        if slip.get("label"):
+            pdf.set_x(x + 6)
+            pdf.multi_cell(BADGE_W - 12, 6, slip["label"], new_x="LEFT", new_y="NEXT")
+        pdf.set_xy(x + 6, y + 36)
+        pdf.set_font("georgian", "", 9)
+        pdf.cell(BADGE_W - 12, 5, t(lang, "access.slip_code"))
+        pdf.set_xy(x + 6, y + 42)
+        pdf.set_font("latin", "B", 22)
+        pdf.cell(BADGE_W - 12, 10, slip["code"])
+        if address:
+            pdf.set_xy(x + 6, y + 56)
+            pdf.set_font("latin", "", 9)
+            pdf.cell(BADGE_W - 12, 5, address)
+    if not slips:
+        pdf.add_page()
+    return bytes(pdf.output())

@@ -233,6 +233,36 @@ MIGRATIONS.append([
     )""",
 ])
 
+MIGRATIONS.append([
+    # 5: access codes (salted scrypt hashes only) and signed-in devices (sha256 of their cookie token)
+    "CREATE SEQUENCE access_code_id_seq START 1",
+    """CREATE TABLE access_code (
+        id INTEGER PRIMARY KEY DEFAULT nextval('access_code_id_seq'),
+        forum_id INTEGER,                -- NULL: the installation's organizer code
+        role VARCHAR NOT NULL,
+        group_id INTEGER,
+        label VARCHAR NOT NULL DEFAULT '',
+        prefix VARCHAR NOT NULL,         -- the code's first two characters: which hash to compare with
+        salt VARCHAR NOT NULL,
+        hash VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+    "CREATE SEQUENCE device_session_id_seq START 1",
+    """CREATE TABLE device_session (
+        id INTEGER PRIMARY KEY DEFAULT nextval('device_session_id_seq'),
+        token_hash VARCHAR NOT NULL,
+        code_id INTEGER NOT NULL,
+        forum_id INTEGER,
+        role VARCHAR NOT NULL,
+        group_id INTEGER,
+        label VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL,
+        revoked_at TIMESTAMP
+    )""",
+])
+
 LATEST = len(MIGRATIONS)
 
 

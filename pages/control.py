@@ -7,6 +7,7 @@ from forum_core import plenary
 from ui import session
 
 session.enter_page()
+session.guard("control")
 t = session.translator()
 lang = session.lang()
 db = session.database()

@@ -8,6 +8,7 @@ from forum_core import printing
 from ui import session
 
 session.enter_page()
+me = session.guard("facilitator")
 t = session.translator()
 db = session.database()
 cur = session.cursor()
@@ -18,12 +19,21 @@ groups = forum_mod.groups(cur, forum_id)
 by_number = {g["number"]: g for g in groups}
 session.show_flashes()
 
-# --- which group this tablet is for (?group=N keeps it across reloads) -----------------
+# --- which group this tablet is for ---------------------------------------------------------
+# A facilitator's or expert's code belongs to one group: they see and change only it.
+# The organizer may open any group (?group=N keeps the choice across reloads).
+if me.group_id is not None:
+    by_number = {g["number"]: g for g in groups if g["id"] == me.group_id}
+    if not by_number:
+        st.error(t("access.group_gone"))
+        st.stop()
+    st.session_state["facilitator_group"] = next(iter(by_number))
 wanted = st.query_params.get("group")
-if wanted and wanted.isdigit() and int(wanted) in by_number:
+if me.group_id is None and wanted and wanted.isdigit() and int(wanted) in by_number:
     st.session_state["facilitator_group"] = int(wanted)
 labels = {n: f"{n}. {g['name']} · {t('label.room')} {g['room'] or '—'}" for n, g in by_number.items()}
-number = st.selectbox(t("fac.group"), list(labels), format_func=labels.get, key="facilitator_group")
+number = st.selectbox(t("fac.group"), list(labels), format_func=labels.get, key="facilitator_group",
+                      disabled=me.group_id is not None)
 if number is None:
     st.stop()
 st.query_params["group"] = str(number)

@@ -6,6 +6,7 @@ from forum_core import deliberation as dl
 from ui import session
 
 session.enter_page()
+session.guard("overview")
 t = session.translator()
 cur = session.cursor()
 forum = session.current_forum(cur)

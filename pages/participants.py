@@ -10,6 +10,7 @@ from forum_core import participants as people
 from ui import session
 
 session.enter_page()
+session.guard("participants")
 t = session.translator()
 db = session.database()
 cur = session.cursor()

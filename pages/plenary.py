@@ -9,6 +9,7 @@ from ui import session
 from ui.render import arrivals_chart, esc, pebble_chart
 
 session.enter_page()
+session.guard("plenary")
 t = session.translator()
 lang = session.lang()
 db = session.database()

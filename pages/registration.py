@@ -12,12 +12,13 @@ from forum_core import participants as people
 from ui import session
 
 session.enter_page()
+me = session.guard("registration")
 t = session.translator()
 db = session.database()
 cur = session.cursor()
 forum_id = session.current_forum(cur)["id"]
 lang = session.lang()
-desk = st.session_state.setdefault("desk", t("desk.default_name"))
+desk = st.session_state.setdefault("desk", me.label if me.role == "desk" and me.label else t("desk.default_name"))
 session.show_flashes()
 
 CARD_STYLE = {

@@ -6,6 +6,7 @@ from ui import session
 from ui.render import esc
 
 session.enter_page()
+session.guard("results")
 t = session.translator()
 db = session.database()
 forum = session.current_forum(session.cursor())

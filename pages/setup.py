@@ -9,6 +9,7 @@ from forum_core import forum as forum_mod
 from ui import session
 
 session.enter_page()
+session.guard("setup")
 t = session.translator()
 db = session.database()
 cur = session.cursor()

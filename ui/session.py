@@ -11,6 +11,7 @@ import threading
 
 import streamlit as st
 
+from forum_core import access
 from forum_core import forum as forum_mod
 from forum_core import i18n
 from forum_core.db import Actor, Database, DatabaseBusy, DEFAULT_DB_PATH
@@ -83,9 +84,140 @@ def translator():
     return functools.partial(i18n.t, lang())
 
 
+# --- who is using this browser -----------------------------------------------------------------
+
+DEVICE_COOKIE = "forum_device"
+
+
+@st.cache_resource(show_spinner=False)
+def _first_start(path: str) -> dict:
+    """Once per process: make sure the installation has an organizer code.
+
+    Taken from ``.streamlit/secrets.toml`` (``organizer_code``) or the environment
+    (``FORUM_ORGANIZER_CODE``); otherwise a new one is made and shown once."""
+    given = os.environ.get("FORUM_ORGANIZER_CODE")
+    if not given:
+        try:
+            given = st.secrets.get("organizer_code")
+        except Exception:  # no secrets file: that is the usual case
+            given = None
+    return {"new_code": access.ensure_organizer_code(database(), given)}
+
+
+def first_start() -> None:
+    _first_start(db_path())
+
+
+def new_organizer_code() -> str | None:
+    """The organizer code made at this first start, handed out once, then forgotten."""
+    holder = _first_start(db_path())
+    return holder.pop("new_code", None)
+
+
+def identity() -> access.Identity:
+    """This browser's identity: from the session, else from the device cookie, else public."""
+    current = st.session_state.get("identity")
+    if current is None:
+        token = None
+        try:
+            token = st.context.cookies.get(DEVICE_COOKIE)
+        except Exception:  # no browser context (bare runs)
+            token = None
+        current = access.resume(database(), token) or access.PUBLIC
+        st.session_state["identity"] = current
+    elif current.role != "public" and not access.still_valid(database(), current):
+        current = access.PUBLIC  # signed out remotely, or the day is over
+        st.session_state["identity"] = current
+        flash("warning", t("access.signed_out_remotely"))
+    return current
+
+
+def role() -> str:
+    return identity().role
+
+
 def actor() -> Actor:
-    """Who is acting on this device; roles come with the access issue, until then the organizer."""
-    return Actor(st.session_state.get("role", "organizer"), st.session_state.get("device", "browser"))
+    """Who is acting on this device: the role and device name stored with every change."""
+    return identity().actor()
+
+
+def client_key() -> str:
+    """Who is asking, for the sign-in throttle: the device's address, else this session."""
+    try:
+        address = st.context.ip_address
+    except Exception:
+        address = None
+    if address:
+        return f"ip:{address}"
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+    ctx = get_script_run_ctx()
+    return f"session:{ctx.session_id if ctx else 'unknown'}"
+
+
+def _set_cookie(value: str, max_age: int) -> None:
+    """The device cookie, set by the browser itself (Streamlit reads cookies, never sets them)."""
+    st.html(f"<script>document.cookie = '{DEVICE_COOKIE}={value}; path=/; max-age={max_age}; SameSite=Strict';"
+            "</script>", unsafe_allow_javascript=True)
+
+
+def apply_pending_cookie() -> None:
+    """Called by app.py on every run: write or clear the device cookie after a sign-in or sign-out."""
+    pending = st.session_state.pop("pending_cookie", None)
+    if pending is not None:
+        token, max_age = pending
+        _set_cookie(token, max_age)  # the token is URL-safe base64: no quoting needed
+
+
+def signed_in(result: access.SignIn) -> None:
+    st.session_state["identity"] = result.identity
+    st.session_state["pending_cookie"] = (result.token, access.DEVICE_HOURS * 3600)
+
+
+def sign_out() -> None:
+    access.sign_out(database(), identity())
+    st.session_state["identity"] = access.PUBLIC
+    st.session_state["pending_cookie"] = ("", 0)
+
+
+def sign_in_form(page: str | None = None) -> None:
+    """The sign-in: a code and a name for this device."""
+    t_ = translator()
+    st.title(t_("access.sign_in_title"))
+    code = new_organizer_code()
+    if code:
+        st.warning(t_("access.first_start_code", code=code), icon="🔑")
+    if page:
+        st.info(t_("access.page_needs_code", page=t_(f"nav.{page}")))
+    current = identity()
+    if current.role != "public":
+        st.caption(t_("access.signed_in_as", role=t_(f"role.{current.role}"), label=current.label))
+    with st.form("sign_in", clear_on_submit=True):
+        st.text_input(t_("access.code"), key="sign_in_code", type="password", max_chars=40)
+        st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60,
+                      help=t_("access.device_label_help"))
+        submitted = st.form_submit_button(t_("access.sign_in"), type="primary")
+    if submitted:
+        forum = current_forum(cursor())
+        result = access.sign_in(database(), forum["id"] if forum else None, st.session_state.get("sign_in_code", ""),
+                                st.session_state.get("sign_in_label", ""), client_key())
+        if result.status == "signed_in":
+            signed_in(result)
+            st.rerun()
+        elif result.status == "wait":
+            st.error(t_("access.wait", seconds=int(result.wait_s + 0.999)))
+        elif result.status == "wrong_code":
+            st.error(t_("access.wrong_code"))
+            if result.wait_s > 0:
+                st.caption(t_("access.wait", seconds=int(result.wait_s + 0.999)))
+
+
+def guard(page: str) -> access.Identity:
+    """First line of a page after ``enter_page``: the sign-in instead of the page for a wrong role."""
+    current = identity()
+    if not access.may_open(current.role, page):
+        sign_in_form(page)
+        st.stop()
+    return current
 
 
 def current_forum(cur) -> dict | None:

@@ -30,6 +30,15 @@ def navigation_mode(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
+ORGANIZER_CODE = "TE-STRG23"
+
+
+@pytest.fixture(autouse=True)
+def organizer_code(monkeypatch):
+    """The installation's organizer code comes from the environment, as it may in production."""
+    monkeypatch.setenv("FORUM_ORGANIZER_CODE", ORGANIZER_CODE)
+
+
 @pytest.fixture
 def db_file(tmp_path, monkeypatch):
     path = tmp_path / "forum.duckdb"
@@ -46,9 +55,39 @@ def demo_db(db_file):
     return db_file
 
 
-def open_app(lang="ka", page=None):
+def app_database():
+    """The database object the app under test uses (same process, same cached resource)."""
+    import os
+
+    from ui import session
+    return session._open_database(os.environ["FORUM_DB"])
+
+
+def sign_in_as(role: str, group_number: int | None = None, label: str = "test device"):
+    """Sign in through the real path: a code made by the organizer (or the organizer's own), then sign_in."""
+    from forum_core import access
+    from forum_core import forum as forum_mod
+
+    db = app_database()
+    access.ensure_organizer_code(db, ORGANIZER_CODE)
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    code = ORGANIZER_CODE
+    if role != "organizer":
+        group_id = None
+        if group_number is not None:
+            group_id = next(g["id"] for g in forum_mod.groups(db.cursor(), forum_id) if g["number"] == group_number)
+        code = access.create_code(db, ORGANIZER, forum_id, role, group_id, label).value[1]
+    result = access.sign_in(db, forum_id, code, label, f"test:{role}:{label}")
+    assert result.status == "signed_in", result
+    return result.identity
+
+
+def open_app(lang="ka", page=None, role="organizer", group_number=None):
+    """The app as a person in ``role`` sees it (``None``: nobody signed in, the public)."""
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["lang"] = lang
+    if role is not None:
+        at.session_state["identity"] = sign_in_as(role, group_number)
     at.run()
     if page:
         at.switch_page(page)

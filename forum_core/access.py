@@ -1,0 +1,398 @@
+"""Who may do what: roles, access codes, signed-in devices, the sign-in throttle.
+
+Roles: organizer, desk, facilitator (of one group), expert (of one group),
+moderator, projector (a display), public (no code). A person signs in with a short
+code; the organizer creates the codes (per group for facilitators and experts) and
+prints each on a slip. Codes are stored only as salted scrypt hashes. A code is
+``AB-CDEFGH``: the first two characters pick the stored code to compare with (they
+are no secret), the other six are the secret; the comparison is constant-time.
+
+A sign-in opens a *device session* whose random token the browser keeps in a cookie,
+so a tablet stays signed in across reloads for the day; the organizer can sign a
+device out remotely (revoke it) and the device sees the sign-in page on its next run.
+
+Pages ask :func:`may_open`; every write asks :func:`may_write` in the write path
+(``Database.write``), so an action is refused by role even if a page forgot to hide it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time as _time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from forum_core import tokens
+from forum_core.db import Actor, Database, Unit, rows_as_dicts
+from forum_core.validation import FieldError, Outcome, check_text
+
+ROLES = ("organizer", "desk", "facilitator", "expert", "moderator", "projector", "public")
+GROUP_ROLES = ("facilitator", "expert")
+CODE_ROLES = ROLES[:-1]  # the public needs no code
+SEES_PERSONAL_DATA = ("organizer", "desk")  # phones, birth years, communities, needs
+
+# Which roles may open each page (by its URL path).
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "setup": frozenset({"organizer"}),
+    "participants": frozenset({"organizer"}),
+    "access": frozenset({"organizer"}),
+    "audit": frozenset({"organizer"}),
+    "registration": frozenset({"organizer", "desk"}),
+    "facilitator": frozenset({"organizer", "facilitator", "expert"}),
+    "overview": frozenset({"organizer", "moderator"}),
+    "control": frozenset({"organizer", "moderator"}),
+    "plenary": frozenset({"organizer", "moderator", "projector"}),
+    "results": frozenset(ROLES),
+}
+
+_GROUP_WORK = frozenset({"organizer", "facilitator", "expert"})
+# Which roles may make each kind of change (the write path's action names); the
+# first matching prefix decides, anything unlisted is the organizer's alone.
+WRITE_RULES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("access.sign_in", frozenset(ROLES)),
+    ("access.sign_out", frozenset(ROLES)),
+    ("checkin.facilitator", _GROUP_WORK),
+    ("checkin.undo", frozenset({"organizer", "desk", "facilitator", "expert"})),
+    ("checkin.", frozenset({"organizer", "desk"})),
+    ("participant.move", _GROUP_WORK),  # a person who came to this room instead of their own
+    ("assessment.", _GROUP_WORK),
+    ("problem.", _GROUP_WORK),
+    ("vote.reopen", frozenset({"organizer"})),
+    ("vote.", _GROUP_WORK),
+    ("initiative.", _GROUP_WORK),
+    ("group.", _GROUP_WORK),
+    ("plenary.", frozenset({"organizer", "moderator"})),
+)
+
+CODE_PREFIX = 2
+CODE_SECRET = 6
+DEVICE_HOURS = 16  # a forum day, with its preparation
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+
+
+def may_open(role: str, page: str) -> bool:
+    return role in PAGE_ROLES.get(page, frozenset({"organizer"}))
+
+
+def may_write(role: str, action: str) -> bool:
+    for prefix, roles in WRITE_RULES:
+        if action.startswith(prefix):
+            return role in roles
+    return role == "organizer"
+
+
+def sees_personal_data(role: str) -> bool:
+    return role in SEES_PERSONAL_DATA
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+
+def normalize_code(raw: str | None) -> str:
+    return tokens.normalize(raw or "")[:40]
+
+
+def format_code(code: str) -> str:
+    return f"{code[:CODE_PREFIX]}-{code[CODE_PREFIX:]}"
+
+
+def _hash(code: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(code.encode(), salt=salt, **_SCRYPT)
+
+
+def _new_code(cur) -> str:
+    used = {r[0] for r in cur.execute("SELECT prefix FROM access_code WHERE revoked_at IS NULL").fetchall()}
+    for _ in range(1000):
+        code = "".join(secrets.choice(tokens.ALPHABET) for _ in range(CODE_PREFIX + CODE_SECRET))
+        if code[:CODE_PREFIX] not in used:
+            return code
+    raise RuntimeError("no free code prefix")  # 900 prefixes: never for one forum's few dozen codes
+
+
+def _insert_code(unit: Unit, forum_id: int | None, role: str, group_id: int | None, label: str, code: str) -> int:
+    salt = secrets.token_bytes(16)
+    code_id = unit.execute(
+        "INSERT INTO access_code (forum_id, role, group_id, label, prefix, salt, hash, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [forum_id, role, group_id, label, code[:CODE_PREFIX], salt.hex(), _hash(code, salt).hex(), unit.now]
+    ).fetchone()[0]
+    unit.audit("access_code", code_id, None, {"role": role, "group_id": group_id, "label": label}, forum_id,
+               action="access.code_create")  # never the code itself
+    return code_id
+
+
+def create_code(db: Database, actor: Actor, forum_id: int, role: str, group_id: int | None = None,
+                label: str = "") -> Outcome:
+    """A new code for a role (and group); the outcome's value is the code, shown once."""
+    errors: list[FieldError] = []
+    label = check_text(errors, "label", label, "short")
+    if role not in CODE_ROLES:
+        errors.append(FieldError("role", "bad_choice"))
+    if role in GROUP_ROLES and group_id is None:
+        errors.append(FieldError("group", "required"))
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        if role in GROUP_ROLES and not unit.execute("SELECT 1 FROM working_group WHERE id = ? AND forum_id = ?",
+                                                    [group_id, forum_id]).fetchone():
+            return Outcome(False, "not_found")
+        code = _new_code(unit.cur)
+        code_id = _insert_code(unit, None if role == "organizer" else forum_id, role,
+                               group_id if role in GROUP_ROLES else None, label, code)
+        return Outcome(True, "created", value=(code_id, code))
+
+    return db.attempt(actor, "access.code_create", work)
+
+
+def create_forum_codes(db: Database, actor: Actor, forum_id: int, desks: int = 4, projectors: int = 2) -> list[dict]:
+    """A full set for a forum day: desks, a facilitator and an expert per group, a moderator, projectors."""
+    groups = db.cursor().execute("SELECT id, number, name FROM working_group WHERE forum_id = ? ORDER BY number",
+                                 [forum_id]).fetchall()
+    wanted = [("desk", None, f"Desk {n}") for n in range(1, desks + 1)]
+    for gid, number, name in groups:
+        wanted += [("facilitator", gid, f"{number}. {name}"), ("expert", gid, f"{number}. {name}")]
+    wanted += [("moderator", None, "")] + [("projector", None, f"Projector {n}") for n in range(1, projectors + 1)]
+    made = []
+    for role, gid, label in wanted:
+        outcome = create_code(db, actor, forum_id, role, gid, label)
+        if outcome.ok:
+            made.append({"id": outcome.value[0], "role": role, "group_id": gid, "label": label,
+                         "code": format_code(outcome.value[1])})
+    return made
+
+
+def has_organizer_code(cur) -> bool:
+    return cur.execute("SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL"
+                       ).fetchone()[0] > 0
+
+
+def ensure_organizer_code(db: Database, given: str | None = None) -> str | None:
+    """At first start: the installation's organizer code.
+
+    With ``given`` (from secrets or the environment) that code is stored (if no code
+    exists yet) and None is returned; otherwise a new code is made and returned, to be
+    shown once. Returns None when a code already exists."""
+    if has_organizer_code(db.cursor()):
+        return None
+    code = normalize_code(given) if given else None
+    if given is not None and len(code) < 6:
+        raise ValueError("the organizer code must have at least 6 letters or digits")
+
+    def work(unit: Unit):
+        if has_organizer_code(unit.cur):
+            return None
+        chosen = code or _new_code(unit.cur)
+        _insert_code(unit, None, "organizer", None, "organizer", chosen)
+        return chosen
+
+    made = db.write(Actor("organizer", "first start"), "access.code_create", work)
+    return None if given or made is None else format_code(made)
+
+
+def codes(cur, forum_id: int) -> list[dict]:
+    """The forum's codes (and the organizer's), without any secret."""
+    return rows_as_dicts(cur.execute(
+        "SELECT c.id, c.role, c.group_id, g.number AS group_number, c.label, c.prefix, c.created_at, c.revoked_at "
+        "FROM access_code c LEFT JOIN working_group g ON g.id = c.group_id "
+        "WHERE c.forum_id = ? OR c.forum_id IS NULL ORDER BY c.id", [forum_id]))
+
+
+def revoke_code(db: Database, actor: Actor, code_id: int) -> Outcome:
+    """A code stops working, and every device signed in with it is signed out."""
+    def work(unit: Unit) -> Outcome:
+        row = unit.execute("SELECT role, revoked_at FROM access_code WHERE id = ?", [code_id]).fetchone()
+        if row is None:
+            return Outcome(False, "not_found")
+        if row[1] is not None:
+            return Outcome(True, "unchanged")
+        if row[0] == "organizer" and unit.execute(
+                "SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL").fetchone()[0] <= 1:
+            return Outcome(False, "last_organizer_code")
+        unit.execute("UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, code_id])
+        unit.execute("UPDATE device_session SET revoked_at = ? WHERE code_id = ? AND revoked_at IS NULL",
+                     [unit.now, code_id])
+        unit.audit("access_code", code_id, {"revoked_at": None}, {"revoked_at": unit.now})
+        return Outcome(True, "revoked")
+
+    return db.attempt(actor, "access.code_revoke", work)
+
+
+# --- the throttle ------------------------------------------------------------------------------
+
+
+class Throttle:
+    """Wrong codes per client: after 5, each further try waits, doubling (1 s, 2 s, 4 s ... 5 min)."""
+
+    FREE_TRIES = 5
+    MAX_WAIT = 300.0
+
+    def __init__(self, clock=_time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._state: dict[str, tuple[int, float]] = {}  # key -> (failures, not before)
+
+    def wait(self, key: str) -> float:
+        """Seconds this client must still wait before its next try (0: may try now)."""
+        with self._lock:
+            failures, not_before = self._state.get(key, (0, 0.0))
+        return max(0.0, not_before - self._clock())
+
+    def failed(self, key: str) -> int:
+        with self._lock:
+            failures, _ = self._state.get(key, (0, 0.0))
+            failures += 1
+            delay = 0.0 if failures < self.FREE_TRIES else min(self.MAX_WAIT, 2.0 ** (failures - self.FREE_TRIES))
+            self._state[key] = (failures, self._clock() + delay)
+            return failures
+
+    def succeeded(self, key: str) -> None:
+        with self._lock:
+            self._state.pop(key, None)
+
+
+THROTTLE = Throttle()
+
+
+# --- signing in, device sessions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Identity:
+    role: str
+    group_id: int | None = None
+    label: str = ""
+    device_id: int | None = None
+    code_id: int | None = None
+
+    def actor(self) -> Actor:
+        return Actor(self.role, self.label)
+
+
+PUBLIC = Identity("public")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    status: str                 # signed_in | wrong_code | wait | empty
+    identity: Identity = PUBLIC
+    token: str | None = None    # for the browser's cookie
+    wait_s: float = 0.0
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _matching_code(cur, code: str, forum_id: int | None) -> dict | None:
+    candidates = rows_as_dicts(cur.execute(
+        "SELECT id, forum_id, role, group_id, label, salt, hash FROM access_code "
+        "WHERE prefix = ? AND revoked_at IS NULL", [code[:CODE_PREFIX]]))
+    found = None
+    for c in candidates:  # compare every candidate: time does not tell which one matched
+        if hmac.compare_digest(_hash(code, bytes.fromhex(c["salt"])).hex(), c["hash"]) and (
+                c["forum_id"] is None or c["forum_id"] == forum_id):
+            found = c
+    return found
+
+
+def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str, client: str,
+            throttle: Throttle = THROTTLE) -> SignIn:
+    """Check a code typed on a device; on success open a device session for the day.
+
+    ``client`` identifies the asking browser for the throttle (its session or address).
+    Every failure is logged in the audit trail (never the code typed)."""
+    waiting = throttle.wait(client)
+    if waiting > 0:
+        return SignIn("wait", wait_s=waiting)
+    code = normalize_code(raw_code)
+    if not code:
+        return SignIn("empty")
+    label = " ".join((device_label or "").split())[:60]
+    match = _matching_code(db.cursor(), code, forum_id) if len(code) >= 6 else None
+    if match is None:
+        failures = throttle.failed(client)
+        db.write(Actor("public", label or client), "access.sign_in_failed",
+                 lambda unit: unit.audit("sign_in", None, None, {"client": client, "failures": failures}, forum_id))
+        return SignIn("wrong_code", wait_s=throttle.wait(client))
+    throttle.succeeded(client)
+    token = secrets.token_urlsafe(32)
+    label = label or match["label"] or match["role"]
+
+    def work(unit: Unit) -> Identity:
+        device_id = unit.execute(
+            "INSERT INTO device_session (token_hash, code_id, forum_id, role, group_id, label, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [_token_hash(token), match["id"], forum_id, match["role"], match["group_id"], label, unit.now,
+             unit.now + timedelta(hours=DEVICE_HOURS)]).fetchone()[0]
+        unit.audit("device", device_id, None, {"role": match["role"], "group_id": match["group_id"], "label": label},
+                   forum_id)
+        return Identity(match["role"], match["group_id"], label, device_id, match["id"])
+
+    identity = db.write(Actor(match["role"], label), "access.sign_in", work)
+    return SignIn("signed_in", identity, token)
+
+
+def _devices_by_token(cur) -> dict[str, dict]:
+    return {r["token_hash"]: r for r in rows_as_dicts(cur.execute(
+        "SELECT id, token_hash, code_id, forum_id, role, group_id, label, expires_at, revoked_at "
+        "FROM device_session WHERE revoked_at IS NULL"))}
+
+
+def resume(db: Database, token: str | None, now: datetime | None = None) -> Identity | None:
+    """The identity of a device that signed in earlier (from its cookie), or None if
+    unknown, expired or signed out. Cheap: the table is read once per change."""
+    if not token:
+        return None
+    table = db.read_through(("device_sessions",), ("device_session", "access_code"), _devices_by_token)
+    row = table.get(_token_hash(token))
+    if row is None or row["expires_at"] <= (now or datetime.now()):
+        return None
+    return Identity(row["role"], row["group_id"], row["label"], row["id"], row["code_id"])
+
+
+def still_valid(db: Database, identity: Identity, now: datetime | None = None) -> bool:
+    """Whether a signed-in session's device is still signed in (not revoked, not expired)."""
+    if identity.device_id is None:
+        return identity.role == "public"
+    table = db.read_through(("device_sessions",), ("device_session", "access_code"), _devices_by_token)
+    return any(r["id"] == identity.device_id and r["expires_at"] > (now or datetime.now()) for r in table.values())
+
+
+def devices(cur, forum_id: int | None = None) -> list[dict]:
+    """Signed-in devices (not revoked, not expired), newest first."""
+    return rows_as_dicts(cur.execute(
+        "SELECT d.id, d.role, d.group_id, g.number AS group_number, d.label, d.created_at, d.expires_at "
+        "FROM device_session d LEFT JOIN working_group g ON g.id = d.group_id "
+        "WHERE d.revoked_at IS NULL AND d.expires_at > ? AND (d.forum_id = ? OR d.forum_id IS NULL OR ? IS NULL) "
+        "ORDER BY d.id DESC", [datetime.now(), forum_id, forum_id]))
+
+
+def revoke_device(db: Database, actor: Actor, device_id: int) -> Outcome:
+    """Sign a device out remotely."""
+    def work(unit: Unit) -> Outcome:
+        row = unit.execute("SELECT revoked_at, label, role FROM device_session WHERE id = ?", [device_id]).fetchone()
+        if row is None:
+            return Outcome(False, "not_found")
+        if row[0] is not None:
+            return Outcome(True, "unchanged")
+        unit.execute("UPDATE device_session SET revoked_at = ? WHERE id = ?", [unit.now, device_id])
+        unit.audit("device", device_id, {"label": row[1], "role": row[2]}, {"revoked_at": unit.now})
+        return Outcome(True, "revoked")
+
+    return db.attempt(actor, "access.device_revoke", work)
+
+
+def sign_out(db: Database, identity: Identity) -> None:
+    """The device signs itself out (its token stops working)."""
+    if identity.device_id is None:
+        return
+
+    def work(unit: Unit) -> None:
+        unit.execute("UPDATE device_session SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                     [unit.now, identity.device_id])
+        unit.audit("device", identity.device_id, None, {"signed_out": True})
+
+    db.write(identity.actor(), "access.sign_out", work)

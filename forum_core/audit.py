@@ -1,0 +1,70 @@
+"""The audit trail, read back: every change with time, role, device, before and after.
+
+Every write appends its entries in the write path (``Database.write``); this module
+only reads them, filtered by group, role and kind of change, and replays a group's
+pebble counts as they stood at any moment.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from forum_core import deliberation as dl
+from forum_core.db import rows_as_dicts
+
+# The group an entry belongs to, from what it changed: problems, pebble counts and
+# initiatives name a problem; group events name the group; assessment items and
+# check-ins name their own rows.
+_GROUP_OF_ENTRY = """CASE
+    WHEN a.entity IN ('problem', 'pebbles', 'initiative') THEN (SELECT p.group_id FROM problem p
+                                                              WHERE CAST(p.id AS VARCHAR) = a.entity_id)
+    WHEN a.entity = 'group_event' THEN TRY_CAST(a.entity_id AS INTEGER)
+    WHEN a.entity = 'assessment_item' THEN (SELECT i.group_id FROM assessment_item i
+                                            WHERE CAST(i.id AS VARCHAR) = a.entity_id)
+    WHEN a.entity IN ('checkin', 'scan', 'participant') THEN (SELECT q.group_id FROM participant q
+                                                             WHERE CAST(q.id AS VARCHAR) = a.entity_id)
+    ELSE NULL END"""
+
+KINDS = ("access", "checkin", "participant", "assessment", "problem", "vote", "initiative", "group", "plenary",
+         "forum", "groups", "programs", "token")
+
+
+def entries(cur, forum_id: int, group_id: int | None = None, role: str | None = None, kind: str | None = None,
+            limit: int = 500) -> list[dict]:
+    """Newest first. ``kind`` is the first part of the action (``vote``, ``checkin``...)."""
+    sql = ("SELECT * FROM (SELECT a.id, a.happened_at, a.role, a.device, a.action, a.entity, a.entity_id, "
+           f"a.before, a.after, {_GROUP_OF_ENTRY} AS group_id FROM audit_log a "
+           "WHERE a.forum_id = ? OR a.forum_id IS NULL) WHERE true")
+    params: list = [forum_id]
+    if group_id is not None:
+        sql += " AND group_id = ?"
+        params.append(group_id)
+    if role:
+        sql += " AND role = ?"
+        params.append(role)
+    if kind:
+        sql += " AND (action = ? OR starts_with(action, ?))"
+        params += [kind, kind + "."]
+    sql += " ORDER BY id DESC LIMIT ?"
+    params.append(limit)
+    rows = rows_as_dicts(cur.execute(sql, params))
+    for r in rows:
+        for side in ("before", "after"):
+            r[side] = json.loads(r[side]) if r[side] else None
+    return rows
+
+
+def counts_at(cur, group_id: int, moment: datetime) -> list[dict]:
+    """A group's problems with the pebbles each had at ``moment`` (main vote and re-votes)."""
+    in_force = dl.counts(cur, group_id, at=moment)
+    rows = []
+    for p in dl.problems(cur, group_id, with_merged=True):
+        rows.append({"problem_id": p["id"], "title": p["title"], "pebbles": in_force.get((p["id"], 0)),
+                     "revote": {r: n for (pid, r), n in in_force.items() if pid == p["id"] and r > 0} or None})
+    return rows
+
+
+def vote_moments(cur, group_id: int) -> list[datetime]:
+    """The moments a group's counts changed, oldest first (for choosing a moment to replay)."""
+    return [r[0] for r in cur.execute("SELECT DISTINCT happened_at FROM pebble_count WHERE group_id = ? "
+                                      "ORDER BY happened_at", [group_id]).fetchall()]
