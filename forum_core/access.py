@@ -344,7 +344,7 @@ def _devices_by_token(cur) -> dict[str, dict]:
 def resume(db: Database, token: str | None, now: datetime | None = None) -> Identity | None:
     """The identity of a device that signed in earlier (from its cookie), or None if
     unknown, expired or signed out. Cheap: the table is read once per change."""
-    if not token:
+    if not isinstance(token, str) or not token:
         return None
     table = db.read_through(("device_sessions",), ("device_session", "access_code"), _devices_by_token)
     row = table.get(_token_hash(token))

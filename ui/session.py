@@ -183,6 +183,7 @@ def sign_in_form(page: str | None = None) -> None:
     """The sign-in: a code and a name for this device."""
     t_ = translator()
     st.title(t_("access.sign_in_title"))
+    show_flashes()
     code = new_organizer_code()
     if code:
         st.warning(t_("access.first_start_code", code=code), icon="🔑")

@@ -25,8 +25,8 @@ def state():
 
 
 def test_control_drives_the_projector(day_db):  # noqa: F811
-    control = open_app("en", PAGE)
-    projector = open_app("ka", "pages/plenary.py")
+    control = open_app("en", PAGE, role="moderator")
+    projector = open_app("ka", "pages/plenary.py", role="projector")
     groups = forum_mod.groups(app_db().cursor(), 1)
 
     control.segmented_control(key="control_mode").set_value("presenting").run()
@@ -64,8 +64,8 @@ def test_control_drives_the_projector(day_db):  # noqa: F811
 
 
 def test_two_projectors_follow_the_same_control(day_db):  # noqa: F811
-    control = open_app("ka", PAGE)
-    hall, overflow = open_app("ka", "pages/plenary.py"), open_app("en", "pages/plenary.py")
+    control = open_app("ka", PAGE, role="moderator")
+    hall, overflow = open_app("ka", "pages/plenary.py", role="projector"), open_app("en", "pages/plenary.py", role="projector")
     control.segmented_control(key="control_mode").set_value("summary").run()
     hall.run()
     overflow.run()

@@ -49,7 +49,7 @@ def html(at) -> str:
 
 
 def test_welcome_shows_title_agenda_and_arrivals(day_db):
-    at = open_app("ka", PAGE)
+    at = open_app("ka", PAGE, role="projector")
     body = html(at)
     assert "თელავის მოსახლეობის ფორუმი 2027" in body
     assert "80 / 117" in body  # checked in / expected
@@ -62,7 +62,7 @@ def test_welcome_shows_title_agenda_and_arrivals(day_db):
 
 def test_wall_shows_every_group_and_who_is_still_working(day_db):
     plenary.set_mode(app_db(), MODERATOR, 1, "wall")
-    at = open_app("en", PAGE)
+    at = open_app("en", PAGE, role="projector")
     body = html(at)
     groups = forum_mod.groups(app_db().cursor(), 1)
     for g in groups:
@@ -80,7 +80,7 @@ def test_wall_shows_every_group_and_who_is_still_working(day_db):
 
 def test_newly_finalised_group_appears_on_the_next_refresh(day_db):
     plenary.set_mode(app_db(), MODERATOR, 1, "wall")
-    at = open_app("ka", PAGE)
+    at = open_app("ka", PAGE, role="projector")
     assert html(at).count(t("ka", "plenary.working")) == 2
     demo.simulate_group_work(app_db(), ORGANIZER, 1, group_numbers=[9])
     at.run()  # what the projector's 1-second fragment timer does
@@ -92,7 +92,7 @@ def test_presenting_shows_group_chart_initiatives_presenter_and_timer(day_db):
     group = forum_mod.groups(db.cursor(), 1)[2]
     plenary.set_mode(db, MODERATOR, 1, "presenting")
     plenary.present_group(db, MODERATOR, 1, group["id"])
-    at = open_app("ka", PAGE)
+    at = open_app("ka", PAGE, role="projector")
     body = html(at)
     assert f"{group['number']}. {group['name']}" in body and group["field"] in body
     assert dl.presenter(db.cursor(), group["id"])["last_name"] in body
@@ -120,7 +120,7 @@ def test_presenting_shows_group_chart_initiatives_presenter_and_timer(day_db):
 
 def test_summary_shows_totals_and_priorities_by_field(day_db):
     plenary.set_mode(app_db(), MODERATOR, 1, "summary")
-    at = open_app("en", PAGE)
+    at = open_app("en", PAGE, role="projector")
     body = html(at)
     snap = plenary.snapshot(app_db(), 1)
     for value, key in ((snap.totals.checked_in, "plenary.total_participants"),
@@ -142,6 +142,6 @@ def test_people_text_is_shown_as_text_on_the_projector(db_file):
     assert dl.finalise(database, ORGANIZER, forum, group["id"]).ok
     plenary.set_mode(database, MODERATOR, forum_id, "wall")
     database.close()
-    body = html(open_app("ka", PAGE))
+    body = html(open_app("ka", PAGE, role="projector"))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body and "<script>" not in body
     assert "**bold** [link](http://x)" in body  # st.html does no Markdown: shown as typed

@@ -14,7 +14,7 @@ PAGE = "pages/results.py"
 
 
 def test_public_page_before_any_result(demo_db):
-    at = open_app("en", PAGE)
+    at = open_app("en", PAGE, role=None)
     assert t("en", "results.none_yet") in texts(at)
 
 
@@ -24,7 +24,7 @@ def test_public_page_shows_priorities_and_no_personal_data(day_db):  # noqa: F81
     presenters = [dl.presenter(database.cursor(), g["id"])["id"] for g in forum_mod.groups(database.cursor(), 1)[:8]]
     database.close()
     for lang in ("ka", "en"):
-        at = open_app(lang, PAGE)
+        at = open_app(lang, PAGE, role=None)
         shown = html(at) + texts(at)
         assert shown.count("<li>") == 8 * 5
         assert "სოფლის გზები დაზიანებულია" in shown and "2028 წლის ბოლომდე" in shown

@@ -1,0 +1,88 @@
+"""Each page refuses the wrong role; signing in and out; codes and devices on the access page."""
+import pytest
+
+from forum_core import access
+from forum_core import forum as forum_mod
+from forum_core.i18n import t
+from tests.pages.conftest import ORGANIZER_CODE, app_database, open_app, texts
+
+PAGES = ["setup", "participants", "access", "audit", "registration", "facilitator", "overview", "control",
+         "plenary", "results"]
+ROLES = [("public", None), ("desk", None), ("facilitator", 1), ("expert", 1), ("moderator", None),
+         ("projector", None), ("organizer", None)]
+
+
+def sees_sign_in(at, lang="en") -> bool:
+    return any(e.value == t(lang, "access.sign_in_title") for e in at.title)
+
+
+@pytest.mark.parametrize("role,group", ROLES)
+def test_every_page_checks_the_role(demo_db, role, group):
+    for page in PAGES:
+        at = open_app("en", f"pages/{page}.py", role=None if role == "public" else role, group_number=group)
+        allowed = access.may_open(role, page)
+        assert sees_sign_in(at) != allowed, (role, page)
+        if not allowed:
+            assert t("en", "access.page_needs_code", page=t("en", f"nav.{page}")) in texts(at)
+            assert not at.dataframe and not at.get("html") or page in ("results",), (role, page)
+
+
+def test_the_sidebar_lists_only_the_roles_pages(demo_db):
+    at = open_app("en", "pages/registration.py", role="desk")
+    links = {e.proto.label for e in at.get("page_link")}
+    assert links == {t("en", "nav.registration"), t("en", "nav.results")}
+
+
+def test_a_facilitator_sees_only_their_group(demo_db):
+    at = open_app("en", "pages/facilitator.py", role="facilitator", group_number=3)
+    group = forum_mod.groups(app_database().cursor(), 1)[2]
+    box = at.selectbox(key="facilitator_group")
+    assert box.options == [f"3. {group['name']} · {t('en', 'label.room')} {group['room']}"] and box.disabled
+    at.query_params["group"] = "1"  # asking for another group in the address changes nothing
+    at.run()
+    assert at.title[0].value.startswith("3. ")
+
+
+def test_sign_in_with_a_code_and_out_again(demo_db):
+    at = open_app("ka", "pages/facilitator.py", role=None)
+    assert sees_sign_in(at, "ka")
+    at.text_input(key="sign_in_code").set_value("ZZ-ZZZZZZ")
+    at.button[0].click().run()
+    assert t("ka", "access.wrong_code") in [e.value for e in at.error]
+    at.text_input(key="sign_in_code").set_value(ORGANIZER_CODE.lower())
+    at.text_input(key="sign_in_label").set_value("ლეპტოპი")
+    at.button[0].click().run()
+    assert not sees_sign_in(at, "ka")
+    me = at.session_state["identity"]
+    assert (me.role, me.label) == ("organizer", "ლეპტოპი")
+    cookie = [h.value for h in at.get("html") if "document.cookie = 'forum_device=" in h.value]
+    assert len(cookie) == 1 and "max-age=57600" in cookie[0]  # the browser keeps the device token for the day
+    token = cookie[0].split("forum_device=")[1].split(";")[0]
+    assert access.resume(app_database(), token) == me  # what a reload of the page finds
+    at.button(key="sign_out").click().run()
+    assert at.session_state["identity"].role == "public"
+    assert access.resume(app_database(), token) is None
+    assert any("forum_device=; path=/; max-age=0" in h.value for h in at.get("html"))
+
+
+def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
+    desk = open_app("en", "pages/registration.py", role="desk")
+    assert not sees_sign_in(desk)
+    at = open_app("en", "pages/access.py")
+    at.button(key="make_full_set").click().run()
+    made = at.session_state["codes_made"]
+    assert len(made) == 4 + 2 * 10 + 1 + 2
+    shown = at.dataframe[0].value
+    assert list(shown.iloc[:, 2]) == [m["code"] for m in made]
+    assert at.get("download_button")
+    at.button(key="codes_done").click().run()
+    assert not at.dataframe  # never shown again
+    # every code works once printed
+    code = made[0]["code"]
+    assert access.sign_in(app_database(), 1, code, "", "t", access.Throttle()).identity.role == "desk"
+    # sign the desk tablet out remotely: its next run shows the sign-in
+    device = desk.session_state["identity"].device_id
+    at.button(key=f"revoke_device_{device}").click().run()
+    desk.run()
+    assert sees_sign_in(desk)
+    assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
