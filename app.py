@@ -10,6 +10,7 @@ session.app_started()
 lang = session.lang()
 cur = session.cursor()
 session.first_start()  # the organizer code, once per process
+session.auto_backup()  # the backup thread, once per process
 has_forum = session.current_forum(cur) is not None
 me = session.identity()
 

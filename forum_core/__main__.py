@@ -33,12 +33,21 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, parents=[common], help=f"the {what}")
         cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
         cmd.add_argument("--group", type=int, action="append", help="only this group number (repeatable)")
+    bk = sub.add_parser("backup", parents=[common], help="write a full backup of the database (a folder)")
+    bk.add_argument("--out", type=Path, required=True, help="backup folder to create")
+    rs = sub.add_parser("restore", parents=[common], help="rebuild the database --db from a backup folder")
+    rs.add_argument("backup", type=Path, help="a folder written by 'backup' (or an automatic backup)")
+    rs.add_argument("--force", action="store_true", help="replace an existing database (kept as *.before-restore)")
+    oc = sub.add_parser("organizer-code", parents=[common],
+                        help="make a new organizer code (for a lost one); the old ones stop working")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     lang = args.lang
+    if args.command == "restore":
+        return _restore(args, lang)
     try:
         db = Database(args.db)
     except DatabaseBusy as busy:
@@ -50,6 +59,21 @@ def main(argv: list[str] | None = None) -> int:
         db.close()
 
 
+def _restore(args, lang: str) -> int:
+    from forum_core import backup
+
+    try:
+        backup.restore(args.backup, args.db, force=args.force)
+    except backup.BackupError as problem:
+        print(t(lang, f"cli.restore_{problem.code}", path=problem.path), file=sys.stderr)
+        return 1
+    except DatabaseBusy as busy:
+        print(t(lang, "error.db_busy", path=busy.path, holder=busy.holder), file=sys.stderr)
+        return 3
+    print(t(lang, "cli.restored", path=args.db, backup=args.backup))
+    return 0
+
+
 def _current_forum(db: Database, lang: str) -> int | None:
     forum_id = forum_mod.current_forum_id(db.cursor())
     if forum_id is None:
@@ -58,6 +82,25 @@ def _current_forum(db: Database, lang: str) -> int | None:
 
 
 def _run(args, db: Database, lang: str) -> int:
+    if args.command == "backup":
+        from forum_core import backup
+
+        try:
+            made = backup.backup(db, args.out)
+        except backup.BackupError as problem:
+            print(t(lang, f"cli.backup_{problem.code}", path=problem.path), file=sys.stderr)
+            return 1
+        print(t(lang, "cli.backup_written", path=made))
+        return 0
+    if args.command == "organizer-code":
+        from forum_core import access
+
+        for row in access.codes(db.cursor(), 0):
+            if row["role"] == "organizer" and row["revoked_at"] is None:
+                db.write(CLI_ACTOR, "access.code_revoke", lambda unit, i=row["id"]: unit.execute(
+                    "UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, i]))
+        print(t(lang, "cli.organizer_code", code=access.ensure_organizer_code(db)))
+        return 0
     if args.command == "demo":
         outcome = demo.load_demo(db, CLI_ACTOR)
         print(t(lang, "cli.demo_loaded", forum_id=outcome.value))

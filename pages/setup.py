@@ -222,3 +222,33 @@ with programs_tab:
 with new_tab:
     st.caption(t("setup.new_text"))
     new_forum_form()
+
+# --- backups ----------------------------------------------------------------------------------------
+with st.expander(t("backup.title")):
+    auto = session.auto_backup()
+    if auto is None:
+        st.caption(t("backup.auto_off"))
+    else:
+        st.caption(t("backup.auto_on", minutes=f"{auto.minutes:g}", keep=auto.keep, folder=str(auto.folder)))
+        if auto.last is not None:
+            st.caption(t("backup.last", name=auto.last.name))
+        if auto.last_error:
+            st.error(t("backup.failed", error=auto.last_error))
+    if st.button(t("backup.now"), key="backup_now"):
+        import io
+        import tempfile
+        import zipfile
+        from pathlib import Path
+
+        from forum_core import backup
+
+        made = auto.run_once() if auto is not None else backup.backup(db, Path(tempfile.mkdtemp()) / "backup")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(made.iterdir()):
+                archive.write(file, f"{made.name}/{file.name}")
+        st.session_state["backup_zip"] = (f"{made.name}.zip", buffer.getvalue())
+    if st.session_state.get("backup_zip"):
+        name, data = st.session_state["backup_zip"]
+        st.download_button(t("backup.download", name=name), data, name, "application/zip", key="backup_download")
+    st.caption(t("backup.restore_help"))

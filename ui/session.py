@@ -54,6 +54,25 @@ def _open_database(path: str) -> Database:
     return Database(path)
 
 
+@st.cache_resource(show_spinner=False)
+def _auto_backup(path: str):
+    """Automatic backups while the app runs: every FORUM_BACKUP_MINUTES (default 5; 0: off),
+    the newest FORUM_BACKUP_KEEP (default 12) kept in a ``backups`` folder beside the database."""
+    from pathlib import Path
+
+    from forum_core.backup import AutoBackup
+
+    minutes = float(os.environ.get("FORUM_BACKUP_MINUTES", "5") or 0)
+    if minutes <= 0 or path == ":memory:":
+        return None
+    keep = int(os.environ.get("FORUM_BACKUP_KEEP", "12") or 12)
+    return AutoBackup(database(), Path(path).parent / "backups", minutes, keep).start()
+
+
+def auto_backup():
+    return _auto_backup(db_path())
+
+
 def database() -> Database:
     """The process's database; a busy file stops the page with one clear sentence."""
     try:

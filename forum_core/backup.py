@@ -1,0 +1,128 @@
+"""Backups: the whole database written to a folder of Parquet files, and rebuilt from one.
+
+A backup is made with DuckDB's ``EXPORT DATABASE`` under the write lock, so it is a
+consistent moment of the forum: every committed unit of work or none of it. It is a
+folder (``schema.sql``, ``load.sql`` and one Parquet file per table) that
+``restore`` rebuilds into a new database file with ``IMPORT DATABASE``.
+
+While the app runs, :class:`AutoBackup` writes one every few minutes into
+``data/backups/`` and keeps the newest N, so a broken laptop on forum day costs at
+most a few minutes of typing.
+"""
+from __future__ import annotations
+
+import shutil
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from forum_core.db import Database, connect
+
+MARKER = "forum-backup.txt"  # written last: a folder without it is an unfinished backup
+
+
+class BackupError(Exception):
+    """A backup that cannot be read, or a restore that would overwrite a forum without being asked."""
+
+    def __init__(self, code: str, path: str = ""):
+        self.code, self.path = code, path
+        super().__init__(f"{code}: {path}")
+
+
+def _sql_path(path: Path) -> str:
+    """A path inside a SQL string literal (EXPORT/IMPORT take no parameters): quotes doubled."""
+    return str(path).replace("'", "''")
+
+
+def backup(db: Database, target: str | Path) -> Path:
+    """Write one backup into the folder ``target`` (created; must not hold files yet)."""
+    target = Path(target)
+    if target.exists() and any(target.iterdir()):
+        raise BackupError("target_not_empty", str(target))
+    target.mkdir(parents=True, exist_ok=True)
+    with db._lock:  # no unit of work commits half-way through the export
+        cur = db.cursor()
+        try:
+            cur.execute(f"EXPORT DATABASE '{_sql_path(target)}' (FORMAT parquet)")
+        finally:
+            cur.close()
+    (target / MARKER).write_text(f"forum-day app backup\nmade {datetime.now().isoformat(timespec='seconds')}\n"
+                                 f"from {db.path}\n", encoding="utf-8")
+    return target
+
+
+def is_backup(path: str | Path) -> bool:
+    path = Path(path)
+    return (path / MARKER).is_file() and (path / "schema.sql").is_file() and (path / "load.sql").is_file()
+
+
+def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Path:
+    """Rebuild a database file from a backup folder.
+
+    An existing database file is only replaced with ``force`` (the page asks first);
+    the old file is then kept beside the new one as ``*.before-restore``."""
+    source, db_path = Path(source), Path(db_path)
+    if not is_backup(source):
+        raise BackupError("not_a_backup", str(source))
+    if db_path.exists() and not force:
+        raise BackupError("target_exists", str(db_path))
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    building = db_path.with_name(db_path.name + ".restoring")
+    for leftover in (building, Path(str(building) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = connect(building)
+    try:
+        con.execute(f"IMPORT DATABASE '{_sql_path(source)}'")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    if db_path.exists():
+        kept = db_path.with_name(db_path.name + ".before-restore")
+        kept.unlink(missing_ok=True)
+        db_path.replace(kept)
+        Path(str(db_path) + ".wal").unlink(missing_ok=True)
+    building.replace(db_path)
+    Database(db_path).close()  # brings an older backup's schema up to date
+    return db_path
+
+
+def list_backups(folder: str | Path) -> list[Path]:
+    """Finished backups in ``folder``, newest first."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted((p for p in folder.iterdir() if p.is_dir() and is_backup(p)), key=lambda p: p.name, reverse=True)
+
+
+class AutoBackup:
+    """Backups every ``minutes`` into ``folder`` while the app runs, keeping the newest ``keep``."""
+
+    def __init__(self, db: Database, folder: str | Path, minutes: float = 5, keep: int = 12):
+        self.db, self.folder, self.minutes, self.keep = db, Path(folder), minutes, keep
+        self.last: Path | None = None
+        self.last_error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="forum-auto-backup", daemon=True)
+
+    def start(self) -> "AutoBackup":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run_once(self) -> Path:
+        name = datetime.now().strftime("backup-%Y%m%d-%H%M%S-%f")
+        made = backup(self.db, self.folder / name)
+        self.last = made
+        for old in list_backups(self.folder)[self.keep:]:
+            shutil.rmtree(old, ignore_errors=True)
+        return made
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.minutes * 60):
+            try:
+                self.run_once()
+                self.last_error = None
+            except Exception as exc:  # a full disk must not stop the forum; the page shows the error
+                self.last_error = str(exc)
