@@ -29,15 +29,14 @@ PAGES = [  # (file, url path, icon, needs a forum)
     ("pages/results.py", "results", ":material/leaderboard:", True),
     ("pages/audit.py", "audit", ":material/history:", True),
 ]
-HOME = {"organizer": "setup", "desk": "registration", "facilitator": "facilitator", "expert": "facilitator",
-        "moderator": "control", "projector": "plenary", "public": "signin"}
-home = HOME[me.role] if has_forum or me.role == "organizer" else "signin"
-
-pages = {"signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:",
-                           url_path="signin", default=home == "signin")}
+# "/" is a page of its own that sends each role on to its page; every other page
+# keeps its address (a default page would answer only at "/").
+pages = {"home": st.Page("pages/home.py", title=session.t("nav.signin"), url_path="home", default=True),
+         "signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:",
+                           url_path="signin")}
 for path, url, icon, needs_forum in PAGES:
     if has_forum or not needs_forum:
-        pages[url] = st.Page(path, title=session.t(f"nav.{url}"), icon=icon, url_path=url, default=home == url)
+        pages[url] = st.Page(path, title=session.t(f"nav.{url}"), icon=icon, url_path=url)
 page = st.navigation(list(pages.values()), position="hidden")
 
 
@@ -51,7 +50,7 @@ def _choose_language() -> None:
 st.session_state["lang_choice"] = lang  # keep the switch in step with ?lang=
 with st.sidebar:
     for url, p in pages.items():
-        if url != "signin" and access.may_open(me.role, url):
+        if url not in ("home", "signin") and access.may_open(me.role, url):
             st.page_link(p)
     st.divider()
     if me.role == "public":

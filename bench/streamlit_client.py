@@ -32,13 +32,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(db_path: Path, port: int | None = None, app: str = "app.py", extra_env: dict | None = None):
-    """Start ``streamlit run`` on a free local port against ``db_path``; stop it afterwards."""
+def server(db_path: Path, port: int | None = None, app: str = "app.py", extra_env: dict | None = None,
+           log: Path | None = None):
+    """Start ``streamlit run`` on a free local port against ``db_path``; stop it afterwards.
+    The server's output goes to ``log`` (default: beside the database)."""
     port = port or free_port()
     env = dict(os.environ, FORUM_DB=str(db_path), **(extra_env or {}))
+    log = log or Path(db_path).with_suffix(".server.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log_file = open(log, "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+         "--server.headless", "true"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -49,7 +54,7 @@ def server(db_path: Path, port: int | None = None, app: str = "app.py", extra_en
             except OSError:
                 time.sleep(0.2)
         else:
-            raise RuntimeError("the app did not start: " + process.stderr.read1(4000).decode(errors="replace"))
+            raise RuntimeError("the app did not start: " + log.read_text(errors="replace")[-4000:])
         yield process, port
     finally:
         process.terminate()
@@ -57,6 +62,7 @@ def server(db_path: Path, port: int | None = None, app: str = "app.py", extra_en
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log_file.close()
 
 
 def rss_mb(pid: int) -> float:

@@ -47,6 +47,10 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "results": frozenset(ROLES),
 }
 
+# Where each role lands after signing in.
+HOME_PAGE = {"organizer": "setup", "desk": "registration", "facilitator": "facilitator", "expert": "facilitator",
+             "moderator": "control", "projector": "plenary", "public": "signin"}
+
 _GROUP_WORK = frozenset({"organizer", "facilitator", "expert"})
 # Which roles may make each kind of change (the write path's action names); the
 # first matching prefix decides, anything unlisted is the organizer's alone.

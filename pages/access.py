@@ -26,9 +26,9 @@ st.caption(t("access.help"))
 made = st.session_state.get("codes_made")
 if made:
     st.success(t("access.codes_made", count=len(made)))
-    st.dataframe(pd.DataFrame([(t(f"role.{m['role']}"), m["label"], m["code"]) for m in made],
-                              columns=[t("access.role"), t("access.label"), t("access.code")]),
-                 hide_index=True, width="stretch", key="codes_made_table")
+    # a plain table: codes can be read and copied (the slips are the way to hand them out)
+    st.table(pd.DataFrame([(t(f"role.{m['role']}"), m["label"], m["code"]) for m in made],
+                          columns=[t("access.role"), t("access.label"), t("access.code")]))
     st.download_button(t("access.slips"), printing.access_slips_pdf(forum, made, lang), "access-codes.pdf",
                        "application/pdf", key="slips_download", type="primary")
     st.warning(t("access.shown_once"))

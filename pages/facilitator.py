@@ -241,11 +241,14 @@ elif step == "vote":
             st.session_state["count_choice"] = vote_ids[0]
 
         def step_problem(delta: int) -> None:
-            index = vote_ids.index(st.session_state["count_choice"])
+            current = st.session_state.get("count_choice")
+            index = vote_ids.index(current) if current in vote_ids else -delta
             st.session_state["count_choice"] = vote_ids[(index + delta) % len(vote_ids)]
 
-        vote_titles = {p["id"]: f"{p['title']}{' ⚑' if p['outside_competence'] else ''} · "
-                                f"{in_force.get((p['id'], 0), 0)}" for p in voting}
+        # Option labels must not change while the problem is chosen: the browser keeps a
+        # select box's choice by its label, so a label with the count in it would lose
+        # the choice on the next count. The counts stand in the row below and the ranking.
+        vote_titles = {p["id"]: f"{p['title']}{' ⚑' if p['outside_competence'] else ''}" for p in voting}
         prev_col, choice_col, next_col = st.columns([1, 6, 1], vertical_alignment="bottom")
         prev_col.button("◀", key="count_prev", on_click=step_problem, args=(-1,), width="stretch")
         choice_col.selectbox(t("fac.counting"), vote_ids, format_func=vote_titles.get, key="count_choice")

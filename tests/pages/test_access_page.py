@@ -72,11 +72,11 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     at.button(key="make_full_set").click().run()
     made = at.session_state["codes_made"]
     assert len(made) == 4 + 2 * 10 + 1 + 2
-    shown = at.dataframe[0].value
+    shown = at.table[0].value
     assert list(shown.iloc[:, 2]) == [m["code"] for m in made]
     assert at.get("download_button")
     at.button(key="codes_done").click().run()
-    assert not at.dataframe  # never shown again
+    assert not at.table  # never shown again
     # every code works once printed
     code = made[0]["code"]
     assert access.sign_in(app_database(), 1, code, "", "t", access.Throttle()).identity.role == "desk"

@@ -40,6 +40,7 @@ def run_stress(db: Database, forum_id: int, seconds: float, threads: int = 16, s
     codes = list(checkin.tokens_of_forum(db.cursor(), forum_id).values())
     random.Random(seed).shuffle(codes)
     code_lock = threading.Lock()
+    used = [codes[-1]]
     facilitator = Actor("facilitator", "stress")
     shared = {g["id"]: [dl.add_problem(db, ORGANIZER, g["id"], f"საერთო {i}").value for i in range(3)]
               for g in groups}
@@ -52,9 +53,9 @@ def run_stress(db: Database, forum_id: int, seconds: float, threads: int = 16, s
         actor = Actor("desk", f"desk {n}")
         while time.monotonic() < stop:
             with code_lock:
-                code = codes.pop() if codes else None
-            if code is None:
-                return
+                # once everybody is in, desks go on scanning people again (amber cards)
+                code = codes.pop() if codes else random.choice(used)
+                used.append(code)
             result = checkin.scan(db, actor, forum_id, code, f"Desk {n}")
             with lock:
                 done["scans"] += 1

@@ -1,0 +1,79 @@
+"""End-to-end fixtures: the real app under ``streamlit run`` and a real Chromium.
+
+The browser is Debian's ``chromium`` (``apt-get install -y chromium``; ``.ci/run``
+installs it), or one named in ``FORUM_CHROMIUM``, or Playwright's own where it is
+installed. Without any, the tests fail with a message saying how to install one:
+they never skip silently.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+ORGANIZER_CODE = "E2-EORGAN"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def chromium_path(playwright) -> str | None:
+    for candidate in (os.environ.get("FORUM_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
+                      shutil.which("chromium"), shutil.which("chromium-browser")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    try:
+        own = playwright.chromium.executable_path
+        return own if own and Path(own).exists() else None
+    except Exception:
+        return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        path = chromium_path(playwright)
+        if path is None:
+            pytest.fail("No Chromium browser found for the end-to-end tests. Install Debian's: "
+                        "'apt-get update && apt-get install -y chromium' (or set FORUM_CHROMIUM to a Chromium binary).")
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app_server(tmp_path, request):
+    """The app on a free local port against a fresh database; stopped afterwards. Its log is
+    kept under test-artifacts/ with the screenshots."""
+    import streamlit_client as sc
+
+    env = {"FORUM_ORGANIZER_CODE": ORGANIZER_CODE, "FORUM_BACKUP_MINUTES": "0"}
+    log = ARTIFACTS / f"{request.node.name.replace('[', '-').replace(']', '')}.server.log"
+    with sc.server(tmp_path / "forum.duckdb", extra_env=env, log=log) as (process, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+class Shots:
+    """Screenshots of each step, under test-artifacts/ (ignored by git), to look at after a failure."""
+
+    def __init__(self, name: str):
+        self.folder = ARTIFACTS / name
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.count = 0
+
+    def __call__(self, page, step: str) -> None:
+        self.count += 1
+        page.screenshot(path=str(self.folder / f"{self.count:02d}-{step}.png"), full_page=True)
+
+
+@pytest.fixture
+def shots(request):
+    return Shots(request.node.name.replace("[", "-").replace("]", ""))

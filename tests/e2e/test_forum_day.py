@@ -1,0 +1,256 @@
+"""A whole forum day in a real browser against the real server, in Georgian and in English.
+
+Organizer, desk, two facilitators, moderator, projector and a participant's phone each
+use their own browser context (their own cookies), as separate devices would.
+"""
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from forum_core.i18n import t
+from tests.e2e.conftest import ORGANIZER_CODE
+
+TIMEOUT = 30_000
+expect.set_options(timeout=15_000)  # a 2-core laptop making 120 invitations takes a few seconds
+IMPORT_CSV = ("first_name,last_name,phone,group\n"
+              "ანა,ახალაძე,599 11 22 33,1\n"
+              "ბექა,ბერიძე,+995599112234,2\n"
+              "ცირა,ცერცვაძე,599-112-235,3\n"
+              ",უსახელო,599112236,1\n"          # no first name
+              "დავით,დავითაშვილი,12345,99\n")    # not a Georgian phone, unknown group
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(url)
+    return page
+
+
+def sign_in(page, lang: str, code: str, label: str) -> None:
+    expect(page.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
+    page.locator("input[type=password]").fill(code)
+    page.locator(".st-key-sign_in_label input").fill(label)
+    page.get_by_role("button", name=t(lang, "access.sign_in"), exact=True).click()
+
+
+def qr_codes_from_pdf(data: bytes, pages: int) -> list[str]:
+    import pypdfium2
+    import zxingcpp
+
+    pdf = pypdfium2.PdfDocument(data)
+    found = []
+    for index in range(min(pages, len(pdf))):
+        image = pdf[index].render(scale=2).to_pil()
+        found += [r.text for r in zxingcpp.read_barcodes(image) if r.text]
+    return found
+
+
+def codes_from_table(page) -> dict[tuple[str, str], str]:
+    """The access codes the organizer just made, read off the page's table: (role, label) -> code."""
+    rows = page.locator("[data-testid=stTable] tbody tr")
+    expect(rows.first).to_be_visible()
+    codes = {}
+    for row in rows.all():
+        cells = [c.inner_text().strip() for c in row.locator("td").all()]
+        codes[(cells[-3], cells[-2])] = cells[-1]
+    return codes
+
+
+def choose_option(page, container: str) -> None:
+    """Open a select box and take its first option (a live part of the page redrawing may close
+    a freshly opened list, so try again until it stays open)."""
+    box = page.locator(f"{container} input")
+    option = page.locator("[role=option]").first
+    for _ in range(10):
+        box.click()
+        try:
+            option.wait_for(state="visible", timeout=1500)
+            option.click(timeout=1500)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"the list of {container} did not open")
+
+
+def set_count(page, value: int) -> None:
+    box = page.locator('[class*="st-key-peb_"] input').first
+    expect(box).to_have_value("0")  # the next problem is on the tablet, not yet counted
+    box.fill(str(value))
+    box.press("Enter")
+    expect(box).to_have_value(str(value))
+
+
+@pytest.mark.parametrize("lang", ["ka", "en"])
+def test_a_whole_forum_day(browser, app_server, shots, lang):
+    base = app_server
+    q = f"?lang={lang}"
+
+    # 1. the organizer signs in, loads the demo forum, imports a file with bad rows
+    organizer = open_page(browser, f"{base}/signin{q}")
+    sign_in(organizer, lang, ORGANIZER_CODE, "organizer laptop")
+    organizer.locator(".st-key-load_demo button").click()
+    expect(organizer.get_by_role("heading", name=t(lang, "setup.title"))).to_be_visible()
+    organizer.goto(f"{base}/participants{q}")  # a reload: the device cookie keeps the organizer signed in
+    organizer.get_by_role("tab", name=t(lang, "participants.tab_import")).click()
+    organizer.locator(".st-key-import_file input[type=file]").set_input_files(
+        files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}])
+    expect(organizer.get_by_text(t(lang, "import.has_invalid", count=2))).to_be_visible()
+    shots(organizer, "import-preview")
+    organizer.locator(".st-key-import_confirm button").click()
+    done = t(lang, "import.done").split("{")[0].strip()
+    expect(organizer.get_by_text(done, exact=False).first).to_be_visible()
+    shots(organizer, "imported")
+
+    # the invitations as the organizer prints them, and the codes the desk will scan
+    organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
+    organizer.locator(".st-key-make_invitations button").click()
+    expect(organizer.locator(".st-key-dl_invitations button")).to_have_count(1)
+    shots(organizer, "invitations-made")
+    if not organizer.locator(".st-key-dl_invitations button").is_visible():
+        organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
+    with organizer.expect_download() as download:
+        organizer.locator(".st-key-dl_invitations button").click()
+    pdf = download.value.path().read_bytes()
+    scanned = qr_codes_from_pdf(pdf, pages=4)
+    assert len(scanned) == 4 and all(re.fullmatch(r"[2-9A-X]{9}", c) for c in scanned)
+
+    # access codes for every role of the day, read off the page
+    organizer.goto(f"{base}/access{q}")
+    organizer.locator(".st-key-make_full_set button").click()
+    codes = codes_from_table(organizer)
+    shots(organizer, "access-codes")
+    by_role = {}
+    for (role_name, label), code in codes.items():
+        by_role.setdefault(role_name, []).append((label, code))
+    desk_code = by_role[t(lang, "role.desk")][0][1]
+    group1_code, group2_code = by_role[t(lang, "role.facilitator")][0][1], by_role[t(lang, "role.facilitator")][1][1]
+    moderator_code = by_role[t(lang, "role.moderator")][0][1]
+    projector_code = by_role[t(lang, "role.projector")][0][1]
+
+    # 4. the projector: opened once, full screen, nobody touches it again
+    projector = open_page(browser, f"{base}/signin{q}", 1920, 1080)
+    projector.wait_for_timeout(2000)
+    shots(projector, "projector-signin")
+    sign_in(projector, lang, projector_code, "hall projector")
+    expect(projector.locator(".pl h1").first).to_be_visible()
+    assert not projector.locator("[data-testid=stSidebar]").is_visible()
+    shots(projector, "projector-welcome")
+
+    # 2. the desk: a handheld scanner types each code and Enter, nobody touches the tablet
+    desk = open_page(browser, f"{base}/signin{q}", 1024, 768)
+    sign_in(desk, lang, desk_code, "Desk 1")
+    scan_box = desk.locator(f'input[aria-label="{t(lang, "desk.scan_label")}"]')
+    expect(scan_box).to_be_focused()
+    card = desk.locator("[data-testid=desk-card]")
+    previous = ""
+    for code in scanned[:3]:
+        desk.keyboard.type(code.lower())
+        desk.keyboard.press("Enter")
+        expect(card).to_have_attribute("data-status", "checked_in")
+        expect(card).not_to_have_text(previous)
+        previous = card.inner_text()
+        expect(scan_box).to_be_focused()
+    shots(desk, "desk-green")
+    desk.keyboard.type(scanned[0])
+    desk.keyboard.press("Enter")
+    expect(card).to_have_attribute("data-status", "already_checked_in")
+    expect(scan_box).to_be_focused()
+    shots(desk, "desk-amber")
+    desk.get_by_role("tab", name=t(lang, "desk.tab_walk_in")).click()
+    desk.locator(".st-key-w0_first_name input").fill("სტუმარი")
+    desk.locator(".st-key-w0_last_name input").fill("ქუჩიდან")
+    choose_option(desk, ".st-key-w0_group")
+    desk.get_by_role("button", name=t(lang, "desk.register_walk_in")).click()
+    expect(card).to_contain_text("ქუჩიდან")
+    expect(card).to_have_attribute("data-status", "checked_in")
+    shots(desk, "desk-walk-in")
+
+    # the moderator puts the wall on the projector
+    moderator = open_page(browser, f"{base}/signin{q}")
+    sign_in(moderator, lang, moderator_code, "stage laptop")
+    moderator.locator(".st-key-control_mode").get_by_text(t(lang, "control.mode_wall"), exact=True).click()
+    expect(projector.locator(".pl .wall .card")).to_have_count(10, timeout=5000)
+
+    # 3. two facilitators at once, each on their group's tablet
+    rooms = []
+    for code, label in ((group1_code, "room 201"), (group2_code, "room 202")):
+        page = open_page(browser, f"{base}/signin{q}", 1280, 900)
+        sign_in(page, lang, code, label)
+        page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_problems"), exact=False).click()
+        rooms.append(page)
+    titles = {0: [f"გზები {n}" for n in range(6)], 1: [f"წყალი {n}" for n in range(6)]}
+    for n in range(6):
+        for i, page in enumerate(rooms):  # the two rooms type at the same time
+            page.locator(f".st-key-pt_{n} input").fill(titles[i][n])
+            page.get_by_role("button", name=t(lang, "fac.add_problem")).click()
+    for i, page in enumerate(rooms):
+        expect(page.locator(".st-key-pt_6 input")).to_be_visible()
+        for _ in range(5):  # a click while the page is still redrawing the last save can be lost
+            page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_vote"), exact=False).click()
+            try:
+                page.locator('[class*="st-key-peb_"] input').first.wait_for(timeout=3000)
+                break
+            except Exception:
+                continue
+    shots(rooms[0], "room1-vote")
+    pebbles = [9, 7, 5, 4, 3, 3]  # 5th place is a tie
+    for n, value in enumerate(pebbles):
+        for i, page in enumerate(rooms):
+            try:
+                set_count(page, value)
+            except AssertionError:
+                shots(page, f"room{i + 1}-count-{n}-failed")
+                raise
+            if n < len(pebbles) - 1:
+                page.locator(".st-key-count_next button").click()
+    tie = t(lang, "fac.tie", places=1, titles="").split(":")[0][:20]
+    for i, page in enumerate(rooms):
+        expect(page.get_by_text(tie, exact=False).first).to_be_visible()
+        shots(page, f"room{i + 1}-tie")
+        choose_option(page, ".st-key-tie_chosen")
+        page.locator(".st-key-tie_reason input").fill("ჯგუფმა ხელის აწევით გადაწყვიტა")
+        page.get_by_role("button", name=t(lang, "fac.decide")).click()
+        expect(page.locator(".st-key-finalise button")).to_be_enabled()
+    for i, page in enumerate(rooms):
+        page.locator(".st-key-finalise button").click()
+        page.locator(".st-key-finalise_yes button").click()
+        finalised_at = time.monotonic()
+        # the wall shows this group's top five within 3 s
+        expect(projector.locator(".pl .wall .card").nth(i)).to_contain_text(titles[i][0], timeout=3000)
+        assert time.monotonic() - finalised_at < 3.0
+    shots(projector, "projector-wall")
+    for i, page in enumerate(rooms):
+        page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_initiatives"), exact=False).click()
+        title = page.locator('[class*="st-key-ini_"][class*="_title"] input').first
+        title.fill("ახალი გზის საფარი")
+        title.press("Tab")
+        goal = page.locator('[class*="st-key-ini_"][class*="_goal"] textarea').first
+        goal.fill("2028 წლის ბოლომდე 5 კმ გზა")
+        goal.press("Tab")
+        expect(page.get_by_text(t(lang, "ini.goal_no_number"))).to_have_count(0)
+        shots(page, f"room{i + 1}-initiative")
+
+    # the presenting group with its timer, as the moderator switches
+    moderator.locator(".st-key-control_mode").get_by_text(t(lang, "control.mode_presenting"), exact=True).click()
+    timer = projector.locator(".pl .timer")
+    expect(timer).to_have_text("7:00", timeout=5000)
+    moderator.locator(".st-key-timer_start button").click()
+    expect(timer).not_to_have_text("7:00", timeout=5000)
+    expect(projector.locator("body")).to_contain_text("ახალი გზის საფარი")
+    shots(projector, "projector-presenting")
+
+    # 5. a participant's phone: the results, no personal data
+    phone = open_page(browser, f"{base}/results{q}", 412, 915)
+    expect(phone.get_by_text(titles[0][0]).first).to_be_visible()
+    expect(phone.get_by_text(titles[1][0]).first).to_be_visible()
+    text = phone.locator("body").inner_text()
+    assert not re.search(r"5\d\d[\s-]?\d\d[\s-]?\d\d[\s-]?\d\d", text)  # no phone number
+    assert "ახალაძე" not in text and "599" not in text
+    shots(phone, "public-results")
