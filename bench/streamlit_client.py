@@ -77,9 +77,10 @@ def rss_mb(pid: int) -> float:
 class Session:
     """One browser tab's websocket session."""
 
-    def __init__(self, port: int, page: str, query: str = "lang=ka"):
-        self.port, self.page, self.query = port, page, query
+    def __init__(self, port: int, page: str, query: str = "lang=ka", cookie: str | None = None):
+        self.port, self.page, self.query, self.cookie = port, page, query, cookie
         self.ws = None
+        self.widget_ids: dict[str, str] = {}  # user key -> Streamlit's widget id, as the page drew them
         self.fragment_ids: list[str] = []
         self.errors: list[str] = []
         self._finished: asyncio.Event | None = None
@@ -87,8 +88,10 @@ class Session:
 
     async def connect(self) -> None:
         origin = f"http://127.0.0.1:{self.port}"
+        headers = {"Cookie": self.cookie} if self.cookie else None
         self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-                                           origin=origin, max_size=None, open_timeout=30)
+                                           origin=origin, max_size=None, open_timeout=30,
+                                           additional_headers=headers)
         self._finished = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
 
@@ -106,15 +109,29 @@ class Session:
                     self.fragment_ids.append(msg.auto_rerun.fragment_id)
                 elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
                     element = msg.delta.new_element
-                    if element.WhichOneof("type") == "exception":
+                    which = element.WhichOneof("type")
+                    if which == "exception":
                         self.errors.append(element.exception.message)
+                    widget_id = getattr(getattr(element, which), "id", "") if which else ""
+                    if isinstance(widget_id, str) and "-" in widget_id:
+                        self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
         except websockets.ConnectionClosed:
             pass
 
-    async def run(self, fragment: bool = False, timeout: float = 60) -> float:
-        """Ask for a script run (or a run of the page's first auto-rerun fragment); seconds until it finished."""
+    async def run(self, fragment: bool = False, timeout: float = 60, widgets: dict | None = None) -> float:
+        """Ask for a script run (or a run of the page's first auto-rerun fragment); seconds until it finished.
+
+        ``widgets`` sets widget values as a person would (user key -> str or bool), which
+        runs their ``on_change`` callbacks on the server."""
         msg = BackMsg()
         state = msg.rerun_script
+        for key, value in (widgets or {}).items():
+            widget = state.widget_states.widgets.add()
+            widget.id = self.widget_ids[key]
+            if isinstance(value, bool):
+                widget.bool_value = value
+            else:
+                widget.string_value = str(value)
         state.query_string = self.query
         state.page_name = self.page
         state.context_info.url = f"http://127.0.0.1:{self.port}/{self.page}"

@@ -1,0 +1,217 @@
+"""Forum-day load on the real server: desks, facilitators, projectors and phones at once.
+
+Run: python bench/forum_day.py [--seconds 40] [--viewers 25,50,100,200]
+
+Each round starts ``streamlit run`` against a fresh copy of a forum in full swing (demo
+forum, group work recorded in eight groups) and opens real websocket sessions that
+speak Streamlit's protocol, as browser tabs do, each signed in with its own device
+cookie:
+  - 4 registration desks, each checking one person in every 5 s (typing a code into the
+    scan box, which runs the check-in on the server);
+  - 10 facilitator tablets, each saving every 10 s (ticking a member present or absent);
+  - 2 projectors, each asking for its refresh every 1 s (what the page's timer asks);
+  - N public viewers, each refreshing the results every 10 s.
+It reports per page the 50th and 95th percentile from request to finished script run,
+the server's memory, and the largest N at which every page's 95th percentile stays under
+500 ms. The same viewer load is then put on an empty Streamlit page, the framework's
+floor, so the app's own cost shows as a ratio. The load generator runs on the same
+2 cores as the server, so the figures are conservative.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import streamlit_client as sc  # noqa: E402
+from forum_core import access, checkin, demo  # noqa: E402
+from forum_core import deliberation as dl  # noqa: E402
+from forum_core import forum as forum_mod  # noqa: E402
+from forum_core.db import Actor, Database  # noqa: E402
+
+ORGANIZER = Actor("organizer", "bench")
+EMPTY_APP = ROOT / "bench" / "empty_app.py"
+
+
+def build(path: Path) -> dict:
+    """A forum in full swing, and a signed-in device (cookie) for every desk and tablet."""
+    db = Database(path)
+    forum_id = demo.load_demo(db, ORGANIZER).value
+    demo.simulate_group_work(db, ORGANIZER, forum_id, group_numbers=list(range(1, 9)))
+    groups = forum_mod.groups(db.cursor(), forum_id)
+    present = checkin.checked_in_ids(db.cursor(), forum_id)
+    waiting = [c for pid, c in checkin.tokens_of_forum(db.cursor(), forum_id).items() if pid not in present]
+    devices = {"desk": [], "facilitator": [], "projector": []}
+
+    def device(role: str, group_id=None, label="") -> str:
+        code = access.create_code(db, ORGANIZER, forum_id, role, group_id, label).value[1]
+        return access.sign_in(db, forum_id, code, label, f"bench-{role}-{label}", access.Throttle()).token
+
+    for n in range(4):
+        devices["desk"].append(device("desk", label=f"Desk {n + 1}"))
+    for g in groups:
+        members = [m["id"] for m in dl.members(db.cursor(), forum_id, g["id"])]
+        devices["facilitator"].append((device("facilitator", g["id"], f"room {g['room']}"), members))
+    for n in range(2):
+        devices["projector"].append(device("projector", label=f"projector {n + 1}"))
+    db.close()
+    return {"devices": devices, "codes": waiting}
+
+
+async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: int) -> dict:
+    times: dict[str, list[float]] = defaultdict(list)
+    errors: list[str] = []
+    rss: list[float] = []
+    codes = list(setup["codes"])
+    random.shuffle(codes)
+    stop = time.perf_counter() + seconds
+
+    async def session(page: str, token: str | None = None) -> sc.Session:
+        s = sc.Session(port, page, cookie=f"forum_device={token}" if token else None)
+        await s.connect()
+        times[f"{page} (first run)"].append(await s.run())
+        return s
+
+    async def every(interval: float, action):
+        await asyncio.sleep(random.uniform(0, interval))  # not all in step
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            await action()
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+
+    async def desk(token: str):
+        s = await session("registration", token)
+
+        async def scan():
+            if codes:
+                times["registration (check-in)"].append(await s.run(widgets={"scan_input": codes.pop()}))
+        await every(5, scan)
+        errors.extend(s.errors)
+        await s.close()
+
+    async def facilitator(token: str, members: list[int]):
+        s = await session("facilitator", token)
+        state = {m: False for m in members}
+
+        async def save():
+            member = random.choice(members)
+            state[member] = not state[member]
+            times["facilitator (save)"].append(await s.run(widgets={f"here_{member}": state[member]}))
+        await every(10, save)
+        errors.extend(s.errors)
+        await s.close()
+
+    async def projector(token: str):
+        s = await session("plenary", token)
+
+        async def refresh():
+            times["plenary (refresh)"].append(await s.run(fragment=True))
+        await every(1, refresh)
+        errors.extend(s.errors)
+        await s.close()
+
+    async def viewer():
+        await asyncio.sleep(random.uniform(0, 10))
+        s = await session("results")
+
+        async def refresh():
+            times["results (refresh)"].append(await s.run(fragment=True))
+        await every(10, refresh)
+        errors.extend(s.errors)
+        await s.close()
+
+    async def memory():
+        while time.perf_counter() < stop:
+            rss.append(sc.rss_mb(pid))
+            await asyncio.sleep(1)
+
+    tasks = [desk(t) for t in setup["devices"]["desk"]]
+    tasks += [facilitator(t, m) for t, m in setup["devices"]["facilitator"]]
+    tasks += [projector(t) for t in setup["devices"]["projector"]]
+    tasks += [viewer() for _ in range(viewers)] + [memory()]
+    await asyncio.gather(*tasks)
+    return {"times": times, "errors": errors, "rss": rss}
+
+
+async def empty_floor(port: int, sessions: int, seconds: float, pid: int) -> dict:
+    """The framework's floor: the same number of sessions rerunning an empty page."""
+    times: list[float] = []
+    rss: list[float] = []
+    stop = time.perf_counter() + seconds
+
+    async def one(interval: float):
+        s = sc.Session(port, "")
+        await s.connect()
+        await s.run()
+        await asyncio.sleep(random.uniform(0, interval))
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            times.append(await s.run())
+            await asyncio.sleep(max(0.0, interval - (time.perf_counter() - started)))
+        await s.close()
+
+    async def memory():
+        while time.perf_counter() < stop:
+            rss.append(sc.rss_mb(pid))
+            await asyncio.sleep(1)
+
+    # the same request rate as the forum-day mix: desks 4/5 s, tablets 10/10 s, projectors 2/1 s, viewers N/10 s
+    intervals = [5] * 4 + [10] * 10 + [1] * 2 + [10] * (sessions - 16)
+    await asyncio.gather(*(one(i) for i in intervals), memory())
+    return {"times": times, "rss": rss}
+
+
+def ms(values, q):
+    return sc.pct(values, q) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=40)
+    parser.add_argument("--viewers", default="25,50,100,200")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp())
+    template = work / "template.duckdb"
+    setup = build(template)
+    largest = None
+    for viewers in [int(v) for v in args.viewers.split(",")]:
+        db_path = work / f"round-{viewers}.duckdb"
+        shutil.copy(template, db_path)
+        with sc.server(db_path, extra_env={"FORUM_BACKUP_MINUTES": "0"}) as (process, port):
+            result = asyncio.run(forum_day(port, setup, viewers, args.seconds, process.pid))
+            with sc.server(work / "empty.duckdb", app=str(EMPTY_APP)) as (empty_process, empty_port):
+                floor = asyncio.run(empty_floor(empty_port, 16 + viewers, args.seconds / 2, empty_process.pid))
+        print(f"\n4 desks, 10 tablets, 2 projectors, {viewers} public viewers, {args.seconds:.0f} s:")
+        worst = 0.0
+        for page, values in sorted(result["times"].items()):
+            p95 = ms(values, 95)
+            if "first run" not in page:
+                worst = max(worst, p95)
+            print(f"  {page:28s} median {ms(values, 50):7.1f} ms   p95 {p95:7.1f} ms   ({len(values)} runs)")
+        print(f"  server memory (RSS): {min(result['rss']):.0f}-{max(result['rss']):.0f} MB; "
+              f"errors shown by pages: {len(result['errors'])}")
+        steady = [v for page, values in result["times"].items() if "first run" not in page for v in values]
+        print(f"  all refreshes and saves      median {ms(steady, 50):7.1f} ms   p95 {ms(steady, 95):7.1f} ms")
+        print(f"  empty Streamlit page, same number of sessions and rate: median {ms(floor['times'], 50):.1f} ms, "
+              f"p95 {ms(floor['times'], 95):.1f} ms, memory {max(floor['rss']):.0f} MB; app/floor ratio "
+              f"median {ms(steady, 50) / max(ms(floor['times'], 50), 0.01):.1f}x, "
+              f"p95 {ms(steady, 95) / max(ms(floor['times'], 95), 0.01):.1f}x")
+        if worst < 500:
+            largest = viewers
+        else:
+            break
+    print(f"\nlargest number of public viewers with every page's p95 under 500 ms: {largest}")
+
+
+if __name__ == "__main__":
+    main()
