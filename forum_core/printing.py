@@ -148,6 +148,20 @@ def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "
 BADGE_W, BADGE_H = 105.0, 74.25  # 2 x 4 on A4
 
 
+def _card(pdf: FPDF, index: int, title: str) -> tuple[float, float]:
+    """The index-th card of 8 per A4 sheet (2 x 4): a new page when needed, the cutting
+    guide and the forum's title; returns the card's top-left corner."""
+    slot = index % 8
+    if slot == 0:
+        pdf.add_page()
+    x, y = (slot % 2) * BADGE_W, (slot // 2) * BADGE_H
+    pdf.rect(x + 2, y + 2, BADGE_W - 4, BADGE_H - 4)  # cutting guide
+    pdf.set_xy(x + 6, y + 6)
+    pdf.set_font("georgian", "", 8)
+    pdf.cell(BADGE_W - 12, 4, title[:70])
+    return x, y
+
+
 def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
                group_ids: Iterable[int] | None = None, participant_ids: Iterable[int] | None = None,
                progress: Progress | None = None) -> bytes:
@@ -158,16 +172,8 @@ def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
     pdf = _pdf(lang)
     pdf.set_draw_color(180, 180, 180)
     for index, p in enumerate(persons):
-        slot = index % 8
-        if slot == 0:
-            pdf.add_page()
-        x = (slot % 2) * BADGE_W
-        y = (slot // 2) * BADGE_H
-        pdf.rect(x + 2, y + 2, BADGE_W - 4, BADGE_H - 4)  # cutting guide
+        x, y = _card(pdf, index, forum["title"])
         g = groups.get(p["group_id"], {})
-        pdf.set_xy(x + 6, y + 6)
-        pdf.set_font("georgian", "", 8)
-        pdf.cell(BADGE_W - 12, 4, forum["title"][:70])
         pdf.set_xy(x + 6, y + 14)
         pdf.set_font("georgian", "B", 17)
         pdf.multi_cell(BADGE_W - 48, 8, p["first_name"], new_x="LEFT", new_y="NEXT", align="L")
@@ -288,14 +294,7 @@ def access_slips_pdf(forum: dict, slips: list[dict], lang: str = "ka", address: 
     pdf = _pdf(lang)
     pdf.set_draw_color(180, 180, 180)
     for index, slip in enumerate(slips):
-        slot = index % 8
-        if slot == 0:
-            pdf.add_page()
-        x, y = (slot % 2) * BADGE_W, (slot // 2) * BADGE_H
-        pdf.rect(x + 2, y + 2, BADGE_W - 4, BADGE_H - 4)
-        pdf.set_xy(x + 6, y + 6)
-        pdf.set_font("georgian", "", 8)
-        pdf.cell(BADGE_W - 12, 4, forum["title"][:70])
+        x, y = _card(pdf, index, forum["title"])
         pdf.set_xy(x + 6, y + 14)
         pdf.set_font("georgian", "B", 14)
         pdf.multi_cell(BADGE_W - 12, 7, t(lang, f"role.{slip['role']}"), new_x="LEFT", new_y="NEXT")

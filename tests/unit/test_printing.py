@@ -88,3 +88,19 @@ def test_group_summary_has_priorities_and_initiatives(db, demo_forum):
     text = text_of(printing.group_summary_pdf(db.cursor(), demo_forum, group["id"], "ka"))
     assert "კარგი სკოლები" in text and "ბაღების ნაკლებობა" in text and "9 კენჭი" in text
     assert "2 ახალი ბაღი 2028 წლისთვის" in text
+
+
+def test_access_slips_carry_each_code_once(db, demo_forum):
+    from forum_core import access
+    from forum_core.i18n import t
+    from tests.conftest import ORGANIZER
+
+    made = access.create_forum_codes(db, ORGANIZER, demo_forum, desks=2, projectors=1)
+    forum = forum_mod.get_forum(db.cursor(), demo_forum)
+    pdf = printing.access_slips_pdf(forum, made, "ka")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == -(-len(made) // 8)  # 8 slips per sheet
+    text = text_of(pdf)
+    for slip in made:
+        assert text.count(slip["code"]) == 1
+        assert access.sign_in(db, demo_forum, slip["code"], "", "t", access.Throttle()).identity.role == slip["role"]
+    assert t("ka", "role.facilitator") in text and t("ka", "access.slip_code") in text
