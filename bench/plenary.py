@@ -38,11 +38,17 @@ ORGANIZER = Actor("organizer", "bench")
 MODERATOR = Actor("moderator", "bench")
 
 
-def build(path: Path) -> None:
+def build(path: Path) -> str:
+    """The demo forum with all ten groups finalised; returns a signed-in projector's device token."""
+    from forum_core import access
+
     db = Database(path)
     forum_id = demo.load_demo(db, ORGANIZER).value
     assert demo.simulate_group_work(db, ORGANIZER, forum_id) == 10
+    code = access.create_code(db, ORGANIZER, forum_id, "projector", label="hall").value[1]
+    token = access.sign_in(db, forum_id, code, "hall", "bench", access.Throttle()).token
     db.close()
+    return token
 
 
 def in_process(path: Path) -> None:
@@ -78,8 +84,8 @@ def in_process(path: Path) -> None:
     print(f"projector page, mode 'welcome', a check-in before every run: {figures}   (target < 30 ms)")
 
 
-async def viewers_and_projector(port: int, viewers: int, seconds: float, server_pid: int) -> None:
-    projector = sc.Session(port, "plenary")
+async def viewers_and_projector(port: int, viewers: int, seconds: float, server_pid: int, token: str) -> None:
+    projector = sc.Session(port, "plenary", cookie=f"forum_device={token}")
     await projector.connect()
     await projector.run()
     if not projector.fragment_ids:
@@ -145,9 +151,9 @@ def main() -> None:
         import gc
         gc.collect()
     copy = Path(tempfile.mkdtemp()) / "plenary.duckdb"
-    build(copy)
-    with sc.server(copy) as (process, port):
-        asyncio.run(viewers_and_projector(port, args.viewers, args.seconds, process.pid))
+    token = build(copy)
+    with sc.server(copy, extra_env={"FORUM_BACKUP_MINUTES": "0"}) as (process, port):
+        asyncio.run(viewers_and_projector(port, args.viewers, args.seconds, process.pid, token))
 
 
 if __name__ == "__main__":
