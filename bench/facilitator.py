@@ -53,7 +53,7 @@ def main() -> None:
     marks = page_timing.install()
     for step in ("who", "problems", "vote", "initiatives", "presenter"):
         figures = page_timing.time_page(
-            path, "pages/facilitator.py", marks, runs=30,
+            path, "pages/facilitator.py", marks, runs=30, role="facilitator", group_number=1,
             prepare=lambda at, s=step: at.segmented_control(key="fac_step").set_value(s).run())
         print(f"facilitator page, step '{step}' (60 problems, 5 full initiatives): {figures}   (target < 50 ms)")
 

@@ -741,6 +741,24 @@ def group_progress(cur, forum: dict, group: dict) -> dict:
             "priorities": len(top), "presenter": f"{who['first_name']} {who['last_name']}" if who else ""}
 
 
+# Tables the step strip and the ranking are read from: a commit to one of them refreshes them.
+PROGRESS_SOURCES = ("assessment_item", "problem", "group_event", "initiative", "participant")
+RANKING_SOURCES = ("forum", "problem", "pebble_count", "group_event", "participant", "checkin_event")
+
+
+def progress_now(db: Database, forum: dict, group: dict) -> dict:
+    """:func:`group_progress`, computed once per change of its data (every page run shows it)."""
+    return db.read_through(("group_progress", group["id"]), PROGRESS_SOURCES,
+                           lambda cur: group_progress(cur, forum, group))
+
+
+def ranking_now(db: Database, forum: dict, group_id: int) -> Ranking:
+    """:func:`ranking`, computed once per change of its data (the vote step shows it on every run)."""
+    key = ("ranking", group_id, forum["priorities_per_group"], bool(forum.get("flagged_in_vote")),
+           forum["pebbles_per_participant"])
+    return db.read_through(key, RANKING_SOURCES, lambda cur: ranking(cur, forum, group_id))
+
+
 def overview(cur, forum: dict) -> list[dict]:
     from forum_core import forum as forum_mod
 

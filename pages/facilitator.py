@@ -42,7 +42,7 @@ group_id = group["id"]
 actor = session.actor()
 
 st.title(f"{group['number']}. {group['name']}")
-progress = dl.group_progress(cur, forum, group)
+progress = dl.progress_now(db, forum, group)
 STEP_KEYS = ("who",) + dl.STEPS
 # steps before the group's current one are done (who is here and the briefing have no end)
 reached = STEP_KEYS.index(progress["step"]) if progress["step"] in STEP_KEYS else len(STEP_KEYS)
@@ -192,7 +192,7 @@ elif step == "problems":
 
 # --- the pebble vote -------------------------------------------------------------------------
 elif step == "vote":
-    result = dl.ranking(cur, forum, group_id)
+    result = dl.ranking_now(db, forum, group_id)
     published = dl.finalised(cur, group_id)
     in_force = dl.counts(cur, group_id)
     problem_rows = dl.problems(cur, group_id)

@@ -261,3 +261,20 @@ def test_take_in_a_person_from_another_group(db, room):
     assert checkin.current_check_in(db.cursor(), stranger["id"])["method"] == "facilitator"
     assert dl.mark_absent(db, FACILITATOR, forum["id"], group["id"], stranger["id"]).ok
     assert checkin.current_check_in(db.cursor(), stranger["id"]) is None
+
+
+def test_cached_progress_and_ranking_follow_every_write(db, demo_forum):
+    from tests.conftest import ORGANIZER
+    forum = forum_mod.get_forum(db.cursor(), demo_forum)
+    group = forum_mod.groups(db.cursor(), demo_forum)[0]
+    assert dl.progress_now(db, forum, group)["step"] == "assessment"
+    assert dl.add_item(db, ORGANIZER, group["id"], "strength", "ხალხი").ok
+    assert dl.progress_now(db, forum, group)["step"] == "problems"
+    a = dl.add_problem(db, ORGANIZER, group["id"], "გზები").value
+    assert dl.ranking_now(db, forum, group["id"]).total == 0
+    assert dl.ranking_now(db, forum, group["id"]) is dl.ranking_now(db, forum, group["id"])  # reused
+    dl.set_pebbles(db, ORGANIZER, a, 4)
+    cached = dl.ranking_now(db, forum, group["id"])
+    assert cached.total == 4 and cached == dl.ranking(db.cursor(), forum, group["id"])
+    assert dl.finalise(db, ORGANIZER, forum, group["id"]).ok
+    assert dl.progress_now(db, forum, group)["finalised"]
