@@ -101,7 +101,7 @@ def _check_in(unit: Unit, forum_id: int, person: dict, desk: str, method: str, c
 
 def scan(db: Database, actor: Actor, forum_id: int, raw_code: str, desk: str, method: str = "scan") -> CheckInResult:
     """Check in whoever holds ``raw_code`` (as typed by a scanner or read by the camera)."""
-    code = tokens.normalize(raw_code)[:40]
+    code = tokens.newest(tokens.normalize(raw_code)[:450])[:40]
     secret = _forum_secret(db, db.cursor(), forum_id)
 
     def work(unit: Unit) -> CheckInResult:

@@ -42,6 +42,14 @@ def normalize(raw: str) -> str:
     return _SEPARATORS.sub("", (raw or "").strip()).upper()
 
 
+def newest(code: str) -> str:
+    """The last code of several typed one after another into a box that was not emptied
+    (a scanner types ``ABC…J`` again and again): whole codes only, else unchanged."""
+    if len(code) > LENGTH and len(code) % LENGTH == 0:
+        return code[-LENGTH:]
+    return code
+
+
 def is_well_formed(code: str) -> bool:
     return len(code) == LENGTH and all(ch in ALPHABET for ch in code)
 

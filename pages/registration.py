@@ -89,7 +89,9 @@ main, side = st.columns([3, 2], gap="large")
 
 with main:
     scan_label = t("desk.scan_label")
-    st.text_input(scan_label, key="scan_input", on_change=on_scan, max_chars=60,
+    # Emptied after every scan; if a browser still shows the last code when the scanner
+    # types the next one, the check-in takes the newest whole code (tokens.newest).
+    st.text_input(scan_label, key="scan_input", on_change=on_scan, max_chars=400,
                   placeholder=t("desk.scan_placeholder"), autocomplete="off")
     focus_scan_input(scan_label, st.session_state.get("scans", 0))
     result = st.session_state.get("last_result")

@@ -44,3 +44,9 @@ def test_a_forged_code_with_another_secret_is_invalid():
 def test_malformed_codes():
     for bad in ("", "ABC", "O0O0O0O0O", "ABCDEFGHJK", "abc-def-ghz"):
         assert not tokens.has_valid_tag(SECRET, tokens.normalize(bad))
+
+
+def test_codes_typed_into_a_box_that_was_not_emptied():
+    a, b = tokens.new_token("s"), tokens.new_token("s")
+    assert tokens.newest(a + b) == b and tokens.newest((a + b) * 6 + a) == a
+    assert tokens.newest(a) == a and tokens.newest(a + "X") == a + "X"  # not whole codes: left as typed
