@@ -14,16 +14,15 @@ from forum_core.db import rows_as_dicts
 
 # The group an entry belongs to, from what it changed: problems, pebble counts and
 # initiatives name a problem; group events name the group; assessment items and
-# check-ins name their own rows.
-_GROUP_OF_ENTRY = """CASE
-    WHEN a.entity IN ('problem', 'pebbles', 'initiative') THEN (SELECT p.group_id FROM problem p
-                                                              WHERE CAST(p.id AS VARCHAR) = a.entity_id)
-    WHEN a.entity = 'group_event' THEN TRY_CAST(a.entity_id AS INTEGER)
-    WHEN a.entity = 'assessment_item' THEN (SELECT i.group_id FROM assessment_item i
-                                            WHERE CAST(i.id AS VARCHAR) = a.entity_id)
-    WHEN a.entity IN ('checkin', 'scan', 'participant') THEN (SELECT q.group_id FROM participant q
-                                                             WHERE CAST(q.id AS VARCHAR) = a.entity_id)
-    ELSE NULL END"""
+# participants (check-ins, scans) name their own rows. Joins, not a subquery per row.
+_ENTRIES_SQL = """SELECT a.id, a.happened_at, a.role, a.device, a.action, a.entity, a.entity_id, a.before, a.after,
+    coalesce(p.group_id, i.group_id, q.group_id,
+             CASE WHEN a.entity = 'group_event' THEN TRY_CAST(a.entity_id AS INTEGER) END) AS group_id
+    FROM audit_log a
+    LEFT JOIN problem p ON a.entity IN ('problem', 'pebbles', 'initiative') AND a.entity_id = CAST(p.id AS VARCHAR)
+    LEFT JOIN assessment_item i ON a.entity = 'assessment_item' AND a.entity_id = CAST(i.id AS VARCHAR)
+    LEFT JOIN participant q ON a.entity IN ('checkin', 'scan', 'participant') AND a.entity_id = CAST(q.id AS VARCHAR)
+    WHERE (a.forum_id = ? OR a.forum_id IS NULL)"""
 
 KINDS = ("access", "checkin", "participant", "assessment", "problem", "vote", "initiative", "group", "plenary",
          "forum", "groups", "programs", "token")
@@ -32,9 +31,7 @@ KINDS = ("access", "checkin", "participant", "assessment", "problem", "vote", "i
 def entries(cur, forum_id: int, group_id: int | None = None, role: str | None = None, kind: str | None = None,
             limit: int = 500) -> list[dict]:
     """Newest first. ``kind`` is the first part of the action (``vote``, ``checkin``...)."""
-    sql = ("SELECT * FROM (SELECT a.id, a.happened_at, a.role, a.device, a.action, a.entity, a.entity_id, "
-           f"a.before, a.after, {_GROUP_OF_ENTRY} AS group_id FROM audit_log a "
-           "WHERE a.forum_id = ? OR a.forum_id IS NULL) WHERE true")
+    sql = "SELECT * FROM (" + _ENTRIES_SQL + ") WHERE true"
     params: list = [forum_id]
     if group_id is not None:
         sql += " AND group_id = ?"

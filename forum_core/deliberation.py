@@ -742,7 +742,7 @@ def group_progress(cur, forum: dict, group: dict) -> dict:
 
 
 # Tables the step strip and the ranking are read from: a commit to one of them refreshes them.
-PROGRESS_SOURCES = ("assessment_item", "problem", "group_event", "initiative", "participant")
+PROGRESS_SOURCES = ("working_group", "assessment_item", "problem", "group_event", "initiative", "participant")
 RANKING_SOURCES = ("forum", "problem", "pebble_count", "group_event", "participant", "checkin_event")
 
 
@@ -757,6 +757,13 @@ def ranking_now(db: Database, forum: dict, group_id: int) -> Ranking:
     key = ("ranking", group_id, forum["priorities_per_group"], bool(forum.get("flagged_in_vote")),
            forum["pebbles_per_participant"])
     return db.read_through(key, RANKING_SOURCES, lambda cur: ranking(cur, forum, group_id))
+
+
+def overview_now(db: Database, forum: dict) -> list[dict]:
+    """:func:`overview` from the per-group cached progress (the organizer's board refreshes often)."""
+    from forum_core import forum as forum_mod
+
+    return [progress_now(db, forum, g) for g in forum_mod.groups(db.cursor(), forum["id"])]
 
 
 def overview(cur, forum: dict) -> list[dict]:

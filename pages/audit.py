@@ -30,7 +30,8 @@ def short(value) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, default=str)[:300]
 
 
-rows = audit.entries(cur, forum_id, group_id, role, kind, limit=500)
+limit = st.select_slider(t("audit.limit"), [100, 200, 500, 2000], value=200, key="audit_limit")
+rows = audit.entries(cur, forum_id, group_id, role, kind, limit=limit)
 st.dataframe(pd.DataFrame(
     [(r["happened_at"], t(f"role.{r['role']}"), r["device"], r["action"],
       group_label.get(r["group_id"], ""), short(r["before"]), short(r["after"])) for r in rows],

@@ -15,7 +15,7 @@ st.title(t("overview.title"))
 
 @st.fragment(run_every=10)
 def board() -> None:
-    rows = dl.overview(session.cursor(), forum)
+    rows = dl.overview_now(session.database(), forum)
     st.dataframe(pd.DataFrame(
         [(r["number"], r["name"], r["room"], t(f"overview.step_{r['step']}"), r["problems"],
           "✓" if r["finalised"] else "—", f"{r['initiatives_complete']} / {r['priorities']}", r["presenter"] or "—")

@@ -1,0 +1,53 @@
+"""The audit trail read back: filters, and a group's counts at any moment."""
+import time
+from datetime import datetime
+
+from forum_core import audit, checkin, plenary
+from forum_core import deliberation as dl
+from forum_core import forum as forum_mod
+from forum_core import participants as people
+from forum_core.db import Actor
+from tests.conftest import ORGANIZER
+
+ROOM = Actor("facilitator", "tablet 201")
+
+
+def test_filters_by_group_role_and_kind(db, demo_forum):
+    g1, g2 = forum_mod.groups(db.cursor(), demo_forum)[:2]
+    a = dl.add_problem(db, ROOM, g1["id"], "გზები").value
+    dl.set_pebbles(db, ROOM, a, 3)
+    dl.add_item(db, ROOM, g1["id"], "weakness", "წყალი")
+    b = dl.add_problem(db, ORGANIZER, g2["id"], "ბაღი").value
+    person = people.all_active(db.cursor(), demo_forum)[0]
+    checkin.scan(db, Actor("desk", "Desk 1"), demo_forum, checkin.token_of(db.cursor(), person["id"]), "Desk 1")
+    plenary.set_mode(db, Actor("moderator", "stage"), demo_forum, "wall")
+    cur = db.cursor()
+    assert any(e["action"] == "participant.add" for e in audit.entries(cur, demo_forum, group_id=g1["id"]))
+    first = audit.entries(cur, demo_forum, group_id=g1["id"], role="facilitator")
+    assert [e["action"] for e in first] == ["assessment.add", "vote.count", "problem.add"]  # newest first
+    assert first[1]["before"] == {"round": 0, "pebbles": 0} and first[1]["after"] == {"round": 0, "pebbles": 3}
+    assert {e["device"] for e in first} == {"tablet 201"}
+    assert [e["entity_id"] for e in audit.entries(cur, demo_forum, group_id=g2["id"], kind="problem")] == [str(b)]
+    assert [e["action"] for e in audit.entries(cur, demo_forum, role="moderator")] == ["plenary.mode"]
+    scans = audit.entries(cur, demo_forum, kind="checkin")
+    assert [e["action"] for e in scans] == ["checkin.scan"] and scans[0]["group_id"] == person["group_id"]
+    assert audit.entries(cur, demo_forum, role="facilitator", kind="vote")[0]["after"]["pebbles"] == 3
+    assert len(audit.entries(cur, demo_forum, limit=3)) == 3
+
+
+def test_vote_counts_replayed_at_any_moment(db, demo_forum):
+    group = forum_mod.groups(db.cursor(), demo_forum)[0]
+    a = dl.add_problem(db, ROOM, group["id"], "გზები").value
+    b = dl.add_problem(db, ROOM, group["id"], "ბაღი").value
+    dl.set_pebbles(db, ROOM, a, 3)
+    time.sleep(0.01)
+    middle = datetime.now()
+    time.sleep(0.01)
+    dl.set_pebbles(db, ROOM, a, 7)
+    dl.set_pebbles(db, ROOM, b, 2)
+    cur = db.cursor()
+    assert len(audit.vote_moments(cur, group["id"])) == 3
+    then = {r["title"]: r["pebbles"] for r in audit.counts_at(cur, group["id"], middle)}
+    assert then == {"გზები": 3, "ბაღი": None}
+    now = {r["title"]: r["pebbles"] for r in audit.counts_at(cur, group["id"], datetime.now())}
+    assert now == {"გზები": 7, "ბაღი": 2}
