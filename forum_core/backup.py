@@ -11,6 +11,7 @@ most a few minutes of typing.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from datetime import datetime
@@ -29,21 +30,30 @@ class BackupError(Exception):
         super().__init__(f"{code}: {path}")
 
 
-def _sql_path(path: Path) -> str:
-    """A path inside a SQL string literal (EXPORT/IMPORT take no parameters): quotes doubled."""
-    return str(path).replace("'", "''")
+_UNSAFE_IN_LITERAL = re.compile(r"['\\\x00-\x1f]")
+
+
+def _literal_path(path: Path) -> str:
+    """The folder as it stands in EXPORT / IMPORT DATABASE, which take no parameters (DuckDB's
+    parser refuses ``?`` there). Instead of escaping, a path that could end or bend the string
+    literal (a quote, a backslash, a control character) is refused."""
+    text = str(path.resolve())
+    if _UNSAFE_IN_LITERAL.search(text):
+        raise BackupError("unsafe_path", str(path))
+    return text
 
 
 def backup(db: Database, target: str | Path) -> Path:
     """Write one backup into the folder ``target`` (created; must not hold files yet)."""
     target = Path(target)
+    literal = _literal_path(target)
     if target.exists() and any(target.iterdir()):
         raise BackupError("target_not_empty", str(target))
     target.mkdir(parents=True, exist_ok=True)
     with db._lock:  # no unit of work commits half-way through the export
         cur = db.cursor()
         try:
-            cur.execute(f"EXPORT DATABASE '{_sql_path(target)}' (FORMAT parquet)")
+            cur.execute("EXPORT DATABASE '" + literal + "' (FORMAT parquet)")
         finally:
             cur.close()
     (target / MARKER).write_text(f"forum-day app backup\nmade {datetime.now().isoformat(timespec='seconds')}\n"
@@ -62,6 +72,7 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
     An existing database file is only replaced with ``force`` (the page asks first);
     the old file is then kept beside the new one as ``*.before-restore``."""
     source, db_path = Path(source), Path(db_path)
+    literal = _literal_path(source)
     if not is_backup(source):
         raise BackupError("not_a_backup", str(source))
     if db_path.exists() and not force:
@@ -72,7 +83,7 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
         leftover.unlink(missing_ok=True)
     con = connect(building)
     try:
-        con.execute(f"IMPORT DATABASE '{_sql_path(source)}'")
+        con.execute("IMPORT DATABASE '" + literal + "'")
         con.execute("CHECKPOINT")
     finally:
         con.close()

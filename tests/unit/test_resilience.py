@@ -312,3 +312,15 @@ def test_quotes_and_sql_fragments_are_stored_unchanged(db, demo_forum):
     phases = [{"name": p.name, "minutes": p.minutes} for p in forum_mod.phases(cur, demo_forum)]
     assert forum_mod.update_settings(db, ORGANIZER, demo_forum, settings, phases).ok
     assert forum_mod.get_forum(cur, demo_forum)["title"] == NASTY[0]
+
+
+def test_a_backup_folder_with_a_quote_is_refused_not_spliced_into_sql(tmp_path):
+    db = Database(tmp_path / "forum.duckdb")
+    demo.load_demo(db, ORGANIZER)
+    for name in ("it's", "back\\slash"):
+        with pytest.raises(backup.BackupError) as refused:
+            backup.backup(db, tmp_path / name)
+        assert refused.value.code == "unsafe_path" and not (tmp_path / name).exists()
+    with pytest.raises(backup.BackupError):
+        backup.restore(tmp_path / "it's", tmp_path / "x.duckdb")
+    db.close()
