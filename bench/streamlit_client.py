@@ -127,8 +127,6 @@ class Session:
         state = msg.rerun_script
         for key, value in (widgets or {}).items():
             widget = state.widget_states.widgets.add()
-            if key.endswith("*"):  # a key that changes from run to run: the newest one seen
-                key = [k for k in self.widget_ids if k.startswith(key[:-1])][-1]
             widget.id = self.widget_ids[key]
             if isinstance(value, bool):
                 widget.bool_value = value

@@ -51,6 +51,13 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
 HOME_PAGE = {"organizer": "setup", "desk": "registration", "facilitator": "facilitator", "expert": "facilitator",
              "moderator": "control", "projector": "plenary", "public": "signin"}
 
+
+
+def home_page(role: str, has_forum: bool) -> str:
+    """The page a role lands on; before any forum exists only the organizer gets past the sign-in."""
+    return HOME_PAGE[role] if has_forum or role == "organizer" else "signin"
+
+
 _GROUP_WORK = frozenset({"organizer", "facilitator", "expert"})
 # Which roles may make each kind of change (the write path's action names); the
 # first matching prefix decides, anything unlisted is the organizer's alone.
@@ -345,13 +352,17 @@ def _devices_by_token(cur) -> dict[str, dict]:
         "FROM device_session WHERE revoked_at IS NULL"))}
 
 
+def _signed_in_devices(db: Database) -> dict[str, dict]:
+    """Devices not signed out, by token hash: read once per change of the devices or codes."""
+    return db.read_through(("device_sessions",), ("device_session", "access_code"), _devices_by_token)
+
+
 def resume(db: Database, token: str | None, now: datetime | None = None) -> Identity | None:
     """The identity of a device that signed in earlier (from its cookie), or None if
     unknown, expired or signed out. Cheap: the table is read once per change."""
     if not isinstance(token, str) or not token:
         return None
-    table = db.read_through(("device_sessions",), ("device_session", "access_code"), _devices_by_token)
-    row = table.get(_token_hash(token))
+    row = _signed_in_devices(db).get(_token_hash(token))
     if row is None or row["expires_at"] <= (now or datetime.now()):
         return None
     return Identity(row["role"], row["group_id"], row["label"], row["id"], row["code_id"])
@@ -361,8 +372,8 @@ def still_valid(db: Database, identity: Identity, now: datetime | None = None) -
     """Whether a signed-in session's device is still signed in (not revoked, not expired)."""
     if identity.device_id is None:
         return identity.role == "public"
-    table = db.read_through(("device_sessions",), ("device_session", "access_code"), _devices_by_token)
-    return any(r["id"] == identity.device_id and r["expires_at"] > (now or datetime.now()) for r in table.values())
+    return any(r["id"] == identity.device_id and r["expires_at"] > (now or datetime.now())
+               for r in _signed_in_devices(db).values())
 
 
 def devices(cur, forum_id: int | None = None) -> list[dict]:

@@ -67,23 +67,29 @@ with right:
 st.subheader(t("access.codes"))
 rows = access.codes(cur, forum_id)
 active = [r for r in rows if r["revoked_at"] is None]
-for r in active:
-    c1, c2 = st.columns([5, 1])
-    group = f" · {t('label.group')} {r['group_number']}" if r["group_number"] else ""
-    c1.text(f"{t('role.' + r['role'])}{group} · {r['label'] or ''} · {r['prefix']}-······ · {r['created_at']:%d.%m %H:%M}")
-    if c2.button(t("access.revoke"), key=f"revoke_code_{r['id']}"):
-        outcome = access.revoke_code(db, actor, r["id"])
-        session.flash("success" if outcome.ok else "warning", t(f"access.reason_{outcome.reason}"))
-        st.rerun()
+
+
+def revocable(rows: list[dict], describe, key_prefix: str, revoke, label: str) -> None:
+    """One line per row with a button that revokes it (a code or a signed-in device)."""
+    for row in rows:
+        text_col, button_col = st.columns([5, 1])
+        text_col.text(describe(row))
+        if button_col.button(label, key=f"{key_prefix}_{row['id']}"):
+            outcome = revoke(db, actor, row["id"])
+            session.flash("success" if outcome.ok else "warning", t(f"access.reason_{outcome.reason}"))
+            st.rerun()
+
+
+def in_group(row: dict) -> str:
+    return f" · {t('label.group')} {row['group_number']}" if row["group_number"] else ""
+
+
+revocable(active, lambda r: f"{t('role.' + r['role'])}{in_group(r)} · {r['label'] or ''} · {r['prefix']}-······ · "
+                            f"{r['created_at']:%d.%m %H:%M}", "revoke_code", access.revoke_code, t("access.revoke"))
 st.caption(t("access.revoked_count", count=len(rows) - len(active)))
 
 # --- devices signed in --------------------------------------------------------------------------------
 st.subheader(t("access.devices"))
-for d in access.devices(cur, forum_id):
-    c1, c2 = st.columns([5, 1])
-    group = f" · {t('label.group')} {d['group_number']}" if d["group_number"] else ""
-    c1.text(f"{d['label']} · {t('role.' + d['role'])}{group} · {t('access.since')} {d['created_at']:%H:%M}")
-    if c2.button(t("access.sign_device_out"), key=f"revoke_device_{d['id']}"):
-        outcome = access.revoke_device(db, actor, d["id"])
-        session.flash("success" if outcome.ok else "warning", t(f"access.reason_{outcome.reason}"))
-        st.rerun()
+revocable(access.devices(cur, forum_id), lambda d: f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · "
+                                                   f"{t('access.since')} {d['created_at']:%H:%M}",
+          "revoke_device", access.revoke_device, t("access.sign_device_out"))

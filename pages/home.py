@@ -7,4 +7,4 @@ from ui import session
 session.enter_page()
 me = session.identity()
 has_forum = session.current_forum(session.cursor()) is not None
-st.switch_page(f"pages/{access.HOME_PAGE[me.role] if has_forum or me.role == 'organizer' else 'signin'}.py")
+st.switch_page(f"pages/{access.home_page(me.role, has_forum)}.py")

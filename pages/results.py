@@ -25,11 +25,12 @@ st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']
 
 @st.fragment(run_every=10)
 def results() -> None:
-    published = plenary.public_results(plenary.snapshot(db, forum_id))
+    snap = plenary.snapshot(db, forum_id)
+    published = plenary.public_results(snap)
     if not published:
         st.info(t("results.none_yet"))
         return
-    st.caption(t("results.count", done=len(published), total=len(plenary.snapshot(db, forum_id).groups)))
+    st.caption(t("results.count", done=len(published), total=len(snap.groups)))
     for g in published:
         with st.container(border=True):
             presenter = f"<div>{esc(t('plenary.presenter'))}: {esc(g['presenter'])}</div>" if g["presenter"] else ""

@@ -7,10 +7,11 @@ from ui import session
 session.enter_page()
 t = session.translator()
 me = session.identity()
-if me.role != "public" and (session.current_forum(session.cursor()) is not None or me.role == "organizer"):
-    st.switch_page(f"pages/{access.HOME_PAGE[me.role]}.py")  # signed in: to this role's page
+has_forum = session.current_forum(session.cursor()) is not None
+if access.home_page(me.role, has_forum) != "signin":
+    st.switch_page(f"pages/{access.home_page(me.role, has_forum)}.py")  # signed in: to this role's page
 session.show_flashes()
 session.sign_in_form()
-if session.current_forum(session.cursor()) is not None:
+if has_forum:
     st.divider()
     st.page_link("pages/results.py", label=t("access.public_results"), icon=":material/leaderboard:")
