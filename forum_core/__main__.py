@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", parents=[common], help="rebuild the database --db from a backup folder")
     rs.add_argument("backup", type=Path, help="a folder written by 'backup' (or an automatic backup)")
     rs.add_argument("--force", action="store_true", help="replace an existing database (kept as *.before-restore)")
-    oc = sub.add_parser("organizer-code", parents=[common],
+    sub.add_parser("organizer-code", parents=[common],
                         help="make a new organizer code (for a lost one); the old ones stop working")
     return parser
 

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 
 from forum_core import checkin
 from forum_core import participants as people

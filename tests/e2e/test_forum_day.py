@@ -5,7 +5,6 @@ use their own browser context (their own cookies), as separate devices would.
 """
 from __future__ import annotations
 
-import io
 import re
 import time
 

@@ -6,7 +6,6 @@ from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.db import Database
 from forum_core.i18n import t
-from tests.conftest import ORGANIZER
 from tests.pages.conftest import open_app, texts
 from tests.pages.test_plenary_page import day_db, html  # noqa: F401  (fixture)
 

@@ -6,7 +6,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forum_core import importer
-from forum_core import participants as people
 from forum_core.i18n import t
 from tests.conftest import ORGANIZER
 
