@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("backup", type=Path, help="a folder written by 'backup' (or an automatic backup)")
     rs.add_argument("--force", action="store_true", help="replace an existing database (kept as *.before-restore)")
     sub.add_parser("organizer-code", parents=[common],
-                        help="make a new organizer code (for a lost one); the old ones stop working")
+                   help="make a new organizer code (for a lost one); the old ones stop working")
     return parser
 
 
