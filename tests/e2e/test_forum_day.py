@@ -78,12 +78,27 @@ def choose_option(page, container: str) -> None:
     raise AssertionError(f"the list of {container} did not open")
 
 
-def set_count(page, value: int) -> None:
+def set_count(page, value: int, total: int) -> None:
     box = page.locator('[class*="st-key-peb_"] input').first
     expect(box).to_have_value("0")  # the next problem is on the tablet, not yet counted
     box.fill(str(value))
     box.press("Enter")
     expect(box).to_have_value(str(value))
+    # the server has saved it once the running total shows it
+    expect(page.locator("[data-testid=stMetricValue]").first).to_contain_text(f"{total} / ")
+
+
+def next_problem(page, title: str) -> None:
+    """Step to the next problem; a click while the page is still redrawing can be lost, so
+    look for the next problem's title and click again if it did not come."""
+    for _ in range(5):
+        page.locator(".st-key-count_next button").click()
+        try:
+            expect(page.locator(".st-key-count_choice input")).to_have_value(title, timeout=3000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"the counting did not move on to {title}")
 
 
 @pytest.mark.parametrize("lang", ["ka", "en"])
@@ -209,12 +224,12 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     for n, value in enumerate(pebbles):
         for i, page in enumerate(rooms):
             try:
-                set_count(page, value)
+                set_count(page, value, sum(pebbles[:n + 1]))
             except AssertionError:
                 shots(page, f"room{i + 1}-count-{n}-failed")
                 raise
             if n < len(pebbles) - 1:
-                page.locator(".st-key-count_next button").click()
+                next_problem(page, titles[i][n + 1])
     tie = t(lang, "fac.tie", places=1, titles="").split(":")[0][:20]
     for i, page in enumerate(rooms):
         expect(page.get_by_text(tie, exact=False).first).to_be_visible()
