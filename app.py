@@ -28,6 +28,8 @@ PAGES = [  # (file, url path, icon, needs a forum)
     ("pages/plenary.py", "plenary", ":material/tv:", True),
     ("pages/results.py", "results", ":material/leaderboard:", True),
     ("pages/audit.py", "audit", ":material/history:", True),
+    ("pages/report.py", "report", ":material/description:", True),
+    ("pages/compare.py", "compare", ":material/compare_arrows:", True),
 ]
 # "/" is a page of its own that sends each role on to its page; every other page
 # keeps its address (a default page would answer only at "/").

@@ -11,9 +11,11 @@ most a few minutes of typing.
 """
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import threading
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -95,6 +97,46 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
     building.replace(db_path)
     Database(db_path).close()  # brings an older backup's schema up to date
     return db_path
+
+
+def restore_running(db: Database, source: str | Path) -> Path:
+    """Replace the open database of a running app with a backup (the page asks first).
+
+    The database as it was is kept beside it as ``*.before-restore``."""
+    source = Path(source)
+    if not is_backup(source):
+        raise BackupError("not_a_backup", str(source))
+    db.reopen(lambda: restore(source, db.path, force=True))
+    return Path(db.path)
+
+
+def zip_backup(folder: str | Path) -> bytes:
+    """A backup folder as one ZIP (for downloading); :func:`unzip_backup` reads it back."""
+    folder = Path(folder)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(folder.iterdir()):
+            archive.write(file, f"{folder.name}/{file.name}")
+    return buffer.getvalue()
+
+
+def unzip_backup(data: bytes, target: str | Path) -> Path:
+    """Unpack a downloaded backup ZIP into ``target``; the folder holding the backup, or
+    :class:`BackupError` ``not_a_backup``. Only plain file names are taken (no paths out of ``target``)."""
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for member in archive.infolist():
+                name = Path(member.filename).name
+                if member.is_dir() or not name or name.startswith("."):
+                    continue
+                (target / name).write_bytes(archive.read(member))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise BackupError("not_a_backup", "upload") from None
+    if not is_backup(target):
+        raise BackupError("not_a_backup", "upload")
+    return target
 
 
 def list_backups(folder: str | Path) -> list[Path]:

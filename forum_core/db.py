@@ -276,6 +276,25 @@ class Database:
             from forum_core.validation import Outcome
             return Outcome(False, "not_allowed")
 
+    def reopen(self, replace: Callable[[], None]) -> None:
+        """Close the file, let ``replace`` put another database in its place, and open that one.
+
+        For a restore while the app runs: under the write lock nothing is half-written, and
+        every memo and cached read model is dropped, since they describe the old data.
+        Cursors of script runs already under way fail once; the next run gets the new data.
+        """
+        with self._lock:
+            self._con.close()
+            try:
+                replace()
+            finally:
+                self._con = connect(self.path)
+                schema.migrate(self._con)
+                self.memo.clear()
+                self._read_cache.clear()
+                for table in list(self._table_versions):
+                    self._table_versions[table] += 1
+
     def checkpoint(self) -> None:
         with self._lock:
             self._con.execute("CHECKPOINT")

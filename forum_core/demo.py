@@ -135,6 +135,9 @@ DEMO_PROBLEMS = ["სოფლის გზები დაზიანებუ
                  "ავტობუსი სოფელში არ შემოდის", "პენსიები დაბალია"]
 
 
+COMPETENCE_NOTE = "პენსიებს სახელმწიფო ბიუჯეტი აფინანსებს: გადაეგზავნოს სოციალური მომსახურების სააგენტოს"
+
+
 def simulate_group_work(db: Database, actor: Actor, forum_id: int, group_numbers: list[int] | None = None,
                         present: int = 10, seed: int = 2027) -> int:
     """Play a group session in each chosen group (all by default): members present,
@@ -155,6 +158,8 @@ def simulate_group_work(db: Database, actor: Actor, forum_id: int, group_numbers
         dl.add_item(db, actor, group["id"], "strength", "აქტიური მოსახლეობა")
         dl.add_item(db, actor, group["id"], "weakness", "შეზღუდული ბიუჯეტი")
         ids = [dl.add_problem(db, actor, group["id"], f"{title} ({group['field']})").value for title in DEMO_PROBLEMS]
+        # pensions are paid from the state budget: the expert flags it for the responsible body
+        dl.flag_competence(db, Actor("expert", actor.device), ids[-1], True, COMPETENCE_NOTE)
         capacity = min(present, len(members)) * forum["pebbles_per_participant"]
         # distinct counts, highest first, summing to at most the pebbles in the room
         counts = sorted(rng.sample(range(1, max(capacity // 3, len(ids) + 1)), len(ids)), reverse=True)

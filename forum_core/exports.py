@@ -48,3 +48,245 @@ def write_participants(cur: duckdb.DuckDBPyConnection, forum_id: int, path: Path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return people.count_active(cur, forum_id)
+
+
+# --- every table of a forum ------------------------------------------------------------------------
+# The tables of one forum and how to pick its rows. Names are fixed identifiers of the schema
+# (never user input); the forum is always a parameter. Secrets are left out of every export:
+# the forum's token secret (it would let anyone forge invitation codes), access codes and
+# signed-in devices (hashes of credentials).
+FORUM_TABLES: dict[str, str] = {
+    "forum": "SELECT * EXCLUDE (token_secret) FROM forum WHERE id = ?",
+    "agenda_phase": "SELECT * FROM agenda_phase WHERE forum_id = ? ORDER BY position",
+    "working_group": "SELECT * FROM working_group WHERE forum_id = ? ORDER BY number",
+    "participant": "SELECT * FROM participant WHERE forum_id = ? ORDER BY id",
+    "participant_token": "SELECT t.* FROM participant_token t JOIN participant p ON p.id = t.participant_id "
+                         "WHERE p.forum_id = ? ORDER BY t.participant_id, t.issued_at",
+    "checkin_event": "SELECT * FROM checkin_event WHERE forum_id = ? ORDER BY id",
+    "budget_program": "SELECT * FROM budget_program WHERE forum_id = ? ORDER BY id",
+    "assessment_item": "SELECT * FROM assessment_item WHERE forum_id = ? ORDER BY id",
+    "problem": "SELECT * FROM problem WHERE forum_id = ? ORDER BY id",
+    "pebble_count": "SELECT * FROM pebble_count WHERE forum_id = ? ORDER BY id",
+    "group_event": "SELECT * FROM group_event WHERE forum_id = ? ORDER BY id",
+    "initiative": "SELECT * FROM initiative WHERE forum_id = ? ORDER BY id",
+    "plenary_event": "SELECT * FROM plenary_event WHERE forum_id = ? ORDER BY id",
+    "recommendation": "SELECT * FROM recommendation WHERE forum_id = ? ORDER BY position, id",
+    "recommendation_source": "SELECT * FROM recommendation_source WHERE forum_id = ? ORDER BY recommendation_id",
+    "recommendation_answer": "SELECT * FROM recommendation_answer WHERE forum_id = ? ORDER BY id",
+    "audit_log": "SELECT * FROM audit_log WHERE forum_id = ? ORDER BY id",
+}
+
+# For publication: no names, phones, birth years, communities, e-mails, needs or device
+# labels; no check-in, token, event or audit rows (they are about persons). Only
+# group-level data and counts (see ``attendance``).
+ANONYMISED_TABLES: dict[str, str] = {
+    "forum": "SELECT id, title, municipality, goals, forum_date, venue, start_time, duration_min, "
+             "pebbles_per_participant, priorities_per_group FROM forum WHERE id = ?",
+    "agenda_phase": FORUM_TABLES["agenda_phase"],
+    "working_group": "SELECT id, forum_id, number, name, field, room, target_min, target_max FROM working_group "
+                     "WHERE forum_id = ? ORDER BY number",
+    "budget_program": FORUM_TABLES["budget_program"],
+    "assessment_item": FORUM_TABLES["assessment_item"],
+    "problem": FORUM_TABLES["problem"],
+    "pebble_count": "SELECT id, forum_id, group_id, problem_id, round, pebbles, happened_at FROM pebble_count "
+                    "WHERE forum_id = ? ORDER BY id",
+    "initiative": FORUM_TABLES["initiative"],
+    "recommendation": FORUM_TABLES["recommendation"],
+    "recommendation_source": FORUM_TABLES["recommendation_source"],
+    "recommendation_answer": "SELECT id, forum_id, recommendation_id, status, program_code, amount, reason, "
+                             "happened_at FROM recommendation_answer WHERE forum_id = ? ORDER BY id",
+}
+
+TABLE_NOTES = {
+    "forum": "the forum: title, municipality, date, venue, start time, duration, pebbles per participant, "
+             "priorities per group, organizers",
+    "agenda_phase": "the day's phases in order with their planned minutes",
+    "working_group": "the working groups: number, name, field, room, facilitator, sector expert, target size",
+    "participant": "the participants (source: import | manual | walk_in; removed_at set when removed)",
+    "participant_token": "invitation codes (QR); revoked_at set when a new code replaced it",
+    "checkin_event": "check-ins and their undoing, appended (kind: check_in | undo; method: scan | camera | name "
+                     "| paper | walk_in | facilitator)",
+    "budget_program": "the municipality's budget programs per field (program_code, amount in GEL)",
+    "assessment_item": "strengths and weaknesses per group (kind: strength | weakness)",
+    "problem": "problems raised per group; merged_into points at the problem it was merged into; "
+               "outside_competence and competence_note are the sector expert's flag",
+    "pebble_count": "pebble counts as typed, appended; the latest per problem and round counts "
+                    "(round 0: the vote, 1, 2...: re-votes among tied problems)",
+    "group_event": "a group's decisions: revote | tie_decision | finalise (payload: the published top list) | "
+                   "reopen | presenter | absent",
+    "initiative": "the initiative described for each priority (kind, goal, beneficiaries, resources, partners, "
+                  "cost_gel, program_id -> budget_program)",
+    "plenary_event": "the moderator's choices for the projector (mode, order, presenting group, timer)",
+    "recommendation": "the committee's recommendations in order; wording '' means the groups' own words; "
+                      "merged_into points at the recommendation it joined",
+    "recommendation_source": "which group priority (problem_id) each recommendation came from",
+    "recommendation_answer": "the mayor's answers, appended; the latest per recommendation counts "
+                             "(status: included | partly | not_included | outside_competence)",
+    "audit_log": "every change: when, role, device, action, entity, before and after (JSON)",
+    "priorities": "derived: each group's published priorities with the recommendation and answer they led to",
+    "attendance": "derived: per group, how many were invited, came and came without invitation; "
+                  "gender and age band counts of those who came (group 0: the whole forum)",
+}
+
+
+def _arrow(cur: duckdb.DuckDBPyConnection, sql: str, forum_id: int):
+    return cur.sql(sql, params=[forum_id]).to_arrow_table()
+
+
+def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
+    """Each group's published priorities with the recommendation and the mayor's answer (derived)."""
+    import pyarrow as pa
+
+    from forum_core import forum as forum_mod
+    from forum_core import report
+
+    forum = forum_mod.get_forum(cur, forum_id)
+    rec_of = {}
+    for rec in report.recommendations(cur, forum_id):
+        for s in rec["sources"]:
+            rec_of[s["problem_id"]] = rec
+    flagged = {r[0] for r in cur.execute(
+        "SELECT id FROM problem WHERE forum_id = ? AND outside_competence", [forum_id]).fetchall()}
+    rows = []
+    for p in report.published_priorities(cur, forum_id):
+        rec = rec_of.get(p["problem_id"])
+        answer = rec["answer"] if rec else None
+        rows.append({"forum_title": forum["title"], "municipality": forum["municipality"],
+                     "forum_date": forum["forum_date"], "group_number": p["group_number"],
+                     "group_name": p["group_name"], "field": p["field"], "rank": p["rank"], "title": p["title"],
+                     "pebbles": p["pebbles"], "outside_competence": p["problem_id"] in flagged,
+                     "recommendation": rec["text"] if rec else None,
+                     "status": answer["status"] if answer else None,
+                     "program_code": answer["program_code"] if answer else None,
+                     "amount": float(answer["amount"]) if answer and answer["amount"] is not None else None})
+    schema = pa.schema([("forum_title", pa.string()), ("municipality", pa.string()), ("forum_date", pa.date32()),
+                        ("group_number", pa.int32()), ("group_name", pa.string()), ("field", pa.string()),
+                        ("rank", pa.int32()), ("title", pa.string()), ("pebbles", pa.int32()),
+                        ("outside_competence", pa.bool_()), ("recommendation", pa.string()),
+                        ("status", pa.string()), ("program_code", pa.string()), ("amount", pa.float64())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def attendance_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
+    """Counts only: per group invited / came / walk-ins, and of those who came by gender and age band."""
+    import pyarrow as pa
+
+    from forum_core import report
+
+    numbers = report.forum_in_numbers(cur, forum_id)
+    rows = [{"group_number": g["number"], "measure": m, "value": "", "count": g[m]}
+            for g in numbers.per_group for m in ("invited", "came")]
+    rows += [{"group_number": 0, "measure": "walk_ins", "value": "", "count": numbers.walk_ins}]
+    rows += [{"group_number": 0, "measure": "gender", "value": k, "count": v} for k, v in numbers.by_gender]
+    rows += [{"group_number": 0, "measure": "age_band", "value": k, "count": v} for k, v in numbers.by_age]
+    schema = pa.schema([("group_number", pa.int32()), ("measure", pa.string()), ("value", pa.string()),
+                        ("count", pa.int64())])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def tables(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> dict:
+    """name -> pyarrow Table: every table of the forum (or the publishable ones) and the derived ones."""
+    chosen = ANONYMISED_TABLES if anonymised else FORUM_TABLES
+    out = {name: _arrow(cur, sql, forum_id) for name, sql in chosen.items()}
+    out["priorities"] = priorities_table(cur, forum_id)
+    out["attendance"] = attendance_table(cur, forum_id)
+    return out
+
+
+def table_names(anonymised: bool = False) -> list[str]:
+    return list(ANONYMISED_TABLES if anonymised else FORUM_TABLES) + ["priorities", "attendance"]
+
+
+def one_table(cur: duckdb.DuckDBPyConnection, forum_id: int, name: str):
+    if name == "priorities":
+        return priorities_table(cur, forum_id)
+    if name == "attendance":
+        return attendance_table(cur, forum_id)
+    return _arrow(cur, FORUM_TABLES[name], forum_id)  # KeyError for a name that is not a table
+
+
+def _plain(value):
+    """A cell as a spreadsheet takes it (no time zones, Decimal as float, JSON text as it is)."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def table_csv(table) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(["" if v is None else v for v in row.values()])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")  # the BOM makes Excel read UTF-8
+
+
+def tables_xlsx(named: dict) -> bytes:
+    """One workbook, one sheet per table."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name, table in named.items():
+        ws = wb.create_sheet(name[:31])
+        ws.append(table.column_names)
+        for row in table.to_pylist():
+            ws.append([_plain(v) for v in row.values()])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def readme(named: dict, forum: dict, anonymised: bool) -> str:
+    lines = [f"{forum['title']} — {forum['municipality']}, {forum['forum_date']:%d.%m.%Y}",
+             "Export of the forum-day app: one Parquet file per table."
+             + (" Anonymised for publication: no names, phones, birth years, communities or devices;"
+                " only group-level data and counts." if anonymised else ""), ""]
+    for name, table in named.items():
+        lines.append(f"{name}.parquet — {TABLE_NOTES.get(name, '')} ({table.num_rows} rows)")
+        for column in table.schema:
+            lines.append(f"    {column.name}: {column.type}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def parquet_zip(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> bytes:
+    """The whole forum (or its publishable part) as Parquet files in one ZIP, with a README of the columns."""
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    from forum_core import forum as forum_mod
+
+    named = tables(cur, forum_id, anonymised)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, table in named.items():
+            part = io.BytesIO()
+            pq.write_table(table, part)
+            archive.writestr(f"{name}.parquet", part.getvalue())
+        archive.writestr("README.txt", readme(named, forum_mod.get_forum(cur, forum_id), anonymised))
+    return buffer.getvalue()
+
+
+class NotAnExport(ValueError):
+    """A file that is not a forum export of this app (no forum or priorities table in it)."""
+
+
+def read_parquet_zip(data: bytes) -> dict:
+    """name -> pyarrow Table from an export ZIP (full or anonymised), for the comparison page."""
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = {Path(n).stem: n for n in archive.namelist() if n.endswith(".parquet")}
+            if not {"forum", "priorities"} <= set(names):
+                raise NotAnExport("no forum or priorities table")
+            return {stem: pq.read_table(io.BytesIO(archive.read(name))) for stem, name in names.items()}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        if isinstance(exc, NotAnExport):
+            raise
+        raise NotAnExport(str(exc)) from None

@@ -412,7 +412,8 @@ def snapshot(db: Database, forum_id: int) -> Snapshot:
 def public_results(snap: Snapshot) -> list[dict]:
     """What a phone in the hall may see: finalised priorities and initiative headlines, no personal data."""
     return [{"number": g.number, "name": g.name, "field": g.field, "presenter": g.presenter,
-             "priorities": [{"rank": p["rank"], "title": p["title"], "pebbles": p["pebbles"],
+             "priorities": [{"problem_id": p["problem_id"], "rank": p["rank"], "title": p["title"],
+                             "pebbles": p["pebbles"],
                              "outside_competence": p["outside_competence"], "initiative": p["initiative"]}
                             for p in g.priorities]}
             for g in snap.groups if g.finalised]

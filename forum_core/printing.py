@@ -24,7 +24,7 @@ FONT_DIR = Path(__file__).parent / "fonts"
 Progress = Callable[[int, int], None]
 
 
-def _pdf(lang: str) -> FPDF:
+def document(lang: str) -> FPDF:
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=False)
     pdf.add_font("georgian", "", str(FONT_DIR / "NotoSansGeorgian-Regular.ttf"))
@@ -93,7 +93,7 @@ def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "
     forum, groups = _context(cur, forum_id)
     codes = checkin.tokens_of_forum(cur, forum_id)
     persons = _people(cur, forum_id, participant_ids, None)
-    pdf = _pdf(lang)
+    pdf = document(lang)
     for index, p in enumerate(persons, start=1):
         g = groups.get(p["group_id"], {})
         pdf.add_page()
@@ -169,7 +169,7 @@ def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
     forum, groups = _context(cur, forum_id)
     codes = checkin.tokens_of_forum(cur, forum_id)
     persons = _people(cur, forum_id, participant_ids, group_ids)
-    pdf = _pdf(lang)
+    pdf = document(lang)
     pdf.set_draw_color(180, 180, 180)
     for index, p in enumerate(persons):
         x, y = _card(pdf, index, forum["title"])
@@ -202,7 +202,7 @@ def sign_in_sheets_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str 
                        group_ids: Iterable[int] | None = None) -> bytes:
     """Paper fallback: per group, members sorted by last name with tick and time columns."""
     forum, groups = _context(cur, forum_id)
-    pdf = _pdf(lang)
+    pdf = document(lang)
     wanted = set(group_ids) if group_ids is not None else None
     for g in groups.values():
         if wanted is not None and g["id"] not in wanted:
@@ -246,7 +246,7 @@ def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: i
 
     forum, groups = _context(cur, forum_id)
     g = groups[group_id]
-    pdf = _pdf(lang)
+    pdf = document(lang)
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_margins(15, 15, 15)
@@ -291,7 +291,7 @@ def access_slips_pdf(forum: dict, slips: list[dict], lang: str = "ka", address: 
     """One slip per person with their access code (8 per A4 sheet), printed when the codes
     are made: the codes are stored only as hashes and cannot be printed again later.
     ``slips``: role, label, group (text) and code, as :func:`access.create_forum_codes` returns them."""
-    pdf = _pdf(lang)
+    pdf = document(lang)
     pdf.set_draw_color(180, 180, 180)
     for index, slip in enumerate(slips):
         x, y = _card(pdf, index, forum["title"])

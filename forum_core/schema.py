@@ -263,6 +263,43 @@ MIGRATIONS.append([
     )""",
 ])
 
+MIGRATIONS.append([
+    # 6: after the forum. The committee's recommendations are made from the groups' published
+    # priorities; their wording is kept apart from the groups' own words (wording '' = the
+    # group's words), a merged recommendation points at the one it joined, and the mayor's
+    # answers are appended (the latest counts).
+    "ALTER TABLE forum ADD COLUMN organizers VARCHAR NOT NULL DEFAULT ''",
+    "CREATE SEQUENCE recommendation_id_seq START 1",
+    """CREATE TABLE recommendation (
+        id INTEGER PRIMARY KEY DEFAULT nextval('recommendation_id_seq'),
+        forum_id INTEGER NOT NULL,
+        position DOUBLE NOT NULL,
+        wording VARCHAR NOT NULL DEFAULT '',
+        merged_into INTEGER,
+        created_at TIMESTAMP NOT NULL,
+        updated_at TIMESTAMP NOT NULL
+    )""",
+    """CREATE TABLE recommendation_source (
+        recommendation_id INTEGER NOT NULL,
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        problem_id INTEGER NOT NULL
+    )""",
+    "CREATE SEQUENCE answer_id_seq START 1",
+    """CREATE TABLE recommendation_answer (
+        id BIGINT PRIMARY KEY DEFAULT nextval('answer_id_seq'),
+        forum_id INTEGER NOT NULL,
+        recommendation_id INTEGER NOT NULL,
+        status VARCHAR NOT NULL,         -- included | partly | not_included | outside_competence
+        program_code VARCHAR NOT NULL DEFAULT '',
+        amount DECIMAL(14, 2),
+        reason VARCHAR NOT NULL DEFAULT '',
+        happened_at TIMESTAMP NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR
+    )""",
+])
+
 LATEST = len(MIGRATIONS)
 
 

@@ -1,7 +1,7 @@
 """Public results for participants' phones: finalised priorities and initiative headlines only."""
 import streamlit as st
 
-from forum_core import plenary
+from forum_core import plenary, report
 from ui import session
 from ui.render import esc
 
@@ -18,6 +18,9 @@ st.html("""<style>
 .res .peb {color: #0b5cad; font-weight: 700; white-space: nowrap;}
 .res .ini {color: #333; font-size: .95rem; margin: .1rem 0 .3rem 0;}
 .res .flag {color: #a15c00; font-size: .9rem;}
+.res .status {font-size: .9rem; font-weight: 600; white-space: nowrap;}
+.res .status.included {color: #1b7a3e;} .res .status.partly {color: #b07000;}
+.res .status.not_included {color: #b42323;} .res .status.outside_competence {color: #5a5a8c;}
 </style>""")
 st.title(t("results.title"))
 st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']:%d.%m.%Y}")
@@ -31,6 +34,7 @@ def results() -> None:
         st.info(t("results.none_yet"))
         return
     st.caption(t("results.count", done=len(published), total=len(snap.groups)))
+    answers = report.public_statuses(db, forum_id)  # after the reporting forum: the mayor's answer
     for g in published:
         with st.container(border=True):
             presenter = f"<div>{esc(t('plenary.presenter'))}: {esc(g['presenter'])}</div>" if g["presenter"] else ""
@@ -43,7 +47,15 @@ def results() -> None:
                                 f'{" — " + esc(i["goal"]) if i.get("goal") else ""}</div>')
                 flag = (f' <span class="flag">⚑ {esc(t("plenary.outside_competence"))}</span>'
                         if p["outside_competence"] else "")
-                items.append(f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>{flag}{headline}</li>')
+                answer = answers.get(p["problem_id"])
+                status = ""
+                if answer:
+                    amount = (f' · {answer["amount"]:,.0f} ₾'.replace(",", " ")
+                              if answer["amount"] is not None and answer["status"] in report.FUNDED else "")
+                    status = (f'<div class="status {answer["status"]}">{esc(t(f"report.status_{answer['status']}"))}'
+                              f'{esc(amount)}</div>')
+                items.append(f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>{flag}{status}'
+                             f'{headline}</li>')
             st.html(f'<div class="res"><h3>{g["number"]}. {esc(g["name"])}</h3>'
                     f'<div>{esc(t("plenary.field"))}: {esc(g["field"])}</div>{presenter}'
                     f'<ol>{"".join(items)}</ol></div>')

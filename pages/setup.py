@@ -1,10 +1,12 @@
 """Setup (organizer): start a forum (demo or new), its settings, agenda and working groups."""
+import tempfile
 from datetime import date, time
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from forum_core import demo
+from forum_core import backup, demo
 from forum_core import forum as forum_mod
 from ui import session
 
@@ -235,20 +237,40 @@ with st.expander(t("backup.title")):
         if auto.last_error:
             st.error(t("backup.failed", error=auto.last_error))
     if st.button(t("backup.now"), key="backup_now"):
-        import io
-        import tempfile
-        import zipfile
-        from pathlib import Path
-
-        from forum_core import backup
-
         made = auto.run_once() if auto is not None else backup.backup(db, Path(tempfile.mkdtemp()) / "backup")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for file in sorted(made.iterdir()):
-                archive.write(file, f"{made.name}/{file.name}")
-        st.session_state["backup_zip"] = (f"{made.name}.zip", buffer.getvalue())
+        st.session_state["backup_zip"] = (f"{made.name}.zip", backup.zip_backup(made))
     if st.session_state.get("backup_zip"):
         name, data = st.session_state["backup_zip"]
         st.download_button(t("backup.download", name=name), data, name, "application/zip", key="backup_download")
+
+    st.subheader(t("backup.restore_title"))
     st.caption(t("backup.restore_help"))
+    kept = backup.list_backups(auto.folder) if auto is not None else []
+    chosen = st.selectbox(t("backup.restore_choose"), kept, index=None, format_func=lambda p: p.name,
+                          key="restore_choice", placeholder=t("backup.restore_placeholder"))
+    uploaded = st.file_uploader(t("backup.restore_upload"), type=["zip"], key="restore_upload")
+
+    @st.dialog(t("backup.restore_confirm_title"))
+    def confirm_restore(source: Path) -> None:
+        st.warning(t("backup.restore_confirm", name=source.name, path=db.path))
+        yes, no = st.columns(2)
+        if yes.button(t("backup.restore_yes"), key="restore_yes", type="primary"):
+            try:
+                backup.restore_running(db, source)
+                session.flash("success", t("backup.restored", name=source.name))
+            except backup.BackupError as error:
+                session.flash("error", t(f"backup.error_{error.code}"))
+            st.rerun()
+        if no.button(t("backup.restore_no"), key="restore_no"):
+            st.rerun()
+
+    if st.button(t("backup.restore"), key="restore_start", disabled=chosen is None and uploaded is None):
+        source = chosen
+        if uploaded is not None:
+            try:
+                source = backup.unzip_backup(uploaded.getvalue(), Path(tempfile.mkdtemp()) / "upload")
+            except backup.BackupError as error:
+                st.error(t(f"backup.error_{error.code}"))
+                source = None
+        if source is not None:
+            confirm_restore(source)

@@ -1,0 +1,58 @@
+"""Several forums side by side (organizer): fields and priorities, and the problems that came back."""
+import pandas as pd
+import streamlit as st
+
+from forum_core import comparison, exports
+from forum_core import forum as forum_mod
+from ui import session
+
+session.enter_page()
+session.guard("compare")
+t = session.translator()
+cur = session.cursor()
+
+st.title(t("compare.title"))
+st.caption(t("compare.help"))
+forums = forum_mod.list_forums(cur)
+forum_label = {f["id"]: f"{f['municipality']} {f['forum_date']:%Y} · {f['title']}" for f in forums}
+chosen = st.multiselect(t("compare.forums"), list(forum_label), default=list(forum_label),
+                        format_func=forum_label.get, key="compare_forums")
+files = st.file_uploader(t("compare.upload"), type=["zip"], accept_multiple_files=True, key="compare_files",
+                         help=t("compare.upload_help"))
+
+summaries = [comparison.from_database(cur, forum_id) for forum_id in chosen]
+for file in files or []:
+    try:
+        summaries.append(comparison.from_export(file.getvalue(), file.name))
+    except exports.NotAnExport:
+        st.error(t("compare.not_an_export", name=file.name))
+
+status_mark = {s: t(f"compare.mark_{s}") for s in ("included", "partly", "not_included", "outside_competence")}
+
+
+def cell(items: list[dict]) -> str:
+    return "\n".join(f"{p['rank']}. {p['title']} ({p['pebbles']}){' ' + status_mark[p['status']] if p.get('status') in status_mark else ''}"
+                     for p in items)
+
+
+if len(summaries) < 1:
+    st.info(t("compare.choose"))
+else:
+    st.subheader(t("compare.by_field"))
+    st.caption(t("compare.marks", **{k: v for k, v in status_mark.items()}))
+    rows = comparison.by_field(summaries)
+    st.dataframe(pd.DataFrame([{t("compare.field"): r["field"],
+                                **{s.label: cell(r.get(s.key, [])) for s in summaries}} for r in rows]),
+                 hide_index=True, width="stretch", key="compare_table")
+    st.subheader(t("compare.came_back"))
+    back = comparison.came_back(summaries)
+    if not back:
+        st.caption(t("compare.none_came_back"))
+    else:
+        st.dataframe(pd.DataFrame([{
+            t("compare.problem"): c["title"],
+            t("compare.appearances"): " → ".join(
+                f"{a['forum']}: {a['rank']}. ({a['pebbles']}){' ' + status_mark[a['status']] if a['status'] in status_mark else ''}"
+                for a in c["appearances"]),
+            t("compare.funded_before"): t("compare.yes") if c["funded_before"] else t("compare.no")} for c in back]),
+            hide_index=True, width="stretch", key="came_back_table")

@@ -1,0 +1,181 @@
+"""After the forum (organizer): recommendations, the reporting forum's answers, documents, exports."""
+import pandas as pd
+import streamlit as st
+
+from forum_core import exports, i18n, report, report_pdf
+from forum_core import forum as forum_mod
+from ui import session
+
+session.enter_page()
+session.guard("report")
+t = session.translator()
+db = session.database()
+cur = session.cursor()
+forum = session.current_forum(cur)
+forum_id = forum["id"]
+actor = session.actor()
+
+st.title(t("report.title"))
+st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']:%d.%m.%Y}")
+# Every published priority becomes a recommendation as soon as this page opens: nothing retyped.
+added = report.sync(db, actor, forum_id)
+if added.reason == "added":
+    st.toast(t("report.synced", count=added.value))
+session.show_flashes()
+
+recs = report.recommendations(cur, forum_id)
+groups = forum_mod.groups(cur, forum_id)
+finalised = {p["group_id"] for p in report.published_priorities(cur, forum_id)}
+waiting = [g for g in groups if g["id"] not in finalised]
+if waiting:
+    st.warning(t("report.groups_waiting", groups=", ".join(str(g["number"]) for g in waiting)))
+
+
+def flash_outcome(outcome, ok_key: str | None = None) -> None:
+    if outcome.ok and outcome.reason != "unchanged" and ok_key:
+        session.flash("success", t(ok_key))
+    elif not outcome.ok:
+        lines = [session.error_line(e) for e in outcome.errors] or [t(f"report.reason_{outcome.reason}")]
+        session.flash("error", "\n\n".join(lines))
+
+
+organizers = st.text_input(t("report.organizers"), value=forum.get("organizers") or "", max_chars=500,
+                           key="organizers", help=t("report.organizers_help"))
+if organizers != (forum.get("organizers") or ""):
+    flash_outcome(report.set_organizers(db, actor, forum_id, organizers), "report.saved")
+    st.rerun()
+
+recs_tab, answers_tab, docs_tab, export_tab = st.tabs(
+    [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")])
+
+label = {r["id"]: f"{n}. {r['text'][:80]}" for n, r in enumerate(recs, start=1)}
+
+with recs_tab:
+    st.caption(t("report.recs_help"))
+    if not recs:
+        st.info(t("report.no_recommendations"))
+
+    def save_wording(rec_id: int) -> None:
+        flash_outcome(report.edit_wording(db, actor, rec_id, st.session_state[f"wording_{rec_id}"]), "report.saved")
+
+    def step(rec_id: int, delta: int) -> None:
+        flash_outcome(report.move(db, actor, rec_id, delta))
+
+    def join(rec_id: int) -> None:
+        other = st.session_state.get(f"merge_{rec_id}")
+        if other is not None:
+            flash_outcome(report.merge(db, actor, rec_id, other), "report.merged")
+            st.session_state[f"merge_{rec_id}"] = None
+
+    def take_out(member_id: int) -> None:
+        flash_outcome(report.unmerge(db, actor, member_id), "report.unmerged")
+
+    for n, rec in enumerate(recs, start=1):
+        with st.container(border=True, key=f"rec_{rec['id']}"):
+            head, up, down = st.columns([12, 1, 1], vertical_alignment="center")
+            head.markdown(f"**{n}. {rec['text']}**")
+            up.button("↑", key=f"up_{rec['id']}", on_click=step, args=(rec["id"], -1), disabled=n == 1,
+                      help=t("report.move_up"))
+            down.button("↓", key=f"down_{rec['id']}", on_click=step, args=(rec["id"], 1), disabled=n == len(recs),
+                        help=t("report.move_down"))
+            st.caption(t("report.from_groups", groups="; ".join(
+                f"{s['group_number']}. {s['group_name']} — {s['title']}"
+                + (f" ({t('report.rank_pebbles', rank=s['rank'], pebbles=s['pebbles'])})" if s["still_priority"]
+                   else f" ({t('report.no_longer_priority')})") for s in rec["sources"])))
+            if rec["stale"]:
+                st.warning(t("report.stale"))
+            st.text_area(t("report.wording"), value=rec["wording"], key=f"wording_{rec['id']}", max_chars=2000,
+                         height=68, placeholder=rec["original"], help=t("report.wording_help"),
+                         on_change=save_wording, args=(rec["id"],))
+            left, right = st.columns([4, 1], vertical_alignment="bottom")
+            others = [r["id"] for r in recs if r["id"] != rec["id"]]
+            left.selectbox(t("report.merge_with"), others, index=None, format_func=label.get,
+                           key=f"merge_{rec['id']}", placeholder=t("report.merge_placeholder"))
+            right.button(t("report.merge"), key=f"join_{rec['id']}", on_click=join, args=(rec["id"],))
+            for member in rec["merged"]:
+                st.button(t("report.take_out", number=member), key=f"out_{member}", on_click=take_out,
+                          args=(member,))
+
+with answers_tab:
+    st.caption(t("report.answers_help"))
+    status_label = {s: t(f"report.status_{s}") for s in report.STATUSES}
+    by_label = {v: k for k, v in status_label.items()}
+    table = pd.DataFrame([{
+        "id": r["id"], "n": n, "text": r["text"], "groups": ", ".join(str(g) for g in r["groups"]),
+        "status": status_label.get((r["answer"] or {}).get("status")),
+        "program_code": (r["answer"] or {}).get("program_code") or "",
+        "amount": float(r["answer"]["amount"]) if r["answer"] and r["answer"]["amount"] is not None else None,
+        "reason": (r["answer"] or {}).get("reason") or ""} for n, r in enumerate(recs, start=1)])
+    if recs:
+        codes = [p["program_code"] for p in forum_mod.budget_programs(cur, forum_id)]
+        edited = st.data_editor(
+            table, key="answers_editor", hide_index=True, width="stretch", disabled=["n", "text", "groups"],
+            column_order=["n", "text", "groups", "status", "program_code", "amount", "reason"],
+            column_config={
+                "n": st.column_config.NumberColumn("#", width="small"),
+                "text": st.column_config.TextColumn(t("report.col_recommendation"), width="large"),
+                "groups": st.column_config.TextColumn(t("report.col_groups"), width="small"),
+                "status": st.column_config.SelectboxColumn(t("report.status"), options=list(status_label.values())),
+                "program_code": st.column_config.TextColumn(t("report.program_code"), max_chars=120,
+                                                            help=t("report.program_help", codes=", ".join(codes))),
+                "amount": st.column_config.NumberColumn(t("report.amount_gel"), min_value=0, format="%.2f"),
+                "reason": st.column_config.TextColumn(t("report.reason"), max_chars=500, width="medium")})
+        if st.button(t("report.save_answers"), key="save_answers", type="primary"):
+            saved, problems = 0, []
+            for before, after in zip(table.to_dict("records"), edited.to_dict("records")):
+                if all((before[k] == after[k]) or (pd.isna(before[k]) and pd.isna(after[k]))
+                       for k in ("status", "program_code", "amount", "reason")):
+                    continue
+                outcome = report.record_answer(db, actor, after["id"], {
+                    "status": by_label.get(after["status"]), "program_code": after["program_code"],
+                    "amount": after["amount"], "reason": after["reason"]})
+                if outcome.ok:
+                    saved += outcome.reason == "saved"
+                else:
+                    problems += [f"{after['n']}. " + session.error_line(e) for e in outcome.errors]
+            if saved:
+                session.flash("success", t("report.answers_saved", count=saved))
+            for line in problems:
+                session.flash("error", line)
+            st.rerun()
+
+with docs_tab:
+    st.caption(t("report.docs_help"))
+    doc_lang = st.segmented_control(t("report.doc_language"), list(i18n.LANGUAGES), default=session.lang(),
+                                    format_func=lambda code: i18n.t(code, "language.name"), key="doc_lang")
+    doc_lang = doc_lang or session.lang()
+    if st.button(t("report.make_recommendations"), key="make_recommendations"):
+        bar = st.progress(0.0, text=t("print.working"))
+        data = report_pdf.recommendations_pdf(
+            cur, forum_id, doc_lang,
+            progress=lambda done, total: bar.progress(done / total, text=t("print.progress", done=done, total=total)))
+        bar.empty()
+        st.session_state["pdf_recommendations"] = (doc_lang, data)
+    if "pdf_recommendations" in st.session_state:
+        made_lang, data = st.session_state["pdf_recommendations"]
+        st.download_button(t("report.download_recommendations"), data, key="dl_recommendations",
+                           file_name=f"recommendations-{made_lang}.pdf", mime="application/pdf")
+    st.divider()
+    st.download_button(t("report.download_participants_report"), key="dl_participants_report",
+                       file_name=f"report-to-participants-{doc_lang}.pdf", mime="application/pdf",
+                       data=lambda: report_pdf.participants_report_pdf(db.cursor(), forum_id, doc_lang))
+
+with export_tab:
+    st.caption(t("report.export_help"))
+    name = st.selectbox(t("report.export_table"), exports.table_names(), key="export_table",
+                        format_func=lambda n: f"{n} — {exports.TABLE_NOTES.get(n, '')[:70]}")
+    left, right = st.columns(2)
+    left.download_button(t("report.download_csv"), key="dl_csv", file_name=f"{name}.csv", mime="text/csv",
+                         data=lambda: exports.table_csv(exports.one_table(db.cursor(), forum_id, name)))
+    right.download_button(t("report.download_xlsx"), key="dl_xlsx", file_name=f"{name}.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                          data=lambda: exports.tables_xlsx({name: exports.one_table(db.cursor(), forum_id, name)}))
+    st.divider()
+    st.download_button(t("report.download_all_xlsx"), key="dl_all_xlsx", file_name="forum.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       data=lambda: exports.tables_xlsx(exports.tables(db.cursor(), forum_id)))
+    st.download_button(t("report.download_parquet"), key="dl_parquet", file_name="forum-parquet.zip",
+                       mime="application/zip", data=lambda: exports.parquet_zip(db.cursor(), forum_id))
+    st.download_button(t("report.download_anonymised"), key="dl_anonymised", file_name="forum-anonymised.zip",
+                       mime="application/zip", help=t("report.anonymised_help"),
+                       data=lambda: exports.parquet_zip(db.cursor(), forum_id, anonymised=True))
