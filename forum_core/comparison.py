@@ -82,18 +82,19 @@ def similar(a: str, b: str) -> bool:
 
 
 def came_back(summaries: list[ForumSummary]) -> list[dict]:
-    """Problems that were a priority in more than one forum, oldest forum first.
+    """Problems that were a priority in the same field in more than one forum, oldest forum first.
 
-    Each: ``title`` (as first raised), ``appearances`` (forum label, field, rank, pebbles,
+    Each: ``title`` (as first raised), ``field``, ``appearances`` (forum label, field, rank, pebbles,
     status, in forum order) and ``funded_before`` (an earlier answer included it, fully or partly).
     """
     ordered = sorted(summaries, key=lambda s: (s.forum_date or date.min, s.key))
     clusters: list[dict] = []
     for s in ordered:
         for p in s.priorities:
-            home = next((c for c in clusters if similar(c["title"], p["title"])), None)
+            # the same field: a field's problems are what its group returns to each year
+            home = next((c for c in clusters if c["field"] == p["field"] and similar(c["title"], p["title"])), None)
             if home is None:
-                home = {"title": p["title"], "appearances": []}
+                home = {"title": p["title"], "field": p["field"], "appearances": []}
                 clusters.append(home)
             home["appearances"].append({"forum": s.label, "key": s.key, "field": p["field"], "rank": p["rank"],
                                         "pebbles": p["pebbles"], "status": p.get("status")})

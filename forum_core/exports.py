@@ -130,7 +130,13 @@ TABLE_NOTES = {
 
 
 def _arrow(cur: duckdb.DuckDBPyConnection, sql: str, forum_id: int):
-    return cur.sql(sql, params=[forum_id]).to_arrow_table()
+    # A cursor of its own: the caller's may hold a half-read result, which DuckDB's
+    # relation API refuses to run beside (and ``execute`` would copy the rows once more).
+    reader = cur.cursor()
+    try:
+        return reader.sql(sql, params=[forum_id]).to_arrow_table()
+    finally:
+        reader.close()
 
 
 def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):

@@ -40,11 +40,13 @@ class _Doc:
 
     def page(self) -> None:
         self.pdf.add_page()
+        self.pdf.set_auto_page_break(auto=False)  # the footer stands below the bottom margin
         self.pdf.set_font("georgian", "", 7)
         self.pdf.set_text_color(*GREY)
-        self.pdf.set_xy(18, 289)
+        self.pdf.set_xy(18, 287)
         self.pdf.cell(self.width, 4, f"{self.footer} · {self.pdf.page_no()}", align="R")
         self.pdf.set_text_color(0, 0, 0)
+        self.pdf.set_auto_page_break(auto=True, margin=16)
         self.pdf.set_xy(18, 16)
 
     def room(self, height: float) -> None:
@@ -108,7 +110,7 @@ class _Doc:
     def field(self, label: str, value, indent: float = 4) -> None:
         if value in (None, ""):
             return
-        self.para(f"{label}: {value}", 9, indent=indent)
+        self.para(f"{label} {value}" if label.endswith("?") else f"{label}: {value}", 9, indent=indent)
 
     def table(self, headers: list[str], rows: list[list], widths: list[float]) -> None:
         self.pdf.set_font("georgian", "B", 8.5)

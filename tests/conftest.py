@@ -46,3 +46,30 @@ def demo_forum(db) -> int:
     outcome = demo.load_demo(db, ORGANIZER)
     assert outcome.ok
     return outcome.value
+
+
+@pytest.fixture(scope="session")
+def finished_forum_file(tmp_path_factory) -> Path:
+    """A database file with the demo forum after its day: ten groups finalised, every published
+    priority a recommendation. Made once (group work takes seconds); tests use copies."""
+    from forum_core import report
+
+    path = tmp_path_factory.mktemp("finished") / "forum.duckdb"
+    database = Database(path)
+    forum_id = demo.load_demo(database, ORGANIZER).value
+    assert demo.simulate_group_work(database, ORGANIZER, forum_id) == 10
+    assert report.sync(database, ORGANIZER, forum_id).value == 50
+    database.close()
+    return path
+
+
+@pytest.fixture
+def finished_db(finished_forum_file, tmp_path) -> Database:
+    """A fresh copy of the finished demo forum (its id is 1)."""
+    import shutil
+
+    path = tmp_path / "forum.duckdb"
+    shutil.copy(finished_forum_file, path)
+    database = Database(path)
+    yield database
+    database.close()
