@@ -52,8 +52,8 @@ def results() -> None:
                 if answer:
                     amount = (f' · {answer["amount"]:,.0f} ₾'.replace(",", " ")
                               if answer["amount"] is not None and answer["status"] in report.FUNDED else "")
-                    status = (f'<div class="status {answer["status"]}">{esc(t(f"report.status_{answer['status']}"))}'
-                              f'{esc(amount)}</div>')
+                    said = t(f"report.status_{answer['status']}")
+                    status = f'<div class="status {answer["status"]}">{esc(said)}{esc(amount)}</div>'
                 items.append(f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>{flag}{status}'
                              f'{headline}</li>')
             st.html(f'<div class="res"><h3>{g["number"]}. {esc(g["name"])}</h3>'

@@ -250,11 +250,17 @@ with st.expander(t("backup.title")):
                           key="restore_choice", placeholder=t("backup.restore_placeholder"))
     uploaded = st.file_uploader(t("backup.restore_upload"), type=["zip"], key="restore_upload")
 
-    @st.dialog(t("backup.restore_confirm_title"))
+    def forget_restore() -> None:
+        st.session_state.pop("restore_pending", None)
+
+    # The question stays open across reruns (a pending restore in the session) until it is
+    # answered or dismissed, so nothing is restored by a click that did not see it.
+    @st.dialog(t("backup.restore_confirm_title"), on_dismiss=forget_restore)
     def confirm_restore(source: Path) -> None:
         st.warning(t("backup.restore_confirm", name=source.name, path=db.path))
         yes, no = st.columns(2)
         if yes.button(t("backup.restore_yes"), key="restore_yes", type="primary"):
+            forget_restore()
             try:
                 backup.restore_running(db, source)
                 session.flash("success", t("backup.restored", name=source.name))
@@ -262,6 +268,7 @@ with st.expander(t("backup.title")):
                 session.flash("error", t(f"backup.error_{error.code}"))
             st.rerun()
         if no.button(t("backup.restore_no"), key="restore_no"):
+            forget_restore()
             st.rerun()
 
     if st.button(t("backup.restore"), key="restore_start", disabled=chosen is None and uploaded is None):
@@ -273,4 +280,6 @@ with st.expander(t("backup.title")):
                 st.error(t(f"backup.error_{error.code}"))
                 source = None
         if source is not None:
-            confirm_restore(source)
+            st.session_state["restore_pending"] = str(source)
+    if st.session_state.get("restore_pending"):
+        confirm_restore(Path(st.session_state["restore_pending"]))

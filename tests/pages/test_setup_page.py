@@ -1,7 +1,8 @@
-from forum_core import forum as forum_mod
 import os
 
+from forum_core import forum as forum_mod
 from forum_core.i18n import t
+from tests.conftest import ORGANIZER
 from tests.pages.conftest import open_app, texts
 
 
@@ -69,3 +70,28 @@ def test_language_switch_and_query_parameter(demo_db):
     switch.set_value("ka").run()
     assert at.title[0].value == t("ka", "setup.title")
     assert at.query_params["lang"] in ("ka", ["ka"])
+
+
+def test_restore_a_backup_from_the_page_asks_first(demo_db):
+    from forum_core import backup
+    from forum_core import participants as people
+    from tests.pages.conftest import app_database
+
+    open_app("en", "pages/setup.py")
+    db = app_database()
+    made = backup.backup(db, demo_db.parent / "backups" / "backup-20270528-100000-000000")
+    assert people.add(db, ORGANIZER, 1, {"first_name": "ნინო", "last_name": "ახალი", "group": 1,
+                                               "phone": "599 98 76 54"}).ok  # after it
+    assert people.count_active(db.cursor(), 1) == 118
+    at = open_app("en", "pages/setup.py")
+    at.selectbox(key="restore_choice").set_value(made).run()
+    at.button(key="restore_start").click().run()
+    assert t("en", "backup.restore_confirm", name=made.name, path=db.path) in texts(at)
+    assert people.count_active(db.cursor(), 1) == 118  # nothing happens before the answer
+    at.button(key="restore_no").click().run()
+    assert people.count_active(db.cursor(), 1) == 118
+    at.button(key="restore_start").click().run()
+    at.button(key="restore_yes").click().run()
+    assert not at.exception
+    assert people.count_active(db.cursor(), 1) == 117  # as it was at the backup
+    assert t("en", "backup.restored", name=made.name) in texts(at)

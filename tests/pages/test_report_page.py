@@ -1,0 +1,93 @@
+"""The report page (organizer): recommendations made on opening, the committee's wording, answers, documents."""
+import shutil
+
+import pytest
+
+from forum_core import report
+from forum_core.i18n import t
+from tests.conftest import ORGANIZER
+from tests.pages.conftest import app_database, open_app, texts
+
+PAGE = "pages/report.py"
+
+
+@pytest.fixture
+def finished_file(db_file, tmp_path_factory):
+    """The finished demo forum without recommendations yet: the page makes them."""
+    from forum_core import demo
+    from forum_core.db import Database
+
+    database = Database(db_file)
+    forum_id = demo.load_demo(database, ORGANIZER).value
+    demo.simulate_group_work(database, ORGANIZER, forum_id, group_numbers=[1, 2, 3])
+    database.close()
+    return db_file
+
+
+def test_opening_the_page_makes_a_recommendation_of_each_priority(finished_file):
+    at = open_app("ka", PAGE)
+    db = app_database()
+    recs = report.recommendations(db.cursor(), 1)
+    assert len(recs) == 15
+    assert t("ka", "report.groups_waiting", groups="4, 5, 6, 7, 8, 9, 10") in texts(at)
+    shown = texts(at)
+    for rec in recs:
+        assert f"**1. {recs[0]['text']}**" in shown
+    assert len([e for e in at.text_area if e.key.startswith("wording_")]) == 15
+
+
+def test_the_committee_rewords_and_the_groups_words_stay(finished_file):
+    at = open_app("en", PAGE)
+    db = app_database()
+    first = report.recommendations(db.cursor(), 1)[0]
+    at.text_area(key=f"wording_{first['id']}").set_value("Repair the village roads").run()
+    after = report.recommendations(db.cursor(), 1)[0]
+    assert after["text"] == "Repair the village roads" and after["original"] == first["original"]
+    assert t("en", "report.saved") in texts(at)
+    at.text_area(key=f"wording_{first['id']}").set_value("").run()  # back to the groups' words
+    assert report.recommendations(db.cursor(), 1)[0]["text"] == first["original"]
+
+
+def test_merging_and_ordering_from_the_page(finished_file):
+    at = open_app("en", PAGE)
+    db = app_database()
+    recs = report.recommendations(db.cursor(), 1)
+    at.selectbox(key=f"merge_{recs[0]['id']}").set_value(recs[5]["id"]).run()
+    at.button(key=f"join_{recs[0]['id']}").click().run()
+    merged = report.recommendations(db.cursor(), 1)[0]
+    assert merged["groups"] == [1, 2]
+    at.button(key=f"down_{recs[0]['id']}").click().run()
+    assert report.recommendations(db.cursor(), 1)[1]["id"] == recs[0]["id"]
+    at.button(key=f"out_{recs[5]['id']}").click().run()
+    assert len(report.recommendations(db.cursor(), 1)) == 15
+
+
+def test_answers_show_in_the_table_and_on_the_public_page(finished_file):
+    open_app("en", PAGE)
+    db = app_database()
+    rec = report.recommendations(db.cursor(), 1)[0]
+    assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": 40000,
+                                                          "program_code": "02 01"}).ok
+    at = open_app("en", PAGE)
+    table = at.dataframe[0].value  # the answers table, filled from what was recorded
+    row = table[table["id"] == rec["id"]].iloc[0]
+    assert row["status"] == t("en", "report.status_included") and row["amount"] == 40000
+    assert row["program_code"] == "02 01" and table["status"].isna().sum() == 14
+    public = open_app("ka", "pages/results.py", role=None)
+    html = "\n".join(e.value for e in public.get("html"))
+    assert t("ka", "report.status_included") in html and "40 000 ₾" in html
+    assert html.count('class="status') == 1
+
+
+def test_documents_and_exports_offer_their_downloads(finished_file):
+    at = open_app("en", PAGE)
+    at.button(key="make_recommendations").click().run()
+    assert not at.exception
+    keys = {e.proto.id for e in at.get("download_button")}
+    assert len(keys) >= 7  # both documents, CSV, XLSX, all tables, Parquet, anonymised
+
+
+def test_other_roles_cannot_open_the_report(finished_file):
+    for role in ("desk", "moderator"):
+        at = open_app("en", PAGE, role=role)
+        assert not at.text_area and t("en", "report.title") not in [e.value for e in at.title]
