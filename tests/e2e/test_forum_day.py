@@ -51,6 +51,14 @@ def qr_codes_from_pdf(data: bytes, pages: int) -> list[str]:
     return found
 
 
+def pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+
+
 def codes_from_table(page) -> dict[tuple[str, str], str]:
     """The access codes the organizer just made, read off the page's table: (role, label) -> code."""
     rows = page.locator("[data-testid=stTable] tbody tr")
@@ -274,3 +282,20 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     assert not re.search(r"5\d\d[\s-]?\d\d[\s-]?\d\d[\s-]?\d\d", text)  # no phone number
     assert "ახალაძე" not in text and "599" not in text
     shots(phone, "public-results")
+
+    # 6. after the forum: the organizer makes the recommendations document from what the rooms typed
+    organizer.goto(f"{base}/report{q}")
+    expect(organizer.locator('[class*="st-key-wording_"] textarea')).to_have_count(10)  # two groups' top five
+    organizer.get_by_role("tab", name=t(lang, "report.tab_documents")).click()
+    organizer.locator(".st-key-make_recommendations button").click()
+    expect(organizer.locator(".st-key-dl_recommendations button")).to_have_count(1)
+    shots(organizer, "report-documents")
+    if not organizer.locator(".st-key-dl_recommendations button").is_visible():
+        organizer.get_by_role("tab", name=t(lang, "report.tab_documents")).click()
+    with organizer.expect_download() as download:
+        organizer.locator(".st-key-dl_recommendations button").click()
+    document = pdf_text(download.value.path().read_bytes())
+    assert t(lang, "report.numbers_title") in document
+    for i in range(2):
+        assert titles[i][0] in document and titles[i][4] in document
+    assert "ახალი გზის საფარი" in document  # the initiative typed in room 201
