@@ -56,6 +56,11 @@ def from_export(data: bytes, name: str) -> ForumSummary:
                         forum.get("forum_date"), name, tables["priorities"].to_pylist())
 
 
+def in_time_order(summaries: list[ForumSummary]) -> list[ForumSummary]:
+    """Oldest forum first, so a row reads as what happened next."""
+    return sorted(summaries, key=lambda s: (s.forum_date or date.min, s.key))
+
+
 def by_field(summaries: list[ForumSummary]) -> list[dict]:
     """One row per field: for each forum, its priorities in that field ("rank. title (pebbles)")."""
     fields: dict[str, dict] = {}
@@ -87,7 +92,7 @@ def came_back(summaries: list[ForumSummary]) -> list[dict]:
     Each: ``title`` (as first raised), ``field``, ``appearances`` (forum label, field, rank, pebbles,
     status, in forum order) and ``funded_before`` (an earlier answer included it, fully or partly).
     """
-    ordered = sorted(summaries, key=lambda s: (s.forum_date or date.min, s.key))
+    ordered = in_time_order(summaries)
     clusters: list[dict] = []
     for s in ordered:
         for p in s.priorities:

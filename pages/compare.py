@@ -5,6 +5,7 @@ import streamlit as st
 from forum_core import comparison, exports
 from forum_core import forum as forum_mod
 from ui import session
+from ui.render import esc
 
 session.enter_page()
 session.guard("compare")
@@ -27,12 +28,16 @@ for file in files or []:
     except exports.NotAnExport:
         st.error(t("compare.not_an_export", name=file.name))
 
+summaries = comparison.in_time_order(summaries)
 status_mark = {s: t(f"compare.mark_{s}") for s in ("included", "partly", "not_included", "outside_competence")}
 
 
+def mark(status) -> str:
+    return f" {status_mark[status]}" if status in status_mark else ""
+
+
 def cell(items: list[dict]) -> str:
-    return "\n".join(f"{p['rank']}. {p['title']} ({p['pebbles']}){' ' + status_mark[p['status']] if p.get('status') in status_mark else ''}"
-                     for p in items)
+    return "".join(f"<li>{esc(p['title'])} <b>({p['pebbles']})</b>{esc(mark(p.get('status')))}</li>" for p in items)
 
 
 if len(summaries) < 1:
@@ -41,9 +46,14 @@ else:
     st.subheader(t("compare.by_field"))
     st.caption(t("compare.marks", **{k: v for k, v in status_mark.items()}))
     rows = comparison.by_field(summaries)
-    st.dataframe(pd.DataFrame([{t("compare.field"): r["field"],
-                                **{s.label: cell(r.get(s.key, [])) for s in summaries}} for r in rows]),
-                 hide_index=True, width="stretch", key="compare_table")
+    head = "".join(f"<th>{esc(s.label)}</th>" for s in summaries)
+    body = "".join(f"<tr><th>{esc(r['field'])}</th>"
+                   + "".join(f"<td><ol>{cell(r.get(s.key, []))}</ol></td>" for s in summaries) + "</tr>"
+                   for r in rows)
+    st.html(f"""<style>.cmp {{border-collapse: collapse; width: 100%; font-size: .92rem;}}
+.cmp th, .cmp td {{border: 1px solid #ddd; padding: .3rem .5rem; vertical-align: top; text-align: left;}}
+.cmp ol {{margin: 0; padding-left: 1.2rem;}}</style>
+<table class="cmp"><tr><th>{esc(t("compare.field"))}</th>{head}</tr>{body}</table>""")
     st.subheader(t("compare.came_back"))
     back = comparison.came_back(summaries)
     if not back:
@@ -52,7 +62,7 @@ else:
         st.dataframe(pd.DataFrame([{
             t("compare.problem"): c["title"],
             t("compare.appearances"): " → ".join(
-                f"{a['forum']}: {a['rank']}. ({a['pebbles']}){' ' + status_mark[a['status']] if a['status'] in status_mark else ''}"
+                f"{a['forum']}: {a['rank']}. ({a['pebbles']}){mark(a['status'])}"
                 for a in c["appearances"]),
             t("compare.funded_before"): t("compare.yes") if c["funded_before"] else t("compare.no")} for c in back]),
             hide_index=True, width="stretch", key="came_back_table")

@@ -108,14 +108,18 @@ with answers_tab:
         "reason": (r["answer"] or {}).get("reason") or ""} for n, r in enumerate(recs, start=1)])
     if recs:
         codes = [p["program_code"] for p in forum_mod.budget_programs(cur, forum_id)]
+        # The editor keeps typed changes by row number: a key made of the list's order makes a
+        # reordered or merged list start clean instead of putting answers on other rows.
+        editor_key = "answers_" + "_".join(str(r["id"]) for r in recs)
         edited = st.data_editor(
-            table, key="answers_editor", hide_index=True, width="stretch", disabled=["n", "text", "groups"],
+            table, key=editor_key, hide_index=True, width="stretch", disabled=["n", "text", "groups"],
             column_order=["n", "text", "groups", "status", "program_code", "amount", "reason"],
             column_config={
                 "n": st.column_config.NumberColumn("#", width="small"),
                 "text": st.column_config.TextColumn(t("report.col_recommendation"), width="large"),
                 "groups": st.column_config.TextColumn(t("report.col_groups"), width="small"),
-                "status": st.column_config.SelectboxColumn(t("report.status"), options=list(status_label.values())),
+                "status": st.column_config.SelectboxColumn(t("report.status"), options=list(status_label.values()),
+                                                           width="medium"),
                 "program_code": st.column_config.TextColumn(t("report.program_code"), max_chars=120,
                                                             help=t("report.program_help", codes=", ".join(codes))),
                 "amount": st.column_config.NumberColumn(t("report.amount_gel"), min_value=0, format="%.2f"),
@@ -137,6 +141,8 @@ with answers_tab:
                 session.flash("success", t("report.answers_saved", count=saved))
             for line in problems:
                 session.flash("error", line)
+            if not problems:  # saved: the table shows what is stored; rows in error stay as typed
+                st.session_state.pop(editor_key, None)
             st.rerun()
 
 with docs_tab:
