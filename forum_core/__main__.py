@@ -33,6 +33,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(name, parents=[common], help=f"the {what}")
         cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
         cmd.add_argument("--group", type=int, action="append", help="only this group number (repeatable)")
+    for name, what in (("recommendations", "recommendations document for the mayor (PDF)"),
+                       ("report-to-participants", "report to participants with the mayor's answers (PDF)")):
+        cmd = sub.add_parser(name, parents=[common], help=f"the {what}")
+        cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
+        cmd.add_argument("--document-lang", default="ka", choices=["ka", "en"],
+                         help="language of the document (Georgian unless asked)")
+    xp = sub.add_parser("export-forum", parents=[common],
+                        help="the current forum as Parquet files in one ZIP with a README of the columns")
+    xp.add_argument("--out", type=Path, required=True, help="ZIP file to write")
+    xp.add_argument("--anonymised", action="store_true", help="only group-level data and counts, for publication")
     bk = sub.add_parser("backup", parents=[common], help="write a full backup of the database (a folder)")
     bk.add_argument("--out", type=Path, required=True, help="backup folder to create")
     rs = sub.add_parser("restore", parents=[common], help="rebuild the database --db from a backup folder")
@@ -133,6 +143,21 @@ def _run(args, db: Database, lang: str) -> int:
     if args.command == "export":
         count = exports.write_participants(db.cursor(), forum_id, args.out)
         print(t(lang, "cli.exported", count=count, path=args.out))
+        return 0
+    if args.command in ("recommendations", "report-to-participants", "export-forum"):
+        from forum_core import report, report_pdf
+
+        report.sync(db, CLI_ACTOR, forum_id)  # every published priority is a recommendation
+        cur = db.cursor()
+        if args.command == "recommendations":
+            data = report_pdf.recommendations_pdf(cur, forum_id, args.document_lang)
+        elif args.command == "report-to-participants":
+            data = report_pdf.participants_report_pdf(cur, forum_id, args.document_lang)
+        else:
+            data = exports.parquet_zip(cur, forum_id, anonymised=args.anonymised)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_bytes(data)
+        print(t(lang, "cli.file_written" if args.command == "export-forum" else "cli.pdf_written", path=args.out))
         return 0
     if args.command in ("invitations", "badges", "sign-in-sheets"):
         from forum_core import printing

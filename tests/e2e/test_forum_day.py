@@ -51,6 +51,20 @@ def qr_codes_from_pdf(data: bytes, pages: int) -> list[str]:
     return found
 
 
+def make_and_download(page, tab: str, make_key: str, download_key: str, made) -> bytes:
+    """Open the tab, make a PDF with its button, then download it (the rerun that brings the
+    download button may show the first tab again, so the tab is chosen once more if needed)."""
+    page.get_by_role("tab", name=tab).click()
+    page.locator(f".st-key-{make_key} button").click()
+    expect(page.locator(f".st-key-{download_key} button")).to_have_count(1)
+    made()
+    if not page.locator(f".st-key-{download_key} button").is_visible():
+        page.get_by_role("tab", name=tab).click()
+    with page.expect_download() as download:
+        page.locator(f".st-key-{download_key} button").click()
+    return download.value.path().read_bytes()
+
+
 def pdf_text(data: bytes) -> str:
     import io
 
@@ -131,15 +145,8 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     shots(organizer, "imported")
 
     # the invitations as the organizer prints them, and the codes the desk will scan
-    organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
-    organizer.locator(".st-key-make_invitations button").click()
-    expect(organizer.locator(".st-key-dl_invitations button")).to_have_count(1)
-    shots(organizer, "invitations-made")
-    if not organizer.locator(".st-key-dl_invitations button").is_visible():
-        organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
-    with organizer.expect_download() as download:
-        organizer.locator(".st-key-dl_invitations button").click()
-    pdf = download.value.path().read_bytes()
+    pdf = make_and_download(organizer, t(lang, "print.tab"), "make_invitations", "dl_invitations",
+                            lambda: shots(organizer, "invitations-made"))
     scanned = qr_codes_from_pdf(pdf, pages=4)
     assert len(scanned) == 4 and all(re.fullmatch(r"[2-9A-X]{9}", c) for c in scanned)
 
@@ -286,15 +293,8 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     # 6. after the forum: the organizer makes the recommendations document from what the rooms typed
     organizer.goto(f"{base}/report{q}")
     expect(organizer.locator('[class*="st-key-wording_"] textarea')).to_have_count(10)  # two groups' top five
-    organizer.get_by_role("tab", name=t(lang, "report.tab_documents")).click()
-    organizer.locator(".st-key-make_recommendations button").click()
-    expect(organizer.locator(".st-key-dl_recommendations button")).to_have_count(1)
-    shots(organizer, "report-documents")
-    if not organizer.locator(".st-key-dl_recommendations button").is_visible():
-        organizer.get_by_role("tab", name=t(lang, "report.tab_documents")).click()
-    with organizer.expect_download() as download:
-        organizer.locator(".st-key-dl_recommendations button").click()
-    document = pdf_text(download.value.path().read_bytes())
+    document = pdf_text(make_and_download(organizer, t(lang, "report.tab_documents"), "make_recommendations",
+                                          "dl_recommendations", lambda: shots(organizer, "report-documents")))
     assert t(lang, "report.numbers_title") in document
     for i in range(2):
         assert titles[i][0] in document and titles[i][4] in document

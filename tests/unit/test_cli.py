@@ -67,3 +67,27 @@ def test_a_held_database_gives_one_sentence_not_a_traceback(tmp_path):
 def test_no_forum_yet(tmp_path):
     result = run("export", "--db", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "x.csv"))
     assert result.returncode == 2 and "no current forum" in result.stderr
+
+
+def test_after_the_forum_documents_and_export_from_the_command_line(finished_forum_file, tmp_path):
+    import io
+    import shutil
+    import zipfile
+
+    from pypdf import PdfReader
+
+    db = tmp_path / "forum.duckdb"
+    shutil.copy(finished_forum_file, db)
+    pdf = tmp_path / "recommendations.pdf"
+    result = run("recommendations", "--db", str(db), "--out", str(pdf))
+    assert result.returncode == 0, result.stderr
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "რეკომენდაციები 2028 წლის ადგილობრივი ბიუჯეტისთვის" in text
+    english = tmp_path / "report.pdf"
+    assert run("report-to-participants", "--db", str(db), "--out", str(english),
+               "--document-lang", "en").returncode == 0
+    assert "What entered the 2028 draft budget" in "".join(p.extract_text() for p in PdfReader(english).pages)
+    archive = tmp_path / "public.zip"
+    assert run("export-forum", "--db", str(db), "--out", str(archive), "--anonymised").returncode == 0
+    names = zipfile.ZipFile(io.BytesIO(archive.read_bytes())).namelist()
+    assert "priorities.parquet" in names and "participant.parquet" not in names
