@@ -39,6 +39,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "participants": frozenset({"organizer"}),
     "access": frozenset({"organizer"}),
     "audit": frozenset({"organizer"}),
+    "report": frozenset({"organizer"}),
+    "compare": frozenset({"organizer"}),
     "registration": frozenset({"organizer", "desk"}),
     "facilitator": frozenset({"organizer", "facilitator", "expert"}),
     "overview": frozenset({"organizer", "moderator"}),

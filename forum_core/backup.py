@@ -158,11 +158,18 @@ class AutoBackup:
         self._thread = threading.Thread(target=self._loop, name="forum-auto-backup", daemon=True)
 
     def start(self) -> "AutoBackup":
+        import atexit
+
         self._thread.start()
+        # At exit, wait for a backup under way: a daemon thread stopped inside DuckDB's
+        # C++ code aborts the whole process ("FATAL: exception not rethrown").
+        atexit.register(self.stop)
         return self
 
     def stop(self) -> None:
         self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join()
 
     def run_once(self) -> Path:
         name = datetime.now().strftime("backup-%Y%m%d-%H%M%S-%f")

@@ -39,6 +39,13 @@ def organizer_code(monkeypatch):
     monkeypatch.setenv("FORUM_ORGANIZER_CODE", ORGANIZER_CODE)
 
 
+@pytest.fixture(autouse=True)
+def slow_automatic_backups(monkeypatch):
+    """Automatic backups stay on (the setup page lists them) but none fires during the suite:
+    every AppTest database would otherwise start writing backups five minutes later."""
+    monkeypatch.setenv("FORUM_BACKUP_MINUTES", "600")
+
+
 @pytest.fixture
 def db_file(tmp_path, monkeypatch):
     path = tmp_path / "forum.duckdb"
