@@ -324,3 +324,28 @@ def test_a_backup_folder_with_a_quote_is_refused_not_spliced_into_sql(tmp_path):
     with pytest.raises(backup.BackupError):
         backup.restore(tmp_path / "it's", tmp_path / "x.duckdb")
     db.close()
+
+
+EXIT_DURING_BACKUP = """
+import sys, time
+from pathlib import Path
+from forum_core import backup, demo
+from forum_core.db import Actor, Database
+folder = Path(sys.argv[1])
+db = Database(folder / "forum.duckdb")
+demo.load_demo(db, Actor("organizer", "x"))
+backup.AutoBackup(db, folder / "backups", minutes=0.0003, keep=2).start()  # a backup every 18 ms
+time.sleep(1.0)
+"""
+
+
+def test_the_app_exits_cleanly_while_automatic_backups_run(tmp_path):
+    """A daemon thread stopped inside DuckDB at interpreter exit aborts the process (exit 134);
+    the backup thread is waited for at exit instead."""
+    for attempt in range(3):
+        folder = tmp_path / str(attempt)
+        folder.mkdir()
+        done = subprocess.run([sys.executable, "-c", EXIT_DURING_BACKUP, str(folder)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-500:]
+        assert backup.list_backups(folder / "backups")  # backups were being made
