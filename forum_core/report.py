@@ -316,6 +316,20 @@ def record_answer(db: Database, actor: Actor, rec_id: int, raw: dict) -> Outcome
     return db.attempt(actor, "report.answer", work)
 
 
+def record_answers(db: Database, actor: Actor, rows: list[dict]) -> dict[Any, Outcome]:
+    """The answers of a whole table as typed (``id``, ``n`` its place, status, program_code, amount,
+    reason): rows left empty are skipped, each other row is recorded (``unchanged`` if it says
+    what is stored). Returns each recorded row's outcome by its place."""
+    outcomes = {}
+    for row in rows:
+        filled = row.get("status") or any(
+            v not in (None, "") and not (isinstance(v, float) and v != v)
+            for v in (row.get("program_code"), row.get("amount"), row.get("reason")))
+        if filled:
+            outcomes[row.get("n", row["id"])] = record_answer(db, actor, row["id"], row)
+    return outcomes
+
+
 # --- the forum in numbers ----------------------------------------------------------------------------
 
 

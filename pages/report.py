@@ -125,18 +125,12 @@ with answers_tab:
                 "amount": st.column_config.NumberColumn(t("report.amount_gel"), min_value=0, format="%.2f"),
                 "reason": st.column_config.TextColumn(t("report.reason"), max_chars=500, width="medium")})
         if st.button(t("report.save_answers"), key="save_answers", type="primary"):
-            saved, problems = 0, []
-            for before, after in zip(table.to_dict("records"), edited.to_dict("records")):
-                if all((before[k] == after[k]) or (pd.isna(before[k]) and pd.isna(after[k]))
-                       for k in ("status", "program_code", "amount", "reason")):
-                    continue
-                outcome = report.record_answer(db, actor, after["id"], {
-                    "status": by_label.get(after["status"]), "program_code": after["program_code"],
-                    "amount": after["amount"], "reason": after["reason"]})
-                if outcome.ok:
-                    saved += outcome.reason == "saved"
-                else:
-                    problems += [f"{after['n']}. " + session.error_line(e) for e in outcome.errors]
+            typed = [{"id": row["id"], "n": row["n"], "status": by_label.get(row["status"]),
+                      "program_code": row["program_code"], "amount": row["amount"], "reason": row["reason"]}
+                     for row in edited.to_dict("records")]
+            outcomes = report.record_answers(db, actor, typed)
+            saved = sum(o.reason == "saved" for o in outcomes.values())
+            problems = [f"{n}. " + session.error_line(e) for n, o in outcomes.items() if not o.ok for e in o.errors]
             if saved:
                 session.flash("success", t("report.answers_saved", count=saved))
             for line in problems:

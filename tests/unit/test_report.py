@@ -157,3 +157,20 @@ def test_problems_outside_competence_are_listed_with_the_experts_note(db, finish
     flagged = report.outside_competence(db.cursor(), finished)
     assert len(flagged) == 10 and all(f["competence_note"] == demo.COMPETENCE_NOTE for f in flagged)
     assert all("პენსიები" in f["title"] for f in flagged)
+
+
+def test_a_whole_table_of_answers_skips_empty_rows_and_reports_each_row(db, finished):
+    recs = report.recommendations(db.cursor(), finished)
+    report.record_answer(db, ORGANIZER, recs[0]["id"], {"status": "included", "amount": 5000})
+    rows = [{"id": r["id"], "n": n, "status": None, "program_code": "", "amount": float("nan"), "reason": ""}
+            for n, r in enumerate(recs, start=1)]
+    rows[0].update(status="included", amount=5000.0)                # as stored
+    rows[1].update(status="partly", program_code="03 02", amount=1200.5)
+    rows[2].update(status=None, reason="ჯერ განიხილება")              # a reason without an answer
+    outcomes = report.record_answers(db, ORGANIZER, rows)
+    assert set(outcomes) == {1, 2, 3}
+    assert outcomes[1].reason == "unchanged" and outcomes[2].reason == "saved"
+    assert not outcomes[3].ok and outcomes[3].errors[0].field == "status"
+    answers = [r["answer"] for r in report.recommendations(db.cursor(), finished)]
+    assert answers[1]["amount"] == Decimal("1200.50") and answers[2] is None
+    assert db.cursor().execute("SELECT count(*) FROM recommendation_answer").fetchone()[0] == 2
