@@ -7,7 +7,7 @@ from forum_core.i18n import t
 from tests.pages.conftest import ORGANIZER_CODE, app_database, open_app, texts
 
 PAGES = ["setup", "participants", "access", "audit", "registration", "facilitator", "overview", "control",
-         "plenary", "results"]
+         "plenary", "results", "report", "compare"]
 ROLES = [("public", None), ("desk", None), ("facilitator", 1), ("expert", 1), ("moderator", None),
          ("projector", None), ("organizer", None)]
 
