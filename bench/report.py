@@ -1,4 +1,4 @@
-"""After-the-forum figures: the recommendations PDF for ten groups with charts, and the exports.
+"""After-the-forum figures: the recommendations PDF for ten groups with charts, the exports, the pages.
 
 Run: python bench/report.py
 Target (issue 6): the recommendations PDF for ten groups with charts in under 5 s.
@@ -53,7 +53,16 @@ def main() -> None:
     timed("Parquet ZIP of every table", lambda: exports.parquet_zip(cur, forum_id))
     timed("anonymised Parquet ZIP", lambda: exports.parquet_zip(cur, forum_id, anonymised=True))
     timed("every table in one XLSX", lambda: exports.tables_xlsx(exports.tables(cur, forum_id)), runs=3)
+    path = Path(db.path)
     db.close()
+
+    # The organizer's pages on the same forum: 50 recommendations, each with its widgets.
+    sys.path.insert(0, str(ROOT / "bench"))
+    import page_timing
+
+    marks = page_timing.install()
+    for page in ("report", "compare"):
+        print(f"page {page} (organizer, 50 recommendations): {page_timing.time_page(path, f'pages/{page}.py', marks, runs=20)}")
 
 
 if __name__ == "__main__":

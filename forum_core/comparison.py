@@ -42,6 +42,14 @@ def from_database(cur: duckdb.DuckDBPyConnection, forum_id: int) -> ForumSummary
                         exports.priorities_table(cur, forum_id).to_pylist())
 
 
+def from_database_now(db, forum_id: int) -> ForumSummary:
+    """:func:`from_database`, computed once per change of the forum's results."""
+    from forum_core.report import REPORT_TABLES
+
+    return db.read_through(("comparison", forum_id), REPORT_TABLES + ("forum",),
+                           lambda cur: from_database(cur, forum_id))
+
+
 def from_export(data: bytes, name: str) -> ForumSummary:
     """A forum from another installation's export ZIP; :class:`exports.NotAnExport` if it is not one."""
     tables = exports.read_parquet_zip(data)

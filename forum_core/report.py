@@ -125,6 +125,8 @@ def recommendations(cur: duckdb.DuckDBPyConnection, forum_id: int, with_merged: 
         out.append({"id": r["id"], "position": r["position"], "wording": r["wording"],
                     "text": r["wording"] or original, "original": original, "edited": bool(r["wording"]),
                     "merged_into": r["merged_into"], "merged": merged_members.get(r["id"], []),
+                    "merged_texts": {m: by_id[m]["wording"] or " / ".join(s["title"] for s in own_sources.get(m, []))
+                                     for m in merged_members.get(r["id"], [])},
                     "sources": sources, "groups": sorted({s["group_number"] for s in sources if s["group_number"]}),
                     "pebbles": sum(s["pebbles"] or 0 for s in sources),
                     "stale": not any(s["still_priority"] for s in sources),
@@ -145,6 +147,24 @@ def status_by_problem(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict[int
             for s in r["sources"]:
                 out[s["problem_id"]] = r["answer"]
     return out
+
+
+def published_now(db: Database, forum_id: int) -> list[dict]:
+    """:func:`published_priorities`, computed once per change of the groups' decisions."""
+    return db.read_through(("published", forum_id), ("group_event", "working_group"),
+                           lambda cur: published_priorities(cur, forum_id))
+
+
+def recommendations_now(db: Database, forum_id: int) -> list[dict]:
+    """:func:`recommendations`, computed once per change (the report page reruns on every edit)."""
+    return db.read_through(("recommendations", forum_id), REPORT_TABLES,
+                           lambda cur: recommendations(cur, forum_id))
+
+
+def unmade(db: Database, forum_id: int) -> int:
+    """How many published priorities are in no recommendation yet (then :func:`sync` has work)."""
+    taken = {s["problem_id"] for r in recommendations_now(db, forum_id) for s in r["sources"]}
+    return sum(p["problem_id"] not in taken for p in published_now(db, forum_id))
 
 
 def public_statuses(db: Database, forum_id: int) -> dict[int, dict]:

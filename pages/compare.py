@@ -21,7 +21,8 @@ chosen = st.multiselect(t("compare.forums"), list(forum_label), default=list(for
 files = st.file_uploader(t("compare.upload"), type=["zip"], accept_multiple_files=True, key="compare_files",
                          help=t("compare.upload_help"))
 
-summaries = [comparison.from_database(cur, forum_id) for forum_id in chosen]
+db = session.database()
+summaries = [comparison.from_database_now(db, forum_id) for forum_id in chosen]
 for file in files or []:
     try:
         summaries.append(comparison.from_export(file.getvalue(), file.name))

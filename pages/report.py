@@ -18,14 +18,15 @@ actor = session.actor()
 st.title(t("report.title"))
 st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']:%d.%m.%Y}")
 # Every published priority becomes a recommendation as soon as this page opens: nothing retyped.
-added = report.sync(db, actor, forum_id)
-if added.reason == "added":
-    st.toast(t("report.synced", count=added.value))
+if report.unmade(db, forum_id):
+    added = report.sync(db, actor, forum_id)
+    if added.reason == "added":
+        st.toast(t("report.synced", count=added.value))
 session.show_flashes()
 
-recs = report.recommendations(cur, forum_id)
+recs = report.recommendations_now(db, forum_id)
 groups = forum_mod.groups(cur, forum_id)
-finalised = {p["group_id"] for p in report.published_priorities(cur, forum_id)}
+finalised = {p["group_id"] for p in report.published_now(db, forum_id)}
 waiting = [g for g in groups if g["id"] not in finalised]
 if waiting:
     st.warning(t("report.groups_waiting", groups=", ".join(str(g["number"]) for g in waiting)))
@@ -70,7 +71,28 @@ with recs_tab:
     def take_out(member_id: int) -> None:
         flash_outcome(report.unmerge(db, actor, member_id), "report.unmerged")
 
-    for n, rec in enumerate(recs, start=1):
+    # The whole list as one table, and one recommendation at a time to work on: fifty
+    # recommendations with their widgets each would make every keystroke's rerun slow.
+    st.dataframe(pd.DataFrame([{
+        "#": n, t("report.col_recommendation"): r["text"], t("report.col_groups"): ", ".join(map(str, r["groups"])),
+        t("fac.pebbles"): r["pebbles"], t("report.col_edited"): "✓" if r["edited"] else "",
+        t("report.col_merged"): len(r["merged"]) or ""} for n, r in enumerate(recs, start=1)]),
+        hide_index=True, width="stretch", key="recs_table")
+    if recs:
+        ids = [r["id"] for r in recs]
+        if st.session_state.get("rec_choice") not in ids:
+            st.session_state["rec_choice"] = ids[0]
+
+        def step_choice(delta: int) -> None:
+            current = st.session_state.get("rec_choice")
+            index = ids.index(current) if current in ids else 0
+            st.session_state["rec_choice"] = ids[(index + delta) % len(ids)]
+
+        prev_col, choice_col, next_col = st.columns([1, 10, 1], vertical_alignment="bottom")
+        prev_col.button("◀", key="rec_prev", on_click=step_choice, args=(-1,), width="stretch")
+        choice_col.selectbox(t("report.working_on"), ids, format_func=label.get, key="rec_choice")
+        next_col.button("▶", key="rec_next", on_click=step_choice, args=(1,), width="stretch")
+        n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == st.session_state["rec_choice"])
         with st.container(border=True, key=f"rec_{rec['id']}"):
             head, up, down = st.columns([12, 1, 1], vertical_alignment="center")
             head.markdown(f"**{n}. {rec['text']}**")
@@ -93,7 +115,8 @@ with recs_tab:
                            key=f"merge_{rec['id']}", placeholder=t("report.merge_placeholder"))
             right.button(t("report.merge"), key=f"join_{rec['id']}", on_click=join, args=(rec["id"],))
             for member in rec["merged"]:
-                st.button(t("report.take_out", number=member), key=f"out_{member}", on_click=take_out,
+                st.button(t("report.take_out", title=rec["merged_texts"][member][:80]), key=f"out_{member}",
+                          on_click=take_out,
                           args=(member,))
 
 with answers_tab:

@@ -30,10 +30,13 @@ def test_opening_the_page_makes_a_recommendation_of_each_priority(finished_file)
     recs = report.recommendations(db.cursor(), 1)
     assert len(recs) == 15
     assert t("ka", "report.groups_waiting", groups="4, 5, 6, 7, 8, 9, 10") in texts(at)
-    shown = texts(at)
-    for rec in recs:
-        assert f"**1. {recs[0]['text']}**" in shown
-    assert len([e for e in at.text_area if e.key.startswith("wording_")]) == 15
+    table = at.dataframe[0].value  # the whole list, in order
+    assert list(table["#"]) == list(range(1, 16))
+    assert list(table[t("ka", "report.col_recommendation")]) == [r["text"] for r in recs]
+    assert f"**1. {recs[0]['text']}**" in texts(at)  # the first one open to work on
+    assert [e.key for e in at.text_area] == [f"wording_{recs[0]['id']}"]
+    at.button(key="rec_next").click().run()
+    assert [e.key for e in at.text_area] == [f"wording_{recs[1]['id']}"]
 
 
 def test_the_committee_rewords_and_the_groups_words_stay(finished_file):
@@ -69,7 +72,7 @@ def test_answers_show_in_the_table_and_on_the_public_page(finished_file):
     assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": 40000,
                                                           "program_code": "02 01"}).ok
     at = open_app("en", PAGE)
-    table = at.dataframe[0].value  # the answers table, filled from what was recorded
+    table = at.dataframe[1].value  # the answers table, filled from what was recorded
     row = table[table["id"] == rec["id"]].iloc[0]
     assert row["status"] == t("en", "report.status_included") and row["amount"] == 40000
     assert row["program_code"] == "02 01" and table["status"].isna().sum() == 14
