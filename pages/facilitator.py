@@ -5,7 +5,7 @@ import streamlit as st
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
-from ui import session
+from ui import session, widgets
 
 session.enter_page()
 me = session.guard("facilitator")
@@ -237,23 +237,12 @@ elif step == "vote":
     # one row with big buttons at a time (60 rows of inputs would make every tap slow).
     if voting:
         vote_ids = [p["id"] for p in voting]
-        if st.session_state.get("count_choice") not in vote_ids:
-            st.session_state["count_choice"] = vote_ids[0]
-
-        def step_problem(delta: int) -> None:
-            current = st.session_state.get("count_choice")
-            index = vote_ids.index(current) if current in vote_ids else -delta
-            st.session_state["count_choice"] = vote_ids[(index + delta) % len(vote_ids)]
-
         # Option labels must not change while the problem is chosen: the browser keeps a
         # select box's choice by its label, so a label with the count in it would lose
         # the choice on the next count. The counts stand in the row below and the ranking.
         vote_titles = {p["id"]: f"{p['title']}{' ⚑' if p['outside_competence'] else ''}" for p in voting}
-        prev_col, choice_col, next_col = st.columns([1, 6, 1], vertical_alignment="bottom")
-        prev_col.button("◀", key="count_prev", on_click=step_problem, args=(-1,), width="stretch")
-        choice_col.selectbox(t("fac.counting"), vote_ids, format_func=vote_titles.get, key="count_choice")
-        next_col.button("▶", key="count_next", on_click=step_problem, args=(1,), width="stretch")
-        current = next(p for p in voting if p["id"] == st.session_state["count_choice"])
+        chosen = widgets.stepped_choice("count", t("fac.counting"), vote_ids, vote_titles.get, (1, 6, 1))
+        current = next(p for p in voting if p["id"] == chosen)
         count_row(current, 0, published is not None)
     if result.excluded:
         st.caption(t("fac.excluded", titles=", ".join(p["title"] for p in problem_rows if p["id"] in result.excluded)))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from forum_core import exports, i18n, report, report_pdf
 from forum_core import forum as forum_mod
-from ui import session
+from ui import session, widgets
 
 session.enter_page()
 session.guard("report")
@@ -79,20 +79,8 @@ with recs_tab:
         t("report.col_merged"): len(r["merged"]) or ""} for n, r in enumerate(recs, start=1)]),
         hide_index=True, width="stretch", key="recs_table")
     if recs:
-        ids = [r["id"] for r in recs]
-        if st.session_state.get("rec_choice") not in ids:
-            st.session_state["rec_choice"] = ids[0]
-
-        def step_choice(delta: int) -> None:
-            current = st.session_state.get("rec_choice")
-            index = ids.index(current) if current in ids else 0
-            st.session_state["rec_choice"] = ids[(index + delta) % len(ids)]
-
-        prev_col, choice_col, next_col = st.columns([1, 10, 1], vertical_alignment="bottom")
-        prev_col.button("◀", key="rec_prev", on_click=step_choice, args=(-1,), width="stretch")
-        choice_col.selectbox(t("report.working_on"), ids, format_func=label.get, key="rec_choice")
-        next_col.button("▶", key="rec_next", on_click=step_choice, args=(1,), width="stretch")
-        n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == st.session_state["rec_choice"])
+        chosen = widgets.stepped_choice("rec", t("report.working_on"), [r["id"] for r in recs], label.get)
+        n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == chosen)
         with st.container(border=True, key=f"rec_{rec['id']}"):
             head, up, down = st.columns([12, 1, 1], vertical_alignment="center")
             head.markdown(f"**{n}. {rec['text']}**")
