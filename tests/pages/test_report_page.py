@@ -94,3 +94,32 @@ def test_other_roles_cannot_open_the_report(finished_file):
     for role in ("desk", "moderator"):
         at = open_app("en", PAGE, role=role)
         assert not at.text_area and t("en", "report.title") not in [e.value for e in at.title]
+
+
+def test_a_restored_backup_shows_every_page_as_before(finished_file, tmp_path, monkeypatch):
+    """Backup, restore into a fresh file, open the same pages on it: they show the same."""
+    from forum_core import backup
+    from tests.pages.test_plenary_page import html
+
+    db = app_database()
+    open_app("en", PAGE)  # recommendations made
+    rec = report.recommendations(db.cursor(), 1)[0]
+    report.record_answer(db, ORGANIZER, rec["id"], {"status": "partly", "amount": 900, "reason": "ნაწილი"})
+    pages = {"pages/results.py": None, "pages/report.py": "organizer", "pages/overview.py": "organizer",
+             "pages/plenary.py": "projector"}
+
+    def shown() -> dict:
+        out = {}
+        for page, role in pages.items():
+            at = open_app("ka", page, role=role)
+            out[page] = (html(at), texts(at), [e.value.to_json() for e in at.dataframe])  # JSON: NaN equals NaN
+        return out
+
+    before = shown()
+    made = backup.backup(db, tmp_path / "backup")
+    fresh = tmp_path / "fresh" / "forum.duckdb"
+    backup.restore(made, fresh)
+    monkeypatch.setenv("FORUM_DB", str(fresh))
+    after = shown()
+    for page in pages:
+        assert after[page] == before[page], page
