@@ -141,6 +141,8 @@ def for_document(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
 
 def status_by_problem(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict[int, dict]:
     """problem id -> the latest answer of the recommendation it ended up in (for the public page)."""
+    if cur.execute("SELECT 1 FROM recommendation_answer WHERE forum_id = ? LIMIT 1", [forum_id]).fetchone() is None:
+        return {}  # the forum day itself: nothing answered yet, nothing to work out
     out = {}
     for r in recommendations(cur, forum_id):
         if r["answer"]:
