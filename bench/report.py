@@ -42,7 +42,6 @@ def main() -> None:
             report.record_answer(db, ORGANIZER, rec["id"], {"status": report.STATUSES[n % 4], "program_code": "02 01",
                                                             "amount": 10000 if n % 4 < 2 else None, "reason": "ბიუჯეტი"})
     cur = db.cursor()
-    pages = None
     import pypdfium2
     pdf = report_pdf.recommendations_pdf(cur, forum_id, "ka")
     pages = len(pypdfium2.PdfDocument(pdf))

@@ -147,10 +147,7 @@ def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
     from forum_core import report
 
     forum = forum_mod.get_forum(cur, forum_id)
-    rec_of = {}
-    for rec in report.recommendations(cur, forum_id):
-        for s in rec["sources"]:
-            rec_of[s["problem_id"]] = rec
+    rec_of = report.by_problem(report.recommendations(cur, forum_id))
     flagged = {r[0] for r in cur.execute(
         "SELECT id FROM problem WHERE forum_id = ? AND outside_competence", [forum_id]).fetchall()}
     rows = []

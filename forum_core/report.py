@@ -143,12 +143,12 @@ def status_by_problem(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict[int
     """problem id -> the latest answer of the recommendation it ended up in (for the public page)."""
     if cur.execute("SELECT 1 FROM recommendation_answer WHERE forum_id = ? LIMIT 1", [forum_id]).fetchone() is None:
         return {}  # the forum day itself: nothing answered yet, nothing to work out
-    out = {}
-    for r in recommendations(cur, forum_id):
-        if r["answer"]:
-            for s in r["sources"]:
-                out[s["problem_id"]] = r["answer"]
-    return out
+    return {pid: rec["answer"] for pid, rec in by_problem(recommendations(cur, forum_id)).items() if rec["answer"]}
+
+
+def by_problem(recs: list[dict]) -> dict[int, dict]:
+    """problem id -> the recommendation (of ``recs``) it ended up in."""
+    return {s["problem_id"]: rec for rec in recs for s in rec["sources"]}
 
 
 def published_now(db: Database, forum_id: int) -> list[dict]:

@@ -356,7 +356,7 @@ def participants_report_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang:
         _answer_lines(doc, rec["answer"])
     doc.page()
     doc.heading(t(lang, "report.by_group_title"), 16)
-    status = report.status_by_problem(cur, forum_id)
+    status = {pid: rec["answer"] for pid, rec in report.by_problem(recs).items() if rec["answer"]}
     for g in forum_mod.groups(cur, forum_id):
         top = dl.priorities(cur, g["id"])
         if not top:

@@ -1,5 +1,4 @@
 """The report page (organizer): recommendations made on opening, the committee's wording, answers, documents."""
-import shutil
 
 import pytest
 

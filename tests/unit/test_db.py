@@ -2,7 +2,6 @@ import subprocess
 import sys
 import threading
 
-import duckdb
 import pytest
 
 from forum_core import schema
