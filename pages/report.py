@@ -73,12 +73,12 @@ with recs_tab:
 
     # The whole list as one table, and one recommendation at a time to work on: fifty
     # recommendations with their widgets each would make every keystroke's rerun slow.
-    st.dataframe(pd.DataFrame([{
-        "#": n, t("report.col_recommendation"): r["text"], t("report.col_groups"): ", ".join(map(str, r["groups"])),
-        t("fac.pebbles"): r["pebbles"], t("report.col_edited"): "✓" if r["edited"] else "",
-        t("report.col_merged"): len(r["merged"]) or ""} for n, r in enumerate(recs, start=1)]),
-        hide_index=True, width="stretch", key="recs_table")
     if recs:
+        st.dataframe(pd.DataFrame([{
+            "#": n, t("report.col_recommendation"): r["text"],
+            t("report.col_groups"): ", ".join(map(str, r["groups"])), t("fac.pebbles"): r["pebbles"],
+            t("report.col_edited"): "✓" if r["edited"] else "", t("report.col_merged"): len(r["merged"]) or ""}
+            for n, r in enumerate(recs, start=1)]), hide_index=True, width="stretch", key="recs_table")
         chosen = widgets.stepped_choice("rec", t("report.working_on"), [r["id"] for r in recs], label.get)
         n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == chosen)
         with st.container(border=True, key=f"rec_{rec['id']}"):

@@ -122,3 +122,9 @@ def test_a_restored_backup_shows_every_page_as_before(finished_file, tmp_path, m
     after = shown()
     for page in pages:
         assert after[page] == before[page], page
+
+
+def test_before_any_group_finalises_the_page_says_so_and_shows_no_empty_table(demo_db):
+    at = open_app("en", PAGE)
+    assert t("en", "report.no_recommendations") in texts(at)
+    assert not at.dataframe and not at.text_area
