@@ -5,13 +5,21 @@ work in one transaction under a process-wide lock and appends to the audit table
 DuckDB raises "Conflict on update" when two connections change the same row at
 once; serialising writers in the process means no write is lost to that.
 Reads use a cursor of their own (``Database.cursor``) and see committed data.
+
+Units that only append rows (check-ins) may instead be made durable in the write
+journal (``forum_core/journal.py``) and answered at once; the database moves them into
+DuckDB right after, in one transaction with their audit entries, and always before
+any read or other write, so nobody reads around them.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import re
 import threading
+import time as time_module
+import weakref
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -22,6 +30,7 @@ import duckdb
 from forum_core import schema
 
 DEFAULT_DB_PATH = Path("data") / "forum.duckdb"
+JOURNAL_CLEAR_BYTES = 1 << 20  # about 2,000 check-ins
 T = TypeVar("T")
 
 
@@ -61,12 +70,28 @@ class Unit:
     memo: dict = field(default_factory=dict)  # the database's in-process memo (see Database.memo)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     written: set[str] = field(default_factory=set)  # tables this unit changed (drops memos after commit)
+    # A journaled unit (Database.write(..., journaled=True)) only appends; its rows wait here.
+    journaled: bool = False
+    appends: list[tuple[str, tuple[str, ...], tuple]] = field(default_factory=list)
+    before_read: Callable[[], None] | None = None
 
     def execute(self, sql: str, params: Any = None):
         target = _WRITE_TARGET.match(sql)
         if target:
+            if self.journaled:
+                raise RuntimeError("a journaled unit of work only appends rows (Unit.append)")
             self.written.add(target.group(1).lower())
+        elif self.before_read is not None:
+            self.before_read()  # a journaled unit reads only after earlier journaled rows are in DuckDB
         return self.cur.execute(sql, params) if params is not None else self.cur.execute(sql)
+
+    def append(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
+        """Add one row to ``table``: at once, or with the unit's journal record if journaled."""
+        if self.journaled:
+            self.appends.append((table, columns, tuple(row)))
+        else:
+            self.written.add(table)
+            insert_many(self.cur, table, columns, [tuple(row)])
 
     def insert_many(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         """Insert many rows fast: DuckDB's executemany costs ~0.7 ms a row, Arrow ~0.01 ms."""
@@ -172,7 +197,7 @@ class _Refused(Exception):
 class Database:
     """The forum database of this process."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB_PATH):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB_PATH, journal: bool = True):
         self.path = str(path)
         self._con = connect(self.path)
         self._lock = threading.RLock()
@@ -182,15 +207,121 @@ class Database:
         # How often each table has been changed by a committed unit (see read_through).
         self._table_versions: dict[str, int] = {}
         self._read_cache: dict = {}
+        # Journaled records not yet in DuckDB, oldest first (see forum_core/journal.py).
+        # Lock order: _lock (units of work) -> _settle_lock (moves into DuckDB) -> _pending_lock.
+        self._pending: list[dict] = []
+        self._settle_lock = threading.RLock()
+        self._pending_lock = threading.Lock()
+        self._journal = None
+        self._next_seq = 1
+        self._mover: threading.Thread | None = None
+        self._wake = threading.Event()
+        self._closing = False
         with self._lock:
             schema.migrate(self._con)
+            if journal and self.path != ":memory:":
+                from forum_core.journal import Journal
+
+                self._journal = Journal.open(self.path)
+            if self._journal is not None:
+                self._recover()
+                self._mover = threading.Thread(target=_move_journaled, args=(weakref.ref(self), self._wake),
+                                               name="journal mover", daemon=True)
+                self._mover.start()
+                _OPEN.add(self)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor for reading (one per script run or thread)."""
+        """A cursor for reading (one per script run or thread). Journaled rows are in DuckDB first."""
+        if self._pending:
+            self.settle()
         return self._con.cursor()
 
-    def write(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
+    # --- the write journal -------------------------------------------------------------------
+
+    def _recover(self) -> None:
+        """At opening: apply the records a crash left in the journal, once each."""
+        applied = self._con.execute("SELECT applied_through FROM journal_applied").fetchone()[0]
+        records = self._journal.records()
+        self._next_seq = max([applied] + [r["seq"] for r in records]) + 1
+        self._pending = [r for r in records if r["seq"] > applied]
+        self.settle()
+        self._journal.clear()
+
+    def settle(self) -> None:
+        """Move every journaled record into DuckDB, in one transaction.
+
+        Takes only the settle lock, not the write lock: desks keep journaling scans while
+        a move runs, and the next move takes all of them at once. Anyone who must see every
+        journaled row (a read, an ordinary unit of work) calls this first.
+        """
+        with self._settle_lock:
+            with self._pending_lock:
+                records = list(self._pending)
+            if not records:
+                return
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                by_table: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
+                for record in records:
+                    for table, columns, row in record["appends"]:
+                        by_table.setdefault((table, tuple(columns)), []).append(tuple(row))
+                for (table, columns), rows in by_table.items():
+                    insert_many(cur, table, columns, rows)
+                insert_many(cur, "audit_log", AUDIT_COLUMNS, [tuple(a) for r in records for a in r["audits"]])
+                cur.execute("UPDATE journal_applied SET applied_through = ?", [records[-1]["seq"]])
+                cur.execute("COMMIT")
+            except BaseException:
+                try:
+                    cur.execute("ROLLBACK")
+                except duckdb.Error:
+                    pass
+                raise  # the records stay in the journal and in _pending: nothing is lost
+            finally:
+                cur.close()
+            written = {table for table, _ in by_table}
+            with self._pending_lock:
+                del self._pending[:len(records)]
+            self._bump_versions(written | {"audit_log"})
+            self._drop_memos(written)
+        # Applied records are skipped at recovery, so the file is emptied only now and then.
+        if self._journal is not None and self._journal.size() > JOURNAL_CLEAR_BYTES:
+            self._clear_journal()
+
+    def _clear_journal(self) -> None:
+        with self._lock:  # no record is being appended
+            with self._pending_lock:
+                if not self._pending and self._journal is not None:
+                    self._journal.clear()
+
+    def _write_journaled(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
+        # Under the lock. Reads inside the unit settle first (Unit.before_read), so they never
+        # miss an earlier journaled row; writes other than appends are refused.
+        unit = Unit(self._con.cursor(), actor, action, memo=self.memo, journaled=True, before_read=self.settle)
+        try:
+            result = work(unit)
+            audits = unit.audits or [(None, action, None, None, None, None)]
+            record = {"seq": self._next_seq,
+                      "appends": [[t, list(c), list(r)] for t, c, r in unit.appends],
+                      "audits": [[unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5]]
+                                 for a in audits]}
+            self._journal.append(record)  # durable from here on
+        finally:
+            unit.cur.close()
+        self._next_seq += 1
+        with self._pending_lock:
+            self._pending.append(record)
+        for update in unit.after_commit:
+            update()
+        self._wake.set()
+        return result
+
+    def write(self, actor: Actor, action: str, work: Callable[[Unit], T], journaled: bool = False) -> T:
         """Run ``work`` in one transaction under the process lock; audit it; commit.
+
+        ``journaled``: the unit only appends rows (``Unit.append``); it is made durable in
+        the write journal and moved into DuckDB just after (the check-in's fast path).
+        Without a journal (another Database holds it, or ``:memory:``) it is an ordinary unit.
 
         If ``work`` raises, nothing of it is kept (rollback) and the exception propagates.
         If ``work`` recorded no audit entry of its own, one entry names the action.
@@ -201,6 +332,9 @@ class Database:
         if not access.may_write(actor.role, action):
             raise NotAllowed(actor.role, action)
         with self._lock:
+            if journaled and self._journal is not None:
+                return self._write_journaled(actor, action, work)
+            self.settle()  # journaled rows come first, so this unit sees them and follows them
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -211,8 +345,7 @@ class Database:
                             [(unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5])
                              for a in audits])
                 cur.execute("COMMIT")
-                for table in unit.written | {"audit_log"}:
-                    self._table_versions[table] = self._table_versions.get(table, 0) + 1
+                self._bump_versions(unit.written | {"audit_log"})
                 self._drop_memos(unit.written)
                 for update in unit.after_commit:  # in-process memos follow only committed data
                     update()
@@ -236,6 +369,8 @@ class Database:
         The versions are read before computing, so a value is never newer-stamped
         than the data it saw. Callers must not change the returned value.
         """
+        if self._pending:
+            self.settle()
         versions = tuple(self._table_versions.get(table, 0) for table in tables)
         hit = self._read_cache.get(key)
         if hit is not None and hit[0] == versions:
@@ -247,6 +382,11 @@ class Database:
             cur.close()
         self._read_cache[key] = (versions, value)
         return value
+
+    def _bump_versions(self, tables: set[str]) -> None:
+        with self._pending_lock:  # the mover thread bumps too
+            for table in tables:
+                self._table_versions[table] = self._table_versions.get(table, 0) + 1
 
     def _drop_memos(self, written: set[str]) -> None:
         if not written:
@@ -283,25 +423,77 @@ class Database:
         every memo and cached read model is dropped, since they describe the old data.
         Cursors of script runs already under way fail once; the next run gets the new data.
         """
-        with self._lock:
+        with self._lock, self._settle_lock:  # no unit and no move of journaled rows meanwhile
+            self.settle()  # journaled rows belong to the database as it was
             self._con.close()
             try:
                 replace()
             finally:
                 self._con = connect(self.path)
                 schema.migrate(self._con)
+                if self._journal is not None:
+                    applied = self._con.execute("SELECT applied_through FROM journal_applied").fetchone()[0]
+                    self._next_seq = max(self._next_seq, applied + 1)
                 self.memo.clear()
                 self._read_cache.clear()
-                for table in list(self._table_versions):
-                    self._table_versions[table] += 1
+                self._bump_versions(set(self._table_versions))
 
     def checkpoint(self) -> None:
-        with self._lock:
+        with self._lock, self._settle_lock:
+            self.settle()
             self._con.execute("CHECKPOINT")
 
     def close(self) -> None:
-        with self._lock:
-            self._con.close()
+        self._stop_mover()
+        with self._lock, self._settle_lock:
+            try:
+                self.settle()  # if DuckDB refuses, the records stay in the journal for the next start
+            finally:
+                if self._journal is not None:
+                    self._journal.close()
+                    self._journal = None
+                _OPEN.discard(self)
+                self._con.close()
+
+    def _stop_mover(self) -> None:
+        """Stop the mover thread and wait for it: it must not be inside DuckDB when Python exits."""
+        self._closing = True
+        self._wake.set()
+        if self._mover is not None and self._mover is not threading.current_thread():
+            self._mover.join(timeout=10)
+
+
+def _move_journaled(database: "weakref.ref[Database]", wake: threading.Event) -> None:
+    """The mover thread: settles soon after each journaled unit, off the desk's wait.
+
+    It holds the database only while settling, so an unclosed Database can still be collected."""
+    import logging
+
+    while True:
+        woken = wake.wait(timeout=1.0)
+        db = database()
+        if db is None or db._closing:
+            return
+        if not woken:
+            continue
+        wake.clear()
+        try:
+            db.settle()
+        except Exception:  # DuckDB refused: the records are safe in the journal; try again soon
+            logging.getLogger(__name__).exception("moving journaled records into DuckDB failed")
+            time_module.sleep(1.0)
+            wake.set()
+        finally:
+            del db
+
+
+_OPEN: "weakref.WeakSet[Database]" = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_movers() -> None:
+    for db in list(_OPEN):
+        db._stop_mover()
 
 
 def rows_as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -300,6 +300,12 @@ MIGRATIONS.append([
     )""",
 ])
 
+MIGRATIONS.append([
+    # 7: the write journal's mark: the last journaled record DuckDB holds (see forum_core/journal.py)
+    "CREATE TABLE journal_applied (applied_through BIGINT NOT NULL)",
+    "INSERT INTO journal_applied VALUES (0)",
+])
+
 LATEST = len(MIGRATIONS)
 
 
