@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from forum_core.db import Database, connect
+from forum_core.journal import journal_path
 
 MARKER = "forum-backup.txt"  # written last: a folder without it is an unfinished backup
 
@@ -94,6 +95,11 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
         kept.unlink(missing_ok=True)
         db_path.replace(kept)
         Path(str(db_path) + ".wal").unlink(missing_ok=True)
+        # Check-ins a crash left in the write journal belong to the old file: they go with it
+        # (and are applied when it is opened). A running app has emptied its journal already.
+        old_journal = journal_path(str(db_path))
+        if old_journal.exists() and old_journal.stat().st_size:
+            old_journal.replace(journal_path(str(kept)))
     building.replace(db_path)
     Database(db_path).close()  # brings an older backup's schema up to date
     return db_path

@@ -425,6 +425,8 @@ class Database:
         """
         with self._lock, self._settle_lock:  # no unit and no move of journaled rows meanwhile
             self.settle()  # journaled rows belong to the database as it was
+            if self._journal is not None:
+                self._journal.clear()  # and their records must not meet the new one at the next start
             self._con.close()
             try:
                 replace()
