@@ -297,7 +297,8 @@ class Database:
     def _write_journaled(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
         # Under the lock. Reads inside the unit settle first (Unit.before_read), so they never
         # miss an earlier journaled row; writes other than appends are refused.
-        unit = Unit(self._con.cursor(), actor, action, memo=self.memo, journaled=True, before_read=self.settle)
+        unit = Unit(_CursorOnDemand(self._con), actor, action, memo=self.memo, journaled=True,
+                    before_read=self.settle)
         try:
             result = work(unit)
             audits = unit.audits or [(None, action, None, None, None, None)]
@@ -487,6 +488,22 @@ def _move_journaled(database: "weakref.ref[Database]", wake: threading.Event) ->
             wake.set()
         finally:
             del db
+
+
+class _CursorOnDemand:
+    """A cursor made only if the unit reads (a scan usually does not: ~0.1 ms saved)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con, self._cur = con, None
+
+    def __getattr__(self, name: str):
+        if self._cur is None:
+            self._cur = self._con.cursor()
+        return getattr(self._cur, name)
+
+    def close(self) -> None:
+        if self._cur is not None:
+            self._cur.close()
 
 
 _OPEN: "weakref.WeakSet[Database]" = weakref.WeakSet()
