@@ -3,7 +3,9 @@
 Check-ins are events appended to ``checkin_event`` (``check_in`` or ``undo``); a
 person's state is their latest event. All of it goes through the single write path, so two desks scanning
 the same person in the same second are serialised: the first checks them in, the
-second sees ``already_checked_in`` with the first desk's time and name. Every scan,
+second sees ``already_checked_in`` with the first desk's time and name. A scan or a
+by-name check-in is a journaled unit: it is decided from process memos, made durable
+in the write journal and answered; DuckDB gets it a moment later (see db.py, journal.py). Every scan,
 good or bad, leaves an audit entry (``checkin.scan``: code, outcome, desk).
 
 Results carry a reason that the desk page turns into a coloured card:
@@ -189,6 +191,24 @@ def _scan(unit: Unit, secret: str, forum_id: int, code: str, desk: str, method: 
     if person["removed_at"] is not None:
         return CheckInResult("unknown_code", code)
     return _check_in(unit, forum_id, person, desk, method, code)
+
+
+def warm_up(db: Database, forum_id: int) -> None:
+    """Load what a scan reads (codes, people, who is present, groups) if it is not loaded.
+
+    The desk page calls this as it opens, so the first scan of the day, or the first
+    after a walk-in (which drops the codes), is as quick as every other."""
+    _forum_secret(db, forum_id)
+    keys = (HOLDERS_MEMO + (forum_id,), ("present", forum_id), forum_mod.GROUPS_MEMO + (forum_id,))
+    if all(key in db.memo for key in keys):
+        return
+
+    def load(unit: Unit) -> None:
+        _holders(unit, forum_id)
+        _present(unit, forum_id)
+        _group_card(unit, forum_id, None)
+
+    db.warm(load)
 
 
 def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str,

@@ -362,6 +362,21 @@ class Database:
             finally:
                 cur.close()
 
+    def warm(self, work: Callable[[Unit], None]) -> None:
+        """Load process memos before the first unit of work that needs them; nothing is written.
+
+        For pages that open where a fast path will run (the desk): the memos' one-time
+        load then happens when the page opens, not inside the first scan."""
+        with self._lock:
+            unit = Unit(_CursorOnDemand(self._con), Actor("system"), "warm", memo=self.memo, journaled=True,
+                        before_read=self.settle)
+            try:
+                work(unit)
+            finally:
+                unit.cur.close()
+            if unit.appends or unit.audits or unit.after_commit:
+                raise RuntimeError("Database.warm only reads")
+
     def read_through(self, key: Any, tables: tuple[str, ...], compute: Callable[[Any], T]) -> T:
         """``compute(cursor)``, reused until a unit that writes one of ``tables`` commits.
 

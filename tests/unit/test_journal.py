@@ -239,3 +239,34 @@ def test_a_restore_from_the_command_line_sends_a_crashed_journal_with_the_old_fi
         assert kept.cursor().execute("SELECT participant_id FROM checkin_event").fetchall() == [(ids[0],)]
     finally:
         kept.close()
+
+
+class CountingConnection:
+    """The database's connection, counting the cursors made from it."""
+
+    def __init__(self, con):
+        self.con, self.cursors = con, 0
+
+    def cursor(self):
+        self.cursors += 1
+        return self.con.cursor()
+
+    def __getattr__(self, name):
+        return getattr(self.con, name)
+
+
+def test_after_the_desk_page_warmed_up_a_scan_reads_nothing_from_duckdb(db, demo_forum):
+    db._stop_mover()
+    _, (first, second) = codes_of(db, demo_forum, 2)
+    counting = db._con = CountingConnection(db._con)
+    assert checkin.scan(db, DESK, demo_forum, first, "Desk 1").ok
+    assert counting.cursors > 0  # a cold scan loads codes, people and who is present
+    db.settle()
+    db.memo.clear()
+    checkin.warm_up(db, demo_forum)
+    counting.cursors = 0
+    assert checkin.scan(db, DESK, demo_forum, second, "Desk 1").status == "checked_in"
+    assert checkin.scan(db, DESK, demo_forum, first, "Desk 1").status == "already_checked_in"
+    assert counting.cursors == 0
+    with pytest.raises(RuntimeError):  # warming only reads
+        db.warm(lambda unit: unit.append("checkin_event", ("forum_id",), (demo_forum,)))
