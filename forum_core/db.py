@@ -280,10 +280,11 @@ class Database:
             finally:
                 cur.close()
             written = {table for table, _ in by_table}
-            with self._pending_lock:
-                del self._pending[:len(records)]
+            # Versions first: a reader that finds nothing pending must also find them changed.
             self._bump_versions(written | {"audit_log"})
             self._drop_memos(written)
+            with self._pending_lock:
+                del self._pending[:len(records)]
         # Applied records are skipped at recovery, so the file is emptied only now and then.
         if self._journal is not None and self._journal.size() > JOURNAL_CLEAR_BYTES:
             self._clear_journal()
@@ -409,8 +410,9 @@ class Database:
             return
         stale = {kind for kind, tables in MEMO_SOURCES.items() if tables & written}
         if stale:
-            for key in [k for k in self.memo if isinstance(k, tuple) and k and k[0] in stale]:
-                del self.memo[key]
+            # list(...) copies the keys at once: the mover thread may drop while a unit adds
+            for key in [k for k in list(self.memo) if isinstance(k, tuple) and k and k[0] in stale]:
+                self.memo.pop(key, None)
 
     def attempt(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
         """Like :meth:`write` for work that returns an outcome with ``ok`` and ``reason``.

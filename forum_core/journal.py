@@ -102,10 +102,19 @@ class Journal:
     def append(self, record: dict) -> None:
         """Write one record and wait until it is on the disk."""
         data = encode(record)
-        written = os.write(self._fd, data)
-        while written < len(data):  # a short write (rare, but allowed by POSIX)
-            written += os.write(self._fd, data[written:])
-        os.fsync(self._fd)
+        size = os.fstat(self._fd).st_size
+        try:
+            written = os.write(self._fd, data)
+            while written < len(data):  # a short write (rare, but allowed by POSIX)
+                written += os.write(self._fd, data[written:])
+            os.fsync(self._fd)
+        except OSError:
+            # A refused record (disk full) must not leave half a line that the next one would join.
+            try:
+                os.ftruncate(self._fd, size)
+            except OSError:
+                pass
+            raise
 
     def clear(self) -> None:
         """Empty the file once DuckDB holds every record in it."""

@@ -270,3 +270,25 @@ def test_after_the_desk_page_warmed_up_a_scan_reads_nothing_from_duckdb(db, demo
     assert counting.cursors == 0
     with pytest.raises(RuntimeError):  # warming only reads
         db.warm(lambda unit: unit.append("checkin_event", ("forum_id",), (demo_forum,)))
+
+
+def test_a_record_the_disk_refuses_half_way_leaves_no_half_line(tmp_path, monkeypatch):
+    from forum_core.journal import Journal
+
+    jnl = Journal.open(str(tmp_path / "x.duckdb"))
+    jnl.append({"seq": 1, "appends": [], "audits": []})
+    real_write, calls = journal.os.write, []
+
+    def write_then_disk_full(fd, data):
+        calls.append(len(data))
+        if len(calls) > 1:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data[:7])  # a short write: 7 bytes got to the file
+
+    monkeypatch.setattr(journal.os, "write", write_then_disk_full)
+    with pytest.raises(OSError):
+        jnl.append({"seq": 2, "appends": [], "audits": []})
+    monkeypatch.undo()
+    jnl.append({"seq": 3, "appends": [], "audits": []})
+    assert [r["seq"] for r in jnl.records()] == [1, 3]
+    jnl.close()
