@@ -91,13 +91,17 @@ def test_a_reopened_database_does_not_apply_a_record_twice(tmp_path, demo_forum,
         again.close()
 
 
-CRASH_AFTER_SCANS = """
-import os, sys
+# A process of its own that opens the database and scans the codes given after path and forum id.
+SCANNING_PROCESS = """
+import os, sys, threading
 sys.path.insert(0, os.getcwd())
 from forum_core import checkin
 from forum_core.db import Actor, Database
 path, forum_id, codes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 db = Database(path)
+"""
+
+CRASH_AFTER_SCANS = SCANNING_PROCESS + """
 db._stop_mover()  # as if the power went right after the desks were answered
 for code in codes:
     print(checkin.scan(db, Actor("desk", "tablet 9"), forum_id, code, "Desk 9").status, flush=True)
@@ -128,13 +132,7 @@ def test_check_ins_answered_before_a_crash_are_there_after_the_restart(db, demo_
         after.close()
 
 
-EXIT_WHILE_SCANNING = """
-import os, sys, threading
-sys.path.insert(0, os.getcwd())
-from forum_core import checkin
-from forum_core.db import Actor, Database
-path, forum_id, codes = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-db = Database(path)
+EXIT_WHILE_SCANNING = SCANNING_PROCESS + """
 def desk(n):
     for code in codes[n::4]:
         checkin.scan(db, Actor("desk", f"tablet {n}"), forum_id, code, f"Desk {n}")
