@@ -240,12 +240,22 @@ class Database:
 
     def _recover(self) -> None:
         """At opening: apply the records a crash left in the journal, once each."""
-        applied = self._con.execute("SELECT applied_through FROM journal_applied").fetchone()[0]
+        applied = self._applied_through()
         records = self._journal.records()
         self._next_seq = max([applied] + [r["seq"] for r in records]) + 1
         self._pending = [r for r in records if r["seq"] > applied]
         self.settle()
         self._journal.clear()
+
+    def _applied_through(self) -> int:
+        """The last journal record DuckDB holds (written in the same transaction as its rows)."""
+        return self._con.execute("SELECT applied_through FROM journal_applied").fetchone()[0]
+
+    def _journaled_unit(self, actor: Actor, action: str) -> Unit:
+        # Reads inside the unit settle first (Unit.before_read), so they never miss an earlier
+        # journaled row; writes other than appends are refused; a cursor is made only if it reads.
+        return Unit(_CursorOnDemand(self._con), actor, action, memo=self.memo, journaled=True,
+                    before_read=self.settle)
 
     def settle(self) -> None:
         """Move every journaled record into DuckDB, in one transaction.
@@ -296,10 +306,7 @@ class Database:
                     self._journal.clear()
 
     def _write_journaled(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
-        # Under the lock. Reads inside the unit settle first (Unit.before_read), so they never
-        # miss an earlier journaled row; writes other than appends are refused.
-        unit = Unit(_CursorOnDemand(self._con), actor, action, memo=self.memo, journaled=True,
-                    before_read=self.settle)
+        unit = self._journaled_unit(actor, action)  # under the lock
         try:
             result = work(unit)
             audits = unit.audits or [(None, action, None, None, None, None)]
@@ -369,8 +376,7 @@ class Database:
         For pages that open where a fast path will run (the desk): the memos' one-time
         load then happens when the page opens, not inside the first scan."""
         with self._lock:
-            unit = Unit(_CursorOnDemand(self._con), Actor("system"), "warm", memo=self.memo, journaled=True,
-                        before_read=self.settle)
+            unit = self._journaled_unit(Actor("system"), "warm")
             try:
                 work(unit)
             finally:
@@ -452,8 +458,7 @@ class Database:
                 self._con = connect(self.path)
                 schema.migrate(self._con)
                 if self._journal is not None:
-                    applied = self._con.execute("SELECT applied_through FROM journal_applied").fetchone()[0]
-                    self._next_seq = max(self._next_seq, applied + 1)
+                    self._next_seq = max(self._next_seq, self._applied_through() + 1)
                 self.memo.clear()
                 self._read_cache.clear()
                 self._bump_versions(set(self._table_versions))
