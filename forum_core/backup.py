@@ -20,7 +20,6 @@ from datetime import datetime
 from pathlib import Path
 
 from forum_core.db import Database, connect
-from forum_core.journal import journal_path
 
 MARKER = "forum-backup.txt"  # written last: a folder without it is an unfinished backup
 
@@ -73,7 +72,9 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
     """Rebuild a database file from a backup folder.
 
     An existing database file is only replaced with ``force`` (the page asks first);
-    the old file is then kept beside the new one as ``*.before-restore``."""
+    the old file is then kept beside the new one as ``*.before-restore``, with DuckDB's
+    write-ahead log as ``*.before-restore.wal`` (DuckDB opens ``X.wal`` with ``X``), so the
+    kept copy holds every change committed before a crash."""
     source, db_path = Path(source), Path(db_path)
     literal = _literal_path(source)
     if not is_backup(source):
@@ -90,16 +91,16 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
         con.execute("CHECKPOINT")
     finally:
         con.close()
-    if db_path.exists():
+    wal = Path(str(db_path) + ".wal")
+    if db_path.exists() or wal.exists():
         kept = db_path.with_name(db_path.name + ".before-restore")
+        kept_wal = Path(str(kept) + ".wal")
         kept.unlink(missing_ok=True)
-        db_path.replace(kept)
-        Path(str(db_path) + ".wal").unlink(missing_ok=True)
-        # Check-ins a crash left in the write journal belong to the old file: they go with it
-        # (and are applied when it is opened). A running app has emptied its journal already.
-        old_journal = journal_path(str(db_path))
-        if old_journal.exists() and old_journal.stat().st_size:
-            old_journal.replace(journal_path(str(kept)))
+        kept_wal.unlink(missing_ok=True)  # an older log must never be replayed onto this copy
+        if db_path.exists():
+            db_path.replace(kept)
+        if wal.exists():
+            wal.replace(kept_wal)
     building.replace(db_path)
     Database(db_path).close()  # brings an older backup's schema up to date
     return db_path

@@ -1,6 +1,7 @@
 """Restoring a backup into the running app, and backups as downloadable ZIPs."""
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +62,61 @@ def test_an_upload_that_is_not_a_backup_changes_nothing(finished_db, tmp_path):
     with pytest.raises(backup.BackupError):
         backup.restore_running(finished_db, tmp_path / "upload")
     assert table_rows(finished_db) == before
+
+
+# --- the write-ahead log goes with the kept copy ---------------------------------------------------------
+
+CRASH_WITH_A_WAL = """
+import os, sys
+import duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("SET wal_autocheckpoint = '1TB'")
+con.execute("PRAGMA disable_checkpoint_on_shutdown")
+for n in range(5):
+    con.execute("INSERT INTO app_setting VALUES (?, 'only in the log')", [f"crash-{n}"])
+con.execute("UPDATE forum SET title = 'renamed just before the crash'")
+os._exit(0)  # no checkpoint, no clean close: the changes are committed in forum.duckdb.wal only
+"""
+
+
+def test_a_restore_keeps_the_write_ahead_log_with_the_copy_it_keeps(forum_id, db, tmp_path):
+    import subprocess
+    import sys
+
+    import duckdb
+
+    made = backup.backup(db, tmp_path / "bk")
+    path = Path(db.path)
+    db.close()
+    subprocess.run([sys.executable, "-c", CRASH_WITH_A_WAL, str(path)], check=True, timeout=60)
+    wal = Path(str(path) + ".wal")
+    assert wal.exists() and wal.stat().st_size > 0
+    crash_log = wal.read_bytes()
+
+    backup.restore(made, path, force=True)
+    kept = path.with_name("forum.duckdb.before-restore")
+    assert kept.exists() and Path(str(kept) + ".wal").exists() and not wal.exists()
+    con = duckdb.connect(str(kept))  # the kept copy alone, as DuckDB opens it: X with X.wal
+    try:
+        assert con.execute("SELECT key FROM app_setting WHERE value = 'only in the log' ORDER BY 1").fetchall() \
+            == [(f"crash-{n}",) for n in range(5)]
+        assert con.execute("SELECT title FROM forum").fetchall() == [("renamed just before the crash",)]
+        assert con.execute("SELECT count(*) FROM working_group").fetchone() == (3,)  # and what was checkpointed
+    finally:
+        con.close()
+    con = duckdb.connect(str(path))  # the restored file is the backup, without the crash's changes
+    try:
+        assert con.execute("SELECT count(*) FROM app_setting WHERE value = 'only in the log'").fetchone() == (0,)
+        assert con.execute("SELECT title FROM forum").fetchone()[0] != "renamed just before the crash"
+    finally:
+        con.close()
+
+    # a second restore keeps the first restore's file; a kept log left from before never meets it
+    Path(str(kept) + ".wal").write_bytes(crash_log)
+    backup.restore(made, path, force=True)
+    assert not Path(str(kept) + ".wal").exists()
+    con = duckdb.connect(str(kept))
+    try:
+        assert con.execute("SELECT count(*) FROM app_setting WHERE value = 'only in the log'").fetchone() == (0,)
+    finally:
+        con.close()
