@@ -71,11 +71,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _restore(args, lang: str) -> int:
     from forum_core import backup
+    from forum_core.i18n import catalog, normalize_language
 
     try:
         backup.restore(args.backup, args.db, force=args.force)
     except backup.BackupError as problem:
-        print(t(lang, f"cli.restore_{problem.code}", path=problem.path), file=sys.stderr)
+        key = f"cli.restore_{problem.code}"
+        # a refusal without a sentence of its own in the catalog shows its code, path and detail
+        message = t(lang, key, path=problem.path) if key in catalog(normalize_language(lang)) else str(problem)
+        print(message, file=sys.stderr)
         return 1
     except DatabaseBusy as busy:
         print(t(lang, "error.db_busy", path=busy.path, holder=busy.holder), file=sys.stderr)

@@ -2,8 +2,17 @@
 
 A backup is made with DuckDB's ``EXPORT DATABASE`` under the write lock, so it is a
 consistent moment of the forum: every committed unit of work or none of it. It is a
-folder (``schema.sql``, ``load.sql`` and one Parquet file per table) that
-``restore`` rebuilds into a new database file with ``IMPORT DATABASE``.
+folder: ``schema.sql``, ``load.sql`` (both DuckDB's, kept for people and other tools) and
+one Parquet file per table, ``<table>.parquet``.
+
+A restore never runs anything from the backup: a backup may come from a downloaded ZIP,
+and ``schema.sql`` / ``load.sql`` could hold any SQL (``COPY ... TO`` a file, ``ATTACH``,
+``INSTALL``). ``restore`` instead builds a new database file with the app's own
+migrations, up to the schema version the backup was made at (its ``schema_version``
+table), reads each table's Parquet file into the table of that name, checking its columns,
+and then brings the file up to the newest schema with the remaining migrations, which fill
+in columns and rows added since (as they do for an old database at start-up). The
+connection that builds the file may read files only in the backup's folder.
 
 While the app runs, :class:`AutoBackup` writes one every few minutes into
 ``data/backups/`` and keeps the newest N, so a broken laptop on forum day costs at
@@ -12,6 +21,7 @@ most a few minutes of typing.
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import threading
@@ -19,24 +29,35 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+
+from forum_core import schema
 from forum_core.db import Database, connect
 
 MARKER = "forum-backup.txt"  # written last: a folder without it is an unfinished backup
+SQL_FILES = ("schema.sql", "load.sql")  # written by EXPORT DATABASE; never read by a restore
 
 
 class BackupError(Exception):
-    """A backup that cannot be read, or a restore that would overwrite a forum without being asked."""
+    """A backup that cannot be read, or a restore that would overwrite a forum without being asked.
 
-    def __init__(self, code: str, path: str = ""):
-        self.code, self.path = code, path
-        super().__init__(f"{code}: {path}")
+    ``code`` says what (``not_a_backup``, ``target_exists``, ``unsafe_path``,
+    ``newer_version``, ``unknown_file``, ``unknown_table``, ``missing_table``,
+    ``unknown_column``, ``missing_column``, ``bad_data``); ``path`` where; ``detail`` is
+    DuckDB's message or the column for the log and the command line."""
+
+    def __init__(self, code: str, path: str = "", detail: str = ""):
+        self.code, self.path, self.detail = code, path, detail
+        super().__init__(f"{code}: {path}" + (f" ({detail})" if detail else ""))
 
 
 _UNSAFE_IN_LITERAL = re.compile(r"['\\\x00-\x1f]")
+_GLOB = re.compile(r"[*?\[]")  # read_parquet expands these in a path
+_NEXTVAL = re.compile(r"^nextval\('([A-Za-z_][A-Za-z0-9_]*)'\)$")
 
 
 def _literal_path(path: Path) -> str:
-    """The folder as it stands in EXPORT / IMPORT DATABASE, which take no parameters (DuckDB's
+    """The folder as it stands in EXPORT DATABASE, which takes no parameters (DuckDB's
     parser refuses ``?`` there). Instead of escaping, a path that could end or bend the string
     literal (a quote, a backslash, a control character) is refused."""
     text = str(path.resolve())
@@ -65,32 +86,196 @@ def backup(db: Database, target: str | Path) -> Path:
 
 def is_backup(path: str | Path) -> bool:
     path = Path(path)
-    return (path / MARKER).is_file() and (path / "schema.sql").is_file() and (path / "load.sql").is_file()
+    return (path / MARKER).is_file() and all((path / name).is_file() for name in SQL_FILES)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _parquet_files(source: Path) -> dict[str, Path]:
+    """The backup's tables by name, from its file names; any other file is refused."""
+    tables: dict[str, Path] = {}
+    for entry in sorted(source.iterdir()):
+        if entry.name in (MARKER, *SQL_FILES) and entry.is_file() and not entry.is_symlink():
+            continue
+        if entry.suffix != ".parquet" or entry.is_symlink() or not entry.is_file():
+            raise BackupError("unknown_file", str(entry))
+        tables[entry.stem] = entry
+    return tables
+
+
+def _read_version(con: duckdb.DuckDBPyConnection, files: dict[str, Path], source: Path) -> int:
+    """The schema version the backup was made at: the newest in its ``schema_version``."""
+    if "schema_version" not in files:
+        raise BackupError("not_a_backup", str(source))
+    path = str(files["schema_version"])
+    try:
+        row = con.execute("SELECT max(CAST(version AS INTEGER)) FROM read_parquet(?, hive_partitioning = false)",
+                          [path]).fetchone()
+    except duckdb.Error as exc:
+        raise BackupError("bad_data", path, str(exc)) from None
+    version = row[0] if row else None
+    if version is None or version < 1:
+        raise BackupError("not_a_backup", path)
+    if version > schema.LATEST:
+        raise BackupError("newer_version", path, f"schema version {version}, this app knows {schema.LATEST}")
+    return int(version)
+
+
+def _migrate_to(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """The app's migrations up to ``version``, each in its transaction as :func:`schema.migrate` runs them."""
+    for number in range(schema.current_version(con) + 1, version + 1):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for statement in schema.MIGRATIONS[number - 1]:
+                if callable(statement):
+                    statement(con)
+                else:
+                    con.execute(statement)
+            con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, datetime.now()])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _known_tables(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[bool, bool]]]:
+    """Each table of the database: its columns in order, each as (nullable, has a default)."""
+    rows = con.execute(
+        "SELECT table_name, column_name, is_nullable, column_default IS NOT NULL FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN "
+        "(SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main') "
+        "ORDER BY table_name, column_index").fetchall()
+    tables: dict[str, dict[str, tuple[bool, bool]]] = {}
+    for table, column, nullable, has_default in rows:
+        tables.setdefault(table, {})[column] = (bool(nullable), bool(has_default))
+    return tables
+
+
+def _load_tables(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None:
+    """Each table from its Parquet file, after checking that file's columns.
+
+    Columns the table does not have are refused (``unknown_column``: a backup of another
+    schema or a crafted file). A column the file lacks is refused (``missing_column``)
+    unless the table can fill it: nullable or with a default. Rows the migrations made
+    (``journal_applied``'s mark, ``schema_version``) give way to the backup's."""
+    known = _known_tables(con)
+    for name, path in files.items():
+        if name not in known:
+            raise BackupError("unknown_table", str(path), name)
+    for name in known:
+        if name not in files:
+            raise BackupError("missing_table", name)
+    plan = []
+    for name, columns in known.items():
+        path = str(files[name])
+        try:
+            present = [r[0] for r in con.execute(
+                "DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = false)", [path]).fetchall()]
+        except duckdb.Error as exc:
+            raise BackupError("bad_data", path, str(exc)) from None
+        for column in present:
+            if column not in columns:
+                raise BackupError("unknown_column", path, f"{name}.{column}")
+        for column, (nullable, has_default) in columns.items():
+            if column not in present and not nullable and not has_default:
+                raise BackupError("missing_column", path, f"{name}.{column}")
+        plan.append((name, path, [c for c in columns if c in present]))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, path, columns in plan:
+            listed = ", ".join(_quote(c) for c in columns)
+            con.execute("DELETE FROM " + _quote(name))
+            con.execute(f"INSERT INTO {_quote(name)} ({listed}) "
+                        f"SELECT {listed} FROM read_parquet(?, hive_partitioning = false)", [path])
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise BackupError("bad_data", str(path), str(exc)) from None
+
+
+def _continue_sequences(con: duckdb.DuckDBPyConnection) -> None:
+    """Each id sequence starts after the largest id loaded, so new rows get fresh ids.
+
+    DuckDB has no ``ALTER SEQUENCE ... RESTART`` and will not drop a sequence a column's
+    default uses: the defaults are taken off, the sequence made anew, and the defaults put back."""
+    users: dict[str, list[tuple[str, str, str]]] = {}
+    for table, column, default in con.execute(
+            "SELECT table_name, column_name, column_default FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'main' "
+            "AND column_default LIKE 'nextval(%'").fetchall():
+        match = _NEXTVAL.match(default)
+        if match:
+            users.setdefault(match.group(1), []).append((table, column, default))
+    for sequence, columns in users.items():
+        highest = None
+        for table, column, _ in columns:
+            value = con.execute(f"SELECT max({_quote(column)}) FROM {_quote(table)}").fetchone()[0]
+            if value is not None and (highest is None or value > highest):
+                highest = value
+        if highest is None:
+            continue
+        used = con.execute("SELECT last_value FROM duckdb_sequences() WHERE database_name = current_database() "
+                           "AND schema_name = 'main' AND sequence_name = ?", [sequence]).fetchone()
+        if used and used[0] is not None and used[0] >= highest:
+            continue
+        for table, column, _ in columns:
+            con.execute(f"ALTER TABLE {_quote(table)} ALTER COLUMN {_quote(column)} DROP DEFAULT")
+        con.execute("DROP SEQUENCE " + _quote(sequence))
+        con.execute(f"CREATE SEQUENCE {_quote(sequence)} START {int(highest) + 1}")
+        for table, column, default in columns:
+            con.execute(f"ALTER TABLE {_quote(table)} ALTER COLUMN {_quote(column)} SET DEFAULT {default}")
+
+
+def _build(source: Path, building: Path) -> None:
+    """Write the database file ``building`` from the backup folder ``source`` (see the module's text)."""
+    folder = str(source.resolve())
+    if _GLOB.search(folder):
+        raise BackupError("unsafe_path", str(source))
+    files = {name: path.resolve() for name, path in _parquet_files(source).items()}
+    con = connect(building)
+    try:
+        # This connection reads the backup's Parquet files and nothing else on the disk.
+        con.execute("SET allowed_directories = ?", [[folder.rstrip(os.sep) + os.sep]])
+        con.execute("SET enable_external_access = false")
+        version = _read_version(con, files, source)
+        _migrate_to(con, version)
+        _load_tables(con, files)
+        _continue_sequences(con)
+        schema.migrate(con)  # the migrations since the backup: new columns get their defaults
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _remove_database_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    Path(str(path) + ".wal").unlink(missing_ok=True)
+    shutil.rmtree(Path(str(path) + ".tmp"), ignore_errors=True)
 
 
 def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Path:
-    """Rebuild a database file from a backup folder.
+    """Rebuild a database file from a backup folder (no SQL or code of the backup is run).
 
     An existing database file is only replaced with ``force`` (the page asks first);
     the old file is then kept beside the new one as ``*.before-restore``, with DuckDB's
     write-ahead log as ``*.before-restore.wal`` (DuckDB opens ``X.wal`` with ``X``), so the
-    kept copy holds every change committed before a crash."""
+    kept copy holds every change committed before a crash. A backup that is refused
+    leaves every file as it was."""
     source, db_path = Path(source), Path(db_path)
-    literal = _literal_path(source)
     if not is_backup(source):
         raise BackupError("not_a_backup", str(source))
     if db_path.exists() and not force:
         raise BackupError("target_exists", str(db_path))
     db_path.parent.mkdir(parents=True, exist_ok=True)
     building = db_path.with_name(db_path.name + ".restoring")
-    for leftover in (building, Path(str(building) + ".wal")):
-        leftover.unlink(missing_ok=True)
-    con = connect(building)
+    _remove_database_file(building)
     try:
-        con.execute("IMPORT DATABASE '" + literal + "'")
-        con.execute("CHECKPOINT")
-    finally:
-        con.close()
+        _build(source, building)
+    except BaseException:
+        _remove_database_file(building)
+        raise
     wal = Path(str(db_path) + ".wal")
     if db_path.exists() or wal.exists():
         kept = db_path.with_name(db_path.name + ".before-restore")
@@ -102,7 +287,9 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
         if wal.exists():
             wal.replace(kept_wal)
     building.replace(db_path)
-    Database(db_path).close()  # brings an older backup's schema up to date
+    building_wal = Path(str(building) + ".wal")
+    if building_wal.exists():  # none after the checkpoint; if there is one, it belongs to the new file
+        building_wal.replace(wal)
     return db_path
 
 

@@ -1,12 +1,13 @@
 """Restoring a backup into the running app, and backups as downloadable ZIPs."""
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
 
 from forum_core import backup, checkin, report
-from forum_core.db import Actor
+from forum_core.db import Actor, Database
 from tests.conftest import ORGANIZER
 
 FORUM = 1
@@ -118,5 +119,178 @@ def test_a_restore_keeps_the_write_ahead_log_with_the_copy_it_keeps(forum_id, db
     con = duckdb.connect(str(kept))
     try:
         assert con.execute("SELECT count(*) FROM app_setting WHERE value = 'only in the log'").fetchone() == (0,)
+    finally:
+        con.close()
+
+
+# --- a restore runs nothing from the backup -------------------------------------------------------------
+
+def files_under(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def test_a_restore_runs_no_sql_from_the_backup(forum_id, db, tmp_path):
+    made = backup.backup(db, tmp_path / "bk")
+    pwned, attached = tmp_path / "pwned.csv", tmp_path / "attached.duckdb"
+    evil = (f"COPY (SELECT 42) TO '{pwned}';\n"
+            f"ATTACH '{attached}' AS evil;\nCREATE TABLE evil.t AS SELECT 1;\n"
+            "INSTALL httpfs;\nLOAD httpfs;\nCREATE TABLE planted (a INTEGER);\n")
+    for name in ("schema.sql", "load.sql"):
+        (made / name).write_text(evil, encoding="utf-8")
+    before = files_under(tmp_path)
+
+    restored = backup.restore(made, tmp_path / "out" / "forum.duckdb")
+
+    assert not pwned.exists() and not attached.exists()
+    assert files_under(tmp_path) - before == {"out", "out/forum.duckdb"}  # nothing written anywhere else
+    expected = table_rows(db)
+    db.close()
+    again = Database(restored)
+    try:
+        assert table_rows(again) == expected  # every table as it was, and no table "planted"
+    finally:
+        again.close()
+
+
+# --- what a restore refuses -----------------------------------------------------------------------------
+
+def write_parquet(path: Path, select: str) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        con.execute(f"COPY ({select}) TO '{path}' (FORMAT parquet)")
+    finally:
+        con.close()
+
+
+def parquet_without(path: Path, column: str) -> None:
+    """Rewrite a backup's Parquet file without one column."""
+    copy = path.with_suffix(".tmp")
+    path.rename(copy)
+    write_parquet(path, f"SELECT * EXCLUDE ({column}) FROM read_parquet('{copy}')")
+    copy.unlink()
+
+
+def test_a_backup_with_an_unknown_table_or_column_is_refused_and_changes_no_file(forum_id, db, tmp_path):
+    import duckdb
+
+    from forum_core import schema
+
+    made = backup.backup(db, tmp_path / "bk")
+    target = tmp_path / "live" / "forum.duckdb"  # the forum in use: it must stay as it is
+    target.parent.mkdir()
+    con = duckdb.connect(str(target))
+    con.execute("CREATE TABLE kept AS SELECT 1 AS a")
+    con.close()
+    original = target.read_bytes()
+
+    def spoil(name: str, change) -> Path:
+        folder = tmp_path / name
+        shutil.copytree(made, folder)
+        change(folder)
+        return folder
+
+    cases = {
+        "unknown_table": lambda f: write_parquet(f / "intruder.parquet", "SELECT 1 AS a"),
+        "unknown_column": lambda f: write_parquet(
+            f / "app_setting.parquet", "SELECT 'k' AS key, 'v' AS value, 'x' AS evil"),
+        "missing_column": lambda f: parquet_without(f / "forum.parquet", "title"),  # NOT NULL, no default
+        "unknown_file": lambda f: (f / "notes.txt").write_text("x"),
+        "missing_table": lambda f: (f / "problem.parquet").unlink(),
+        "newer_version": lambda f: write_parquet(
+            f / "schema_version.parquet", f"SELECT {schema.LATEST + 1} AS version, now()::TIMESTAMP AS applied_at"),
+        "bad_data": lambda f: write_parquet(  # two rows with one key: refused by the table, after it was begun
+            f / "app_setting.parquet", "SELECT 'same' AS key, 'v' AS value FROM range(2)"),
+    }
+    for code, change in cases.items():
+        folder = spoil(code, change)
+        with pytest.raises(backup.BackupError) as refused:
+            backup.restore(folder, target, force=True)
+        assert refused.value.code == code
+        assert target.read_bytes() == original, code
+        assert sorted(p.name for p in target.parent.iterdir()) == ["forum.duckdb"], code  # no other file
+    with pytest.raises(backup.BackupError) as refused:
+        backup.restore(spoil("fresh", lambda f: write_parquet(f / "intruder.parquet", "SELECT 1 AS a")),
+                       tmp_path / "new" / "forum.duckdb")
+    assert refused.value.code == "unknown_table" and list((tmp_path / "new").iterdir()) == []
+
+
+def test_a_column_the_table_can_fill_may_be_missing(forum_id, db, tmp_path):
+    import duckdb
+
+    made = backup.backup(db, tmp_path / "bk")
+    parquet_without(made / "forum.parquet", "goals")  # nullable
+    parquet_without(made / "forum.parquet", "organizers")  # NOT NULL DEFAULT ''
+    restored = backup.restore(made, tmp_path / "out.duckdb")
+    con = duckdb.connect(str(restored))
+    try:
+        assert con.execute("SELECT goals, organizers, title FROM forum").fetchall() == [(None, "", "სატესტო ფორუმი")]
+    finally:
+        con.close()
+
+
+def test_ids_continue_after_the_largest_restored_id(finished_db, tmp_path):
+    import duckdb
+
+    made = backup.backup(finished_db, tmp_path / "bk")
+    restored = backup.restore(made, tmp_path / "out.duckdb")
+    con = duckdb.connect(str(restored))
+    try:
+        defaults = con.execute("SELECT c.table_name, c.column_name, c.column_default FROM duckdb_columns() c "
+                               "JOIN duckdb_tables() t USING (table_name) "
+                               "WHERE c.column_default LIKE 'nextval(%'").fetchall()
+        assert len(defaults) >= 15
+        for table, column, default in defaults:
+            highest = con.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0]
+            assert con.execute(f"SELECT {default}").fetchone()[0] == highest + 1, table
+        before = con.execute("SELECT max(id) FROM participant").fetchone()[0]
+        new = con.execute("INSERT INTO participant (forum_id, first_name, last_name, source, search_key, version, "
+                          "created_at, updated_at) VALUES (1, 'a', 'b', 'test', 'a b', 1, now(), now()) "
+                          "RETURNING id").fetchone()[0]
+        assert new > before + 1  # the nextval above took before + 1
+    finally:
+        con.close()
+
+
+def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path):
+    """Loaded at its own schema version, then every later migration runs, data migrations too."""
+    from datetime import datetime
+
+    import duckdb
+
+    from forum_core import schema
+
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    schema.current_version(con)
+    for statement in schema.MIGRATIONS[0]:  # a database of version 1: no tokens, no later columns
+        con.execute(statement)
+    con.execute("INSERT INTO schema_version VALUES (1, ?)", [datetime(2026, 1, 1)])
+    con.execute("INSERT INTO forum (title, municipality, forum_date, venue, start_time, duration_min, "
+                "pebbles_per_participant, priorities_per_group, token_secret, created_at, updated_at) "
+                "VALUES ('ძველი', 'თელავი', DATE '2026-05-30', 'დარბაზი', TIME '11:00', 240, 3, 5, 'secret', "
+                "now(), now())")
+    con.execute("INSERT INTO participant (forum_id, first_name, last_name, source, search_key, version, "
+                "created_at, updated_at) SELECT 1, 'გიორგი', 'ბერიძე', 'manual', 'giorgi beridze', 1, now(), now() "
+                "FROM range(3)")
+    folder = tmp_path / "bk"
+    con.execute(f"EXPORT DATABASE '{folder}' (FORMAT parquet)")
+    con.close()
+    (folder / backup.MARKER).write_text("forum-day app backup\n")
+
+    restored = backup.restore(folder, tmp_path / "new.duckdb")
+    con = duckdb.connect(str(restored))
+    try:
+        versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
+        assert versions == list(range(1, schema.LATEST + 1))
+        assert con.execute("SELECT applied_at FROM schema_version WHERE version = 1").fetchone()[0] \
+            == datetime(2026, 1, 1)  # the backup's own history
+        assert con.execute("SELECT title, organizers, flagged_in_vote FROM forum").fetchall() == [("ძველი", "", False)]
+        # migration 2 issued a token to each participant, as it does for an old database at start-up
+        assert con.execute("SELECT count(DISTINCT participant_id) FROM participant_token").fetchone() == (3,)
+        if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'journal_applied'").fetchone()[0]:
+            assert con.execute("SELECT * FROM journal_applied").fetchall() == [(0,)]
+        assert con.execute("SELECT nextval('participant_id_seq')").fetchone() == (4,)
     finally:
         con.close()
