@@ -27,7 +27,7 @@ import shutil
 import threading
 import zipfile
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import duckdb
 
@@ -36,12 +36,15 @@ from forum_core.db import Database, connect
 
 MARKER = "forum-backup.txt"  # written last: a folder without it is an unfinished backup
 SQL_FILES = ("schema.sql", "load.sql")  # written by EXPORT DATABASE; never read by a restore
+MAX_UNZIPPED_BYTES = 1 << 30  # a backup ZIP holding more than this is refused before unpacking
+MAX_RATIO = 200  # nor is one whose member is compressed more than this (a ZIP bomb)
+_RATIO_FROM = 1 << 20  # small members (schema.sql, empty tables) may compress well
 
 
 class BackupError(Exception):
     """A backup that cannot be read, or a restore that would overwrite a forum without being asked.
 
-    ``code`` says what (``not_a_backup``, ``target_exists``, ``unsafe_path``,
+    ``code`` says what (``not_a_backup``, ``target_exists``, ``unsafe_path``, ``too_large``,
     ``newer_version``, ``unknown_file``, ``unknown_table``, ``missing_table``,
     ``unknown_column``, ``missing_column``, ``bad_data``); ``path`` where; ``detail`` is
     DuckDB's message or the column for the log and the command line."""
@@ -314,23 +317,58 @@ def zip_backup(folder: str | Path) -> bytes:
     return buffer.getvalue()
 
 
+def _member_name(member: zipfile.ZipInfo) -> str | None:
+    """The file name a member is unpacked as, None for one that is skipped (folders, dot files);
+    a name that points out of the folder (absolute, ``..``, a drive) refuses the whole ZIP."""
+    raw = member.filename
+    parts = PurePosixPath(raw.replace("\\", "/")).parts
+    if raw.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]) or "\x00" in raw:
+        raise BackupError("not_a_backup", "upload", f"member {raw!r} points out of the folder")
+    if member.is_dir() or not parts or parts[-1].startswith("."):
+        return None
+    return parts[-1]
+
+
 def unzip_backup(data: bytes, target: str | Path) -> Path:
     """Unpack a downloaded backup ZIP into ``target``; the folder holding the backup, or
-    :class:`BackupError` ``not_a_backup``. Only plain file names are taken (no paths out of ``target``)."""
+    :class:`BackupError` (``not_a_backup``; ``too_large``: more than ``MAX_UNZIPPED_BYTES``
+    unpacked or a member compressed more than ``MAX_RATIO`` times, a ZIP bomb). The whole
+    ZIP is checked before anything is unpacked; only plain file names are taken."""
     target = Path(target)
-    target.mkdir(parents=True, exist_ok=True)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members, names, total = [], set(), 0
             for member in archive.infolist():
-                name = Path(member.filename).name
-                if member.is_dir() or not name or name.startswith("."):
+                name = _member_name(member)
+                if name is None:
                     continue
-                (target / name).write_bytes(archive.read(member))
-    except (zipfile.BadZipFile, OSError, ValueError):
+                if name in names:
+                    raise BackupError("not_a_backup", "upload", f"{name} twice")
+                total += member.file_size
+                if total > MAX_UNZIPPED_BYTES or (
+                        member.file_size > _RATIO_FROM and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
+                    raise BackupError("too_large", "upload", f"{member.filename}: {member.file_size} bytes unpacked")
+                names.add(name)
+                members.append((member, name))
+            target.mkdir(parents=True, exist_ok=True)
+            for member, name in members:
+                _unpack(archive, member, target / name)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         raise BackupError("not_a_backup", "upload") from None
     if not is_backup(target):
         raise BackupError("not_a_backup", "upload")
     return target
+
+
+def _unpack(archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> None:
+    """One member, in pieces, never more than its declared size (zipfile stops there and checks the CRC)."""
+    written = 0
+    with archive.open(member) as packed, open(path, "wb") as out:
+        while chunk := packed.read(1 << 20):
+            written += len(chunk)
+            if written > member.file_size:
+                raise BackupError("too_large", "upload", member.filename)
+            out.write(chunk)
 
 
 def list_backups(folder: str | Path) -> list[Path]:

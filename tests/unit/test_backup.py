@@ -294,3 +294,61 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path):
         assert con.execute("SELECT nextval('participant_id_seq')").fetchone() == (4,)
     finally:
         con.close()
+
+
+# --- ZIP uploads ----------------------------------------------------------------------------------------
+
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(finished_db, tmp_path):
+    import time
+    import tracemalloc
+
+    made = backup.backup(finished_db, tmp_path / "bk")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in sorted(made.iterdir()):
+            if file.name != "participant.parquet":
+                archive.write(file, f"bk/{file.name}")
+        with archive.open("bk/participant.parquet", "w", force_zip64=True) as member:
+            zeros = bytes(1 << 20)
+            for _ in range(300):  # 300 MB of zeros in about 300 KB
+                member.write(zeros)
+    bomb = buffer.getvalue()
+    assert len(bomb) < 2_000_000
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(backup.BackupError) as refused:
+            backup.unzip_backup(bomb, tmp_path / "upload")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.code == "too_large"
+    assert time.monotonic() - started < 2 and peak < 20_000_000
+    assert not (tmp_path / "upload").exists()  # nothing unpacked
+
+
+def test_a_zip_over_the_total_limit_is_refused(finished_db, tmp_path, monkeypatch):
+    made = backup.backup(finished_db, tmp_path / "bk")
+    data = backup.zip_backup(made)
+    total = sum(m.file_size for m in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    monkeypatch.setattr(backup, "MAX_UNZIPPED_BYTES", total - 1)
+    with pytest.raises(backup.BackupError) as refused:
+        backup.unzip_backup(data, tmp_path / "upload")
+    assert refused.value.code == "too_large" and not (tmp_path / "upload").exists()
+    monkeypatch.setattr(backup, "MAX_UNZIPPED_BYTES", total)
+    assert backup.is_backup(backup.unzip_backup(data, tmp_path / "upload"))
+
+
+@pytest.mark.parametrize("name", ["../evil.parquet", "bk/../../evil.parquet", "/tmp/evil.parquet",
+                                  "..\\evil.parquet", "C:/evil.parquet", "C:\\evil.parquet"])
+def test_a_zip_with_a_path_out_of_the_folder_is_refused(finished_db, tmp_path, name):
+    made = backup.backup(finished_db, tmp_path / "bk")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for file in sorted(made.iterdir()):
+            archive.write(file, f"bk/{file.name}")
+        archive.writestr(name, "x")
+    with pytest.raises(backup.BackupError) as refused:
+        backup.unzip_backup(buffer.getvalue(), tmp_path / "upload" / "in")
+    assert refused.value.code == "not_a_backup"
+    assert not (tmp_path / "upload").exists() and not (tmp_path / "evil.parquet").exists()
