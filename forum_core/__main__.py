@@ -111,7 +111,7 @@ def _run(args, db: Database, lang: str) -> int:
 
         for row in access.codes(db.cursor(), 0):
             if row["role"] == "organizer" and row["revoked_at"] is None:
-                db.write(CLI_ACTOR, "access.code_revoke", lambda unit, i=row["id"]: unit.execute(
+                db.write(CLI_ACTOR, "access.code_revoke", lambda unit, i=row["id"]: unit.write("access_code", 
                     "UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, i]))
         print(t(lang, "cli.organizer_code", code=access.ensure_organizer_code(db)))
         return 0

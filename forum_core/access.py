@@ -11,8 +11,9 @@ A sign-in opens a *device session* whose random token the browser keeps in a coo
 so a tablet stays signed in across reloads for the day; the organizer can sign a
 device out remotely (revoke it) and the device sees the sign-in page on its next run.
 
-Pages ask :func:`may_open`; every write asks :func:`may_write` in the write path
-(``Database.write``), so an action is refused by role even if a page forgot to hide it.
+Pages ask :func:`may_open`; every unit of work asks ``vocabulary.may_write`` and, for
+a facilitator or expert, checks the group (``Database.unit``, ``Unit.in_group``), so a
+change is refused by role and group even if a page forgot to hide it.
 """
 from __future__ import annotations
 
@@ -27,11 +28,9 @@ from datetime import datetime, timedelta
 from forum_core import tokens
 from forum_core.db import Actor, Database, Unit, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_text
+from forum_core.vocabulary import GROUP_ROLES, ROLES, may_write, sees_personal_data  # noqa: F401 (re-exported)
 
-ROLES = ("organizer", "desk", "facilitator", "expert", "moderator", "projector", "public")
-GROUP_ROLES = ("facilitator", "expert")
 CODE_ROLES = ROLES[:-1]  # the public needs no code
-SEES_PERSONAL_DATA = ("organizer", "desk")  # phones, birth years, communities, needs
 
 # Which roles may open each page (by its URL path).
 PAGE_ROLES: dict[str, frozenset[str]] = {
@@ -60,25 +59,6 @@ def home_page(role: str, has_forum: bool) -> str:
     return HOME_PAGE[role] if has_forum or role == "organizer" else "signin"
 
 
-_GROUP_WORK = frozenset({"organizer", "facilitator", "expert"})
-# Which roles may make each kind of change (the write path's action names); the
-# first matching prefix decides, anything unlisted is the organizer's alone.
-WRITE_RULES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("access.sign_in", frozenset(ROLES)),
-    ("access.sign_out", frozenset(ROLES)),
-    ("checkin.facilitator", _GROUP_WORK),
-    ("checkin.undo", frozenset({"organizer", "desk", "facilitator", "expert"})),
-    ("checkin.", frozenset({"organizer", "desk"})),
-    ("participant.move", _GROUP_WORK),  # a person who came to this room instead of their own
-    ("assessment.", _GROUP_WORK),
-    ("problem.", _GROUP_WORK),
-    ("vote.reopen", frozenset({"organizer"})),
-    ("vote.", _GROUP_WORK),
-    ("initiative.", _GROUP_WORK),
-    ("group.", _GROUP_WORK),
-    ("plenary.", frozenset({"organizer", "moderator"})),
-)
-
 CODE_PREFIX = 2
 CODE_SECRET = 6
 DEVICE_HOURS = 16  # a forum day, with its preparation
@@ -87,17 +67,6 @@ _SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
 
 def may_open(role: str, page: str) -> bool:
     return role in PAGE_ROLES.get(page, frozenset({"organizer"}))
-
-
-def may_write(role: str, action: str) -> bool:
-    for prefix, roles in WRITE_RULES:
-        if action.startswith(prefix):
-            return role in roles
-    return role == "organizer"
-
-
-def sees_personal_data(role: str) -> bool:
-    return role in SEES_PERSONAL_DATA
 
 
 # --- codes -------------------------------------------------------------------------------------
@@ -126,7 +95,7 @@ def _new_code(cur) -> str:
 
 def _insert_code(unit: Unit, forum_id: int | None, role: str, group_id: int | None, label: str, code: str) -> int:
     salt = secrets.token_bytes(16)
-    code_id = unit.execute(
+    code_id = unit.write("access_code", 
         "INSERT INTO access_code (forum_id, role, group_id, label, prefix, salt, hash, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         [forum_id, role, group_id, label, code[:CODE_PREFIX], salt.hex(), _hash(code, salt).hex(), unit.now]
@@ -224,8 +193,8 @@ def revoke_code(db: Database, actor: Actor, code_id: int) -> Outcome:
         if row[0] == "organizer" and unit.execute(
                 "SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL").fetchone()[0] <= 1:
             return Outcome(False, "last_organizer_code")
-        unit.execute("UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, code_id])
-        unit.execute("UPDATE device_session SET revoked_at = ? WHERE code_id = ? AND revoked_at IS NULL",
+        unit.write("access_code", "UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, code_id])
+        unit.write("device_session", "UPDATE device_session SET revoked_at = ? WHERE code_id = ? AND revoked_at IS NULL",
                      [unit.now, code_id])
         unit.audit("access_code", code_id, {"revoked_at": None}, {"revoked_at": unit.now})
         return Outcome(True, "revoked")
@@ -281,7 +250,7 @@ class Identity:
     code_id: int | None = None
 
     def actor(self) -> Actor:
-        return Actor(self.role, self.label)
+        return Actor(self.role, self.label, self.group_id if self.role in GROUP_ROLES else None)
 
 
 PUBLIC = Identity("public")
@@ -335,7 +304,7 @@ def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str
     label = label or match["label"] or match["role"]
 
     def work(unit: Unit) -> Identity:
-        device_id = unit.execute(
+        device_id = unit.write("device_session", 
             "INSERT INTO device_session (token_hash, code_id, forum_id, role, group_id, label, created_at, expires_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             [_token_hash(token), match["id"], forum_id, match["role"], match["group_id"], label, unit.now,
@@ -395,7 +364,7 @@ def revoke_device(db: Database, actor: Actor, device_id: int) -> Outcome:
             return Outcome(False, "not_found")
         if row[0] is not None:
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE device_session SET revoked_at = ? WHERE id = ?", [unit.now, device_id])
+        unit.write("device_session", "UPDATE device_session SET revoked_at = ? WHERE id = ?", [unit.now, device_id])
         unit.audit("device", device_id, {"label": row[1], "role": row[2]}, {"revoked_at": unit.now})
         return Outcome(True, "revoked")
 
@@ -408,7 +377,7 @@ def sign_out(db: Database, identity: Identity) -> None:
         return
 
     def work(unit: Unit) -> None:
-        unit.execute("UPDATE device_session SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        unit.write("device_session", "UPDATE device_session SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                      [unit.now, identity.device_id])
         unit.audit("device", identity.device_id, None, {"signed_out": True})
 

@@ -1,37 +1,44 @@
 """The database: one DuckDB file, one connection per process, one write path.
 
-Every change to the data goes through :meth:`Database.write`, which runs a unit of
-work in one transaction under a process-wide lock and appends to the audit table.
-DuckDB raises "Conflict on update" when two connections change the same row at
-once; serialising writers in the process means no write is lost to that.
-Reads use a cursor of their own (``Database.cursor``) and see committed data.
+Every change is a *unit of work*::
 
-Units that only append rows (check-ins) may instead be made durable in the write
-journal (``forum_core/journal.py``) and answered at once; the database moves them into
-DuckDB right after, in one transaction with their audit entries, and always before
-any read or other write, so nobody reads around them.
+    with db.unit(actor, Action.CHECKIN_SCAN) as u:
+        u.insert("checkin_event", {...})
+        u.audit("checkin", person_id, after={...})
+
+The unit runs in one DuckDB transaction under the process lock, checks that the
+actor's role may make the change (and, for a facilitator or expert, that it is their
+own working group: :meth:`Unit.in_group`), writes its audit entries in the same
+transaction and commits before the caller answers anybody. DuckDB's own WAL makes a
+committed unit durable; nothing else is kept on the side.
+
+A unit says which tables it writes through its helpers (``insert``, ``update``,
+``delete``); ``execute`` is for reading. The tables written are what invalidates the
+one read cache (:meth:`Database.read_through`), used for the read models that many
+screens ask for at once (projectors, phones, the organizer's overview).
 """
 from __future__ import annotations
 
-import atexit
 import json
+import logging
 import os
 import re
 import threading
-import time as time_module
-import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import duckdb
 
-from forum_core import schema
+from forum_core import legacy_journal, schema
+from forum_core.validation import Outcome
+from forum_core.vocabulary import GROUP_ROLES, Action, Reason, may_write
 
 DEFAULT_DB_PATH = Path("data") / "forum.duckdb"
-JOURNAL_CLEAR_BYTES = 1 << 20  # about 2,000 check-ins
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class DatabaseBusy(Exception):
@@ -49,79 +56,108 @@ class DatabaseBusy(Exception):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: the role and the device name stored in the audit trail."""
+    """Who makes a change: the role, the device name stored in the audit trail, and for a
+    facilitator or expert the working group they were signed in for."""
 
     role: str
     device: str = ""
+    group_id: int | None = None
 
 
 CLI_ACTOR = Actor("organizer", "command line")
 
 
-@dataclass
-class Unit:
-    """One unit of work: a cursor inside an open transaction plus its audit entries."""
+class NotAllowed(PermissionError):
+    """The actor may not make this change: the role (``not_allowed``) or another group
+    (``outside_group``). Raised inside a unit, it rolls the unit back."""
 
-    cur: duckdb.DuckDBPyConnection
-    actor: Actor
-    action: str
-    audits: list[tuple] = field(default_factory=list)
-    now: datetime = field(default_factory=datetime.now)  # one clock reading per unit
-    memo: dict = field(default_factory=dict)  # the database's in-process memo (see Database.memo)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
-    written: set[str] = field(default_factory=set)  # tables this unit changed (drops memos after commit)
-    # A journaled unit (Database.write(..., journaled=True)) only appends; its rows wait here.
-    journaled: bool = False
-    appends: list[tuple[str, tuple[str, ...], tuple]] = field(default_factory=list)
-    before_read: Callable[[], None] | None = None
-
-    def execute(self, sql: str, params: Any = None):
-        target = _WRITE_TARGET.match(sql)
-        if target:
-            if self.journaled:
-                raise RuntimeError("a journaled unit of work only appends rows (Unit.append)")
-            self.written.add(target.group(1).lower())
-        elif self.before_read is not None:
-            self.before_read()  # a journaled unit reads only after earlier journaled rows are in DuckDB
-        return self.cur.execute(sql, params) if params is not None else self.cur.execute(sql)
-
-    def append(self, table: str, columns: tuple[str, ...], row: tuple) -> None:
-        """Add one row to ``table``: at once, or with the unit's journal record if journaled."""
-        if self.journaled:
-            self.appends.append((table, columns, tuple(row)))
-        else:
-            self.written.add(table)
-            insert_many(self.cur, table, columns, [tuple(row)])
-
-    def insert_many(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
-        """Insert many rows fast: DuckDB's executemany costs ~0.7 ms a row, Arrow ~0.01 ms."""
-        if rows:
-            self.written.add(table)
-        insert_many(self.cur, table, columns, rows)
-
-    def audit(self, entity: str, entity_id: Any, before: Any = None, after: Any = None,
-              forum_id: int | None = None, action: str | None = None) -> None:
-        self.audits.append((forum_id, action or self.action, entity,
-                            None if entity_id is None else str(entity_id),
-                            _to_json(before), _to_json(after)))
-
-
-# The table a writing statement changes: INSERT INTO t, UPDATE t, DELETE FROM t.
-_WRITE_TARGET = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
-
-# Which tables each kind of process memo is made from (a memo key is a tuple whose
-# first element names its kind). A committed unit that wrote one of these tables drops
-# the memos made from it, so a memo never outlives the data it copies.
-MEMO_SOURCES: dict[str, frozenset[str]] = {}
-
-
-def memo_made_from(kind: str, *tables: str) -> tuple[str]:
-    """Declare a memo kind and the tables it is made from; returns the key prefix."""
-    MEMO_SOURCES[kind] = frozenset(tables)
-    return (kind,)
+    def __init__(self, role: str, action: str, reason: Reason = Reason.NOT_ALLOWED):
+        self.role, self.action, self.reason = role, action, reason
+        super().__init__(f"role {role!r} may not do {action!r} ({reason})")
 
 
 AUDIT_COLUMNS = ("happened_at", "forum_id", "role", "device", "action", "entity", "entity_id", "before", "after")
+_WRITING = re.compile(r"\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|COPY|ATTACH|INSTALL|LOAD)\b", re.IGNORECASE)
+
+
+@dataclass
+class Unit:
+    """One unit of work: reads, declared writes and audit entries inside one open transaction."""
+
+    cur: duckdb.DuckDBPyConnection
+    actor: Actor
+    action: Action
+    now: datetime = field(default_factory=datetime.now)  # one clock reading per unit
+    audits: list[tuple] = field(default_factory=list)
+    written: set[str] = field(default_factory=set)  # tables changed: drops cached read models
+    rolled_back: bool = False
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Any = None):
+        """A read inside the transaction (it sees this unit's own writes)."""
+        if _WRITING.match(sql):
+            raise RuntimeError("a unit of work writes through insert/update/delete, which name the table")
+        return self.cur.execute(sql, params) if params is not None else self.cur.execute(sql)
+
+    # --- writing (the table is named, never parsed out of SQL) --------------------------------
+
+    def insert(self, table: str, values: dict[str, Any], returning: str | None = None) -> Any:
+        """Insert one row; with ``returning`` (a column name) return that column of the new row."""
+        self.written.add(table)
+        sql = ("INSERT INTO " + table + " (" + ", ".join(values) + ") VALUES ("
+               + ", ".join("?" for _ in values) + ")")
+        if returning:
+            return self.cur.execute(sql + " RETURNING " + returning, list(values.values())).fetchone()[0]
+        self.cur.execute(sql, list(values.values()))
+        return None
+
+    def write(self, table: str, sql: str, params: Any = ()):
+        """One writing statement on ``table`` (named by the caller: it drops that table's
+        cached read models), for what ``insert``/``update`` cannot say (``version + 1``...)."""
+        self.written.add(table)
+        return self.cur.execute(sql, list(params))
+
+    def insert_many(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+        if rows:
+            self.written.add(table)
+            insert_many(self.cur, table, columns, rows)
+
+    def update(self, table: str, assignments: dict[str, Any] | str, where: str, params: Any = ()) -> int:
+        """``UPDATE table SET … WHERE where``; ``assignments`` is ``{column: value}`` or SQL with
+        ``?`` parameters that come before ``params``. Returns the number of rows changed."""
+        self.written.add(table)
+        if isinstance(assignments, dict):
+            set_sql = ", ".join(f"{column} = ?" for column in assignments)
+            params = list(assignments.values()) + list(params)
+        else:
+            set_sql = assignments
+        return self.cur.execute("UPDATE " + table + " SET " + set_sql + " WHERE " + where, list(params)
+                                ).fetchone()[0]
+
+    def delete(self, table: str, where: str, params: Any = ()) -> int:
+        self.written.add(table)
+        return self.cur.execute("DELETE FROM " + table + " WHERE " + where, list(params)).fetchone()[0]
+
+    # --- rules, audit, refusals --------------------------------------------------------------
+
+    def in_group(self, group_id: int | None) -> None:
+        """Refuse (``outside_group``) if a facilitator or expert touches another group's work."""
+        if self.actor.role in GROUP_ROLES and (group_id is None or group_id != self.actor.group_id):
+            raise NotAllowed(self.actor.role, self.action, Reason.OUTSIDE_GROUP)
+
+    def audit(self, entity: str, entity_id: Any, before: Any = None, after: Any = None,
+              forum_id: int | None = None, action: Action | str | None = None) -> None:
+        self.audits.append((forum_id, Action(action or self.action), entity,
+                            None if entity_id is None else str(entity_id), _to_json(before), _to_json(after)))
+
+    def refuse(self, reason: Reason | str, errors: tuple = (), value: Any = None) -> Outcome:
+        """Roll the whole unit back (no data, no audit entry) and return the refusal."""
+        self.rolled_back = True
+        return Outcome(False, reason, tuple(errors), value=value)
+
+    def rollback(self) -> None:
+        self.rolled_back = True
 
 
 def insert_many(cur: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
@@ -181,219 +217,91 @@ def connect(path: str | os.PathLike) -> duckdb.DuckDBPyConnection:
         raise
 
 
-class NotAllowed(PermissionError):
-    """The actor's role may not make this kind of change (see access.WRITE_RULES)."""
-
-    def __init__(self, role: str, action: str):
-        self.role, self.action = role, action
-        super().__init__(f"role {role!r} may not do {action!r}")
-
-
-class _Refused(Exception):
-    def __init__(self, outcome):
-        self.outcome = outcome
-
-
 class Database:
     """The forum database of this process."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB_PATH, journal: bool = True):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB_PATH):
         self.path = str(path)
         self._con = connect(self.path)
-        self._lock = threading.RLock()
-        # In-process memos of data that only this process writes (DuckDB lets one process
-        # open the file): a forum's token secret, who is checked in. Changed only after commit.
-        self.memo: dict = {}
-        # How often each table has been changed by a committed unit (see read_through).
+        self._lock = threading.RLock()  # the process's write lock: one unit of work at a time
+        # How often each table has been written by a committed unit (see read_through).
         self._table_versions: dict[str, int] = {}
         self._read_cache: dict = {}
-        # Journaled records not yet in DuckDB, oldest first (see forum_core/journal.py).
-        # Lock order: _lock (units of work) -> _settle_lock (moves into DuckDB) -> _pending_lock.
-        self._pending: list[dict] = []
-        self._settle_lock = threading.RLock()
-        self._pending_lock = threading.Lock()
-        self._journal = None
-        self._next_seq = 1
-        self._mover: threading.Thread | None = None
-        self._wake = threading.Event()
-        self._closing = False
         with self._lock:
             schema.migrate(self._con)
-            if journal and self.path != ":memory:":
-                from forum_core.journal import Journal
-
-                self._journal = Journal.open(self.path)
-            if self._journal is not None:
-                self._recover()
-                self._mover = threading.Thread(target=_move_journaled, args=(weakref.ref(self), self._wake),
-                                               name="journal mover", daemon=True)
-                self._mover.start()
-                _OPEN.add(self)
+            if self.path != ":memory:":
+                # A check-in journal left by an older version: applied once, then removed.
+                legacy_journal.apply_leftover(self._con, self.path)
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A cursor for reading (one per script run or thread). Journaled rows are in DuckDB first."""
-        if self._pending:
-            self.settle()
+        """A cursor for reading (one per script run or thread); it sees committed data."""
         return self._con.cursor()
 
-    # --- the write journal -------------------------------------------------------------------
+    @contextmanager
+    def unit(self, actor: Actor, action: Action | str, group_id: int | None = None) -> Iterator[Unit]:
+        """One unit of work: a transaction under the process lock, audited, committed on leaving.
 
-    def _recover(self) -> None:
-        """At opening: apply the records a crash left in the journal, once each."""
-        applied = self._applied_through()
-        records = self._journal.records()
-        self._next_seq = max([applied] + [r["seq"] for r in records]) + 1
-        self._pending = [r for r in records if r["seq"] > applied]
-        self.settle()
-        self._journal.clear()
-
-    def _applied_through(self) -> int:
-        """The last journal record DuckDB holds (written in the same transaction as its rows)."""
-        return self._con.execute("SELECT applied_through FROM journal_applied").fetchone()[0]
-
-    def _journaled_unit(self, actor: Actor, action: str) -> Unit:
-        # Reads inside the unit settle first (Unit.before_read), so they never miss an earlier
-        # journaled row; writes other than appends are refused; a cursor is made only if it reads.
-        return Unit(_CursorOnDemand(self._con), actor, action, memo=self.memo, journaled=True,
-                    before_read=self.settle)
-
-    def settle(self) -> None:
-        """Move every journaled record into DuckDB, in one transaction.
-
-        Takes only the settle lock, not the write lock: desks keep journaling scans while
-        a move runs, and the next move takes all of them at once. Anyone who must see every
-        journaled row (a read, an ordinary unit of work) calls this first.
+        The actor's role must be allowed ``action`` (:class:`NotAllowed` otherwise). With
+        ``group_id`` a facilitator or expert must belong to that group; services that find
+        the group only by reading call :meth:`Unit.in_group` themselves. An exception, or
+        :meth:`Unit.refuse`, rolls everything back. If the unit recorded no audit entry,
+        one entry names the action.
         """
-        with self._settle_lock:
-            with self._pending_lock:
-                records = list(self._pending)
-            if not records:
-                return
-            cur = self._con.cursor()
-            try:
-                cur.execute("BEGIN TRANSACTION")
-                by_table: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
-                for record in records:
-                    for table, columns, row in record["appends"]:
-                        by_table.setdefault((table, tuple(columns)), []).append(tuple(row))
-                for (table, columns), rows in by_table.items():
-                    insert_many(cur, table, columns, rows)
-                insert_many(cur, "audit_log", AUDIT_COLUMNS, [tuple(a) for r in records for a in r["audits"]])
-                cur.execute("UPDATE journal_applied SET applied_through = ?", [records[-1]["seq"]])
-                cur.execute("COMMIT")
-            except BaseException:
-                try:
-                    cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
-                raise  # the records stay in the journal and in _pending: nothing is lost
-            finally:
-                cur.close()
-            written = {table for table, _ in by_table}
-            # Versions first: a reader that finds nothing pending must also find them changed.
-            self._bump_versions(written | {"audit_log"})
-            self._drop_memos(written)
-            with self._pending_lock:
-                del self._pending[:len(records)]
-        # Applied records are skipped at recovery, so the file is emptied only now and then.
-        if self._journal is not None and self._journal.size() > JOURNAL_CLEAR_BYTES:
-            self._clear_journal()
-
-    def _clear_journal(self) -> None:
-        with self._lock:  # no record is being appended
-            with self._pending_lock:
-                if not self._pending and self._journal is not None:
-                    self._journal.clear()
-
-    def _write_journaled(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
-        unit = self._journaled_unit(actor, action)  # under the lock
-        try:
-            result = work(unit)
-            audits = unit.audits or [(None, action, None, None, None, None)]
-            record = {"seq": self._next_seq,
-                      "appends": [[t, list(c), list(r)] for t, c, r in unit.appends],
-                      "audits": [[unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5]]
-                                 for a in audits]}
-            self._journal.append(record)  # durable from here on
-        finally:
-            unit.cur.close()
-        self._next_seq += 1
-        with self._pending_lock:
-            self._pending.append(record)
-        for update in unit.after_commit:
-            update()
-        self._wake.set()
-        return result
-
-    def write(self, actor: Actor, action: str, work: Callable[[Unit], T], journaled: bool = False) -> T:
-        """Run ``work`` in one transaction under the process lock; audit it; commit.
-
-        ``journaled``: the unit only appends rows (``Unit.append``); it is made durable in
-        the write journal and moved into DuckDB just after (the check-in's fast path).
-        Without a journal (another Database holds it, or ``:memory:``) it is an ordinary unit.
-
-        If ``work`` raises, nothing of it is kept (rollback) and the exception propagates.
-        If ``work`` recorded no audit entry of its own, one entry names the action.
-        The actor's role must be allowed the action (:class:`NotAllowed` otherwise).
-        """
-        from forum_core import access  # the rules live with the roles; imported late (access imports db)
-
-        if not access.may_write(actor.role, action):
+        action = Action(action)
+        if not may_write(actor.role, action):
             raise NotAllowed(actor.role, action)
         with self._lock:
-            if journaled and self._journal is not None:
-                return self._write_journaled(actor, action, work)
-            self.settle()  # journaled rows come first, so this unit sees them and follows them
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
-                unit = Unit(cur, actor, action, memo=self.memo)
-                result = work(unit)
-                audits = unit.audits or [(None, action, None, None, None, None)]
+                u = Unit(cur, actor, action)
+                if group_id is not None:
+                    u.in_group(group_id)
+                yield u
+                if u.rolled_back:
+                    cur.execute("ROLLBACK")
+                    return
+                audits = u.audits or [(None, action, None, None, None, None)]
                 insert_many(cur, "audit_log", AUDIT_COLUMNS,
-                            [(unit.now, a[0], actor.role, actor.device, a[1], a[2], a[3], a[4], a[5])
+                            [(u.now, a[0], actor.role, actor.device, str(a[1]), a[2], a[3], a[4], a[5])
                              for a in audits])
                 cur.execute("COMMIT")
-                self._bump_versions(unit.written | {"audit_log"})
-                self._drop_memos(unit.written)
-                for update in unit.after_commit:  # in-process memos follow only committed data
-                    update()
-                return result
+                self._bump_versions(u.written | {"audit_log"})
             except BaseException:
                 try:
                     cur.execute("ROLLBACK")
                 except duckdb.Error:
                     pass
-                # a memo read inside this unit may have seen its uncommitted writes
-                self._drop_memos(unit.written if "unit" in locals() else set())
                 raise
             finally:
                 cur.close()
 
-    def warm(self, work: Callable[[Unit], None]) -> None:
-        """Load process memos before the first unit of work that needs them; nothing is written.
+    def write(self, actor: Actor, action: Action | str, work: Callable[[Unit], T]) -> T:
+        """``work(unit)`` as one unit of work (for services written as a function)."""
+        with self.unit(actor, action) as u:
+            return work(u)
 
-        For pages that open where a fast path will run (the desk): the memos' one-time
-        load then happens when the page opens, not inside the first scan."""
-        with self._lock:
-            unit = self._journaled_unit(Actor("system"), "warm")
-            try:
-                work(unit)
-            finally:
-                unit.cur.close()
-            if unit.appends or unit.audits or unit.after_commit:
-                raise RuntimeError("Database.warm only reads")
+    def attempt(self, actor: Actor, action: Action | str, work: Callable[[Unit], Outcome]) -> Outcome:
+        """Like :meth:`write` for work that returns an :class:`Outcome`: a refusal (not ok, or
+        ``unchanged``) leaves neither data nor an audit entry, and a role or group the write
+        path refuses comes back as an outcome (``not_allowed``, ``outside_group``)."""
+        try:
+            with self.unit(actor, action) as u:
+                outcome = work(u)
+                if not outcome.ok or outcome.reason == Reason.UNCHANGED:
+                    u.rollback()
+                return outcome
+        except NotAllowed as refused:
+            return Outcome(False, refused.reason)
 
     def read_through(self, key: Any, tables: tuple[str, ...], compute: Callable[[Any], T]) -> T:
         """``compute(cursor)``, reused until a unit that writes one of ``tables`` commits.
 
-        For read models many screens ask for at once (the projector, 50 phones):
-        they cost one computation per change of their data, not one per screen.
-        The versions are read before computing, so a value is never newer-stamped
-        than the data it saw. Callers must not change the returned value.
+        For read models many screens ask for at once (projectors, phones, the overview):
+        one computation per change of their data, not one per screen. The versions are
+        read before computing, so a value is never newer-stamped than the data it saw.
+        Callers must not change the returned value.
         """
-        if self._pending:
-            self.settle()
         versions = tuple(self._table_versions.get(table, 0) for table in tables)
         hit = self._read_cache.get(key)
         if hit is not None and hit[0] == versions:
@@ -407,134 +315,33 @@ class Database:
         return value
 
     def _bump_versions(self, tables: set[str]) -> None:
-        with self._pending_lock:  # the mover thread bumps too
-            for table in tables:
-                self._table_versions[table] = self._table_versions.get(table, 0) + 1
-
-    def _drop_memos(self, written: set[str]) -> None:
-        if not written:
-            return
-        stale = {kind for kind, tables in MEMO_SOURCES.items() if tables & written}
-        if stale:
-            # list(...) copies the keys at once: the mover thread may drop while a unit adds
-            for key in [k for k in list(self.memo) if isinstance(k, tuple) and k and k[0] in stale]:
-                self.memo.pop(key, None)
-
-    def attempt(self, actor: Actor, action: str, work: Callable[[Unit], T]) -> T:
-        """Like :meth:`write` for work that returns an outcome with ``ok`` and ``reason``.
-
-        A refused outcome (not ok, or ``unchanged``) is returned after a rollback,
-        so refusals leave neither data nor an audit entry behind.
-        """
-        def guarded(unit: Unit):
-            outcome = work(unit)
-            if not outcome.ok or outcome.reason == "unchanged":
-                raise _Refused(outcome)
-            return outcome
-
-        try:
-            return self.write(actor, action, guarded)
-        except _Refused as refused:
-            return refused.outcome
-        except NotAllowed:
-            from forum_core.validation import Outcome
-            return Outcome(False, "not_allowed")
+        for table in tables:
+            self._table_versions[table] = self._table_versions.get(table, 0) + 1
 
     def reopen(self, replace: Callable[[], None]) -> None:
         """Close the file, let ``replace`` put another database in its place, and open that one.
 
         For a restore while the app runs: under the write lock nothing is half-written, and
-        every memo and cached read model is dropped, since they describe the old data.
-        Cursors of script runs already under way fail once; the next run gets the new data.
+        every cached read model is dropped, since it describes the old data. Cursors of
+        script runs already under way fail once; the next run gets the new data.
         """
-        with self._lock, self._settle_lock:  # no unit and no move of journaled rows meanwhile
-            self.settle()  # journaled rows belong to the database as it was
-            if self._journal is not None:
-                self._journal.clear()  # and their records must not meet the new one at the next start
+        with self._lock:
             self._con.close()
             try:
                 replace()
             finally:
                 self._con = connect(self.path)
                 schema.migrate(self._con)
-                if self._journal is not None:
-                    self._next_seq = max(self._next_seq, self._applied_through() + 1)
-                self.memo.clear()
                 self._read_cache.clear()
                 self._bump_versions(set(self._table_versions))
 
     def checkpoint(self) -> None:
-        with self._lock, self._settle_lock:
-            self.settle()
+        with self._lock:
             self._con.execute("CHECKPOINT")
 
     def close(self) -> None:
-        self._stop_mover()
-        with self._lock, self._settle_lock:
-            try:
-                self.settle()  # if DuckDB refuses, the records stay in the journal for the next start
-            finally:
-                if self._journal is not None:
-                    self._journal.close()
-                    self._journal = None
-                _OPEN.discard(self)
-                self._con.close()
-
-    def _stop_mover(self) -> None:
-        """Stop the mover thread and wait for it: it must not be inside DuckDB when Python exits."""
-        self._closing = True
-        self._wake.set()
-        if self._mover is not None and self._mover is not threading.current_thread():
-            self._mover.join(timeout=10)
-
-
-def _move_journaled(database: "weakref.ref[Database]", wake: threading.Event) -> None:
-    """The mover thread: settles soon after each journaled unit, off the desk's wait.
-
-    It holds the database only while settling, so an unclosed Database can still be collected."""
-    import logging
-
-    while True:
-        woken = wake.wait(timeout=1.0)
-        db = database()
-        if db is None or db._closing:
-            return
-        if not woken:
-            continue
-        wake.clear()
-        try:
-            db.settle()
-        except Exception:  # DuckDB refused: the records are safe in the journal; try again soon
-            logging.getLogger(__name__).exception("moving journaled records into DuckDB failed")
-            time_module.sleep(1.0)
-            wake.set()
-        finally:
-            del db
-
-
-class _CursorOnDemand:
-    """A cursor made only if the unit reads (a scan usually does not: ~0.1 ms saved)."""
-
-    def __init__(self, con: duckdb.DuckDBPyConnection):
-        self._con, self._cur = con, None
-
-    def __getattr__(self, name: str):
-        if self._cur is None:
-            self._cur = self._con.cursor()
-        return getattr(self._cur, name)
-
-    def close(self) -> None:
-        if self._cur is not None:
-            self._cur.close()
-
-
-_OPEN: "weakref.WeakSet[Database]" = weakref.WeakSet()
-
-
-@atexit.register
-def _stop_movers() -> None:
-    for db in list(_OPEN):
-        db._stop_mover()
+        with self._lock:
+            self._con.close()
 
 
 def rows_as_dicts(cur: duckdb.DuckDBPyConnection) -> list[dict]:

@@ -32,6 +32,7 @@ from forum_core import checkin
 from forum_core import participants as people
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
+from forum_core.vocabulary import Action, may_write
 
 ITEM_KINDS = ("strength", "weakness")
 INITIATIVE_KINDS = ("initiative", "service", "program", "activity")
@@ -48,7 +49,7 @@ def _group_forum(cur, group_id: int) -> int | None:
 
 
 def _event(unit: Unit, forum_id: int, group_id: int, kind: str, payload: dict) -> None:
-    unit.execute("INSERT INTO group_event (forum_id, group_id, kind, payload, happened_at, role, device) "
+    unit.write("group_event", "INSERT INTO group_event (forum_id, group_id, kind, payload, happened_at, role, device) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?)",
                  [forum_id, group_id, kind, json.dumps(payload, ensure_ascii=False), unit.now, unit.actor.role,
                   unit.actor.device])
@@ -132,12 +133,13 @@ def add_item(db: Database, actor: Actor, group_id: int, kind: str, text: str) ->
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
         if forum_id is None:
             return Outcome(False, "not_found")
         position = unit.execute("SELECT coalesce(max(position), 0) + 1 FROM assessment_item WHERE group_id = ? "
                                 "AND kind = ?", [group_id, kind]).fetchone()[0]
-        item_id = unit.execute("INSERT INTO assessment_item (forum_id, group_id, kind, text, position, created_at) "
+        item_id = unit.write("assessment_item", "INSERT INTO assessment_item (forum_id, group_id, kind, text, position, created_at) "
                                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                                [forum_id, group_id, kind, text, position, unit.now]).fetchone()[0]
         unit.audit("assessment_item", item_id, None, {"kind": kind, "text": text}, forum_id)
@@ -153,15 +155,16 @@ def edit_item(db: Database, actor: Actor, item_id: int, text: str, expected: str
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
-        row = one_as_dict(unit.execute("SELECT forum_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
+        row = one_as_dict(unit.execute("SELECT forum_id, group_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
                                        [item_id]))
         if row is None:
             return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
         if row["text"] != expected:
             return Outcome(False, "stale", value=row["text"])
         if row["text"] == text:
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE assessment_item SET text = ? WHERE id = ?", [text, item_id])
+        unit.write("assessment_item", "UPDATE assessment_item SET text = ? WHERE id = ?", [text, item_id])
         unit.audit("assessment_item", item_id, {"text": row["text"]}, {"text": text}, row["forum_id"])
         return Outcome(True, "saved")
 
@@ -174,6 +177,7 @@ def move_item(db: Database, actor: Actor, item_id: int, step: int) -> Outcome:
         row = one_as_dict(unit.execute("SELECT forum_id, group_id, kind FROM assessment_item WHERE id = ?", [item_id]))
         if row is None:
             return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
         ordered = [r["id"] for r in assessment(unit.cur, row["group_id"])[row["kind"]]]
         index = ordered.index(item_id)
         target = index + step
@@ -181,7 +185,7 @@ def move_item(db: Database, actor: Actor, item_id: int, step: int) -> Outcome:
             return Outcome(True, "unchanged")
         ordered[index], ordered[target] = ordered[target], ordered[index]
         for position, other in enumerate(ordered, start=1):
-            unit.execute("UPDATE assessment_item SET position = ? WHERE id = ?", [position, other])
+            unit.write("assessment_item", "UPDATE assessment_item SET position = ? WHERE id = ?", [position, other])
         unit.audit("assessment_item", item_id, None, {"order": ordered}, row["forum_id"])
         return Outcome(True, "moved")
 
@@ -190,11 +194,12 @@ def move_item(db: Database, actor: Actor, item_id: int, step: int) -> Outcome:
 
 def delete_item(db: Database, actor: Actor, item_id: int) -> Outcome:
     def work(unit: Unit) -> Outcome:
-        row = one_as_dict(unit.execute("SELECT forum_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
+        row = one_as_dict(unit.execute("SELECT forum_id, group_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
                                        [item_id]))
         if row is None:
             return Outcome(False, "not_found")
-        unit.execute("UPDATE assessment_item SET deleted_at = ? WHERE id = ?", [unit.now, item_id])
+        unit.in_group(row["group_id"])
+        unit.write("assessment_item", "UPDATE assessment_item SET deleted_at = ? WHERE id = ?", [unit.now, item_id])
         unit.audit("assessment_item", item_id, {"text": row["text"]}, None, row["forum_id"])
         return Outcome(True, "deleted")
 
@@ -227,12 +232,13 @@ def add_problem(db: Database, actor: Actor, group_id: int, title: str, detail: s
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
         if forum_id is None:
             return Outcome(False, "not_found")
         if _locked(unit, group_id):
             return Outcome(False, "locked")
-        pid = unit.execute("INSERT INTO problem (forum_id, group_id, title, detail, created_at) VALUES (?, ?, ?, ?, ?) "
+        pid = unit.write("problem", "INSERT INTO problem (forum_id, group_id, title, detail, created_at) VALUES (?, ?, ?, ?, ?) "
                            "RETURNING id", [forum_id, group_id, title, detail, unit.now]).fetchone()[0]
         unit.audit("problem", pid, None, {"title": title, "detail": detail}, forum_id)
         return Outcome(True, "added", value=pid)
@@ -253,11 +259,12 @@ def edit_problem(db: Database, actor: Actor, problem_id: int, title: str, detail
         row = _problem(unit, problem_id)
         if row is None:
             return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
         if (row["title"], row["detail"]) != tuple(expected):
             return Outcome(False, "stale", value=row)
         if (row["title"], row["detail"]) == (title, detail):
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE problem SET title = ?, detail = ? WHERE id = ?", [title, detail, problem_id])
+        unit.write("problem", "UPDATE problem SET title = ?, detail = ? WHERE id = ?", [title, detail, problem_id])
         unit.audit("problem", problem_id, {"title": row["title"], "detail": row["detail"]},
                    {"title": title, "detail": detail}, row["forum_id"])
         return Outcome(True, "saved")
@@ -270,9 +277,10 @@ def delete_problem(db: Database, actor: Actor, problem_id: int) -> Outcome:
         row = _problem(unit, problem_id)
         if row is None:
             return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
         if _locked(unit, row["group_id"]):
             return Outcome(False, "locked")
-        unit.execute("UPDATE problem SET deleted_at = ? WHERE id = ?", [unit.now, problem_id])
+        unit.write("problem", "UPDATE problem SET deleted_at = ? WHERE id = ?", [unit.now, problem_id])
         unit.audit("problem", problem_id, {"title": row["title"]}, None, row["forum_id"])
         return Outcome(True, "deleted")
 
@@ -285,15 +293,16 @@ def merge_problems(db: Database, actor: Actor, keep_id: int, merge_id: int) -> O
         keep, other = _problem(unit, keep_id), _problem(unit, merge_id)
         if keep is None or other is None or keep_id == merge_id or keep["group_id"] != other["group_id"]:
             return Outcome(False, "not_found")
+        unit.in_group(keep["group_id"])
         if keep["merged_into"] is not None or other["merged_into"] is not None:
             return Outcome(False, "not_found")
         if _locked(unit, keep["group_id"]):
             return Outcome(False, "locked")
         joined = "\n".join(x for x in (keep["detail"], f"+ {other['title']}", other["detail"]) if x)
-        unit.execute("UPDATE problem SET detail = ? WHERE id = ?", [joined, keep_id])
-        unit.execute("UPDATE problem SET merged_into = ? WHERE id = ?", [keep_id, merge_id])
+        unit.write("problem", "UPDATE problem SET detail = ? WHERE id = ?", [joined, keep_id])
+        unit.write("problem", "UPDATE problem SET merged_into = ? WHERE id = ?", [keep_id, merge_id])
         # problems merged earlier into the one now merged follow it
-        unit.execute("UPDATE problem SET merged_into = ? WHERE merged_into = ?", [keep_id, merge_id])
+        unit.write("problem", "UPDATE problem SET merged_into = ? WHERE merged_into = ?", [keep_id, merge_id])
         unit.audit("problem", keep_id, {"detail": keep["detail"]}, {"detail": joined, "merged": merge_id},
                    keep["forum_id"])
         return Outcome(True, "merged")
@@ -312,9 +321,10 @@ def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool, 
         row = _problem(unit, problem_id)
         if row is None:
             return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
         if (row["outside_competence"], row["competence_note"]) == (outside, note):
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE problem SET outside_competence = ?, competence_note = ? WHERE id = ?",
+        unit.write("problem", "UPDATE problem SET outside_competence = ?, competence_note = ? WHERE id = ?",
                      [outside, note, problem_id])
         unit.audit("problem", problem_id,
                    {"outside_competence": row["outside_competence"], "competence_note": row["competence_note"]},
@@ -370,6 +380,7 @@ def _write_pebbles(db: Database, actor: Actor, problem_id: int, round_: int, new
         row = _problem(unit, problem_id)
         if row is None or row["merged_into"] is not None:
             return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
         if _locked(unit, row["group_id"]):
             return Outcome(False, "locked")
         in_force = counts(unit.cur, row["group_id"])
@@ -377,7 +388,7 @@ def _write_pebbles(db: Database, actor: Actor, problem_id: int, round_: int, new
         value = new_value(current)
         if value == current and (problem_id, round_) in in_force:
             return Outcome(True, "unchanged", value=current)
-        unit.execute("INSERT INTO pebble_count (forum_id, group_id, problem_id, round, pebbles, happened_at, role, "
+        unit.write("pebble_count", "INSERT INTO pebble_count (forum_id, group_id, problem_id, round, pebbles, happened_at, role, "
                      "device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                      [row["forum_id"], row["group_id"], problem_id, round_, value, unit.now, unit.actor.role,
                       unit.actor.device])
@@ -520,6 +531,7 @@ def ranking(cur, forum: dict, group_id: int) -> Ranking:
 def start_revote(db: Database, actor: Actor, group_id: int, tied: list[int]) -> Outcome:
     """Open a re-vote among the tied problems; their counts are entered in the new round."""
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
         if forum_id is None:
             return Outcome(False, "not_found")
@@ -542,6 +554,7 @@ def decide_tie(db: Database, actor: Actor, group_id: int, tied: list[int], chose
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
         if _locked(unit, group_id):
             return Outcome(False, "locked")
@@ -555,6 +568,7 @@ def decide_tie(db: Database, actor: Actor, group_id: int, tied: list[int], chose
 def finalise(db: Database, actor: Actor, forum: dict, group_id: int) -> Outcome:
     """Lock the priorities and publish them to the plenary screen."""
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         if _locked(unit, group_id):
             return Outcome(False, "locked")
         result = ranking(unit.cur, forum, group_id)
@@ -572,8 +586,8 @@ def finalise(db: Database, actor: Actor, forum: dict, group_id: int) -> Outcome:
 
 
 def reopen(db: Database, actor: Actor, group_id: int, reason: str) -> Outcome:
-    """Unlock a finalised vote: only the organizer may, and it is recorded with a reason."""
-    if actor.role != "organizer":
+    """Unlock a finalised vote: only the organizer may (the write path's rule), recorded with a reason."""
+    if not may_write(actor.role, Action.VOTE_REOPEN):
         return Outcome(False, "not_allowed")
     errors: list[FieldError] = []
     reason = check_text(errors, "reason", reason, "note", required=True, multiline=True)
@@ -651,6 +665,7 @@ def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id:
     saved meanwhile: refused as ``stale`` with the newer value.
     """
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
         if forum_id is None or name not in INITIATIVE_FIELDS:
             return Outcome(False, "not_found")
@@ -664,10 +679,10 @@ def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id:
         if current == clean:
             return Outcome(True, "unchanged")
         if row["id"] is None:
-            unit.execute("INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
+            unit.write("initiative", "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
                          [forum_id, group_id, problem_id, unit.now])
         # ``name`` is one of the fixed column names above, never user input.
-        unit.execute("UPDATE initiative SET " + name + " = ?, updated_at = ? WHERE group_id = ? AND problem_id = ?",
+        unit.write("initiative", "UPDATE initiative SET " + name + " = ?, updated_at = ? WHERE group_id = ? AND problem_id = ?",
                      [clean, unit.now, group_id, problem_id])
         unit.audit("initiative", problem_id, {name: current}, {name: clean}, forum_id)
         return Outcome(True, "saved", value=clean)
@@ -698,6 +713,7 @@ def smart_hints(goal: str) -> list[str]:
 
 def set_presenter(db: Database, actor: Actor, forum_id: int, group_id: int, participant_id: int) -> Outcome:
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         here = {m["id"] for m in members(unit.cur, forum_id, group_id) if m["present"]}
         if participant_id not in here:
             return Outcome(False, "not_present")

@@ -108,7 +108,7 @@ def load_demo(db: Database, actor: Actor, participants_per_group: int = 12, seed
         count = 0
         for number, (_, field, programs) in enumerate(GROUPS, start=1):
             for code, name, amount, line in programs:
-                unit.execute("INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
+                unit.write("budget_program", "INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
                              "description) VALUES (?, ?, ?, ?, ?, ?, ?)",
                              [forum_id, field, code, name, Decimal(amount), 2027, line])
             size = participants_per_group - (number % 3 == 0)  # a few groups are one short
@@ -159,7 +159,7 @@ def simulate_group_work(db: Database, actor: Actor, forum_id: int, group_numbers
         dl.add_item(db, actor, group["id"], "weakness", "შეზღუდული ბიუჯეტი")
         ids = [dl.add_problem(db, actor, group["id"], f"{title} ({group['field']})").value for title in DEMO_PROBLEMS]
         # pensions are paid from the state budget: the expert flags it for the responsible body
-        dl.flag_competence(db, Actor("expert", actor.device), ids[-1], True, COMPETENCE_NOTE)
+        dl.flag_competence(db, Actor("expert", actor.device, group["id"]), ids[-1], True, COMPETENCE_NOTE)
         capacity = min(present, len(members)) * forum["pebbles_per_participant"]
         # distinct counts, highest first, summing to at most the pebbles in the room
         counts = sorted(rng.sample(range(1, max(capacity // 3, len(ids) + 1)), len(ids)), reverse=True)

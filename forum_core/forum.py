@@ -12,12 +12,9 @@ from typing import Any
 
 import duckdb
 
-from forum_core.db import Actor, Database, Unit, memo_made_from, one_as_dict, rows_as_dicts
+from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 
-# Key prefix of the process memo of a forum's groups (used by the desks); any
-# committed write to working_group drops it (see db.memo_made_from).
-GROUPS_MEMO = memo_made_from("groups", "working_group")
 DEFAULT_PHASES = [("opening", 30), ("group_work", 180), ("presentations", 70)]
 DEFAULT_GROUP_COUNT = 10
 # Fields of the ten groups of a new forum, as keys of the catalog (``field.<key>``).
@@ -207,7 +204,7 @@ def budget_programs(cur: duckdb.DuckDBPyConnection, forum_id: int, field: str | 
 # --- writing ---------------------------------------------------------------
 
 def _insert_forum(unit: Unit, s: ForumSettings) -> int:
-    forum_id = unit.execute(
+    forum_id = unit.write("forum", 
         """INSERT INTO forum (title, municipality, goals, forum_date, venue, start_time, duration_min,
                               pebbles_per_participant, priorities_per_group, flagged_in_vote, token_secret,
                               created_at, updated_at)
@@ -221,8 +218,8 @@ def _insert_forum(unit: Unit, s: ForumSettings) -> int:
 
 
 def _set_current(unit: Unit, forum_id: int) -> None:
-    unit.execute("DELETE FROM app_setting WHERE key = 'current_forum_id'")
-    unit.execute("INSERT INTO app_setting VALUES ('current_forum_id', ?)", [str(forum_id)])
+    unit.write("app_setting", "DELETE FROM app_setting WHERE key = 'current_forum_id'")
+    unit.write("app_setting", "INSERT INTO app_setting VALUES ('current_forum_id', ?)", [str(forum_id)])
 
 
 def _write_phases(unit: Unit, forum_id: int, new_phases: list[Phase]) -> None:
@@ -230,19 +227,14 @@ def _write_phases(unit: Unit, forum_id: int, new_phases: list[Phase]) -> None:
     after = [p.__dict__ for p in new_phases]
     if before == after:
         return
-    unit.execute("DELETE FROM agenda_phase WHERE forum_id = ?", [forum_id])
-    unit.cur.executemany("INSERT INTO agenda_phase (forum_id, position, name, minutes) VALUES (?, ?, ?, ?)",
-                         [(forum_id, i, p.name, p.minutes) for i, p in enumerate(new_phases, start=1)])
+    unit.write("agenda_phase", "DELETE FROM agenda_phase WHERE forum_id = ?", [forum_id])
+    unit.insert_many("agenda_phase", ("forum_id", "position", "name", "minutes"),
+                     [(forum_id, i, p.name, p.minutes) for i, p in enumerate(new_phases, start=1)])
     unit.audit("agenda", forum_id, before, after, forum_id)
 
 
-def _forget_groups(unit: Unit, forum_id: int) -> None:
-    """Groups memo: dropped by the write path after commit (working_group is its source)."""
-
-
 def _insert_group(unit: Unit, forum_id: int, g: GroupDraft) -> int:
-    _forget_groups(unit, forum_id)
-    gid = unit.execute(
+    gid = unit.write("working_group", 
         """INSERT INTO working_group (forum_id, number, name, field, room, facilitator, expert, target_min, target_max)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [forum_id, g.number, g.name, g.field, g.room, g.facilitator, g.expert, g.target_min, g.target_max],
@@ -296,7 +288,7 @@ def update_settings(db: Database, actor: Actor, forum_id: int, raw_settings: dic
         after = settings.__dict__
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         if changed:
-            unit.execute(
+            unit.write("forum", 
                 """UPDATE forum SET title = ?, municipality = ?, goals = ?, forum_date = ?, venue = ?,
                           start_time = ?, duration_min = ?, pebbles_per_participant = ?,
                           priorities_per_group = ?, flagged_in_vote = ?, updated_at = ? WHERE id = ?""",
@@ -322,7 +314,6 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
         return Outcome(False, "invalid", tuple(errors), tuple(warnings))
 
     def work(unit: Unit) -> Outcome:
-        _forget_groups(unit, forum_id)
         existing = {g["id"]: g for g in groups(unit.cur, forum_id)}
         kept_ids = {g.id for g in cleaned if g.id is not None}
         unknown = kept_ids - set(existing)
@@ -333,7 +324,7 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
                 if g["size"]:
                     return Outcome(False, "invalid", (FieldError("groups", "group_not_empty",
                                                                  {"name": g["name"], "size": g["size"]}),))
-                unit.execute("DELETE FROM working_group WHERE id = ?", [gid])
+                unit.write("working_group", "DELETE FROM working_group WHERE id = ?", [gid])
                 unit.audit("group", gid, _group_values(g), None, forum_id, action="group.delete")
         for g in cleaned:
             if g.id is None:
@@ -342,7 +333,7 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
             before = _group_values(existing[g.id])
             after = _group_values(g)
             if before != after:
-                unit.execute(
+                unit.write("working_group", 
                     """UPDATE working_group SET number = ?, name = ?, field = ?, room = ?, facilitator = ?,
                               expert = ?, target_min = ?, target_max = ? WHERE id = ?""",
                     [g.number, g.name, g.field, g.room, g.facilitator, g.expert, g.target_min, g.target_max, g.id])
@@ -403,7 +394,7 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
             pid = row["id"] if row["id"] in existing else by_code.get(row["program_code"])
             values = [row[c] for c in PROGRAM_COLUMNS]
             if pid is None:
-                new_id = unit.execute("INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
+                new_id = unit.write("budget_program", "INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
                                       "description) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
                                       [forum_id] + values).fetchone()[0]
                 unit.audit("budget_program", new_id, None, dict(zip(PROGRAM_COLUMNS, values)), forum_id)
@@ -412,7 +403,7 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                 before["amount"] = None if before["amount"] is None else int(before["amount"])
                 after = dict(zip(PROGRAM_COLUMNS, values))
                 if before != after:
-                    unit.execute("UPDATE budget_program SET field = ?, program_code = ?, name = ?, amount = ?, "
+                    unit.write("budget_program", "UPDATE budget_program SET field = ?, program_code = ?, name = ?, amount = ?, "
                                  "year = ?, description = ? WHERE id = ?", values + [pid])
                     unit.audit("budget_program", pid, before, after, forum_id)
         return Outcome(True, "saved", value=len(cleaned))

@@ -178,7 +178,7 @@ def phone_owner(cur: duckdb.DuckDBPyConnection, forum_id: int, phone: str) -> di
 
 
 def insert(unit: Unit, forum_id: int, p: Person, source: str) -> int:
-    pid = unit.execute(
+    pid = unit.write("participant", 
         """INSERT INTO participant (forum_id, group_id, first_name, last_name, phone, gender, birth_year,
                community, email, needs, source, search_key, phone_digits, version, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id""",
@@ -217,7 +217,7 @@ def issue_tokens(unit: Unit, forum_id: int, participant_ids: list[int]) -> dict[
 
 
 def update_row(unit: Unit, forum_id: int, pid: int, before: dict, p: Person) -> None:
-    unit.execute(
+    unit.write("participant", 
         """UPDATE participant SET group_id = ?, first_name = ?, last_name = ?, phone = ?, gender = ?,
                birth_year = ?, community = ?, email = ?, needs = ?, search_key = ?, phone_digits = ?,
                version = version + 1, updated_at = ? WHERE id = ?""",
@@ -274,8 +274,10 @@ def update(db: Database, actor: Actor, participant_id: int, raw: dict, expected_
 
 
 def move(db: Database, actor: Actor, participant_id: int, group_id: int, expected_version: int) -> Outcome:
-    """Move a person to another group of the same forum."""
+    """Move a person to another group of the same forum (a facilitator: into their own group,
+    for a person who came to their room)."""
     def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
         before = get(unit.cur, participant_id)
         if before is None or before["removed_at"] is not None:
             return Outcome(False, "not_found")
@@ -285,7 +287,7 @@ def move(db: Database, actor: Actor, participant_id: int, group_id: int, expecte
             return Outcome(False, "invalid", (FieldError("group", "unknown_group", {"value": group_id}),))
         if before["group_id"] == group_id:
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE participant SET group_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
+        unit.write("participant", "UPDATE participant SET group_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
                      [group_id, unit.now, participant_id])
         unit.audit("participant", participant_id, {"group_id": before["group_id"]}, {"group_id": group_id},
                    before["forum_id"], action="participant.move")
@@ -301,7 +303,7 @@ def remove(db: Database, actor: Actor, participant_id: int, expected_version: in
             return Outcome(False, "not_found")
         if before["version"] != expected_version:
             return Outcome(False, "stale", value=before)
-        unit.execute("UPDATE participant SET removed_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
+        unit.write("participant", "UPDATE participant SET removed_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
                      [unit.now, unit.now, participant_id])
         unit.audit("participant", participant_id, {k: before[k] for k in PERSON_FIELDS}, None,
                    before["forum_id"], action="participant.remove")

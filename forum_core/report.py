@@ -55,10 +55,10 @@ def sync(db: Database, actor: Actor, forum_id: int) -> Outcome:
         last = unit.execute("SELECT coalesce(max(position), 0) FROM recommendation WHERE forum_id = ?",
                             [forum_id]).fetchone()[0]
         for n, p in enumerate(missing, start=1):
-            rec_id = unit.execute(
+            rec_id = unit.write("recommendation", 
                 "INSERT INTO recommendation (forum_id, position, wording, created_at, updated_at) "
                 "VALUES (?, ?, '', ?, ?) RETURNING id", [forum_id, last + n, unit.now, unit.now]).fetchone()[0]
-            unit.execute("INSERT INTO recommendation_source (recommendation_id, forum_id, group_id, problem_id) "
+            unit.write("recommendation_source", "INSERT INTO recommendation_source (recommendation_id, forum_id, group_id, problem_id) "
                          "VALUES (?, ?, ?, ?)", [rec_id, forum_id, p["group_id"], p["problem_id"]])
             unit.audit("recommendation", rec_id, None, {"group_id": p["group_id"], "problem_id": p["problem_id"],
                                                          "title": p["title"]}, forum_id)
@@ -195,7 +195,7 @@ def edit_wording(db: Database, actor: Actor, rec_id: int, wording: Any) -> Outco
             return Outcome(False, "not_found")
         if rec["wording"] == text:
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE recommendation SET wording = ?, updated_at = ? WHERE id = ?", [text, unit.now, rec_id])
+        unit.write("recommendation", "UPDATE recommendation SET wording = ?, updated_at = ? WHERE id = ?", [text, unit.now, rec_id])
         unit.audit("recommendation", rec_id, {"wording": rec["wording"]}, {"wording": text}, rec["forum_id"])
         return Outcome(True, "saved")
 
@@ -210,10 +210,10 @@ def merge(db: Database, actor: Actor, keep_id: int, merge_id: int) -> Outcome:
             return Outcome(False, "not_found")
         if keep_id == merge_id or keep["merged_into"] is not None or other["merged_into"] is not None:
             return Outcome(False, "cannot_merge")
-        unit.execute("UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE id = ?",
+        unit.write("recommendation", "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE id = ?",
                      [keep_id, unit.now, merge_id])
         # what was merged into the other one now belongs to the one kept
-        unit.execute("UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE merged_into = ?",
+        unit.write("recommendation", "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE merged_into = ?",
                      [keep_id, unit.now, merge_id])
         unit.audit("recommendation", merge_id, {"merged_into": None}, {"merged_into": keep_id}, keep["forum_id"])
         return Outcome(True, "merged")
@@ -229,7 +229,7 @@ def unmerge(db: Database, actor: Actor, rec_id: int) -> Outcome:
             return Outcome(False, "not_found")
         if rec["merged_into"] is None:
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE recommendation SET merged_into = NULL, updated_at = ? WHERE id = ?", [unit.now, rec_id])
+        unit.write("recommendation", "UPDATE recommendation SET merged_into = NULL, updated_at = ? WHERE id = ?", [unit.now, rec_id])
         unit.audit("recommendation", rec_id, {"merged_into": rec["merged_into"]}, {"merged_into": None},
                    rec["forum_id"])
         return Outcome(True, "unmerged")
@@ -254,7 +254,7 @@ def move(db: Database, actor: Actor, rec_id: int, step: int) -> Outcome:
             return Outcome(True, "unchanged")
         order[index], order[target] = order[target], order[index]
         for position, rid in enumerate(order, start=1):
-            unit.execute("UPDATE recommendation SET position = ? WHERE id = ?", [position, rid])
+            unit.write("recommendation", "UPDATE recommendation SET position = ? WHERE id = ?", [position, rid])
         unit.audit("recommendation", rec_id, {"place": index + 1}, {"place": target + 1}, rec["forum_id"])
         return Outcome(True, "moved")
 
@@ -274,7 +274,7 @@ def set_organizers(db: Database, actor: Actor, forum_id: int, text: Any) -> Outc
             return Outcome(False, "not_found")
         if before[0] == value:
             return Outcome(True, "unchanged")
-        unit.execute("UPDATE forum SET organizers = ?, updated_at = ? WHERE id = ?", [value, unit.now, forum_id])
+        unit.write("forum", "UPDATE forum SET organizers = ?, updated_at = ? WHERE id = ?", [value, unit.now, forum_id])
         unit.audit("forum", forum_id, {"organizers": before[0]}, {"organizers": value}, forum_id)
         return Outcome(True, "saved")
 
@@ -328,7 +328,7 @@ def record_answer(db: Database, actor: Actor, rec_id: int, raw: dict) -> Outcome
             "ORDER BY id DESC LIMIT 1", [rec_id]))
         if before == answer:
             return Outcome(True, "unchanged")
-        unit.execute("INSERT INTO recommendation_answer (forum_id, recommendation_id, status, program_code, amount, "
+        unit.write("recommendation_answer", "INSERT INTO recommendation_answer (forum_id, recommendation_id, status, program_code, amount, "
                      "reason, happened_at, role, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                      [rec["forum_id"], rec_id, answer["status"], answer["program_code"], answer["amount"],
                       answer["reason"], unit.now, unit.actor.role, unit.actor.device])

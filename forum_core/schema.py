@@ -301,9 +301,35 @@ MIGRATIONS.append([
 ])
 
 MIGRATIONS.append([
-    # 7: the write journal's mark: the last journaled record DuckDB holds (see forum_core/journal.py)
+    # 7: the mark of an older version's check-in journal: the last record DuckDB holds
+    # (read once at start-up by forum_core/legacy_journal.py)
     "CREATE TABLE journal_applied (applied_through BIGINT NOT NULL)",
     "INSERT INTO journal_applied VALUES (0)",
+])
+
+MIGRATIONS.append([
+    # 8: derived state, defined once. Every reader of "who is present", "which priorities
+    # are published" and "which problems are in force" reads these views.
+    # A person is present when their latest check-in event is a check-in (not an undo).
+    """CREATE VIEW present_participant AS
+        SELECT forum_id, participant_id, max(id) AS event_id, arg_max(happened_at, id) AS happened_at,
+               arg_max(desk, id) AS desk, arg_max(method, id) AS method
+        FROM checkin_event GROUP BY forum_id, participant_id HAVING arg_max(kind, id) = 'check_in'""",
+    # A group's published priorities: the top list of its latest finalise, unless reopened since.
+    """CREATE VIEW published_priority AS
+        WITH last AS (
+            SELECT group_id, max(id) AS event_id FROM group_event
+            WHERE kind IN ('finalise', 'reopen') GROUP BY group_id),
+        top AS (
+            SELECT e.forum_id, e.group_id, e.id AS event_id, e.happened_at AS finalised_at,
+                   unnest(from_json(e.payload::JSON -> 'top',
+                       '[{"problem_id": "INTEGER", "title": "VARCHAR", "pebbles": "INTEGER", "rank": "INTEGER",
+                          "basis": "VARCHAR"}]'), recursive := true)
+            FROM group_event e JOIN last ON last.event_id = e.id WHERE e.kind = 'finalise')
+        SELECT forum_id, group_id, event_id, finalised_at, rank, problem_id, title, pebbles, basis FROM top""",
+    # A problem in force: not deleted and not merged into another.
+    """CREATE VIEW problem_in_force AS
+        SELECT * FROM problem WHERE deleted_at IS NULL AND merged_into IS NULL""",
 ])
 
 LATEST = len(MIGRATIONS)

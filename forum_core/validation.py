@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from forum_core.vocabulary import Reason
+
 # Sensible maximum lengths, in characters, for every kind of text people type.
 MAX_LEN = {
     "name": 60,
@@ -32,13 +34,17 @@ class FieldError:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Result of a domain operation: ``ok`` with a reason (``saved``, ``stale``, ...)."""
+    """Result of a domain operation: ``ok`` with a reason from the closed vocabulary
+    (:class:`forum_core.vocabulary.Reason`: ``saved``, ``stale``, ``outside_group`` ...)."""
 
     ok: bool
-    reason: str
+    reason: Reason
     errors: tuple[FieldError, ...] = ()
     warnings: tuple[FieldError, ...] = ()
     value: Any = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "reason", Reason(self.reason))  # an unknown reason is a programming error
 
 
 def clean_text(value: Any, multiline: bool = False) -> str:

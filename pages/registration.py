@@ -17,7 +17,6 @@ t = session.translator()
 db = session.database()
 cur = session.cursor()
 forum_id = session.current_forum(cur)["id"]
-checkin.warm_up(db, forum_id)  # the first scan then needs no database read
 lang = session.lang()
 desk = st.session_state.setdefault("desk", me.label if me.role == "desk" and me.label else t("desk.default_name"))
 session.show_flashes()

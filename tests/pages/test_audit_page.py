@@ -9,8 +9,8 @@ def test_audit_page_filters_and_replays(demo_db):
     at = open_app("en", "pages/audit.py")
     db = app_database()
     group = forum_mod.groups(db.cursor(), 1)[1]
-    problem = dl.add_problem(db, Actor("facilitator", "tablet 202"), group["id"], "ბაღი").value
-    dl.set_pebbles(db, Actor("facilitator", "tablet 202"), problem, 4)
+    problem = dl.add_problem(db, Actor("facilitator", "tablet 202", group["id"]), group["id"], "ბაღი").value
+    dl.set_pebbles(db, Actor("facilitator", "tablet 202", group["id"]), problem, 4)
     at.run()
     at.selectbox(key="audit_group").set_value(group["id"]).run()
     at.selectbox(key="audit_role").set_value("facilitator").run()

@@ -104,7 +104,7 @@ def test_over_count_warning_and_markup_shown_as_text(demo_db):
     at = open_app("en", PAGE)
     db = app_db()
     group = forum_mod.groups(db.cursor(), 1)[0]
-    pid = dl.add_problem(db, dl_actor(), group["id"], "**bold** <i>x</i>").value
+    pid = dl.add_problem(db, dl_actor(group["id"]), group["id"], "**bold** <i>x</i>").value
     at.run()
     go(at, "vote")
     at.number_input(key=f"peb_{pid}_0").set_value(50).run()
@@ -114,6 +114,6 @@ def test_over_count_warning_and_markup_shown_as_text(demo_db):
     assert "**bold** <i>x</i>" in list(shown.iloc[:, 1])
 
 
-def dl_actor():
+def dl_actor(group_id):
     from forum_core.db import Actor
-    return Actor("facilitator", "test")
+    return Actor("facilitator", "test", group_id)

@@ -65,7 +65,7 @@ def test_sign_in_resume_and_remote_sign_out(db, demo_forum):
     assert result.status == "signed_in" and result.token
     me = result.identity
     assert (me.role, me.group_id, me.label) == ("facilitator", group["id"], "Tablet room 203")
-    assert me.actor() == Actor("facilitator", "Tablet room 203")
+    assert me.actor() == Actor("facilitator", "Tablet room 203", group["id"])
     assert access.resume(db, result.token) == me  # a reload of the page
     assert access.resume(db, result.token + "x") is None and access.resume(db, None) is None
     assert access.resume(db, result.token, now=datetime.now() + timedelta(hours=access.DEVICE_HOURS + 1)) is None

@@ -9,7 +9,7 @@ from forum_core import participants as people
 from forum_core.db import Actor
 from tests.conftest import ORGANIZER
 
-ROOM = Actor("facilitator", "tablet 201")
+ROOM = Actor("facilitator", "tablet 201", group_id=1)  # the demo forum's first group
 
 
 def test_filters_by_group_role_and_kind(db, demo_forum):

@@ -9,8 +9,8 @@ from forum_core import participants as people
 from forum_core.db import Actor
 from tests.conftest import ORGANIZER
 
-FACILITATOR = Actor("facilitator", "tablet room 201")
-EXPERT = Actor("expert", "phone")
+FACILITATOR = Actor("facilitator", "tablet room 201", group_id=1)  # the demo forum's first group
+EXPERT = Actor("expert", "phone", group_id=1)
 
 
 def rows(*specs):

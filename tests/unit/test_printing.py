@@ -75,9 +75,9 @@ def test_sign_in_sheets_sorted_by_last_name(db, demo_forum):
 
 def test_group_summary_has_priorities_and_initiatives(db, demo_forum):
     from forum_core import deliberation as dl
-    from tests.unit.test_deliberation import FACILITATOR
     forum = forum_mod.get_forum(db.cursor(), demo_forum)
     group = forum_mod.groups(db.cursor(), demo_forum)[3]
+    FACILITATOR = Actor("facilitator", "tablet", group["id"])
     for m in dl.members(db.cursor(), demo_forum, group["id"])[:5]:
         dl.mark_present(db, FACILITATOR, demo_forum, group["id"], m["id"])
     dl.add_item(db, FACILITATOR, group["id"], "strength", "კარგი სკოლები")

@@ -41,7 +41,6 @@ def run_stress(db: Database, forum_id: int, seconds: float, threads: int = 16, s
     random.Random(seed).shuffle(codes)
     code_lock = threading.Lock()
     used = [codes[-1]]
-    facilitator = Actor("facilitator", "stress")
     shared = {g["id"]: [dl.add_problem(db, ORGANIZER, g["id"], f"საერთო {i}").value for i in range(3)]
               for g in groups}
     done: dict = {"scan": [], "walk_in": [], "edit": {}, "edits": 0, "pebbles": Counter(), "counted": 0,
@@ -71,6 +70,7 @@ def run_stress(db: Database, forum_id: int, seconds: float, threads: int = 16, s
 
     def room(n: int) -> None:
         group = groups[n % len(groups)]
+        facilitator = Actor("facilitator", f"stress {n}", group["id"])  # each tablet works in its own group
         own = dl.add_problem(db, facilitator, group["id"], f"ოთახი {n}").value
         seen = f"ოთახი {n}"
         version = 0
@@ -169,7 +169,7 @@ print("ready", flush=True)
 n = 0
 while True:
     n += 1
-    outcome = dl.add_problem(db, Actor("facilitator", "child"), group, f"problem {{n}}")
+    outcome = dl.add_problem(db, Actor("facilitator", "child", group), group, f"problem {{n}}")
     print(outcome.value, flush=True)  # reported only after the commit returned
 """
 
