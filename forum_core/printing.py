@@ -1,8 +1,10 @@
 """Printed material: invitations, badges and paper sign-in sheets (PDF).
 
-Text is set in Noto Sans Georgian with Noto Sans as the Latin fallback; both ship
-in ``forum_core/fonts`` (OFL licence beside them) and are embedded as real text,
-so Georgian can be copied and searched in the PDF. QR codes hold only the token.
+Text is set in Noto Sans Georgian with Noto Sans (Latin, Cyrillic, signs) and Noto
+Sans Armenian as fallbacks; all ship in ``forum_core/fonts`` (OFL licences beside
+them) and are embedded as real text, so names can be copied and searched in the
+PDF. A name with letters none of them has is reported before printing
+(:func:`unprintable`). QR codes hold only the token.
 """
 from __future__ import annotations
 
@@ -21,22 +23,105 @@ from forum_core import participants as people
 from forum_core.i18n import t
 
 FONT_DIR = Path(__file__).parent / "fonts"
+FONTS = {  # family -> (regular, bold); the first is the main font, the others are fallbacks in order
+    "georgian": ("NotoSansGeorgian-Regular.ttf", "NotoSansGeorgian-Bold.ttf"),
+    "latin": ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    "armenian": ("NotoSansArmenian-Regular.ttf", "NotoSansArmenian-Bold.ttf"),
+}
+# The catalog key of the heading over each kind of assessment item.
+KIND_HEADINGS = {"strength": "fac.strengths", "weakness": "fac.weaknesses"}
 Progress = Callable[[int, int], None]
 
 
+class _PDF(FPDF):
+    """FPDF with a fix for font switching in fpdf2 2.8.9.
+
+    When the first characters of a text line come from a fallback font, fpdf2 sets the main
+    font inside that line's ``q … Q`` block and then believes the page has it: the next
+    line is written with no font selected, so a PDF reader shows it with whatever font the
+    page had last (the sign-in sheets' headers after "№" came out as wrong Georgian letters).
+    Forgetting the page font after every line makes the next line select its font again.
+    """
+
+    def _render_styled_text_line(self, *args, **kwargs):
+        try:
+            return super()._render_styled_text_line(*args, **kwargs)
+        finally:
+            self.current_font_is_set_on_page = False
+
+
 def document(lang: str) -> FPDF:
-    pdf = FPDF(format="A4", unit="mm")
+    pdf = _PDF(format="A4", unit="mm")
     pdf.set_auto_page_break(auto=False)
-    pdf.add_font("georgian", "", str(FONT_DIR / "NotoSansGeorgian-Regular.ttf"))
-    pdf.add_font("georgian", "B", str(FONT_DIR / "NotoSansGeorgian-Bold.ttf"))
-    pdf.add_font("latin", "", str(FONT_DIR / "NotoSans-Regular.ttf"))
-    pdf.add_font("latin", "B", str(FONT_DIR / "NotoSans-Bold.ttf"))
-    # Georgian letters come from the first font, everything else (digits, Latin, „“–) from the second.
+    for family, (regular, bold) in FONTS.items():
+        pdf.add_font(family, "", str(FONT_DIR / regular))
+        pdf.add_font(family, "B", str(FONT_DIR / bold))
+    # Georgian letters come from the first font, everything else (digits, Latin, Cyrillic, „“–)
+    # from the second, Armenian letters from the third.
     pdf.set_font("georgian", size=12)
-    pdf.set_fallback_fonts(["latin"], exact_match=False)
+    pdf.set_fallback_fonts(["latin", "armenian"], exact_match=False)
     pdf.set_lang("ka" if lang == "ka" else "en")
     pdf.set_creator("forum-day app")
     return pdf
+
+
+@lru_cache(maxsize=1)
+def _printable_chars() -> frozenset[int]:
+    """Every character that one of the bundled fonts (regular and bold) can show."""
+    from fontTools.ttLib import TTFont
+
+    chars: set[int] | None = None
+    for style in (0, 1):
+        have: set[int] = set()
+        for files in FONTS.values():
+            font = TTFont(str(FONT_DIR / files[style]), lazy=True)
+            have |= set(font.getBestCmap())
+            font.close()
+        chars = have if chars is None else chars & have
+    return frozenset(chars or ())
+
+
+def missing_chars(text: str) -> str:
+    """The characters of ``text`` (spaces and controls aside) that no bundled font can show."""
+    have = _printable_chars()
+    missing = []
+    for ch in str(text or ""):
+        if ord(ch) not in have and not ch.isspace() and ch.isprintable() and ch not in missing:
+            missing.append(ch)
+    return "".join(missing)
+
+
+def unprintable(persons: Iterable[dict]) -> list[tuple[dict, str]]:
+    """The people whose name has characters no bundled font can show, with those characters:
+    say so before printing instead of printing a blank."""
+    found = []
+    for p in persons:
+        chars = missing_chars(f"{p['first_name']} {p['last_name']}")
+        if chars:
+            found.append((p, chars))
+    return found
+
+
+def unprintable_people(cur: duckdb.DuckDBPyConnection, forum_id: int,
+                       participant_ids: Iterable[int] | None = None,
+                       group_ids: Iterable[int] | None = None) -> list[tuple[dict, str]]:
+    return unprintable(_people(cur, forum_id, participant_ids, group_ids))
+
+
+def fit_size(pdf: FPDF, text: str, width: float, size: float, smallest: float, style: str = "B",
+             family: str = "georgian") -> float:
+    """The largest font size from ``size`` down to ``smallest`` at which ``text`` fits on one
+    line of ``width`` mm (a cell's own margins included); sets that font."""
+    pdf.set_font(family, style, size)
+    room = width - 2 * pdf.c_margin
+    text_width = pdf.get_string_width(text)
+    if text_width > room:
+        size = max(smallest, int(size * room / text_width * 4) / 4)
+        pdf.set_font(family, style, size)
+        while size > smallest and pdf.get_string_width(text) > room:
+            size = max(smallest, size - 0.5)
+            pdf.set_font(family, style, size)
+    return size
 
 
 @lru_cache(maxsize=4096)
@@ -106,9 +191,9 @@ def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "
         pdf.set_font("georgian", "B", 22)
         pdf.multi_cell(0, 10, forum["title"], new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.ln(4)
-        pdf.set_font("georgian", "B", 14)
-        pdf.cell(0, 8, t(lang, "print.dear", name=f"{p['first_name']} {p['last_name']}"), new_x="LMARGIN",
-                 new_y="NEXT")
+        dear = t(lang, "print.dear", name=f"{p['first_name']} {p['last_name']}")
+        fit_size(pdf, dear, 170, 14, 10)
+        pdf.multi_cell(0, 8, dear, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font("georgian", "", 12)
         pdf.multi_cell(0, 6.5, t(lang, "print.invitation_text"), new_x="LMARGIN", new_y="NEXT", align="L")
         if forum["goals"]:
@@ -175,10 +260,10 @@ def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
         x, y = _card(pdf, index, forum["title"])
         g = groups.get(p["group_id"], {})
         pdf.set_xy(x + 6, y + 14)
-        pdf.set_font("georgian", "B", 17)
-        pdf.multi_cell(BADGE_W - 48, 8, p["first_name"], new_x="LEFT", new_y="NEXT", align="L")
-        pdf.set_x(x + 6)
-        pdf.multi_cell(BADGE_W - 48, 8, p["last_name"], new_x="LEFT", new_y="NEXT", align="L")
+        for name in (p["first_name"], p["last_name"]):  # each name on its line, smaller when long
+            size = fit_size(pdf, name, BADGE_W - 48, 17, 9)
+            pdf.set_x(x + 6)
+            pdf.multi_cell(BADGE_W - 48, size * 0.47, name, new_x="LEFT", new_y="NEXT", align="L")
         pdf.set_xy(x + 6, y + BADGE_H - 26)
         pdf.set_font("georgian", "B", 10)
         pdf.multi_cell(BADGE_W - 46, 5, f"{t(lang, 'label.group')} {g.get('number', '')}. {g.get('name', '')}",
@@ -224,11 +309,11 @@ def sign_in_sheets_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str 
         for w, h in zip(widths, headers):
             pdf.cell(w, 8, h, border=1)
         pdf.ln()
-        pdf.set_font("georgian", "", 11)
         for n, p in enumerate(checkin.sign_in_sheet(cur, forum_id, g["id"]), start=1):
             if pdf.get_y() > 275:
                 pdf.add_page()
             for w, value in zip(widths, (str(n), p["last_name"], p["first_name"], "", "")):
+                fit_size(pdf, value, w, 11, 6, style="")  # a long name gets smaller, never crosses its box
                 pdf.cell(w, 9, value, border=1)
             pdf.ln()
         for _ in range(4):  # lines for walk-ins
@@ -259,7 +344,7 @@ def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: i
         if items[kind]:
             pdf.ln(2)
             pdf.set_font("georgian", "B", 11)
-            pdf.cell(0, 6, t(lang, f"fac.{kind}s"), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 6, t(lang, KIND_HEADINGS[kind]), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("georgian", "", 10)
             for item in items[kind]:
                 pdf.multi_cell(0, 5, f"• {item['text']}", new_x="LMARGIN", new_y="NEXT", align="L")

@@ -17,7 +17,7 @@ from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import report
 from forum_core.i18n import t
-from forum_core.printing import document
+from forum_core.printing import KIND_HEADINGS, document
 
 BAR = (11, 92, 173)
 GREY = (110, 110, 110)
@@ -68,7 +68,8 @@ class _Doc:
         self.pdf.set_font("georgian", style, size)
         self.pdf.set_text_color(*colour)
         height = size * 0.47
-        for line in self._wrap(text, self.width - indent, style, size):
+        # a cell keeps a margin on each side of its text: the words must fit between those
+        for line in self._wrap(text, self.width - indent - 2 * self.pdf.c_margin, style, size):
             if self.pdf.get_y() + height > 297 - 16:
                 self.page()
                 self.pdf.set_font("georgian", style, size)
@@ -113,6 +114,7 @@ class _Doc:
         self.para(f"{label} {value}" if label.endswith("?") else f"{label}: {value}", 9, indent=indent)
 
     def table(self, headers: list[str], rows: list[list], widths: list[float]) -> None:
+        self.pdf.set_fill_color(0)  # the default: tables take no fill (a chart's colour must not leak in)
         self.pdf.set_font("georgian", "B", 8.5)
         self.room(12)
         with self.pdf.table(col_widths=widths, text_align="LEFT", line_height=4.6, width=sum(widths),
@@ -144,6 +146,7 @@ class _Doc:
             self.pdf.set_xy(18 + label_width + length + 1.5, y)
             self.pdf.cell(12, row - 1, str(value))
             y += row
+        self.pdf.set_fill_color(0)  # back to the default, so nothing after the chart is filled
         self.pdf.set_xy(18, y + 2)
 
     def output(self) -> bytes:
@@ -325,7 +328,7 @@ def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str
             doc.para(f"{g['number']}. {g['name']}", 10.5, bold=True)
             for kind in dl.ITEM_KINDS:
                 if items[kind]:
-                    doc.para(t(lang, f"fac.{kind}s"), 9.5, bold=True, indent=2)
+                    doc.para(t(lang, KIND_HEADINGS[kind]), 9.5, bold=True, indent=2)
                     for item in items[kind]:
                         doc.para(f"• {item['text']}", 9, indent=5)
     step()
