@@ -64,7 +64,7 @@ def main() -> None:
     for _ in range(30):
         for q in queries:
             start = time.perf_counter()
-            people.search(cur, forum_id, q)
+            people.search(cur, forum_id, q, role="desk")
             times.append((time.perf_counter() - start) * 1000)
     print(f"search among 2,000 participants: median {statistics.median(times):.2f} ms, "
           f"p95 {pct(times, 95):.2f} ms, max {max(times):.2f} ms   (target < 20 ms)")

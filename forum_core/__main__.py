@@ -78,7 +78,8 @@ def _restore(args, lang: str) -> int:
     except backup.BackupError as problem:
         key = f"cli.restore_{problem.code}"
         # a refusal without a sentence of its own in the catalog shows its code, path and detail
-        message = t(lang, key, path=problem.path) if key in catalog(normalize_language(lang)) else str(problem)
+        known = key in catalog(normalize_language(lang))
+        message = t(lang, key, path=problem.path, detail=problem.detail) if known else str(problem)
         print(message, file=sys.stderr)
         return 1
     except DatabaseBusy as busy:

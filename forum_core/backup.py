@@ -76,12 +76,8 @@ def backup(db: Database, target: str | Path) -> Path:
     if target.exists() and any(target.iterdir()):
         raise BackupError("target_not_empty", str(target))
     target.mkdir(parents=True, exist_ok=True)
-    with db._lock:  # no unit of work commits half-way through the export
-        cur = db.cursor()
-        try:
-            cur.execute("EXPORT DATABASE '" + literal + "' (FORMAT parquet)")
-        finally:
-            cur.close()
+    with db.between_units() as cur:  # no unit of work commits half-way through the export
+        cur.execute("EXPORT DATABASE '" + literal + "' (FORMAT parquet)")
     (target / MARKER).write_text(f"forum-day app backup\nmade {datetime.now().isoformat(timespec='seconds')}\n"
                                  f"from {db.path}\n", encoding="utf-8")
     return target

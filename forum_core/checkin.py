@@ -21,13 +21,12 @@ import duckdb
 
 from forum_core import participants as people
 from forum_core import tokens
-from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
+from forum_core.db import Actor, Database, NotAllowed, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome
 from forum_core.vocabulary import Action, Reason
 
 GREEN = Reason.CHECKED_IN
 AMBER = Reason.ALREADY_CHECKED_IN
-METHODS = ("scan", "camera", "name", "paper", "walk_in", "facilitator")
 
 
 @dataclass(frozen=True)
@@ -115,17 +114,27 @@ def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_
                          method: str = "name", at: datetime | None = None) -> CheckInResult:
     """Check in a person found by name, ticked on a paper sheet (with the time it happened),
     or ticked present in their group's room by its facilitator (their own group only)."""
-    with db.unit(actor, f"checkin.{method}") as u:
-        person = _person(u, participant_id)
-        if person is None or person["removed_at"] is not None or person["forum_id"] != forum_id:
-            return CheckInResult(Reason.UNKNOWN_CODE)
-        if method == "facilitator":
-            u.in_group(person["group_id"])
-        return _check_in(u, forum_id, person, desk, method, at=at)
+    try:
+        with db.unit(actor, f"checkin.{method}") as u:
+            person = _person(u, participant_id)
+            if person is None or person["removed_at"] is not None or person["forum_id"] != forum_id:
+                return CheckInResult(Reason.UNKNOWN_CODE)
+            if method == "facilitator":
+                u.in_group(person["group_id"])
+            return _check_in(u, forum_id, person, desk, method, at=at)
+    except NotAllowed as refused:
+        return CheckInResult(refused.reason)
 
 
 def undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str) -> Outcome:
     """Take back a check-in (recorded as an event, never deleted)."""
+    try:
+        return _undo(db, actor, forum_id, participant_id, desk)
+    except NotAllowed as refused:
+        return Outcome(False, refused.reason)
+
+
+def _undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str) -> Outcome:
     with db.unit(actor, Action.CHECKIN_UNDO) as u:
         person = _person(u, participant_id)
         if person is None or person["forum_id"] != forum_id:

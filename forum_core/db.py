@@ -276,6 +276,16 @@ class Database:
             finally:
                 cur.close()
 
+    @contextmanager
+    def between_units(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read cursor while no unit of work runs (a backup's consistent moment)."""
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+
     def write(self, actor: Actor, action: Action | str, work: Callable[[Unit], T]) -> T:
         """``work(unit)`` as one unit of work (for services written as a function)."""
         with self.unit(actor, action) as u:
@@ -334,10 +344,6 @@ class Database:
                 schema.migrate(self._con)
                 self._read_cache.clear()
                 self._bump_versions(set(self._table_versions))
-
-    def checkpoint(self) -> None:
-        with self._lock:
-            self._con.execute("CHECKPOINT")
 
     def close(self) -> None:
         with self._lock:

@@ -11,24 +11,18 @@ in force), so the counts at any moment can be replayed. A vote is finalised by a
 ``finalise`` event holding the published top list; ``reopen`` (organizer only)
 unlocks it again. Both are recorded.
 
-How the ranking works (:func:`rank`): problems merged into another add their
-pebbles to it and drop out; problems flagged as outside the municipality's
-competence are left out of the vote unless the forum allows them (then they carry
-a mark). The rest are ordered by pebbles. If problems with equal pebbles straddle
-the cut line (say two share 5th place), that is a tie: the group re-votes among
-them (a new round, counted the same way) or the facilitator records a decision
-with a reason. Problems without pebbles never become priorities. Within equal
-standing the earlier-recorded problem comes first, so the order is deterministic.
+How the ranking works (the vote's rules) is in :mod:`forum_core.ranking`.
 """
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 
 from forum_core import checkin
+from forum_core import forum as forum_mod
+from forum_core.ranking import Ranked, Ranking, rank  # noqa: F401 (Ranked is part of this API)
 from forum_core import participants as people
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
@@ -67,12 +61,14 @@ def events(cur, group_id: int, kinds: tuple[str, ...] | None = None) -> list[dic
 
 def finalised(cur, group_id: int) -> dict | None:
     """The finalise event in force (its payload holds the published top list), or None."""
-    last = [e for e in events(cur, group_id, ("finalise", "reopen"))]
-    return last[-1] if last and last[-1]["kind"] == "finalise" else None
+    row = cur.execute("SELECT max(event_id) FROM published_priority WHERE group_id = ?", [group_id]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return next(e for e in events(cur, group_id, ("finalise",)) if e["id"] == row[0])
 
 
 def _locked(unit: Unit, group_id: int) -> bool:
-    return finalised(unit.cur, group_id) is not None
+    return unit.execute("SELECT 1 FROM published_priority WHERE group_id = ? LIMIT 1", [group_id]).fetchone() is not None
 
 
 # --- who is here ---------------------------------------------------------------------
@@ -81,7 +77,7 @@ def _locked(unit: Unit, group_id: int) -> bool:
 def members(cur, forum_id: int, group_id: int) -> list[dict]:
     """The group's members (names only) with whether they are present now."""
     present = checkin.checked_in_ids(cur, forum_id)
-    rows = people.search(cur, forum_id, "", limit=500, group_id=group_id)
+    rows = people.search(cur, forum_id, "", role="facilitator", limit=500, group_id=group_id)
     return [{"id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"],
              "present": p["id"] in present} for p in rows]
 
@@ -210,11 +206,11 @@ def delete_item(db: Database, actor: Actor, item_id: int) -> Outcome:
 
 
 def problems(cur, group_id: int, with_merged: bool = False) -> list[dict]:
-    """Active problems in the order they were recorded (merged-away ones only if asked)."""
-    sql = ("SELECT id, title, detail, merged_into, outside_competence, competence_note, created_at FROM problem "
-           "WHERE group_id = ? AND deleted_at IS NULL")
-    if not with_merged:
-        sql += " AND merged_into IS NULL"
+    """Problems in force (the ``problem_in_force`` view) in the order they were recorded;
+    with ``with_merged`` also those merged into another (not the deleted ones)."""
+    columns = "id, title, detail, merged_into, outside_competence, competence_note, created_at"
+    sql = ("SELECT " + columns + " FROM problem WHERE group_id = ? AND deleted_at IS NULL" if with_merged
+           else "SELECT " + columns + " FROM problem_in_force WHERE group_id = ?")
     return rows_as_dicts(cur.execute(sql + " ORDER BY id", [group_id]))
 
 
@@ -399,129 +395,6 @@ def _write_pebbles(db: Database, actor: Actor, problem_id: int, round_: int, new
     return db.attempt(actor, "vote.count", work)
 
 
-@dataclass(frozen=True)
-class Ranked:
-    problem_id: int
-    title: str
-    pebbles: int
-    rank: int
-    basis: str               # pebbles | revote | decision
-    outside_competence: bool
-    revote_pebbles: int | None = None
-
-
-@dataclass
-class Ranking:
-    ranked: list[Ranked]                  # every problem in the vote, in order
-    top: list[Ranked]                     # the priorities (resolved part)
-    tie: list[int] = field(default_factory=list)   # problem ids tied across the cut line
-    tie_places: int = 0                   # how many of them can go in
-    tie_round: int = 0                    # the re-vote round in progress for this tie, if any
-    excluded: list[int] = field(default_factory=list)  # flagged and left out of the vote
-    total: int = 0                        # pebbles counted in the main vote
-    capacity: int | None = None           # present x pebbles per person
-    slots: int = 5
-
-    @property
-    def over_by(self) -> int:
-        return max(0, self.total - self.capacity) if self.capacity is not None else 0
-
-    @property
-    def complete(self) -> bool:
-        return not self.tie
-
-
-def rank(problem_rows: list[dict], pebble_counts: dict[tuple[int, int], int], slots: int,
-         flagged_in_vote: bool, group_events: list[dict], capacity: int | None = None) -> Ranking:
-    """The ranking as the module docstring describes; a pure function of the recorded data."""
-    merged_into = {p["id"]: p["merged_into"] for p in problem_rows}
-
-    def root(pid: int) -> int:
-        seen = set()
-        while merged_into.get(pid) is not None and pid not in seen:
-            seen.add(pid)
-            pid = merged_into[pid]
-        return pid
-
-    pebbles: dict[int, int] = {}
-    for p in problem_rows:
-        pebbles[root(p["id"])] = pebbles.get(root(p["id"]), 0) + pebble_counts.get((p["id"], 0), 0)
-    active = [p for p in problem_rows if p["merged_into"] is None]
-    excluded = [p["id"] for p in active if p["outside_competence"] and not flagged_in_vote]
-    voting = [p for p in active if p["id"] not in excluded]
-    total = sum(pebble_counts.get((p["id"], 0), 0) for p in problem_rows)
-    ordered = sorted(voting, key=lambda p: (-pebbles[p["id"]], p["id"]))
-    by_id = {p["id"]: p for p in voting}
-
-    revotes = [e for e in group_events if e["kind"] == "revote"]
-    decisions = [e for e in group_events if e["kind"] == "tie_decision"]
-
-    top_ids: list[tuple[int, str, int | None]] = []
-    tie: list[int] = []
-    tie_places = 0
-    tie_round = 0
-    candidates = [p["id"] for p in ordered if pebbles[p["id"]] > 0]
-    # walk groups of equal pebbles
-    index = 0
-    while index < len(candidates) and len(top_ids) < slots:
-        value = pebbles[candidates[index]]
-        group = [pid for pid in candidates[index:] if pebbles[pid] == value]
-        index += len(group)
-        places = slots - len(top_ids)
-        if len(group) <= places:
-            top_ids += [(pid, "pebbles", None) for pid in group]
-            continue
-        chosen, tie, tie_round = _break_tie(group, places, revotes, decisions, pebble_counts)
-        top_ids += chosen
-        tie_places = places - len(chosen) if tie else 0
-        break
-
-    top = [Ranked(pid, by_id[pid]["title"], pebbles[pid], n, basis, bool(by_id[pid]["outside_competence"]), rv)
-           for n, (pid, basis, rv) in enumerate(top_ids, start=1)]
-    in_top = {r.problem_id for r in top}
-    rest = [Ranked(p["id"], p["title"], pebbles[p["id"]], len(top) + n, "pebbles", bool(p["outside_competence"]))
-            for n, p in enumerate([p for p in ordered if p["id"] not in in_top], start=1)]
-    return Ranking(top + rest, top, tie, tie_places, tie_round, excluded, total, capacity, slots)
-
-
-def _break_tie(group: list[int], places: int, revotes: list[dict], decisions: list[dict],
-               pebble_counts: dict[tuple[int, int], int]) -> tuple[list[tuple[int, str, int | None]], list[int], int]:
-    """Resolve ``group`` (equal pebbles) competing for ``places``; return chosen, still tied, open round."""
-    chosen: list[tuple[int, str, int | None]] = []
-    tied = sorted(group)
-    while True:
-        key = sorted(tied)
-        # the latest decision for exactly this tie wins
-        decision = next((d for d in reversed(decisions) if sorted(d["payload"]["tied"]) == key
-                         and len(d["payload"]["chosen"]) == places), None)
-        revote = next((r for r in reversed(revotes) if sorted(r["payload"]["tied"]) == key), None)
-        if decision is not None and (revote is None or decision["id"] > revote["id"]):
-            order = [pid for pid in decision["payload"]["chosen"] if pid in tied]
-            return chosen + [(pid, "decision", None) for pid in order], [], 0
-        if revote is None:
-            return chosen, tied, 0
-        round_ = revote["payload"]["round"]
-        votes = {pid: pebble_counts.get((pid, round_), 0) for pid in tied}
-        if not any((pid, round_) in pebble_counts for pid in tied):
-            return chosen, tied, round_
-        ordered = sorted(tied, key=lambda pid: (-votes[pid], pid))
-        index = 0
-        while index < len(ordered) and places > 0:
-            value = votes[ordered[index]]
-            same = [pid for pid in ordered[index:] if votes[pid] == value]
-            index += len(same)
-            if len(same) <= places:
-                chosen += [(pid, "revote", votes[pid]) for pid in same]
-                places -= len(same)
-                continue
-            tied = same
-            break
-        else:
-            return chosen, [], 0
-        if places == 0:
-            return chosen, [], 0
-
-
 def ranking(cur, forum: dict, group_id: int) -> Ranking:
     return rank(problems(cur, group_id, with_merged=True), counts(cur, group_id), forum["priorities_per_group"],
                 bool(forum.get("flagged_in_vote")), events(cur, group_id, ("revote", "tie_decision")),
@@ -604,9 +477,11 @@ def reopen(db: Database, actor: Actor, group_id: int, reason: str) -> Outcome:
 
 
 def priorities(cur, group_id: int) -> list[dict]:
-    """The published (finalised) priorities of a group, or [] while it is still working."""
-    event = finalised(cur, group_id)
-    return event["payload"]["top"] if event else []
+    """The published (finalised) priorities of a group, or [] while it is still working
+    (the ``published_priority`` view)."""
+    return rows_as_dicts(cur.execute(
+        "SELECT problem_id, title, pebbles, rank, basis FROM published_priority WHERE group_id = ? ORDER BY rank",
+        [group_id]))
 
 
 # --- initiatives ---------------------------------------------------------------------------------
@@ -775,13 +650,6 @@ def ranking_now(db: Database, forum: dict, group_id: int) -> Ranking:
 
 
 def overview_now(db: Database, forum: dict) -> list[dict]:
-    """:func:`overview` from the per-group cached progress (the organizer's board refreshes often)."""
-    from forum_core import forum as forum_mod
-
+    """Every group's progress, each from its cached read model (the organizer's board refreshes often)."""
     return [progress_now(db, forum, g) for g in forum_mod.groups(db.cursor(), forum["id"])]
 
-
-def overview(cur, forum: dict) -> list[dict]:
-    from forum_core import forum as forum_mod
-
-    return [group_progress(cur, forum, g) for g in forum_mod.groups(cur, forum["id"])]

@@ -16,7 +16,6 @@ from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 
 DEFAULT_PHASES = [("opening", 30), ("group_work", 180), ("presentations", 70)]
-DEFAULT_GROUP_COUNT = 10
 # Fields of the ten groups of a new forum, as keys of the catalog (``field.<key>``).
 DEFAULT_FIELDS = [
     "social", "infrastructure", "youth", "education", "health",
@@ -356,11 +355,6 @@ def default_groups(field_names: dict[str, str]) -> list[GroupDraft]:
 # --- the municipality's budget programs (the experts' briefing) --------------------
 
 PROGRAM_COLUMNS = ("field", "program_code", "name", "amount", "year", "description")
-PROGRAM_ALIASES = {
-    "field": ["field", "სფერო"], "program_code": ["program_code", "program code", "code", "კოდი", "პროგრამის კოდი"],
-    "name": ["name", "program", "დასახელება", "პროგრამა"], "amount": ["amount", "budget", "თანხა", "ბიუჯეტი"],
-    "year": ["year", "წელი"], "description": ["description", "აღწერა"],
-}
 
 
 def validate_programs(raw_rows: list[dict]) -> tuple[list[dict], list[FieldError]]:
@@ -409,24 +403,3 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
         return Outcome(True, "saved", value=len(cleaned))
 
     return db.attempt(actor, "programs.save", work)
-
-
-def import_programs(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str = "") -> Outcome:
-    """Budget programs from CSV/XLSX with columns field, program_code, name, amount, year, description."""
-    from forum_core import importer
-
-    try:
-        table = importer.read_table(data, filename)
-    except importer.FileProblem as problem:
-        return Outcome(False, "file_problem", (FieldError("file", problem.code, problem.params),))
-    aliases = {importer._norm_header(a): key for key, names in PROGRAM_ALIASES.items() for a in names}
-    mapping = {}
-    for index, header in enumerate(table.headers):
-        key = aliases.get(importer._norm_header(header))
-        if key and key not in mapping:
-            mapping[key] = index
-    missing = [c for c in ("field", "program_code", "name") if c not in mapping]
-    if missing:
-        return Outcome(False, "file_problem", (FieldError("file", "missing_columns", {"columns": ", ".join(missing)}),))
-    rows = [{k: (cells[i] if i < len(cells) else None) for k, i in mapping.items()} for _, cells in table.rows]
-    return save_programs(db, actor, forum_id, rows)

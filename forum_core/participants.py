@@ -17,6 +17,7 @@ import duckdb
 
 from forum_core import georgian, tokens
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
+from forum_core.vocabulary import sees_personal_data
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 
 PERSON_FIELDS = ("first_name", "last_name", "phone", "group_id", "gender", "birth_year",
@@ -123,16 +124,24 @@ def get(cur: duckdb.DuckDBPyConnection, participant_id: int) -> dict | None:
         "LEFT JOIN working_group g ON g.id = p.group_id WHERE p.id = ?", [participant_id]))
 
 
-def search(cur: duckdb.DuckDBPyConnection, forum_id: int, query: str, limit: int = 50,
+_NAMES_ONLY = ("id", "first_name", "last_name", "group_id", "group_number", "group_name", "room")
+
+
+def search(cur: duckdb.DuckDBPyConnection, forum_id: int, query: str, *, role: str, limit: int = 50,
            group_id: int | None = None) -> list[dict]:
     """Find active participants by Georgian name, its Latin transliteration, or phone digits.
 
     Every word of the query must occur in the name (in any order); a query with
     three or more digits also matches phone numbers containing those digits.
     An empty query returns everybody (up to ``limit``), sorted by name.
+
+    The personal-data policy applies here, where the data is read: for a ``role`` that
+    may not see phones (facilitators, experts ...) digits match nothing and the rows
+    hold names and group only, no phone, birth year, community, e-mail or needs.
     """
+    personal = sees_personal_data(role)
     terms = georgian.query_terms(query)
-    digits = re.sub(r"\D", "", query)
+    digits = re.sub(r"\D", "", query) if personal else ""
     name_terms = [t for t in terms if not t.isdigit()]
     sql = (f"SELECT {_LIST_COLUMNS} FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
            "WHERE p.forum_id = ? AND p.removed_at IS NULL")
@@ -154,7 +163,8 @@ def search(cur: duckdb.DuckDBPyConnection, forum_id: int, query: str, limit: int
         return []
     sql += " ORDER BY p.last_name, p.first_name, p.id LIMIT ?"
     params.append(limit)
-    return rows_as_dicts(cur.execute(sql, params))
+    rows = rows_as_dicts(cur.execute(sql, params))
+    return rows if personal else [{k: r[k] for k in _NAMES_ONLY} for r in rows]
 
 
 def count_active(cur: duckdb.DuckDBPyConnection, forum_id: int) -> int:

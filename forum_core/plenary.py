@@ -271,17 +271,14 @@ def group_results(cur, forum_id: int) -> list[GroupResult]:
     """Every group with its published priorities, initiative headlines and presenter, in four queries."""
     groups = _group_rows(cur, forum_id)
     published: dict[int, list[dict]] = {}
+    for p in rows_as_dicts(cur.execute("SELECT group_id, problem_id, title, pebbles, rank FROM published_priority "
+                                       "WHERE forum_id = ? ORDER BY group_id, rank", [forum_id])):
+        published.setdefault(p["group_id"], []).append(p)
     presenters: dict[int, int] = {}
-    for group_id, kind, payload in cur.execute(
-            "SELECT group_id, kind, payload FROM group_event WHERE forum_id = ? "
-            "AND kind IN ('finalise', 'reopen', 'presenter') ORDER BY id", [forum_id]).fetchall():
-        data = json.loads(payload)
-        if kind == "finalise":
-            published[group_id] = data["top"]
-        elif kind == "reopen":
-            published.pop(group_id, None)
-        else:
-            presenters[group_id] = data["participant_id"]
+    for group_id, payload in cur.execute(
+            "SELECT group_id, payload FROM group_event WHERE forum_id = ? AND kind = 'presenter' ORDER BY id",
+            [forum_id]).fetchall():
+        presenters[group_id] = json.loads(payload)["participant_id"]
     names = {}
     if presenters:
         names = {r[0]: f"{r[1]} {r[2]}" for r in cur.execute(
@@ -343,8 +340,7 @@ def _screen_part(cur, forum_id: int) -> tuple:
 
 def _results_part(cur, forum_id: int) -> tuple:
     results = tuple(group_results(cur, forum_id))
-    problems = cur.execute("SELECT count(*) FROM problem WHERE forum_id = ? AND deleted_at IS NULL "
-                           "AND merged_into IS NULL", [forum_id]).fetchone()[0]
+    problems = cur.execute("SELECT count(*) FROM problem_in_force WHERE forum_id = ?", [forum_id]).fetchone()[0]
     # the count in force for each problem in the main vote (round 0) is its latest event
     pebbles = cur.execute(
         "SELECT coalesce(sum(n), 0) FROM (SELECT arg_max(c.pebbles, c.id) AS n FROM pebble_count c "

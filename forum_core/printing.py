@@ -152,7 +152,7 @@ def _time(value: time) -> str:
 
 def _hours(minutes: int, lang: str) -> str:
     h, m = divmod(minutes, 60)
-    return t(lang, "print.duration_hm", hours=h, minutes=m) if m else t(lang, "print.duration_h", hours=h)
+    return t(lang, "print.duration_hm", hours=h, minutes=m) if m else t(lang, "print.duration_h", hours=h, count=h)
 
 
 def _people(cur, forum_id: int, participant_ids: Iterable[int] | None, group_ids: Iterable[int] | None) -> list[dict]:
@@ -354,7 +354,7 @@ def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: i
     for item in dl.priorities(cur, group_id):
         row = dl.initiative(cur, group_id, item["problem_id"])
         pdf.set_font("georgian", "B", 11)
-        pdf.multi_cell(0, 6, f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', n=item['pebbles'])}",
+        pdf.multi_cell(0, 6, f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}",
                        new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font("georgian", "", 10)
         for name in ("title", "goal", "beneficiaries_specifics", "resources_needed", "partners"):

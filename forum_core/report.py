@@ -34,14 +34,12 @@ REPORT_TABLES = ("recommendation", "recommendation_source", "recommendation_answ
 
 
 def published_priorities(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
-    """Every finalised group's priorities in group order: group fields, rank, title, pebbles, problem."""
-    rows = []
-    for g in forum_mod.groups(cur, forum_id):
-        for item in dl.priorities(cur, g["id"]):
-            rows.append({"group_id": g["id"], "group_number": g["number"], "group_name": g["name"],
-                         "field": g["field"], "problem_id": item["problem_id"], "rank": item["rank"],
-                         "title": item["title"], "pebbles": item["pebbles"]})
-    return rows
+    """Every finalised group's priorities in group order: group fields, rank, title, pebbles, problem
+    (the ``published_priority`` view)."""
+    return rows_as_dicts(cur.execute(
+        "SELECT p.group_id, g.number AS group_number, g.name AS group_name, g.field, p.problem_id, p.rank, "
+        "p.title, p.pebbles FROM published_priority p JOIN working_group g ON g.id = p.group_id "
+        "WHERE p.forum_id = ? ORDER BY g.number, p.rank", [forum_id]))
 
 
 def sync(db: Database, actor: Actor, forum_id: int) -> Outcome:
@@ -408,8 +406,8 @@ def outside_competence(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[di
     """Problems the experts flagged as outside the municipality's competence, with their notes."""
     return rows_as_dicts(cur.execute(
         "SELECT g.number AS group_number, g.name AS group_name, g.field, g.expert, p.title, p.detail, "
-        "p.competence_note FROM problem p JOIN working_group g ON g.id = p.group_id "
-        "WHERE p.forum_id = ? AND p.deleted_at IS NULL AND p.merged_into IS NULL AND p.outside_competence "
+        "p.competence_note FROM problem_in_force p JOIN working_group g ON g.id = p.group_id "
+        "WHERE p.forum_id = ? AND p.outside_competence "
         "ORDER BY g.number, p.id", [forum_id]))
 
 

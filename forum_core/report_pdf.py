@@ -273,7 +273,7 @@ def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str
         doc.pdf.ln(1.5)
         doc.para(f"{n}. {rec['text']}", 11, bold=True)
         doc.para(t(lang, "report.from_groups", groups=", ".join(
-            f"{s['group_number']}. {s['group_name']} ({t(lang, 'report.rank_pebbles', rank=s['rank'], pebbles=s['pebbles'])})"
+            f"{s['group_number']}. {s['group_name']} ({t(lang, 'report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
             for s in rec["sources"] if s["still_priority"])), 9, indent=4)
         if rec["edited"]:
             doc.para(t(lang, "report.groups_words", text=rec["original"]), 8.5, colour=GREY, indent=4)
@@ -290,7 +290,7 @@ def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str
             doc.para(t(lang, "report.group_not_finalised"), 9.5, colour=GREY)
         for item in top:
             doc.room(20)
-            doc.para(f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', n=item['pebbles'])}", 10.5,
+            doc.para(f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}", 10.5,
                      bold=True)
             _initiative(doc, dl.initiative(cur, g["id"], item["problem_id"]), programs)
             doc.pdf.ln(1)

@@ -78,7 +78,7 @@ reset.button(t("control.reset"), key="timer_reset", width="stretch",
 with st.form("slot_form", border=False):
     minutes = st.number_input(t("control.slot_minutes"), min_value=1, max_value=60, step=1,
                               value=max(1, state.slot_s // 60), key="slot_minutes")
-    if st.form_submit_button(t("action.save")):
+    if st.form_submit_button(t("button.save")):
         report(plenary.set_slot_minutes(db, actor, forum_id, minutes))
         st.rerun()
 

@@ -81,7 +81,7 @@ if step == "who":
     query = st.text_input(t("fac.take_in_search"), key="take_in_query", max_chars=60)
     if query and len(query.strip()) >= 2:
         from forum_core import participants as people
-        for p in [p for p in people.search(cur, forum_id, query, limit=6) if p["group_id"] != group_id]:
+        for p in [p for p in people.search(cur, forum_id, query, role=session.role(), limit=6) if p["group_id"] != group_id]:
             c1, c2 = st.columns([4, 1])
             c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']}")
             if c2.button(t("fac.take_in"), key=f"take_{p['id']}"):
@@ -133,7 +133,7 @@ elif step == "assessment":
                 up, down, delete = st.columns(3)
                 up.button("↑", key=f"up_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, -1)))
                 down.button("↓", key=f"down_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, 1)))
-                delete.button(t("action.delete"), key=f"del_{item['id']}",
+                delete.button(t("button.delete"), key=f"del_{item['id']}",
                               on_click=lambda i=item["id"]: report(dl.delete_item(db, actor, i)))
             st.text_input(t(f"fac.add_{kind}"), key=f"new_{kind}", max_chars=500, on_change=add, args=(kind,))
 
@@ -167,7 +167,7 @@ elif step == "problems":
         with st.form(f"edit_problem_{p['id']}"):
             title = st.text_input(t("fac.problem_title"), value=p["title"], max_chars=200, key=f"et_{p['id']}")
             detail = st.text_area(t("fac.problem_detail"), value=p["detail"], max_chars=2000, key=f"ed_{p['id']}")
-            if st.form_submit_button(t("action.save"), disabled=locked):
+            if st.form_submit_button(t("button.save"), disabled=locked):
                 report(dl.edit_problem(db, actor, p["id"], title, detail, (p["title"], p["detail"])), "fac.saved")
                 st.rerun()
         st.markdown(f"**{t('fac.expert_flag')}**")
@@ -185,7 +185,7 @@ elif step == "problems":
         if c2.button(t("fac.merge"), key=f"do_merge_{p['id']}", disabled=target is None or locked):
             report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
             st.rerun()
-        if c3.button(t("action.delete"), key=f"del_problem_{p['id']}", disabled=locked):
+        if c3.button(t("button.delete"), key=f"del_problem_{p['id']}", disabled=locked):
             report(dl.delete_problem(db, actor, p["id"]))
             st.session_state.pop("problem_choice", None)
             st.rerun()
@@ -230,9 +230,9 @@ elif step == "vote":
     if published:
         st.success(t("fac.finalised"))
     st.metric(t("fac.pebbles_counted"), f"{result.total} / {result.capacity}",
-              help=t("fac.capacity_help", per=forum["pebbles_per_participant"]))
+              help=t("fac.capacity_help", per=forum["pebbles_per_participant"], count=forum["pebbles_per_participant"]))
     if result.over_by:
-        st.warning(t("fac.over_count", over=result.over_by, capacity=result.capacity))
+        st.warning(t("fac.over_count", over=result.over_by, count=result.over_by, capacity=result.capacity))
     # Counting goes problem by problem, as the pebbles are counted on each sheet:
     # one row with big buttons at a time (60 rows of inputs would make every tap slow).
     if voting:
@@ -265,7 +265,7 @@ elif step == "vote":
             count_row(p, latest["round"], False)
     if result.tie and not published:
         tied = {p["id"]: p for p in problem_rows if p["id"] in result.tie}
-        st.warning(t("fac.tie", places=result.tie_places, titles=", ".join(p["title"] for p in tied.values())))
+        st.warning(t("fac.tie", places=result.tie_places, count=result.tie_places, titles=", ".join(p["title"] for p in tied.values())))
         if st.button(t("fac.start_revote"), key="start_revote"):
             report(dl.start_revote(db, actor, group_id, result.tie))
             st.rerun()
@@ -377,7 +377,7 @@ elif step == "presenter":
     names = {m["id"]: f"{m['last_name']} {m['first_name']}" for m in here}
     chosen = st.selectbox(t("fac.presenter"), list(names), format_func=names.get, index=None, key="presenter_choice",
                           placeholder=t("fac.presenter_hint"))
-    if st.button(t("action.save"), key="save_presenter", disabled=chosen is None):
+    if st.button(t("button.save"), key="save_presenter", disabled=chosen is None):
         report(dl.set_presenter(db, actor, forum_id, group_id, chosen), "fac.saved")
         st.rerun()
     st.download_button(t("fac.summary_pdf"), key="summary_pdf", file_name=f"group_{group['number']}.pdf",

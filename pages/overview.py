@@ -24,7 +24,7 @@ def board() -> None:
                  t("overview.finalised"), t("overview.initiatives"), t("fac.presenter")]),
         hide_index=True, width="stretch", key="overview_table")
     waiting = [r for r in rows if r["step"] != "done"]
-    st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows)))
+    st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows), count=len(rows)))
 
 
 board()

@@ -84,12 +84,12 @@ def _forget_removal() -> None:
 def confirm_remove(person: dict) -> None:
     st.write(t("participants.remove_confirm", name=f"{person['first_name']} {person['last_name']}"))
     yes, no = st.columns(2)
-    if yes.button(t("action.remove"), type="primary", key="remove_yes"):
+    if yes.button(t("button.remove"), type="primary", key="remove_yes"):
         _forget_removal()
         outcome = people.remove(db, session.actor(), person["id"], person["version"])
         session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
         st.rerun()
-    if no.button(t("action.cancel"), key="remove_no"):
+    if no.button(t("button.cancel"), key="remove_no"):
         _forget_removal()
         st.rerun()
 
@@ -103,14 +103,14 @@ with list_tab:
         t("label.size"): g["size"], t("label.target"): f"{g['target_min']}–{g['target_max']}",
         t("label.status"): size_status(g)} for g in groups])
     total = sum(g["size"] for g in groups)
-    with st.expander(t("participants.sizes", total=total), expanded=False):
+    with st.expander(t("participants.sizes", total=total, count=total), expanded=False):
         st.dataframe(sizes, hide_index=True, width="stretch")
     query_col, group_col = st.columns([2, 1])
     query = query_col.text_input(t("participants.search"), key="search", max_chars=80,
                                  placeholder=t("participants.search_hint"))
     group_filter = group_col.selectbox(t("label.group"), list(filter_label), key="group_filter",
                                        format_func=filter_label.get)
-    found = people.search(cur, forum_id, query or "", limit=200, group_id=group_filter)
+    found = people.search(cur, forum_id, query or "", role=session.role(), limit=200, group_id=group_filter)
     st.caption(t("participants.found", shown=len(found), total=total))
     columns = {key: t(f"label.{key}") for key in ("last_name", "first_name", "group", "phone", "community",
                                                   "birth_year", "needs")}
@@ -133,7 +133,7 @@ with list_tab:
             edit_errors = st.session_state.get("edit_errors", ())
             with st.form("edit_person"):
                 person_widgets(prefix, person, edit_errors)
-                save = st.form_submit_button(t("action.save"), type="primary")
+                save = st.form_submit_button(t("button.save"), type="primary")
             if save:
                 outcome = people.update(db, session.actor(), chosen, read_person(prefix), person["version"])
                 st.session_state["edit_errors"] = outcome.errors

@@ -109,7 +109,7 @@ def wall(snap: plenary.Snapshot) -> None:
         cards.append(f'<div class="card"><h3>{g.number}. {esc(g.name)}</h3>{body}</div>')
     done = snap.totals.groups_finalised
     st.html(f'<div class="pl"><h1>{esc(t("plenary.wall_title"))} '
-            f'<span class="sub">({esc(t("plenary.finalised_count", done=done, total=snap.totals.groups))})</span></h1>'
+            f'<span class="sub">({esc(t("plenary.finalised_count", done=done, count=snap.totals.groups))})</span></h1>'
             f'<div class="wall">{"".join(cards)}</div></div>')
 
 

@@ -131,7 +131,7 @@ with main:
         query = st.text_input(t("desk.name_search"), key="name_query", max_chars=60,
                               placeholder=t("participants.search_hint"))
         if query and len(query.strip()) >= 2:
-            matches = people.search(cur, forum_id, query, limit=8)
+            matches = people.search(cur, forum_id, query, role=session.role(), limit=8)
             present = checkin.checked_in_ids(cur, forum_id)
             if not matches:
                 st.info(t("desk.no_match"))
@@ -145,7 +145,7 @@ with main:
 
     with walk_in_tab:
         sizes = sorted(forum_mod.groups(cur, forum_id), key=lambda g: (g["size"], g["number"]))
-        labels = {g["id"]: t("desk.group_with_size", number=g["number"], name=g["name"], size=g["size"])
+        labels = {g["id"]: t("desk.group_with_size", number=g["number"], name=g["name"], size=g["size"], count=g["size"])
                   for g in sizes}
         errors = st.session_state.get("walk_in_errors", ())
         rev = st.session_state.get("walk_in_rev", 0)

@@ -90,7 +90,7 @@ with recs_tab:
                         help=t("report.move_down"))
             st.caption(t("report.from_groups", groups="; ".join(
                 f"{s['group_number']}. {s['group_name']} — {s['title']}"
-                + (f" ({t('report.rank_pebbles', rank=s['rank'], pebbles=s['pebbles'])})" if s["still_priority"]
+                + (f" ({t('report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})" if s["still_priority"]
                    else f" ({t('report.no_longer_priority')})") for s in rec["sources"])))
             if rec["stale"]:
                 st.warning(t("report.stale"))

@@ -33,7 +33,7 @@ def results() -> None:
     if not published:
         st.info(t("results.none_yet"))
         return
-    st.caption(t("results.count", done=len(published), total=len(snap.groups)))
+    st.caption(t("results.count", done=len(published), total=len(snap.groups), count=len(snap.groups)))
     answers = report.public_statuses(db, forum_id)  # after the reporting forum: the mayor's answer
     for g in published:
         with st.container(border=True):

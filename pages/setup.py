@@ -8,6 +8,7 @@ import streamlit as st
 
 from forum_core import backup, demo
 from forum_core import forum as forum_mod
+from forum_core import programs
 from ui import session
 
 session.enter_page()
@@ -127,7 +128,7 @@ with settings_tab:
                 st.error(session.error_line(error), icon="⚠️")
         for warning in st.session_state.get("setup_warnings", ()):
             st.warning(session.error_text(warning))
-        saved = st.form_submit_button(t("action.save"), type="primary")
+        saved = st.form_submit_button(t("button.save"), type="primary")
     if saved:
         raw_phases = edited_phases.to_dict("records")
         outcome = forum_mod.update_settings(db, session.actor(), forum_id, read_settings("s_"), raw_phases)
@@ -213,7 +214,7 @@ with programs_tab:
         st.rerun()
     upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
     if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):
-        outcome = forum_mod.import_programs(db, session.actor(), forum_id, upload.getvalue(), upload.name)
+        outcome = programs.import_programs(db, session.actor(), forum_id, upload.getvalue(), upload.name)
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
             st.session_state["editor_rev"] = editor_rev + 1
@@ -231,7 +232,7 @@ with st.expander(t("backup.title")):
     if auto is None:
         st.caption(t("backup.auto_off"))
     else:
-        st.caption(t("backup.auto_on", minutes=f"{auto.minutes:g}", keep=auto.keep, folder=str(auto.folder)))
+        st.caption(t("backup.auto_on", minutes=f"{auto.minutes:g}", keep=auto.keep, count=auto.keep, folder=str(auto.folder)))
         if auto.last is not None:
             st.caption(t("backup.last", name=auto.last.name))
         if auto.last_error:

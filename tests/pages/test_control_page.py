@@ -51,7 +51,7 @@ def test_control_drives_the_projector(day_db):  # noqa: F811
     assert state().order.index(groups[5]["id"]) == 4
 
     control.number_input(key="slot_minutes").set_value(5)
-    button(control, t("en", "action.save")).click().run()
+    button(control, t("en", "button.save")).click().run()
     assert state().slot_s == 300
 
     control.toggle(key="control_revealed").set_value(False).run()

@@ -55,7 +55,7 @@ def test_undo_from_the_card(demo_db):
 
 def test_find_by_transliterated_name_and_check_in(demo_db):
     at = open_app("en", PAGE)
-    target = people.search(app_db().cursor(), 1, "chikovani")[0]
+    target = people.search(app_db().cursor(), 1, "chikovani", role="organizer")[0]
     at.text_input(key="name_query").set_value("chikovani").run()
     shown = [x.value for x in at.text]
     assert any("ჩიქოვანი" in s and "not yet here" in s for s in shown)
@@ -81,7 +81,7 @@ def test_register_a_walk_in(demo_db):
     at.selectbox(key="w0_group").set_value(group["id"])
     next(b for b in at.button if b.label == "Register and check in").click().run()
     assert "data-status='checked_in'" in card(at) and "გოგოლაძე" in card(at)
-    found = people.search(app_db().cursor(), 1, "luka gogoladze")
+    found = people.search(app_db().cursor(), 1, "luka gogoladze", role="organizer")
     assert len(found) == 1 and found[0]["source"] == "walk_in" and found[0]["phone"] is None
     assert any(b.key == "walk_in_badge_pdf" for b in at.get("download_button"))
 
@@ -93,7 +93,7 @@ def test_walk_in_with_bad_phone_is_refused(demo_db):
     at.text_input(key="w0_phone").set_value("123")
     next(b for b in at.button if b.label == "Register and check in").click().run()
     assert any("not a Georgian phone number" in e.value for e in at.error)
-    assert people.search(app_db().cursor(), 1, "gogoladze luka") == []
+    assert people.search(app_db().cursor(), 1, "gogoladze luka", role="organizer") == []
 
 
 def test_live_figures_count_arrivals(demo_db):

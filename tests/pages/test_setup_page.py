@@ -56,7 +56,7 @@ def test_settings_save_in_georgian(demo_db):
     at = open_app("ka")
     by_label(at.text_input, t("ka", "label.title")).set_value("ახალი სახელი")
     by_label(at.number_input, t("ka", "label.pebbles_per_participant")).set_value(4)
-    next(b for b in at.button if b.label == t("ka", "action.save")).click().run()
+    next(b for b in at.button if b.label == t("ka", "button.save")).click().run()
     assert t("ka", "setup.saved") in texts(at)
     at.run()
     assert by_label(at.text_input, t("ka", "label.title")).value == "ახალი სახელი"

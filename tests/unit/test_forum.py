@@ -1,6 +1,7 @@
 from datetime import date, time
 
 from forum_core import forum as forum_mod
+from forum_core import programs as program_import
 from tests.conftest import ORGANIZER, SETTINGS
 
 G = forum_mod.GroupDraft
@@ -117,13 +118,13 @@ def test_budget_programs_typed_and_imported(db, forum_id):
     csv = ("სფერო,კოდი,დასახელება,თანხა,წელი,აღწერა\n"
            "ინფრასტრუქტურა,02 01,გზების მოვლა,2500000,2027,ახალი\n"
            "ახალგაზრდობა,05 03,გრანტები,120000,2027,\n").encode("utf-8")
-    outcome = forum_mod.import_programs(db, ORGANIZER, forum_id, csv, "p.csv")
+    outcome = program_import.import_programs(db, ORGANIZER, forum_id, csv, "p.csv")
     assert outcome.ok and outcome.value == 2
     programs = forum_mod.budget_programs(db.cursor(), forum_id)
     assert [(p["program_code"], p["name"], int(p["amount"])) for p in programs] == [
         ("05 03", "გრანტები", 120000), ("02 01", "გზების მოვლა", 2500000)]
     assert len(forum_mod.budget_programs(db.cursor(), forum_id, field="ინფრასტრუქტურა")) == 1
-    missing = forum_mod.import_programs(db, ORGANIZER, forum_id, b"a,b\n1,2\n", "p.csv")
+    missing = program_import.import_programs(db, ORGANIZER, forum_id, b"a,b\n1,2\n", "p.csv")
     assert missing.errors[0].code == "missing_columns"
 
 

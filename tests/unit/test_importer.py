@@ -49,7 +49,7 @@ def test_preview_writes_nothing_then_apply_imports(db, forum_id):
     assert count(db, forum_id) == 0
     outcome = importer.apply(db, ORGANIZER, forum_id, data, "list.csv")
     assert outcome.ok and count(db, forum_id) == 3
-    giorgi = people.search(db.cursor(), forum_id, "giorgi beridze")[0]
+    giorgi = people.search(db.cursor(), forum_id, "giorgi beridze", role="organizer")[0]
     assert (giorgi["group_number"], giorgi["phone"], giorgi["needs"]) == (2, "+995577654321", "ეტლი")
 
 
@@ -122,7 +122,7 @@ def test_reimport_updates_instead_of_duplicating(db, forum_id):
     assert plan.counts == {"new": 0, "update": 3, "unchanged": 0, "invalid": 0}
     assert importer.apply(db, ORGANIZER, forum_id, csv_bytes(corrected), "f.csv").ok
     assert count(db, forum_id) == 3
-    tamar = people.search(db.cursor(), forum_id, "tamar lomidze")[0]
+    tamar = people.search(db.cursor(), forum_id, "tamar lomidze", role="organizer")[0]
     assert tamar["phone"] == "+995555000222"
     nothing = importer.apply(db, ORGANIZER, forum_id, csv_bytes(corrected), "f.csv")
     assert nothing.reason == "nothing_to_import"
@@ -160,7 +160,7 @@ def test_a_5000_row_file_imports_in_one_go(db, forum_id):
     assert count(db, forum_id) == 5000
     cur = db.cursor()
     assert cur.execute("SELECT count(*) FROM audit_log WHERE action = 'participant.add'").fetchone() == (5000,)
-    assert [p["last_name"] for p in people.search(cur, forum_id, "sakheli4999")] == ["გვარი4999"]
+    assert [p["last_name"] for p in people.search(cur, forum_id, "sakheli4999", role="organizer")] == ["გვარი4999"]
     again = importer.preview(cur, forum_id, data, "big.csv")
     assert again.counts["unchanged"] == 5000
 
