@@ -1,14 +1,24 @@
-"""Import of the participant list from CSV or XLSX: read, preview, apply.
+"""Import of the participant list from CSV, XLSX, XLS or ODS: read, preview, apply.
 
 ``preview`` reads the file and says, row by row, what an import would do (new,
-updated, unchanged, invalid with line, column and reason) without writing.
-``apply`` computes the same plan again inside the write transaction (the data
-may have changed since the preview) and writes it, all or nothing.
+updated with every changed field before -> after, unchanged, invalid with line,
+column and reason, and new people who have the name of someone already on the
+list) without writing. ``apply`` computes the same plan again inside the write
+transaction (the data may have changed since the preview) and writes it, all or
+nothing.
 
-Matching an existing person: the same phone number and the same first or last
-name (a spelling fix of one of them is an update). A phone that belongs to a
-different person is an error. With no phone match, a row whose full name matches
-exactly one active participant is that person with a new phone.
+Matching an existing person never merges two different people: a row is an
+existing person only when it carries their phone number together with their
+first or last name (a spelling fix of one of them is an update), or an ``id``
+column naming them. A phone that belongs to a person of another name is an
+error. The same name with another phone is a new person, shown as a possible
+duplicate for the organizer to decide.
+
+Files as people make them: the header row may stand below title rows; in a
+workbook the sheet holding the headers is read (or the one asked for); date cells
+in the birth-year column give the year; line numbers are the rows a spreadsheet
+shows. A file whose names are mostly ``?``, replacement characters or mojibake
+(UTF-8 read in a Western code page) is refused as saved in the wrong encoding.
 """
 from __future__ import annotations
 
@@ -18,7 +28,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -43,7 +53,11 @@ COLUMN_ALIASES = {
     "community": ["community", "village", "თემი", "სოფელი", "თემი/სოფელი"],
     "email": ["email", "e mail", "mail", "ელფოსტა", "ელ ფოსტა", "ელ. ფოსტა"],
     "needs": ["needs", "accessibility", "special needs", "საჭიროებები", "საჭიროება"],
+    "id": ["participant id", "#"],  # the id column of a list exported from the app
 }
+# What the importer reads; the page's uploader offers the same.
+FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods"]
+HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many rows are searched
 TEMPLATE_HEADERS = ["first_name", "last_name", "phone", "group", "gender", "birth_year", "community",
                     "email", "needs"]
 
@@ -70,7 +84,10 @@ class FileProblem(Exception):
 @dataclass
 class Table:
     headers: list[str]
-    rows: list[tuple[int, list[Any]]]  # (line number in the file, cells)
+    rows: list[tuple[int, list[Any]]]  # (line number as a spreadsheet shows it, cells)
+    sheet: str = ""  # the sheet read, in a workbook
+    sheets: list[str] = field(default_factory=list)  # every sheet of a workbook
+    header_line: int = 1
 
 
 @dataclass
@@ -82,6 +99,10 @@ class PlannedRow:
     before: dict | None = None
     errors: list[FieldError] = field(default_factory=list)
     raw: dict = field(default_factory=dict)
+    # an update: field -> (before, after), for every field that changes (group as "number. name")
+    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # a new person with the name of someone on the list or of an earlier row of the file
+    duplicates: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -89,17 +110,30 @@ class ImportPlan:
     rows: list[PlannedRow] = field(default_factory=list)
     problem: FieldError | None = None
     ignored_columns: list[str] = field(default_factory=list)
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+    header_line: int = 1
 
     def count(self, action: str) -> int:
         return sum(1 for r in self.rows if r.action == action)
 
     @property
     def counts(self) -> dict[str, int]:
-        return {a: self.count(a) for a in ("new", "update", "unchanged", "invalid")}
+        counts = {a: self.count(a) for a in ("new", "update", "unchanged", "invalid")}
+        counts["invalid"] += self.count("skipped")  # left out on purpose: skipped like an invalid row
+        return counts
 
     @property
     def invalid(self) -> list[PlannedRow]:
         return [r for r in self.rows if r.action == "invalid"]
+
+    @property
+    def updates(self) -> list[PlannedRow]:
+        return [r for r in self.rows if r.action == "update"]
+
+    @property
+    def possible_duplicates(self) -> list[PlannedRow]:
+        return [r for r in self.rows if r.action == "new" and r.duplicates]
 
 
 # --- reading the file ------------------------------------------------------
@@ -113,7 +147,16 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-16-le")
     if len(data) >= 4 and data[0] == 0 and data[2] == 0:
         return data.decode("utf-16-be")
-    return data.decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # A Western code page (Windows-1252): Latin names read right; Georgian ones were already
+        # lost when the file was saved ("?", or each letter's low byte) and are caught by the
+        # damage check.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
 
 
 def _read_csv(data: bytes) -> Table:
@@ -127,65 +170,134 @@ def _read_csv(data: bytes) -> Table:
     first = next((ln for ln in lines if ln.strip()), "")
     if not first:
         raise FileProblem("empty_file")
-    delimiter = max([",", ";", "\t"], key=lambda d: first.count(d))
+    sample = [ln for ln in lines if ln.strip()][:HEADER_SEARCH_ROWS]
+    # the separator that splits the most lines alike (title rows above the header have none)
+    delimiter = max([",", ";", "\t"], key=lambda d: (sum(1 for ln in sample if ln.count(d)),
+                                                      sum(ln.count(d) for ln in sample)))
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         records = []
-        for record in reader:
-            records.append((reader.line_num, record))
-            if len(records) > MAX_ROWS + 1:
+        # A record's number is the row a spreadsheet shows: a quoted cell with line breaks
+        # is one row, however many lines of the file it takes.
+        for number, record in enumerate(reader, start=1):
+            records.append((number, record))
+            if len(records) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise FileProblem("too_many_rows", max=MAX_ROWS)
     except csv.Error:
         raise FileProblem("not_a_table") from None
-    return _table_from_records(records)
+    return _table_from_sheets([("", records)], None)
 
 
-def _read_xlsx(data: bytes) -> Table:
-    from openpyxl import load_workbook
+def _read_workbook(data: bytes, sheet: str | None) -> Table:
+    """XLSX, XLS and ODS, read with calamine: every visible sheet, in order."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a damaged file
-        raise FileProblem("not_a_table") from None
-    try:
-        sheet = workbook.worksheets[0]
-        records = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            records.append((number, list(values)))
-            if len(records) > MAX_ROWS + 1:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names
+        sheets = []
+        for name in visible:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False,
+                                                          nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+            if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise FileProblem("too_many_rows", max=MAX_ROWS)
+            sheets.append((name, [(number, list(cells)) for number, cells in enumerate(rows, start=1)]))
     except FileProblem:
         raise
-    except Exception:
+    except Exception:  # calamine raises several kinds for a damaged or foreign file
         raise FileProblem("not_a_table") from None
-    finally:
-        workbook.close()
-    return _table_from_records(records)
+    return _table_from_sheets(sheets, sheet)
 
 
 def _is_blank(cell: Any) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def _table_from_records(records: list[tuple[int, list[Any]]]) -> Table:
-    records = [(n, r) for n, r in records if any(not _is_blank(c) for c in r)]
-    if not records:
+# Damage done to text by a wrong encoding: U+FFFD, or UTF-8 bytes read as Windows-1252 /
+# Latin-1 ("áƒ" before each Georgian letter, "Ð" before Cyrillic, "Õ"/"Ö" before Armenian).
+_CONTINUATION = "".join(sorted(({bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xC0)}
+                                | {chr(b) for b in range(0x80, 0xC0)}) - {""}))
+_MOJIBAKE = re.compile("[\u00c2-\u00f4][" + re.escape(_CONTINUATION) + "]")
+
+
+def damaged(text: Any) -> bool:
+    """Whether a text shows the marks of a wrong encoding: "?" or U+FFFD for letters, UTF-8 read
+    as a Western code page, or a word made of Latin-1 accented letters only (each letter's low
+    byte, as LibreOffice writes Georgian into a Windows-1252 file)."""
+    if not isinstance(text, str):
+        return False
+    if "\ufffd" in text or _MOJIBAKE.search(text):
+        return True
+    chars = [c for c in text if not c.isspace() and c not in ".,-'’()"]
+    marks = text.count("?")
+    if marks >= 2 and marks * 2 >= len(chars):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    high = sum(1 for c in letters if "\u00c0" <= c <= "\u00ff")
+    return high >= 3 and high * 4 >= len(letters) * 3
+
+
+def _mostly_damaged(texts: list[Any], share: float) -> bool:
+    texts = [x for x in texts if isinstance(x, str) and x.strip()]
+    return bool(texts) and sum(1 for x in texts if damaged(x)) >= share * len(texts)
+
+
+def _recognised(cells: list[Any]) -> set[str]:
+    return {_ALIAS[_norm_header(c)] for c in cells if isinstance(c, str) and _norm_header(c) in _ALIAS}
+
+
+def _has_required(keys: set[str]) -> bool:
+    names = "full_name" in keys or {"first_name", "last_name"} <= keys
+    return names and {"phone", "group"} <= keys
+
+
+def _table_from_sheets(sheets: list[tuple[str, list[tuple[int, list[Any]]]]], wanted: str | None) -> Table:
+    """The sheet and row holding the headers: the first row (of the first sheet) that names every
+    required column; else the row naming the most known columns, so the error lists what lacks."""
+    names = [name for name, _ in sheets]
+    if wanted is not None:
+        sheets = [(n, r) for n, r in sheets if n == wanted] or sheets
+    best = None  # (how many known columns, sheet name, index of the header row, records)
+    seen_any = False
+    for name, records in sheets:
+        records = [(n, r) for n, r in records if any(not _is_blank(c) for c in r)]
+        if not records:
+            continue
+        seen_any = True
+        for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
+            keys = _recognised(cells)
+            if _has_required(keys):
+                return _make_table(name, names, records, index)
+            if best is None or len(keys) > best[0]:
+                best = (len(keys), name, index, records)
+    if not seen_any:
         raise FileProblem("empty_file")
-    header_line, header = records[0]
-    return Table([("" if h is None else str(h)) for h in header], records[1:])
+    _, name, index, records = best
+    if best[0] == 0:  # no header at all: the damage check below may say why
+        _check_encoding([c for _, r in records[:50] for c in r], 0.3)
+        index = 0
+    return _make_table(name, names, records, index)
 
 
-def read_table(data: bytes, filename: str = "") -> Table:
+def _make_table(name: str, names: list[str], records: list[tuple[int, list[Any]]], index: int) -> Table:
+    header_line, header = records[index]
+    return Table([("" if h is None else str(h)) for h in header], records[index + 1:], name, names, header_line)
+
+
+def _check_encoding(texts: list[Any], share: float) -> None:
+    if _mostly_damaged(texts, share):
+        raise FileProblem("wrong_encoding")
+
+
+def read_table(data: bytes, filename: str = "", sheet: str | None = None) -> Table:
     if not data:
         raise FileProblem("empty_file")
     if len(data) > MAX_FILE_BYTES:
         raise FileProblem("file_too_large", max_mb=MAX_FILE_BYTES // (1024 * 1024))
-    if data[:4] == b"PK\x03\x04" or filename.lower().endswith((".xlsx", ".xlsm")):
-        if not zipfile.is_zipfile(io.BytesIO(data)):
-            raise FileProblem("not_a_table")
-        return _read_xlsx(data)
-    if filename.lower().endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise FileProblem("old_excel")
+    name = filename.lower()
+    if (data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+            or name.endswith((".xlsx", ".xlsm", ".xls", ".ods"))):
+        return _read_workbook(data, sheet)
     return _read_csv(data)
 
 
@@ -210,8 +322,24 @@ def map_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
         if key not in mapping:
             missing.append(key)
     if missing:
+        # the keys; the message names them as the reader's language shows them (problem_text)
         raise FileProblem("missing_columns", columns=", ".join(missing))
     return mapping, ignored
+
+
+_DATE_TEXT = re.compile(r"\s*(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4})|(\d{4})[./-](\d{1,2})[./-](\d{1,2}))"
+                        r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+
+
+def _year_of(value: Any) -> Any:
+    """A birth year given as a date (a date cell, or "02.03.1985" / "1985-03-02") is its year."""
+    if isinstance(value, (date, datetime)):
+        return value.year
+    if isinstance(value, str):
+        match = _DATE_TEXT.fullmatch(value)
+        if match:
+            return int(match.group(3) or match.group(4))
+    return value
 
 
 def _row_dict(mapping: dict[str, int], cells: list[Any]) -> dict:
@@ -220,60 +348,111 @@ def _row_dict(mapping: dict[str, int], cells: list[Any]) -> dict:
         full = re.sub(r"\s+", " ", str(raw.pop("full_name") or "").strip())
         first, _, last = full.partition(" ")
         raw["first_name"], raw["last_name"] = first, last
+    raw.pop("full_name", None)
     for key, value in raw.items():
-        if isinstance(value, float) and value.is_integer() and key in ("phone", "birth_year", "group"):
+        if isinstance(value, float) and value.is_integer():
             raw[key] = int(value)
+        elif value == "":
+            raw[key] = None
+    if "birth_year" in raw:
+        raw["birth_year"] = _year_of(raw["birth_year"])
     return raw
 
 
 # --- the plan --------------------------------------------------------------
 
+_NAME_KEYS = ("first_name", "last_name", "full_name")
+_SHOWN_FIELDS = ("first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email",
+                 "needs")
+
+
+def _changes(before: dict, person: people.Person, group_text) -> dict[str, tuple[Any, Any]]:
+    after = people.row_values(person)
+    changes = {}
+    for key in people.PERSON_FIELDS:
+        if before.get(key) != after[key]:
+            if key == "group_id":
+                changes["group"] = (group_text(before.get(key)), group_text(after[key]))
+            else:
+                changes[key] = (before.get(key), after[key])
+    return {k: changes[k] for k in _SHOWN_FIELDS if k in changes}
+
+
 def _plan(cur: duckdb.DuckDBPyConnection, forum_id: int, table: Table, today: date | None) -> ImportPlan:
     mapping, ignored = map_columns(table.headers)
-    resolve = people.group_resolver(forum_mod.groups(cur, forum_id))
+    names = [cells[i] for _, cells in table.rows for key, i in mapping.items()
+             if key in _NAME_KEYS and i < len(cells)]
+    _check_encoding(names, 1 / 3)
+    group_rows = forum_mod.groups(cur, forum_id)
+    resolve = people.group_resolver(group_rows)
+    group_names = {g["id"]: f"{g['number']}. {g['name']}" for g in group_rows}
     existing = people.all_active(cur, forum_id)
+    by_id = {p["id"]: p for p in existing}
     by_phone = {p["phone"]: p for p in existing if p["phone"]}
     by_name: dict[str, list[dict]] = {}
     for p in existing:
         by_name.setdefault(georgian.search_key(p["first_name"], p["last_name"]), []).append(p)
-    plan = ImportPlan(ignored_columns=ignored)
+    plan = ImportPlan(ignored_columns=ignored, sheet=table.sheet, sheets=table.sheets, header_line=table.header_line)
     phones_in_file: dict[str, int] = {}
     claimed: set[int] = set()
+    new_names: dict[str, int] = {}  # name -> line of the first new person of that name in the file
     validated = []
     for line, cells in table.rows:
+        if all(_is_blank(c) for c in cells):
+            continue
         raw = _row_dict(mapping, cells)
+        wanted_id = raw.pop("id", None)
+        if isinstance(wanted_id, str) and wanted_id.strip().isdigit():
+            wanted_id = int(wanted_id)
         person, errors = people.validate_person(raw, resolve, phone_required=True, today=today)
+        bad_names = [k for k in ("first_name", "last_name") if damaged(raw.get(k))]
+        if bad_names:
+            person = None
+            errors = [FieldError(k, "damaged_text") for k in bad_names] + [
+                e for e in errors if e.field not in bad_names]
         if person is not None:
             if person.phone in phones_in_file:
                 errors = [FieldError("phone", "duplicate_in_file", {"line": phones_in_file[person.phone]})]
                 person = None
             else:
                 phones_in_file[person.phone] = line
-        validated.append((line, raw, person, errors))
-    for line, raw, person, errors in validated:
+        validated.append((line, raw, wanted_id, person, errors))
+    for line, raw, wanted_id, person, errors in validated:
         if person is None:
             plan.rows.append(PlannedRow(line, "invalid", errors=errors, raw=_printable(raw)))
             continue
-        match = by_phone.get(person.phone)
-        if match is not None:
-            same_first = georgian.fold(match["first_name"]) == georgian.fold(person.first_name)
-            same_last = georgian.fold(match["last_name"]) == georgian.fold(person.last_name)
-            if not (same_first or same_last) or match["id"] in claimed:
+        owner = by_phone.get(person.phone)
+        match = by_id.get(wanted_id) if isinstance(wanted_id, int) else None
+        if match is not None:  # an id from the app's own export names the person
+            if (owner is not None and owner["id"] != match["id"]) or match["id"] in claimed:
+                taken = owner if owner is not None and owner["id"] != match["id"] else match
                 plan.rows.append(PlannedRow(line, "invalid", errors=[FieldError("phone", "phone_taken", {
-                    "name": f"{match['first_name']} {match['last_name']}"})], raw=_printable(raw)))
+                    "name": f"{taken['first_name']} {taken['last_name']}"})], raw=_printable(raw)))
                 continue
-        else:
-            candidates = [p for p in by_name.get(georgian.search_key(person.first_name, person.last_name), [])
-                          if p["id"] not in claimed and p["phone"] not in phones_in_file]
-            match = candidates[0] if len(candidates) == 1 else None
+        elif owner is not None:  # the same phone: the same person only with the same first or last name
+            same_first = georgian.fold(owner["first_name"]) == georgian.fold(person.first_name)
+            same_last = georgian.fold(owner["last_name"]) == georgian.fold(person.last_name)
+            if not (same_first or same_last) or owner["id"] in claimed:
+                plan.rows.append(PlannedRow(line, "invalid", errors=[FieldError("phone", "phone_taken", {
+                    "name": f"{owner['first_name']} {owner['last_name']}"})], raw=_printable(raw)))
+                continue
+            match = owner
         if match is None:
-            plan.rows.append(PlannedRow(line, "new", person=person, raw=_printable(raw)))
+            # A new person, even with the name of someone on the list: the organizer decides.
+            key = georgian.search_key(person.first_name, person.last_name)
+            duplicates = [{"participant_id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"],
+                           "phone": p["phone"], "group": group_names.get(p["group_id"], "")}
+                          for p in by_name.get(key, [])]
+            if key in new_names:
+                duplicates.append({"line": new_names[key]})
+            new_names.setdefault(key, line)
+            plan.rows.append(PlannedRow(line, "new", person=person, raw=_printable(raw), duplicates=duplicates))
             continue
         claimed.add(match["id"])
-        before = {k: match.get(k) for k in people.PERSON_FIELDS}
-        same = all(before[k] == v for k, v in people.row_values(person).items())
-        plan.rows.append(PlannedRow(line, "unchanged" if same else "update", person=person,
-                                    participant_id=match["id"], before=match, raw=_printable(raw)))
+        changes = _changes(match, person, lambda gid: group_names.get(gid, ""))
+        plan.rows.append(PlannedRow(line, "update" if changes else "unchanged", person=person,
+                                    participant_id=match["id"], before=match, raw=_printable(raw),
+                                    changes=changes))
     return plan
 
 
@@ -282,22 +461,30 @@ def _printable(raw: dict) -> dict:
 
 
 def preview(cur: duckdb.DuckDBPyConnection, forum_id: int, data: bytes, filename: str = "",
-            today: date | None = None) -> ImportPlan:
+            today: date | None = None, sheet: str | None = None) -> ImportPlan:
     """What importing this file would do. Never raises for a bad file: see ``plan.problem``."""
+    table = None
     try:
-        return _plan(cur, forum_id, read_table(data, filename), today)
+        table = read_table(data, filename, sheet)
+        return _plan(cur, forum_id, table, today)
     except FileProblem as problem:
-        return ImportPlan(problem=FieldError("file", problem.code, problem.params))
+        plan = ImportPlan(problem=FieldError("file", problem.code, problem.params))
+        if table is not None:
+            plan.sheet, plan.sheets = table.sheet, table.sheets
+        return plan
 
 
 def apply(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str = "",
-          skip_invalid: bool = False, today: date | None = None) -> Outcome:
+          skip_invalid: bool = False, today: date | None = None, sheet: str | None = None,
+          skip_duplicates: bool = False) -> Outcome:
     """Import the file: all valid rows in one transaction, or nothing.
 
     With invalid rows and ``skip_invalid`` false, nothing is written (``has_invalid``).
+    New people with the name of someone already on the list are added unless
+    ``skip_duplicates`` (then they are left out and counted as skipped).
     """
     try:
-        table = read_table(data, filename)
+        table = read_table(data, filename, sheet)
     except FileProblem as problem:
         return Outcome(False, "file_problem", (FieldError("file", problem.code, problem.params),))
 
@@ -308,6 +495,9 @@ def apply(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str 
             return Outcome(False, "file_problem", (FieldError("file", problem.code, problem.params),))
         if plan.invalid and not skip_invalid:
             return Outcome(False, "has_invalid", value=plan)
+        if skip_duplicates:
+            for r in plan.possible_duplicates:
+                r.action = "skipped"
         new_rows = [r for r in plan.rows if r.action == "new"]
         updated = [r for r in plan.rows if r.action == "update"]
         if not new_rows and not updated:
@@ -368,15 +558,67 @@ def template_xlsx() -> bytes:
     return buf.getvalue()
 
 
+def problem_text(lang: str, problem: FieldError) -> str:
+    """A file problem in the reader's language; missing columns named as that language shows them."""
+    from forum_core.i18n import error_text, t
+
+    if problem.code == "missing_columns":
+        keys = [k.strip() for k in str(problem.params.get("columns", "")).split(",") if k.strip()]
+        left, right = ("„", "“") if lang == "ka" else ("“", "”")
+        columns = ", ".join(f"{left}{t(lang, f'label.{k}')}{right}" for k in keys)
+        return error_text(lang, FieldError(problem.field, problem.code, {**problem.params, "columns": columns}))
+    return error_text(lang, problem)
+
+
+def _shown(value: Any) -> str:
+    return "—" if value in (None, "") else str(value)
+
+
+def change_rows(plan: ImportPlan, lang: str) -> list[dict]:
+    """Every update's changed fields: line, name, field, before, after (for the page and the command line)."""
+    from forum_core.i18n import t
+
+    rows = []
+    for r in plan.updates:
+        name = f"{r.person.first_name} {r.person.last_name}"
+        for key, (before, after) in r.changes.items():
+            rows.append({"line": r.line, "name": name, "field": t(lang, f"label.{key}"),
+                         "before": _shown(before), "after": _shown(after)})
+    return rows
+
+
+def duplicate_rows(plan: ImportPlan, lang: str) -> list[dict]:
+    """Every new person who has the name of someone on the list (or of an earlier row)."""
+    from forum_core.i18n import t
+
+    rows = []
+    for r in plan.possible_duplicates:
+        for d in r.duplicates:
+            if "line" in d:
+                other = t(lang, "import.same_name_line", line=d["line"])
+            else:
+                other = t(lang, "import.same_name_person", name=f"{d['first_name']} {d['last_name']}",
+                          phone=georgian.format_phone(d["phone"]) or "—", group=d["group"])
+            rows.append({"line": r.line, "name": f"{r.person.first_name} {r.person.last_name}",
+                         "phone": georgian.format_phone(r.person.phone), "other": other})
+    return rows
+
+
 def report_lines(plan: ImportPlan, lang: str) -> list[str]:
     """The preview as lines of text, the same on the page and on the command line."""
     from forum_core.i18n import error_text, t
 
     if plan.problem is not None:
-        return [error_text(lang, plan.problem)]
+        return [problem_text(lang, plan.problem)]
     lines = [t(lang, "import.summary", **plan.counts)]
+    if len(plan.sheets) > 1:
+        lines.append(t(lang, "import.sheet_used", sheet=plan.sheet, line=plan.header_line))
     if plan.ignored_columns:
         lines.append(t(lang, "import.ignored_columns", columns=", ".join(plan.ignored_columns)))
+    for row in change_rows(plan, lang):
+        lines.append(t(lang, "import.change_line", **row))
+    for row in duplicate_rows(plan, lang):
+        lines.append(t(lang, "import.duplicate_line", **row))
     for row in plan.invalid:
         for error in row.errors:
             lines.append(t(lang, "import.invalid_line", line=row.line, column=t(lang, f"label.{error.field}"),
