@@ -18,19 +18,27 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=str(DEFAULT_DB_PATH), help="DuckDB file (default: %(default)s)")
     common.add_argument("--lang", default="en", choices=["ka", "en"], help="language of messages")
+    # The printed material is in Georgian unless asked, like the app.
+    printed = argparse.ArgumentParser(add_help=False)
+    printed.add_argument("--db", default=str(DEFAULT_DB_PATH), help="DuckDB file (default: %(default)s)")
+    printed.add_argument("--lang", default="ka", choices=["ka", "en"],
+                         help="language of the document and messages (default: %(default)s)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", parents=[common], help="create the demo forum and make it current")
     imp = sub.add_parser("import-participants", parents=[common],
-                         help="import the participant list (CSV or XLSX) into the current forum")
+                         help="import the participant list (CSV, XLSX, XLS or ODS) into the current forum")
     imp.add_argument("file", type=Path)
+    imp.add_argument("--sheet", help="the sheet of a workbook to read (default: the one with the headers)")
     imp.add_argument("--skip-invalid", action="store_true", help="import the valid rows even if some are invalid")
+    imp.add_argument("--skip-duplicates", action="store_true",
+                     help="leave out new people whose name is already on the list (default: add them)")
     imp.add_argument("--dry-run", action="store_true", help="only print the report")
     exp = sub.add_parser("export", parents=[common], help="export the current forum's participants")
     exp.add_argument("--out", type=Path, required=True, help="file to write (.csv or .xlsx)")
     for name, what in (("invitations", "invitation PDF, one A4 page per participant"),
                        ("badges", "badge PDF, 8 badges per A4 sheet"),
                        ("sign-in-sheets", "paper sign-in sheets per group (network fallback)")):
-        cmd = sub.add_parser(name, parents=[common], help=f"the {what}")
+        cmd = sub.add_parser(name, parents=[printed], help=f"the {what}")
         cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
         cmd.add_argument("--group", type=int, action="append", help="only this group number (repeatable)")
     for name, what in (("recommendations", "recommendations document for the mayor (PDF)"),
@@ -129,7 +137,7 @@ def _run(args, db: Database, lang: str) -> int:
         except OSError as exc:
             print(t(lang, "cli.cannot_read", path=args.file, reason=exc.strerror), file=sys.stderr)
             return 2
-        plan = importer.preview(db.cursor(), forum_id, data, args.file.name)
+        plan = importer.preview(db.cursor(), forum_id, data, args.file.name, sheet=args.sheet)
         for line in importer.report_lines(plan, lang):
             print(line)
         if plan.problem is not None:
@@ -139,7 +147,8 @@ def _run(args, db: Database, lang: str) -> int:
             return 1
         if args.dry_run:
             return 0
-        outcome = importer.apply(db, CLI_ACTOR, forum_id, data, args.file.name, skip_invalid=args.skip_invalid)
+        outcome = importer.apply(db, CLI_ACTOR, forum_id, data, args.file.name, skip_invalid=args.skip_invalid,
+                                 sheet=plan.sheet or None, skip_duplicates=args.skip_duplicates)
         if not outcome.ok:
             print(t(lang, "cli.nothing_written"), file=sys.stderr)
             return 1
@@ -171,6 +180,12 @@ def _run(args, db: Database, lang: str) -> int:
         group_ids = None
         if args.group:
             group_ids = [g["id"] for g in forum_mod.groups(cur, forum_id) if g["number"] in set(args.group)]
+        # names no bundled font can show would print blank: say who before printing
+        unprintable = printing.unprintable_people(cur, forum_id, group_ids=group_ids)
+        if unprintable:
+            print(t(lang, "cli.unprintable", people="; ".join(
+                f"{p['first_name']} {p['last_name']} ({p['group_number']}) — {chars}" for p, chars in unprintable)),
+                file=sys.stderr)
         if args.command == "invitations":
             ids = None
             if group_ids is not None:

@@ -181,17 +181,24 @@ with import_tab:
                        key="template_xlsx")
     c2.download_button(t("import.template_csv"), data=importer.template_csv, file_name="participants_template.csv",
                        mime="text/csv", key="template_csv")
-    upload = st.file_uploader(t("import.file"), type=["csv", "xlsx", "txt"], key="import_file")
+    # every format the importer reads, so the app's own message explains a file it cannot use
+    upload = st.file_uploader(t("import.file"), type=importer.FILE_TYPES, key="import_file")
     if upload is not None:
         data = upload.getvalue()
         digest = hashlib.sha256(data).hexdigest()
+        sheet = st.session_state.get(f"import_sheet_{digest[:12]}")
         cached = st.session_state.get("import_preview")
-        if cached is None or cached[0] != digest:
-            cached = (digest, importer.preview(cur, forum_id, data, upload.name))
+        if cached is None or cached[0] != (digest, sheet):
+            cached = ((digest, sheet), importer.preview(cur, forum_id, data, upload.name, sheet=sheet))
             st.session_state["import_preview"] = cached
         plan = cached[1]
+        if len(plan.sheets) > 1:  # a workbook: the sheet with the headers is read, the organizer may choose
+            st.selectbox(t("import.sheet"), plan.sheets, index=plan.sheets.index(plan.sheet) if plan.sheet in
+                         plan.sheets else 0, key=f"import_sheet_{digest[:12]}")
+            if plan.problem is None:
+                st.caption(t("import.sheet_used", sheet=plan.sheet, line=plan.header_line))
         if plan.problem is not None:
-            st.error(session.error_text(plan.problem))
+            st.error(importer.problem_text(lang, plan.problem))
         else:
             counts = plan.counts
             m = st.columns(4)
@@ -199,6 +206,24 @@ with import_tab:
                 col.metric(t(f"import.count_{key}"), counts[key])
             if plan.ignored_columns:
                 st.info(t("import.ignored_columns", columns=", ".join(plan.ignored_columns)))
+            if plan.updates:
+                st.subheader(t("import.changes_title"))
+                st.dataframe(pd.DataFrame([{
+                    t("import.line"): row["line"], t("import.col_name"): row["name"],
+                    t("import.col_field"): row["field"], t("import.col_before"): row["before"],
+                    t("import.col_after"): row["after"]} for row in importer.change_rows(plan, lang)]),
+                    hide_index=True, width="stretch", key="import_changes")
+            skip_duplicates = False
+            if plan.possible_duplicates:
+                st.subheader(t("import.duplicates_title"))
+                st.caption(t("import.duplicates_help"))
+                st.dataframe(pd.DataFrame([{
+                    t("import.line"): row["line"], t("import.col_name"): row["name"], t("label.phone"): row["phone"],
+                    t("import.col_other"): row["other"]} for row in importer.duplicate_rows(plan, lang)]),
+                    hide_index=True, width="stretch", key="import_duplicates")
+                choice = st.radio(t("import.duplicates_choice"), ["add", "skip"], key="import_duplicates_choice",
+                                  format_func=lambda c: t(f"import.duplicates_{c}"), horizontal=True)
+                skip_duplicates = choice == "skip"
             if plan.invalid:
                 st.warning(t("import.has_invalid", count=counts["invalid"]))
                 st.dataframe(pd.DataFrame([{
@@ -206,14 +231,15 @@ with import_tab:
                     t("import.reason"): session.error_text(e),
                     t("import.value"): row.raw.get(e.field, "")} for row in plan.invalid for e in row.errors]),
                     hide_index=True, width="stretch")
-            changes = counts["new"] + counts["update"]
+            changes = counts["new"] + counts["update"] - (len(plan.possible_duplicates) if skip_duplicates else 0)
             if changes == 0:
                 st.info(t("import.nothing"))
             else:
                 label = t("import.confirm_valid") if plan.invalid else t("import.confirm", count=changes)
                 if st.button(label, type="primary", key="import_confirm"):
                     outcome = importer.apply(db, session.actor(), forum_id, data, upload.name,
-                                             skip_invalid=bool(plan.invalid))
+                                             skip_invalid=bool(plan.invalid), sheet=plan.sheet or None,
+                                             skip_duplicates=skip_duplicates)
                     st.session_state.pop("import_preview", None)
                     if outcome.ok:
                         session.flash("success", t("import.done", **outcome.value.counts))
@@ -225,6 +251,11 @@ with import_tab:
 
 with print_tab:
     st.caption(t("print.help"))
+    # Names with letters no bundled font has would print blank: say who, before printing.
+    unprintable = printing.unprintable_people(cur, forum_id)
+    if unprintable:
+        st.warning(t("print.unprintable", people="; ".join(
+            f"{p['first_name']} {p['last_name']} ({p['group_number']}) — {chars}" for p, chars in unprintable)))
 
     def make_pdf(kind: str, build) -> None:
         """Build a PDF with a progress bar; keep it for the download button below."""

@@ -9,8 +9,8 @@ PAGE = "pages/participants.py"
 
 
 def app_db():
-    from ui import session
-    return session._open_database(os.environ["FORUM_DB"])
+    from ui import runtime
+    return runtime.database(os.environ["FORUM_DB"])
 
 
 def group_id(number):
@@ -127,3 +127,44 @@ def test_print_all_invitations_with_progress_and_reissue_a_code(demo_db):
     at.button(key="reissue_code").click().run()
     new = checkin.token_of(app_db().cursor(), person["id"])
     assert new != old and f"New code: {new[:3]}-{new[3:6]}-{new[6:]}" in texts(at)
+
+
+def test_import_preview_lists_changes_and_possible_duplicates_and_the_organizer_decides(demo_db):
+    person = people.search(app_db().cursor(), 1, "chikovani", role="organizer")[0]
+    other_group = 2 if person["group_number"] != 2 else 3
+    rows = [[person["first_name"], person["last_name"], person["phone"], str(other_group), "", "", "", "", ""],
+            [person["first_name"], person["last_name"], "595 10 20 99", "1", "", "", "", "", ""]]
+    at = open_app("en", PAGE)
+    at.file_uploader(key="import_file").set_value(("list.csv", csv_bytes(rows), "text/csv")).run()
+    assert not at.exception
+    assert {m.label: m.value for m in at.metric} == {"New": "1", "Updated": "1", "Unchanged": "0", "Invalid": "0"}
+    shown = table_text(at)
+    assert f"{person['group_number']}. {person['group_name']}" in shown and "Group" in shown  # before -> after
+    assert "What changes for people already on the list" in texts(at)
+    assert "+995 595 10 20 99" in shown and "already on the list" in shown  # the possible duplicate
+    assert people.get(app_db().cursor(), person["id"])["group_number"] == person["group_number"]  # nothing written
+    at.radio(key="import_duplicates_choice").set_value("skip").run()
+    at.button(key="import_confirm").click().run()
+    assert "Import done. new: 0, updated: 1, unchanged: 0, skipped: 1" in texts(at)
+    assert people.count_active(app_db().cursor(), 1) == 117
+    assert people.get(app_db().cursor(), person["id"])["group_number"] == other_group
+
+
+def test_import_of_an_ods_file_made_by_an_office_suite(demo_db):
+    from pathlib import Path
+    data = (Path(__file__).parent.parent / "fixtures" / "participants.ods").read_bytes()
+    at = open_app("ka", PAGE)
+    at.file_uploader(key="import_file").set_value(("სია.ods", data, "application/vnd.oasis.opendocument.spreadsheet"))
+    at.run()
+    assert not at.exception and not at.error
+    assert {m.value for m in at.metric} >= {"5"}
+    assert t("ka", "import.sheet_used", sheet="სია", line=3) in texts(at)
+
+
+def test_print_tab_names_people_whose_names_cannot_be_printed(demo_db):
+    from tests.conftest import ORGANIZER
+    assert people.add(app_db(), ORGANIZER, 1, {"first_name": "明", "last_name": "王", "phone": "595 10 20 77",
+                                                "group": group_id(1)}).ok
+    at = open_app("en", PAGE)
+    warnings = [w.value for w in at.warning]
+    assert any("明 王 (1) — 明王" in w for w in warnings), warnings
