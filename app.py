@@ -1,73 +1,11 @@
-"""The forum-day app: navigation by role, language, sign-in, and the page of this run."""
+"""The forum-day app's server: ``streamlit run app.py`` serves it (Streamlit 1.67's ``st.App``).
+
+Streamlit runs ``navigation.py`` for every browser session (navigation by role, language,
+sign-in, the page of each run); beside it, the app's own HTTP routes (``ui/api.py``) take
+what a device must be sure arrived: a desk's queued scans, a tablet's typed text.
+"""
 import streamlit as st
 
-from forum_core import access, i18n
-from ui import session
+from ui import api
 
-st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
-
-session.app_started()
-lang = session.lang()
-cur = session.cursor()
-session.first_start()  # the organizer code, once per process
-session.auto_backup()  # the backup thread, once per process
-has_forum = session.current_forum(cur) is not None
-me = session.identity()
-
-# Every page is registered, so each address opens its own page, and each page checks
-# the role itself (``session.guard``): /facilitator without a code shows the sign-in.
-# The sidebar lists only the pages this role may open.
-PAGES = [  # (file, url path, icon, needs a forum)
-    ("pages/setup.py", "setup", ":material/settings:", False),
-    ("pages/participants.py", "participants", ":material/group:", True),
-    ("pages/access.py", "access", ":material/key:", True),
-    ("pages/registration.py", "registration", ":material/how_to_reg:", True),
-    ("pages/facilitator.py", "facilitator", ":material/groups:", True),
-    ("pages/overview.py", "overview", ":material/dashboard:", True),
-    ("pages/control.py", "control", ":material/tune:", True),
-    ("pages/plenary.py", "plenary", ":material/tv:", True),
-    ("pages/results.py", "results", ":material/leaderboard:", True),
-    ("pages/audit.py", "audit", ":material/history:", True),
-    ("pages/report.py", "report", ":material/description:", True),
-    ("pages/compare.py", "compare", ":material/compare_arrows:", True),
-]
-# "/" is a page of its own that sends each role on to its page; every other page
-# keeps its address (a default page would answer only at "/").
-pages = {"home": st.Page("pages/home.py", title=session.t("nav.signin"), url_path="home", default=True),
-         "signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:",
-                           url_path="signin")}
-for path, url, icon, needs_forum in PAGES:
-    if has_forum or not needs_forum:
-        pages[url] = st.Page(path, title=session.t(f"nav.{url}"), icon=icon, url_path=url)
-page = st.navigation(list(pages.values()), position="hidden")
-
-
-def _choose_language() -> None:
-    choice = st.session_state.get("lang_choice")
-    if choice:
-        st.session_state["lang"] = choice
-        st.query_params["lang"] = choice
-
-
-st.session_state["lang_choice"] = lang  # keep the switch in step with ?lang=
-with st.sidebar:
-    for url, p in pages.items():
-        if url not in ("home", "signin") and access.may_open(me.role, url):
-            st.page_link(p)
-    st.divider()
-    if me.role == "public":
-        st.page_link(pages["signin"])
-    else:
-        st.caption(session.t("access.signed_in_as", role=session.t(f"role.{me.role}"), label=me.label))
-        if st.button(session.t("access.sign_out"), key="sign_out"):
-            session.sign_out()
-            st.switch_page(pages["signin"])
-    st.segmented_control(session.t("nav.language"), options=list(i18n.LANGUAGES),
-                         format_func=lambda code: i18n.t(code, "language.name"),
-                         key="lang_choice", on_change=_choose_language)
-session.apply_pending_cookie()
-
-try:
-    page.run()
-finally:
-    session.app_finished()
+app = st.App("navigation.py", routes=api.ROUTES)

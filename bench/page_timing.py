@@ -49,9 +49,9 @@ def signed_in(db_path: Path, role: str, group_number: int | None = None):
     from forum_core import access
     from forum_core import forum as forum_mod
     from forum_core.db import Actor
-    from ui import session
+    from ui import runtime
 
-    db = session._open_database(str(db_path))
+    db = runtime.database(str(db_path))
     forum_id = forum_mod.current_forum_id(db.cursor())
     group_id = None
     if group_number is not None:
@@ -66,7 +66,7 @@ def time_page(db_path: Path, page: str, marks: list[float], runs: int = 40, prep
     from streamlit.testing.v1 import AppTest
 
     os.environ["FORUM_DB"] = str(db_path)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "navigation.py"), default_timeout=60)
     at.query_params["lang"] = lang
     at.session_state["identity"] = signed_in(db_path, role, group_number)
     at.run()

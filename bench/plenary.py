@@ -53,11 +53,11 @@ def build(path: Path) -> str:
 
 def in_process(path: Path) -> None:
     marks = page_timing.install()
-    from ui import session
+    from ui import runtime
 
     for mode in plenary.MODES:
         def prepare(at, m=mode):
-            db = session._open_database(str(path))
+            db = runtime.database(str(path))
             plenary.set_mode(db, MODERATOR, 1, m)
             at.run()
 
@@ -66,7 +66,7 @@ def in_process(path: Path) -> None:
         print(f"projector page, mode '{mode}', 10 groups finalised, data unchanged: {figures}   (target < 30 ms)")
 
     # a check-in before every run: the arrivals part is recomputed (welcome mode shows it)
-    db = session._open_database(str(path))
+    db = runtime.database(str(path))
     waiting = [p["id"] for p in people.all_active(db.cursor(), 1) if p["id"] not in checkin.checked_in_ids(
         db.cursor(), 1)]
 

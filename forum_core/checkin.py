@@ -14,7 +14,7 @@ Results carry a reason that the desk page turns into a coloured card:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -62,12 +62,19 @@ def current_check_in(cur, participant_id: int) -> dict | None:
         [participant_id]))
 
 
+DOUBLE_READ = timedelta(seconds=2)  # a handheld scanner may read one code twice in a row
+
+
 def _check_in(unit: Unit, forum_id: int, person: dict, desk: str, method: str, code: str = "",
               at: datetime | None = None) -> CheckInResult:
+    happened = at or unit.now
     existing = current_check_in(unit, person["id"])
     if existing is not None:
+        if (existing["desk"] == desk and existing["method"] in ("scan", "camera") and method in ("scan", "camera")
+                and abs(happened - existing["happened_at"]) <= DOUBLE_READ):
+            # the same desk read the same code again at once: the same green card, nothing new
+            return CheckInResult(GREEN, code, person, existing["happened_at"], existing["desk"])
         return CheckInResult(AMBER, code, person, existing["happened_at"], existing["desk"])
-    happened = at or unit.now
     unit.insert("checkin_event", {
         "forum_id": forum_id, "participant_id": person["id"], "kind": "check_in", "method": method,
         "happened_at": happened, "recorded_at": unit.now, "desk": desk, "role": unit.actor.role,
@@ -77,23 +84,55 @@ def _check_in(unit: Unit, forum_id: int, person: dict, desk: str, method: str, c
     return CheckInResult(GREEN, code, person, happened, desk)
 
 
-def scan(db: Database, actor: Actor, forum_id: int, raw_code: str, desk: str, method: str = "scan") -> CheckInResult:
+def scan(db: Database, actor: Actor, forum_id: int, raw_code: str, desk: str, method: str = "scan",
+         scan_id: str | None = None, at: datetime | None = None) -> CheckInResult:
     """Check in whoever holds ``raw_code`` (as typed by a scanner or read by the camera).
 
     One unit of work: the code's tag is checked against the forum's secret, its holder
     looked up, the check-in and the scan's audit entry committed before the answer.
-    Every scan, good or bad, leaves an audit entry naming code, outcome and desk."""
+    Every scan, good or bad, leaves an audit entry naming code, outcome and desk.
+
+    ``scan_id`` is made by the desk's browser for each scan (like pretix's nonce): the
+    same id delivered again (a retry, a replay after a reload or a Wi-Fi drop) gets the
+    first answer and records nothing new. ``at`` is when the desk read the code (a scan
+    that waited in the browser while the Wi-Fi was away); a time in the future or older
+    than a day is not believed.
+    """
     code = tokens.newest(tokens.normalize(raw_code)[:450])[:40]
     action = Action.CHECKIN_CAMERA if method == "camera" else Action.CHECKIN_SCAN
+    scan_id = (scan_id or "")[:64] or None
     with db.unit(actor, action) as u:
-        result = _scan(u, forum_id, code, desk, method)
+        if scan_id is not None:
+            earlier = _receipt(u, scan_id)
+            if earlier is not None:
+                u.rollback()  # the same answer again, nothing recorded
+                return earlier
+        if at is not None and not (u.now - timedelta(days=1) <= at <= u.now):
+            at = None
+        result = _scan(u, forum_id, code, desk, method, at)
         u.audits.clear()  # one entry per scan, whatever happened
         u.audit("scan", result.participant["id"] if result.participant else None, None,
-                {"code": code, "status": str(result.status), "desk": desk, "method": method}, forum_id)
+                {"code": code, "status": str(result.status), "desk": desk, "method": method, "scan_id": scan_id},
+                forum_id)
+        if scan_id is not None:
+            u.insert("scan_receipt", {
+                "scan_id": scan_id, "forum_id": forum_id, "desk": desk, "code": code, "status": str(result.status),
+                "participant_id": result.participant["id"] if result.participant else None,
+                "happened_at": result.at, "checked_in_desk": result.desk, "received_at": u.now})
         return result
 
 
-def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str) -> CheckInResult:
+def _receipt(unit: Unit, scan_id: str) -> CheckInResult | None:
+    row = one_as_dict(unit.execute(
+        "SELECT code, status, participant_id, happened_at, checked_in_desk FROM scan_receipt WHERE scan_id = ?",
+        [scan_id]))
+    if row is None:
+        return None
+    person = _person(unit, row["participant_id"]) if row["participant_id"] is not None else None
+    return CheckInResult(Reason(row["status"]), row["code"], person, row["happened_at"], row["checked_in_desk"])
+
+
+def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str, at: datetime | None) -> CheckInResult:
     secret = unit.execute("SELECT token_secret FROM forum WHERE id = ?", [forum_id]).fetchone()
     if secret is None or not tokens.has_valid_tag(secret[0], code):
         return CheckInResult(Reason.INVALID_CODE, code)
@@ -107,7 +146,7 @@ def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str) -> Check
         return CheckInResult(Reason.REPLACED_CODE, code, person)
     if person["removed_at"] is not None:
         return CheckInResult(Reason.UNKNOWN_CODE, code)
-    return _check_in(unit, forum_id, person, desk, method, code)
+    return _check_in(unit, forum_id, person, desk, method, code, at)
 
 
 def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str,
@@ -126,15 +165,20 @@ def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_
         return CheckInResult(refused.reason)
 
 
-def undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str) -> Outcome:
-    """Take back a check-in (recorded as an event, never deleted)."""
+def undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str,
+         own_only: bool = False) -> Outcome:
+    """Take back a check-in (recorded as an event, never deleted).
+
+    ``own_only`` (the desk's undo button): only a check-in this desk made may be taken
+    back (``not_own_check_in`` otherwise), so a desk that read an "already checked in"
+    code can never remove the person's real check-in at another desk."""
     try:
-        return _undo(db, actor, forum_id, participant_id, desk)
+        return _undo(db, actor, forum_id, participant_id, desk, own_only)
     except NotAllowed as refused:
         return Outcome(False, refused.reason)
 
 
-def _undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str) -> Outcome:
+def _undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str, own_only: bool) -> Outcome:
     with db.unit(actor, Action.CHECKIN_UNDO) as u:
         person = _person(u, participant_id)
         if person is None or person["forum_id"] != forum_id:
@@ -143,6 +187,8 @@ def _undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: 
         existing = current_check_in(u, participant_id)
         if existing is None:
             return u.refuse(Reason.NOT_CHECKED_IN)
+        if own_only and existing["desk"] != desk:
+            return u.refuse(Reason.NOT_OWN_CHECK_IN)
         event_id = u.insert("checkin_event", {
             "forum_id": forum_id, "participant_id": participant_id, "kind": "undo", "method": existing["method"],
             "happened_at": u.now, "recorded_at": u.now, "desk": desk, "role": u.actor.role,

@@ -332,6 +332,22 @@ MIGRATIONS.append([
         SELECT * FROM problem WHERE deleted_at IS NULL AND merged_into IS NULL""",
 ])
 
+MIGRATIONS.append([
+    # 9: a scan's id, made in the browser (like pretix's nonce): delivered again after a
+    # Wi-Fi drop, a reload or a retry, it gets the same answer and records nothing new.
+    """CREATE TABLE scan_receipt (
+        scan_id VARCHAR PRIMARY KEY,
+        forum_id INTEGER NOT NULL,
+        desk VARCHAR NOT NULL,
+        code VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        participant_id INTEGER,
+        happened_at TIMESTAMP,
+        checked_in_desk VARCHAR,
+        received_at TIMESTAMP NOT NULL
+    )""",
+])
+
 LATEST = len(MIGRATIONS)
 
 

@@ -141,6 +141,7 @@ class Reason(StrEnum):
     LOCKED = "locked"
     CANNOT_MERGE = "cannot_merge"
     NOT_CHECKED_IN = "not_checked_in"
+    NOT_OWN_CHECK_IN = "not_own_check_in"
     NOT_PRESENT = "not_present"
     NOT_FINALISED = "not_finalised"
     NO_VOTES = "no_votes"

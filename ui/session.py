@@ -14,8 +14,10 @@ import streamlit as st
 from forum_core import access
 from forum_core import forum as forum_mod
 from forum_core import i18n
-from forum_core.db import Actor, Database, DatabaseBusy, DEFAULT_DB_PATH
-from forum_core.validation import FieldError
+from forum_core.db import Actor, Database, DatabaseBusy
+from forum_core.validation import FieldError, Outcome
+from forum_core.vocabulary import Reason
+from ui import runtime
 
 
 _run = threading.local()  # each session's script runs in its own thread
@@ -46,12 +48,7 @@ def enter_page() -> None:
 
 
 def db_path() -> str:
-    return os.environ.get("FORUM_DB", str(DEFAULT_DB_PATH))
-
-
-@st.cache_resource(show_spinner=False)
-def _open_database(path: str) -> Database:
-    return Database(path)
+    return runtime.db_path()
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,7 +73,7 @@ def auto_backup():
 def database() -> Database:
     """The process's database; a busy file stops the page with one clear sentence."""
     try:
-        return _open_database(db_path())
+        return runtime.database(db_path())
     except DatabaseBusy as busy:
         st.error(i18n.t(lang(), "error.db_busy", path=busy.path, holder=busy.holder))
         st.stop()
@@ -258,6 +255,44 @@ def field_errors(errors, name: str) -> None:
     for error in errors or ():
         if error.field == name:
             st.error(error_text(error), icon="⚠️")
+
+
+# Refusals that are nobody's mistake: look again, or another step comes first (amber, not red).
+_WARNING_REASONS = frozenset({Reason.UNCHANGED, Reason.STALE, Reason.LOCKED, Reason.NOT_FINALISED, Reason.NO_VOTES,
+                              Reason.TIE_UNRESOLVED, Reason.END_OF_ORDER, Reason.NOTHING_TO_IMPORT,
+                              Reason.ALREADY_CHECKED_IN, Reason.HAS_INVALID})
+
+
+def outcome_kind(outcome: Outcome) -> str:
+    """How an outcome is shown: ``success`` (done), ``info`` (done, but nothing changed),
+    ``warning`` (look again, or another step first) or ``error`` (refused)."""
+    if outcome.ok:
+        return "info" if outcome.reason in (Reason.UNCHANGED, Reason.NOTHING_TO_IMPORT) else "success"
+    return "warning" if outcome.reason in _WARNING_REASONS else "error"
+
+
+def outcome_message(outcome: Outcome) -> str:
+    """The sentence for an outcome's reason (``reason.<value>`` in the catalog), followed by
+    its field errors, one per line (Markdown list), each naming the field."""
+    text = t(f"reason.{outcome.reason}")
+    if outcome.errors:
+        text += "\n\n" + "\n".join(f"- {error_line(error)}" for error in outcome.errors)
+    return text
+
+
+def show_outcome(outcome: Outcome, success: str | None = None) -> None:
+    """Show an outcome in the page: green when done (``success`` replaces the reason's
+    sentence), blue when nothing changed, amber or red when refused (see :func:`outcome_kind`);
+    the outcome's warnings (e.g. a room clash) follow, one each."""
+    kind = outcome_kind(outcome)
+    if kind == "success":
+        st.success(success or outcome_message(outcome))
+    elif kind == "warning":
+        st.warning(outcome_message(outcome), icon="⚠️")
+    else:
+        getattr(st, kind)(outcome_message(outcome))
+    for warning in outcome.warnings:
+        st.warning(error_line(warning), icon="⚠️")
 
 
 def flash(kind: str, message: str) -> None:

@@ -1,9 +1,13 @@
 """Widgets several pages share."""
 from __future__ import annotations
 
+import functools
+from pathlib import Path
 from typing import Any, Callable
 
 import streamlit as st
+
+from forum_core import i18n
 
 
 def stepped_choice(prefix: str, label: str, ids: list, format_func: Callable[[Any], str],
@@ -24,3 +28,22 @@ def stepped_choice(prefix: str, label: str, ids: list, format_func: Callable[[An
     choice_col.selectbox(label, ids, format_func=format_func, key=key)
     next_col.button("▶", key=f"{prefix}_next", on_click=step, args=(1,), width="stretch")
     return st.session_state[key]
+
+
+_COMPONENTS = Path(__file__).resolve().parent / "components"
+
+
+@functools.lru_cache(maxsize=1)
+def _connection_component():
+    return st.components.v2.component(
+        "forum_connection_watch",
+        css=(_COMPONENTS / "connection.css").read_text(encoding="utf-8"),
+        js=(_COMPONENTS / "connection.js").read_text(encoding="utf-8"),
+        isolate_styles=False,  # its styles hide Streamlit's own connection dialog, outside the component
+    )
+
+
+def connection_watch(lang: str, discreet: bool = False) -> None:
+    """Every page: the app's own message while the laptop cannot be reached (ui/components/connection.js)."""
+    _connection_component()(key="connection_watch", data={
+        "lang": lang, "discreet": discreet, "offline": i18n.t(lang, "connection.offline")})

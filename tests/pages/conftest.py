@@ -1,4 +1,4 @@
-"""Page tests drive app.py with AppTest against a fresh database file per test."""
+"""Page tests drive navigation.py (the script app.py serves) with AppTest against a fresh database file per test."""
 from pathlib import Path
 
 import pytest
@@ -8,7 +8,7 @@ from forum_core import demo
 from forum_core.db import Database
 from tests.conftest import ORGANIZER
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "navigation.py")  # what app.py serves to each session
 
 
 @pytest.fixture(autouse=True)
@@ -66,8 +66,8 @@ def app_database():
     """The database object the app under test uses (same process, same cached resource)."""
     import os
 
-    from ui import session
-    return session._open_database(os.environ["FORUM_DB"])
+    from ui import runtime
+    return runtime.database(os.environ["FORUM_DB"])
 
 
 def sign_in_as(role: str, group_number: int | None = None, label: str = "test device"):

@@ -12,8 +12,8 @@ PAGE = "pages/control.py"
 
 
 def app_db():
-    from ui import session
-    return session._open_database(os.environ["FORUM_DB"])
+    from ui import runtime
+    return runtime.database(os.environ["FORUM_DB"])
 
 
 def button(at, label):

@@ -28,8 +28,8 @@ def day_db(db_file):
 
 
 def app_db():
-    from ui import session
-    return session._open_database(os.environ["FORUM_DB"])
+    from ui import runtime
+    return runtime.database(os.environ["FORUM_DB"])
 
 
 def chart_rows(chart) -> list[dict]:

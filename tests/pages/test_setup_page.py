@@ -34,8 +34,8 @@ def test_create_a_new_forum_in_english_with_validation(db_file):
     assert not at.exception
     assert at.title[0].value == "Forum setup"
     assert "The forum is created." in texts(at)
-    from ui import session
-    database = session._open_database(os.environ["FORUM_DB"])  # the app's own connection in this process
+    from ui import runtime
+    database = runtime.database(os.environ["FORUM_DB"])  # the app's own connection in this process
     forum = forum_mod.get_forum(database.cursor(), forum_mod.current_forum_id(database.cursor()))
     assert forum["municipality"] == "Rustavi municipality"
     names = [g["name"] for g in forum_mod.groups(database.cursor(), forum["id"])]

@@ -1,0 +1,143 @@
+"""The app's own HTTP routes, served beside Streamlit by ``st.App`` (see ``app.py``).
+
+Plain HTTP requests are what a device sends when it must be sure something arrived:
+a desk's queued scans after a Wi-Fi drop, a tablet's typed text. Each request is
+answered only after its unit of work committed, and carries its own id, so sending
+it again (a retry, a reload) changes nothing twice.
+
+Who is asking comes from the device cookie, as on the pages; a request without a
+signed-in device, or whose role may not do it, is refused with 403.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from forum_core import access, checkin, i18n
+from forum_core import deliberation as dl
+from forum_core import forum as forum_mod
+from forum_core.vocabulary import Action, may_write
+from ui import runtime
+
+DEVICE_COOKIE = "forum_device"
+MAX_SCANS_PER_REQUEST = 200
+MAX_BODY = 256 * 1024
+
+
+def _identity(request: Request) -> access.Identity | None:
+    return access.resume(runtime.database(), request.cookies.get(DEVICE_COOKIE))
+
+
+async def _json(request: Request) -> dict | None:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return None
+    try:
+        import json
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _refused(status: int = 403) -> JSONResponse:
+    return JSONResponse({"error": "not_allowed"}, status_code=status)
+
+
+def ping(request: Request) -> JSONResponse:
+    """Is the laptop reachable? (the pages' connection watch asks every few seconds)."""
+    return JSONResponse({"ok": True}, headers={"Cache-Control": "no-store"})
+
+
+def _card(result: checkin.CheckInResult, lang: str, desk: str) -> dict:
+    from ui import desk as desk_ui  # the card's template lives with the desk page's widgets
+
+    person = result.participant or {}
+    return {"status": str(result.status), "card": desk_ui.card_html(result, lang),
+            "undo": desk_ui.may_undo(result, desk), "participant_id": person.get("id")}
+
+
+async def scans(request: Request) -> JSONResponse:
+    """A desk's scans, in the order they were read: ``{"desk", "lang", "scans": [{"id", "code", "at"}]}``.
+
+    ``at`` is when the desk read the code (milliseconds since 1970, from the browser)."""
+    me = _identity(request)
+    if me is None or not may_write(me.role, Action.CHECKIN_SCAN):
+        return _refused()
+    data = await _json(request)
+    if data is None or not isinstance(data.get("scans"), list) or len(data["scans"]) > MAX_SCANS_PER_REQUEST:
+        return JSONResponse({"error": "bad_request"}, status_code=400)
+    from starlette.concurrency import run_in_threadpool
+
+    return JSONResponse(await run_in_threadpool(_apply_scans, me, data))
+
+
+def _apply_scans(me: access.Identity, data: dict) -> dict:
+    db = runtime.database()
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    lang = i18n.normalize_language(data.get("lang"))
+    desk = str(data.get("desk") or me.label or "")[:60]
+    out = []
+    for scan in data["scans"]:
+        if not isinstance(scan, dict) or not isinstance(scan.get("id"), str) or not isinstance(scan.get("code"), str):
+            continue
+        at = None
+        if isinstance(scan.get("at"), (int, float)):
+            at = datetime.fromtimestamp(scan["at"] / 1000)
+        result = checkin.scan(db, me.actor(), forum_id, scan["code"], desk, scan_id=scan["id"], at=at)
+        out.append({"id": scan["id"], **_card(result, lang, desk)})
+    return {"results": out}
+
+
+async def undo(request: Request) -> JSONResponse:
+    """The undo on a green card: only this desk's own check-in (``{"participant_id", "desk"}``)."""
+    me = _identity(request)
+    if me is None or not may_write(me.role, Action.CHECKIN_UNDO):
+        return _refused()
+    data = await _json(request)
+    if data is None or not isinstance(data.get("participant_id"), int):
+        return JSONResponse({"error": "bad_request"}, status_code=400)
+    from starlette.concurrency import run_in_threadpool
+
+    def work() -> dict:
+        db = runtime.database()
+        forum_id = forum_mod.current_forum_id(db.cursor())
+        desk = str(data.get("desk") or me.label or "")[:60]
+        outcome = checkin.undo(db, me.actor(), forum_id, data["participant_id"], desk, own_only=True)
+        lang = i18n.normalize_language(data.get("lang"))
+        return {"ok": outcome.ok, "reason": str(outcome.reason), "message": i18n.t(lang, f"reason.{outcome.reason}")}
+
+    return JSONResponse(await run_in_threadpool(work))
+
+
+async def text(request: Request) -> JSONResponse:
+    """One text field of a group's work, typed on a tablet (see ``forum_core.deliberation.save_text``):
+    ``{"field": "...", "value": "...", "expected": "..." | null}``."""
+    me = _identity(request)
+    if me is None:
+        return _refused()
+    data = await _json(request)
+    if data is None or not isinstance(data.get("field"), str) or not isinstance(data.get("value"), str):
+        return JSONResponse({"error": "bad_request"}, status_code=400)
+    from starlette.concurrency import run_in_threadpool
+
+    def work() -> dict:
+        db = runtime.database()
+        outcome = dl.save_text(db, me.actor(), data["field"], data["value"], data.get("expected"))
+        lang = i18n.normalize_language(data.get("lang"))
+        current = outcome.value if isinstance(outcome.value, str) else None
+        return {"ok": outcome.ok, "reason": str(outcome.reason), "current": current,
+                "message": i18n.t(lang, f"reason.{outcome.reason}")}
+
+    return JSONResponse(await run_in_threadpool(work))
+
+
+ROUTES = [
+    Route("/api/ping", ping, methods=["GET", "HEAD"]),
+    Route("/api/scans", scans, methods=["POST"]),
+    Route("/api/undo", undo, methods=["POST"]),
+    Route("/api/text", text, methods=["POST"]),
+]

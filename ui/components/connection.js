@@ -1,0 +1,77 @@
+// Every page's connection watch (mounted by ui/widgets.py connection_watch from navigation.py).
+//
+// Streamlit's own answer to a lost connection is an English developer dialog ("Is
+// Streamlit still running? ... streamlit run yourscript.py") over the page. Here the
+// laptop is asked every few seconds whether it is reachable (/api/ping); while it is
+// not, the page shows the app's own calm message in its language (the projector: a
+// small mark in a corner, keeping the last picture), Streamlit's dialog and status
+// badge are hidden, and everything comes back by itself when the laptop answers again
+// (Streamlit reconnects its own connection).
+
+const PING_MS = 2000;
+const TIMEOUT_MS = 2500;
+const STREAMLIT_WORDS = ["Is Streamlit still running", "streamlit run", "Streamlit server is not responding",
+  "Connection error", "Cannot connect to Streamlit"];
+
+function createWatch() {
+  const watch = { texts: {}, discreet: false, offline: false, failures: 0 };
+
+  const banner = document.createElement("div");
+  banner.setAttribute("role", "status");
+  banner.setAttribute("aria-live", "polite");
+  banner.dataset.testid = "forum-offline";
+  banner.className = "forum-offline-banner";
+  banner.hidden = true;
+  document.body.appendChild(banner); // outside Streamlit's tree: stays while it is disconnected
+
+  watch.show = () => {
+    document.documentElement.classList.toggle("forum-offline", watch.offline);
+    banner.hidden = !watch.offline;
+    banner.classList.toggle("forum-discreet", watch.discreet);
+    banner.textContent = watch.discreet ? "⚠" : watch.texts.offline || "";
+    banner.title = watch.texts.offline || "";
+  };
+
+  watch.ping = async () => {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+    try {
+      const response = await fetch("/api/ping", { cache: "no-store", signal: abort.signal });
+      if (!response.ok) throw new Error(String(response.status));
+      watch.failures = 0;
+      if (watch.offline) { watch.offline = false; watch.show(); }
+    } catch {
+      watch.failures += 1;
+      if (watch.failures >= 2 && !watch.offline) { watch.offline = true; watch.show(); }
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  // Streamlit's connection dialog: hidden whenever it appears (its words are English only)
+  const hideDialogs = () => {
+    for (const dialog of document.querySelectorAll('[role="dialog"], [data-testid="stDialog"]')) {
+      const text = dialog.textContent || "";
+      if (STREAMLIT_WORDS.some((w) => text.includes(w))) {
+        const layer = dialog.closest('[data-baseweb="layer"]') || dialog;
+        layer.classList.add("forum-hidden-dialog");
+        if (!watch.offline) { watch.offline = true; watch.show(); }
+      }
+    }
+  };
+  new MutationObserver(hideDialogs).observe(document.body, { childList: true, subtree: true });
+
+  setInterval(watch.ping, PING_MS);
+  window.addEventListener("offline", () => { watch.offline = true; watch.show(); });
+  window.addEventListener("online", watch.ping);
+  return watch;
+}
+
+export default function (component) {
+  const watch = window.forumConnection || (window.forumConnection = createWatch());
+  const data = component.data || {};
+  watch.texts = { offline: data.offline || "" };
+  watch.discreet = Boolean(data.discreet);
+  document.documentElement.lang = data.lang || "ka"; // the page's language, for screen readers
+  watch.show();
+}
