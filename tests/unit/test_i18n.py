@@ -14,10 +14,16 @@ def test_catalogs_have_the_same_keys():
     assert sorted(set(en) - set(ka)) == []
 
 
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"{(\w+)}", text))
+
+
 def test_placeholders_match_between_languages():
+    """Every form of a key (plain string or each plural form) has the same placeholders in both languages."""
     ka, en = i18n.catalog("ka"), i18n.catalog("en")
     for key in ka:
-        assert set(re.findall(r"{(\w+)}", ka[key])) == set(re.findall(r"{(\w+)}", en[key])), key
+        found = [_placeholders(text) for lang in (ka, en) for text in i18n.forms(lang[key])]
+        assert all(f == found[0] for f in found), (key, found)
 
 
 def test_every_literal_key_used_in_the_code_exists():
@@ -49,3 +55,106 @@ def test_translation_and_fallback():
     assert i18n.t("en", "error.out_of_range", min=1, max=20) == "The number must be between 1 and 20."
     assert i18n.t("xx", "nav.setup") == i18n.catalog("ka")["nav.setup"]
     assert i18n.normalize_language("EN") == "en" and i18n.normalize_language(None) == "ka"
+
+
+# --- plural forms --------------------------------------------------------------------------------
+
+def test_plural_entries_are_well_formed():
+    """A plural entry is an object of CLDR categories; ``other`` is always there, and English,
+    where the noun changes, has ``one`` too (Georgian may keep ``other`` alone)."""
+    for lang in i18n.LANGUAGES:
+        for key, entry in i18n.catalog(lang).items():
+            if isinstance(entry, dict):
+                assert "other" in entry and set(entry) <= {"one", "other"}, (lang, key)
+                assert all(isinstance(text, str) for text in entry.values()), (lang, key)
+                if lang == "en":
+                    assert "one" in entry, key
+            else:
+                assert isinstance(entry, str), (lang, key)
+
+
+def test_plural_category():
+    assert [i18n.plural_category("en", n) for n in (0, 1, "1", 2, 11, 21, 1.5, None)] == \
+        ["other", "one", "one", "other", "other", "other", "other", "other"]
+    assert i18n.plural_category("ka", 1) == "one" and i18n.plural_category("ka", 5) == "other"
+
+
+def test_count_chooses_the_form():
+    t = i18n.t
+    assert t("en", "fac.pebbles_n", count=1) == "1 pebble"
+    assert t("en", "fac.pebbles_n", count=2) == "2 pebbles"
+    assert t("en", "fac.pebbles_n", count=0) == "0 pebbles"
+    assert t("en", "desk.paper_recorded", count=1) == "1 person checked in."
+    assert t("en", "desk.paper_recorded", count=3) == "3 people checked in."
+    assert t("en", "audit.shown", count=1) == "1 entry shown (newest first)."
+    assert t("en", "audit.shown", count=40) == "40 entries shown (newest first)."
+    assert t("en", "report.synced", count=1) == "1 new priority taken in as a recommendation."
+    assert t("en", "desk.group_with_size", number=3, name="Roads", size=1, count=1) == "3. Roads — 1 person"
+    assert t("en", "fac.tie", places=1, count=1, titles="A, B").startswith("Tie at the cut line: A, B — 1 place left.")
+    assert t("en", "print.duration_h", hours=2, count=2) == "2 hours"
+    # Georgian: the noun stays singular after a numeral, one text for every number
+    assert t("ka", "fac.pebbles_n", count=1) == "1 კენჭი" and t("ka", "fac.pebbles_n", count=7) == "7 კენჭი"
+    # without a count a plural entry takes its "other" form (never the raw object)
+    assert t("en", "fac.pebbles_n") == "{count} pebbles"
+
+
+# Words that show a number of things in English. The heuristic below reads, after each
+# placeholder, the next one or two words (an adjective may stand between: "{count} new codes");
+# if one of them is a plural (ends in "s" or "(s)", or is an irregular plural such as
+# "people"), the number needs a one-form, so the entry must be a plural object. Placeholders
+# that never hold a number of things (names, paths, texts) and limits that are never 1
+# ({max}, {min}) are skipped, as are short function words ending in "s" ("is", "has").
+_TEXT_PLACEHOLDERS = {
+    "backup", "code", "codes", "column", "columns", "desk", "detail", "error", "field", "folder", "groups",
+    "holder", "label", "municipality", "name", "page", "path", "reason", "role", "room", "text", "time",
+    "title", "titles", "value", "max", "min", "max_mb"}
+_IRREGULAR_PLURALS = {"people", "children", "men", "women", "persons"}
+_NOT_NOUNS = {"is", "was", "has", "does", "this", "its", "his", "as", "us", "less", "plus", "minus", "s"}
+
+
+def _plural_noun_after_number(text: str) -> str | None:
+    for match in re.finditer(r"{(\w+)}((?: [A-Za-z()]+){1,2})", text):
+        if match.group(1) in _TEXT_PLACEHOLDERS:
+            continue
+        for word in match.group(2).split():
+            lower = word.lower()
+            if lower in _NOT_NOUNS:
+                continue
+            if lower.endswith(("s", "(s)")) or lower in _IRREGULAR_PLURALS:
+                return f"{{{match.group(1)}}} {word}"
+    return None
+
+
+def test_the_plural_heuristic_itself():
+    assert _plural_noun_after_number("{count} pebbles") == "{count} pebbles"
+    assert _plural_noun_after_number("{count} new code(s).") is not None
+    assert _plural_noun_after_number("{size} people") is not None
+    assert _plural_noun_after_number("{path} is not a backup") is None
+    assert _plural_noun_after_number("at most {max} characters") is None
+    assert _plural_noun_after_number("wait {seconds} s and try again") is None
+
+
+def test_english_counts_have_a_singular():
+    """No "1 pebbles": an English plain string that puts a plural noun after a number fails."""
+    offending = {key: found for key, entry in i18n.catalog("en").items()
+                 if isinstance(entry, str) and (found := _plural_noun_after_number(entry))}
+    assert offending == {}
+
+
+def test_plural_entries_are_called_with_a_count():
+    """Every literal use of a key with plural forms passes ``count=`` (else English shows "other")."""
+    plural = {k for k, v in i18n.catalog("en").items() if isinstance(v, dict)}
+    missing = []
+    for path in SOURCES:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r"""\bt\(\s*(?:lang,\s*)?["']([a-z_]+\.[a-z0-9_.]+)["']""", text):
+            if match.group(1) in plural:
+                call = text[match.end():match.end() + 300]
+                depth, end = 1, 0
+                for end, ch in enumerate(call):
+                    depth += {"(": 1, ")": -1}.get(ch, 0)
+                    if depth == 0:
+                        break
+                if not re.search(r"\bcount=", call[:end]):
+                    missing.append(f"{path.relative_to(ROOT)}: {match.group(1)}")
+    assert missing == []
