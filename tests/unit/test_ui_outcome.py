@@ -1,0 +1,42 @@
+"""ui.session's outcome helpers, without a Streamlit run: the page's ``st`` and language replaced."""
+import pytest
+
+from forum_core.validation import FieldError, Outcome
+from ui import session
+
+
+class _FakeStreamlit:
+    def __init__(self):
+        self.shown = []
+
+    def __getattr__(self, kind):
+        return lambda message, **kwargs: self.shown.append((kind, message))
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    fake = _FakeStreamlit()
+    monkeypatch.setattr(session, "st", fake)
+    monkeypatch.setattr(session, "lang", lambda: "en")
+    return fake.shown
+
+
+def test_outcome_message_names_the_reason_and_each_field(shown):
+    assert session.outcome_message(Outcome(False, "outside_group")).startswith("This belongs to another working group")
+    message = session.outcome_message(Outcome(False, "invalid", (FieldError("phone", "bad_phone", {"value": "12"}),)))
+    first, errors = message.split("\n\n")
+    assert first == "Not saved: please correct the marked fields."
+    assert errors.startswith("- ") and "12" in errors
+
+
+def test_show_outcome_picks_the_colour(shown):
+    session.show_outcome(Outcome(True, "saved"))
+    session.show_outcome(Outcome(True, "added"), success="The participant is added.")
+    session.show_outcome(Outcome(True, "unchanged"), success="Saved!")  # nothing happened: not green
+    session.show_outcome(Outcome(False, "stale"))
+    session.show_outcome(Outcome(False, "not_allowed"))
+    clash = FieldError("room", "room_clash", {"room": "1", "groups": "1, 2"})
+    session.show_outcome(Outcome(True, "saved", warnings=(clash,)))
+    assert [kind for kind, _ in shown] == ["success", "success", "info", "warning", "error", "success", "warning"]
+    assert shown[0][1] == "Saved." and shown[1][1] == "The participant is added." and shown[2][1] == "Nothing changed."
+    assert "room 1" in shown[-1][1]
