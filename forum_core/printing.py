@@ -261,7 +261,7 @@ def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
         g = groups.get(p["group_id"], {})
         pdf.set_xy(x + 6, y + 14)
         for name in (p["first_name"], p["last_name"]):  # each name on its line, smaller when long
-            size = fit_size(pdf, name, BADGE_W - 48, 17, 9)
+            size = fit_size(pdf, name, BADGE_W - 48, 17, 7)
             pdf.set_x(x + 6)
             pdf.multi_cell(BADGE_W - 48, size * 0.47, name, new_x="LEFT", new_y="NEXT", align="L")
         pdf.set_xy(x + 6, y + BADGE_H - 26)
