@@ -256,6 +256,8 @@ def edit_problem(db: Database, actor: Actor, problem_id: int, title: str, detail
         if row is None:
             return Outcome(False, "not_found")
         unit.in_group(row["group_id"])
+        if _locked(unit, row["group_id"]):
+            return Outcome(False, "locked")  # the published priorities keep the words they were voted with
         if (row["title"], row["detail"]) != tuple(expected):
             return Outcome(False, "stale", value=row)
         if (row["title"], row["detail"]) == (title, detail):
@@ -306,18 +308,27 @@ def merge_problems(db: Database, actor: Actor, keep_id: int, merge_id: int) -> O
     return db.attempt(actor, "problem.merge", work)
 
 
-def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool, note: str = "") -> Outcome:
-    """The sector expert marks a problem as outside the competence of local self-government."""
+def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool | None, note: str = "",
+                    expected_note: str | None = None) -> Outcome:
+    """The sector expert marks a problem as outside the competence of local self-government.
+
+    ``outside=None`` keeps the stored flag (only the note changes); with ``expected_note``
+    (the note the person started from) a note changed meanwhile is refused as ``stale``."""
     errors: list[FieldError] = []
     note = check_text(errors, "competence_note", note, "note", multiline=True)
     if errors:
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
+        nonlocal outside
         row = _problem(unit, problem_id)
         if row is None:
             return Outcome(False, "not_found")
         unit.in_group(row["group_id"])
+        if expected_note is not None and (row["competence_note"] or "") != expected_note:
+            return Outcome(False, "stale", value=row["competence_note"] or "")
+        if outside is None:
+            outside = bool(row["outside_competence"])
         if (row["outside_competence"], row["competence_note"]) == (outside, note):
             return Outcome(True, "unchanged")
         unit.write("problem", "UPDATE problem SET outside_competence = ?, competence_note = ? WHERE id = ?",
@@ -563,6 +574,81 @@ def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id:
         return Outcome(True, "saved", value=clean)
 
     return db.attempt(actor, "initiative.save", work)
+
+
+
+# --- one entry point for every text field of the group pages ------------------------------------
+#
+# A tablet's text field saves itself (ui/autosave.py, POST /api/text) with a field id:
+#   item:<item id>                                  a strength's or weakness's text
+#   problem:<problem id>:title | :detail            a problem's wording
+#   competence_note:<problem id>                    the expert's note
+#   initiative:<group id>:<problem id>:<name>       a text field of INITIATIVE_TEXT
+# Each goes to its own service (validation, group scope, locks, audit trail as there).
+
+_FIELD = re.compile(r"^(?:item:(\d{1,12})|problem:(\d{1,12}):(title|detail)|competence_note:(\d{1,12})"
+                    r"|initiative:(\d{1,12}):(\d{1,12}):([a-z_]{1,40}))$")
+
+
+def field_id(kind: str, *parts: Any) -> str:
+    """The field id of a text field (see :func:`save_text`): ``field_id("problem", 12, "title")``."""
+    return ":".join([kind, *map(str, parts)])
+
+
+def _same(stored: Any, expected: Any) -> bool:
+    return (stored or "") == (expected or "")
+
+
+def save_text(db: Database, actor: Actor, field: str, value: str, expected: str | None) -> Outcome:
+    """Save one text field typed on a tablet, addressed by its field id (above).
+
+    ``expected`` is the stored text the person started from. If the stored text changed
+    meanwhile (another device, a merge), nothing is overwritten: ``stale`` with the stored
+    text in ``outcome.value``. Saving the text already stored is ``unchanged`` (ok), also
+    when another device saved the same words. An ok outcome carries the stored text too.
+    """
+    match = _FIELD.match(field or "") if isinstance(field, str) else None
+    if match is None or not isinstance(value, str) or not (expected is None or isinstance(expected, str)):
+        return Outcome(False, "not_found")
+    item, problem_id, part, note_of, ini_group, ini_problem, name = match.groups()
+    errors: list[FieldError] = []
+    if item:
+        clean = check_text(errors, "text", value, "note")
+        outcome = edit_item(db, actor, int(item), value, expected or "")
+    elif problem_id:
+        clean = check_text(errors, part, value, "title" if part == "title" else "text", multiline=part == "detail")
+        outcome = _save_problem_part(db, actor, int(problem_id), part, value, expected or "")
+    elif note_of:
+        clean = check_text(errors, "competence_note", value, "note", multiline=True)
+        outcome = flag_competence(db, actor, int(note_of), None, value, expected_note=expected or "")
+    else:
+        if name not in INITIATIVE_TEXT:
+            return Outcome(False, "not_found")
+        kind = INITIATIVE_TEXT[name]
+        clean = check_text(errors, name, value, kind, multiline=kind != "title")
+        outcome = save_initiative_field(db, actor, int(ini_group), int(ini_problem), name, value, expected or "")
+    if outcome.reason == "stale" and _same(outcome.value, clean):
+        return Outcome(True, "unchanged", value=outcome.value or "")  # the same words were saved meanwhile
+    if outcome.ok:
+        return Outcome(True, outcome.reason, value=clean)
+    return outcome
+
+
+def _save_problem_part(db: Database, actor: Actor, problem_id: int, part: str, value: str, expected: str) -> Outcome:
+    """A problem's title or detail on its own (edit_problem saves both: the other stays as stored)."""
+    for _ in range(3):  # the other part changed between reading and saving: read it again
+        row = _problem(db.cursor(), problem_id)
+        if row is None or row["merged_into"] is not None:
+            return Outcome(False, "not_found")  # merged into another: its text lives there now
+        title, detail = (value, row["detail"]) if part == "title" else (row["title"], value)
+        seen = (expected, row["detail"]) if part == "title" else (row["title"], expected)
+        outcome = edit_problem(db, actor, problem_id, title, detail, seen)
+        if outcome.reason != "stale":
+            return outcome
+        current = outcome.value[part]
+        if not _same(current, expected):
+            return Outcome(False, "stale", value=current or "")
+    return Outcome(False, "stale", value=current or "")
 
 
 _NUMBER = re.compile(r"\d")

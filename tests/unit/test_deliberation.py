@@ -201,3 +201,100 @@ def test_cached_progress_and_ranking_follow_every_write(db, demo_forum):
     assert cached.total == 4 and cached == dl.ranking(db.cursor(), forum, group["id"])
     assert dl.finalise(db, ORGANIZER, forum, group["id"]).ok
     assert dl.progress_now(db, forum, group)["finalised"]
+
+
+# --- save_text: every text field of the group pages through one entry point -------------------
+
+def test_save_text_item_and_problem_fields(db, room):
+    forum, group = room
+    item = dl.add_item(db, FACILITATOR, group["id"], "strength", "აქტიური ახალგაზრდობა").value
+    (pid,) = add(db, group, "გზები")
+    save = lambda field, value, expected: dl.save_text(db, FACILITATOR, field, value, expected)
+    outcome = save(f"item:{item}", "  აქტიური ახალგაზრდები ", "აქტიური ახალგაზრდობა")
+    assert outcome.ok and outcome.reason == "saved" and outcome.value == "აქტიური ახალგაზრდები"
+    assert dl.assessment(db.cursor(), group["id"])["strength"][0]["text"] == "აქტიური ახალგაზრდები"
+    assert save(f"item:{item}", "", "აქტიური ახალგაზრდები").errors[0].code == "required"
+    assert save(f"problem:{pid}:title", "ცუდი გზები", "გზები").reason == "saved"
+    assert save(f"problem:{pid}:detail", "ორმოები\nცენტრში", "").reason == "saved"
+    row = dl.problems(db.cursor(), group["id"])[0]
+    assert (row["title"], row["detail"]) == ("ცუდი გზები", "ორმოები\nცენტრში")
+    # the title saved from a stale view of the detail still goes in: each part has its own rule
+    assert save(f"problem:{pid}:title", "ცუდი გზები სოფლებში", "ცუდი გზები").ok
+    assert dl.problems(db.cursor(), group["id"])[0]["detail"] == "ორმოები\nცენტრში"
+
+
+def test_save_text_competence_note_and_initiative_fields(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "საპენსიო ასაკი")
+    assert dl.flag_competence(db, EXPERT, pid, True, "").ok
+    note = dl.save_text(db, EXPERT, f"competence_note:{pid}", "ცენტრალური ხელისუფლება", "")
+    assert note.ok and dl.problems(db.cursor(), group["id"])[0]["competence_note"] == "ცენტრალური ხელისუფლება"
+    assert dl.problems(db.cursor(), group["id"])[0]["outside_competence"]  # the flag stays as stored
+    field = f"initiative:{group['id']}:{pid}:goal"
+    assert dl.save_text(db, FACILITATOR, field, "12 კმ გზა 2028 წლის ბოლომდე", None).reason == "saved"
+    assert dl.initiative(db.cursor(), group["id"], pid)["goal"] == "12 კმ გზა 2028 წლის ბოლომდე"
+    assert dl.save_text(db, FACILITATOR, field, "x" * 2001, "12 კმ გზა 2028 წლის ბოლომდე").errors[0].code == "too_long"
+    assert dl.save_text(db, FACILITATOR, f"initiative:{group['id']}:{pid}:title", "გზები", "").ok
+
+
+def test_save_text_stale_returns_the_stored_text_and_same_text_is_unchanged(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    item = dl.add_item(db, FACILITATOR, group["id"], "weakness", "ცუდი გზები").value
+    field = f"initiative:{group['id']}:{pid}:goal"
+    assert dl.save_text(db, EXPERT, field, "ექსპერტის ტექსტი", "").ok  # another device first
+    late = dl.save_text(db, FACILITATOR, field, "ფასილიტატორის ტექსტი", "")
+    assert late.reason == "stale" and late.value == "ექსპერტის ტექსტი"
+    assert dl.initiative(db.cursor(), group["id"], pid)["goal"] == "ექსპერტის ტექსტი"  # nothing overwritten
+    # "keep mine": sent again with the other device's text as the one started from
+    assert dl.save_text(db, FACILITATOR, field, "ფასილიტატორის ტექსტი", late.value).reason == "saved"
+    again = dl.save_text(db, FACILITATOR, field, "ფასილიტატორის ტექსტი", "ფასილიტატორის ტექსტი")
+    assert again.ok and again.reason == "unchanged"
+    # the same words saved meanwhile by another device (or a save whose answer was lost): no conflict
+    same = dl.save_text(db, EXPERT, field, "ფასილიტატორის ტექსტი ", "ექსპერტის ტექსტი")
+    assert same.ok and same.reason == "unchanged" and same.value == "ფასილიტატორის ტექსტი"
+    assert dl.save_text(db, EXPERT, f"item:{item}", "გზები", "სხვა").value == "ცუდი გზები"
+    assert dl.save_text(db, EXPERT, f"problem:{pid}:title", "წყალი", "სხვა").value == "გზები"
+    assert dl.save_text(db, EXPERT, f"competence_note:{pid}", "შენიშვნა", "სხვა").reason == "stale"
+
+
+def test_save_text_outside_group_and_bad_field_ids(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    item = dl.add_item(db, FACILITATOR, group["id"], "strength", "ხალხი").value
+    stranger = Actor("facilitator", "tablet room 202", group_id=2)
+    for field, expected in ((f"item:{item}", "ხალხი"), (f"problem:{pid}:title", "გზები"),
+                            (f"problem:{pid}:detail", ""), (f"competence_note:{pid}", ""),
+                            (f"initiative:{group['id']}:{pid}:goal", "")):
+        outcome = dl.save_text(db, stranger, field, "სხვა ჯგუფიდან", expected)
+        assert outcome.reason == "outside_group" and outcome.value is None, field
+    assert dl.problems(db.cursor(), group["id"])[0]["title"] == "გზები"
+    for bad in ("", "item", "item:x", "item:1:2", f"problem:{pid}:owner", f"initiative:{group['id']}:{pid}:kind",
+                f"initiative:{group['id']}:{pid}:cost_gel", f"initiative:{group['id']}:{pid}:title; DROP",
+                "problem:99999:title", "item:99999", None):
+        assert dl.save_text(db, FACILITATOR, bad, "x", "").reason == "not_found", bad
+    assert dl.save_text(db, FACILITATOR, f"item:{item}", 5, "ხალხი").reason == "not_found"
+
+
+def test_save_text_after_a_merge_refuses_the_pre_merge_text(db, room):
+    """Issue 14: an edit begun before a merge must not write the pre-merge text over the merged problem."""
+    forum, group = room
+    keep, gone = add(db, group, "გზები ცუდია", "ორმოები გზაზე")
+    before = dl.problems(db.cursor(), group["id"])[0]["detail"]
+    assert dl.merge_problems(db, FACILITATOR, keep, gone).ok
+    merged = dl.problems(db.cursor(), group["id"])[0]["detail"]
+    late = dl.save_text(db, EXPERT, f"problem:{keep}:detail", "ძველი ტექსტი", before)
+    assert late.reason == "stale" and late.value == merged
+    assert dl.problems(db.cursor(), group["id"])[0]["detail"] == merged
+    # the problem that disappeared takes no more edits
+    assert dl.save_text(db, EXPERT, f"problem:{gone}:title", "x", "ორმოები გზაზე").reason == "not_found"
+
+
+def test_problem_wording_is_locked_once_finalised(db, room):
+    forum, group = room
+    (pid,) = add(db, group, "გზები")
+    dl.set_pebbles(db, FACILITATOR, pid, 5)
+    assert dl.finalise(db, FACILITATOR, forum, group["id"]).ok
+    assert dl.save_text(db, FACILITATOR, f"problem:{pid}:title", "სხვა", "გზები").reason == "locked"
+    # the initiatives are written after the vote
+    assert dl.save_text(db, FACILITATOR, f"initiative:{group['id']}:{pid}:goal", "მიზანი", "").ok
