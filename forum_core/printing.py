@@ -172,6 +172,19 @@ def _context(cur, forum_id: int) -> tuple[dict, dict[int, dict]]:
     return forum, groups
 
 
+def _text_block(pdf: FPDF, cache: dict, x: float, w: float, h: float, text: str) -> None:
+    """``multi_cell`` for text that repeats on every page (title, invitation text, goals, a group):
+    the lines are broken once per document (fpdf2 measures a line again for every character it
+    adds, which made 200 invitations take seconds), then each is set as a cell."""
+    key = (text, pdf.font_family, pdf.font_style, pdf.font_size_pt, w)
+    lines = cache.get(key)
+    if lines is None:
+        lines = cache[key] = pdf.multi_cell(w, h, text, dry_run=True, output="LINES") or [""]
+    for line in lines:
+        pdf.set_x(x)
+        pdf.cell(w, h, line, new_x="LMARGIN", new_y="NEXT")
+
+
 def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
                     participant_ids: Iterable[int] | None = None, progress: Progress | None = None) -> bytes:
     """One A4 invitation per participant, with their QR code and the code under it."""
@@ -179,6 +192,7 @@ def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "
     codes = checkin.tokens_of_forum(cur, forum_id)
     persons = _people(cur, forum_id, participant_ids, None)
     pdf = document(lang)
+    lines: dict = {}
     for index, p in enumerate(persons, start=1):
         g = groups.get(p["group_id"], {})
         pdf.add_page()
@@ -189,19 +203,19 @@ def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "
         pdf.cell(0, 6, forum["municipality"], new_x="LMARGIN", new_y="NEXT")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font("georgian", "B", 22)
-        pdf.multi_cell(0, 10, forum["title"], new_x="LMARGIN", new_y="NEXT", align="L")
+        _text_block(pdf, lines, 20, 170, 10, forum["title"])
         pdf.ln(4)
         dear = t(lang, "print.dear", name=f"{p['first_name']} {p['last_name']}")
         fit_size(pdf, dear, 170, 14, 10)
         pdf.multi_cell(0, 8, dear, new_x="LMARGIN", new_y="NEXT", align="L")
         pdf.set_font("georgian", "", 12)
-        pdf.multi_cell(0, 6.5, t(lang, "print.invitation_text"), new_x="LMARGIN", new_y="NEXT", align="L")
+        _text_block(pdf, lines, 20, 170, 6.5, t(lang, "print.invitation_text"))
         if forum["goals"]:
             pdf.ln(2)
             pdf.set_font("georgian", "B", 12)
             pdf.cell(0, 7, t(lang, "label.goals"), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("georgian", "", 12)
-            pdf.multi_cell(0, 6.5, forum["goals"], new_x="LMARGIN", new_y="NEXT", align="L")
+            _text_block(pdf, lines, 20, 170, 6.5, forum["goals"])
         pdf.ln(4)
         details = [
             (t(lang, "label.forum_date"), _date(forum["forum_date"])),
@@ -215,7 +229,7 @@ def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "
             pdf.set_font("georgian", "B", 12)
             pdf.cell(45, 8, label)
             pdf.set_font("georgian", "", 12)
-            pdf.multi_cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT", align="L")
+            _text_block(pdf, lines, 65, 125, 8, str(value))
         code = codes.get(p["id"], "")
         if code:
             top = max(pdf.get_y() + 8, 190)
