@@ -35,7 +35,8 @@ def check(db, forum_id, data: bytes, filename: str) -> None:
 
 
 @FUZZ
-@given(data=st.binary(max_size=2000), name=st.sampled_from(["list.csv", "list.xlsx", "list.txt", "", "x"]))
+@given(data=st.binary(max_size=2000),
+       name=st.sampled_from(["list.csv", "list.xlsx", "list.xls", "list.ods", "list.txt", "", "x"]))
 def test_random_bytes(db, forum_id, data, name):
     check(db, forum_id, data, name)
 
@@ -85,3 +86,37 @@ def test_random_xlsx_like_files(db, forum_id, header, rows, damage):
     elif damage == 3:
         data = b"PK\x03\x04" + data[4:][::-1]
     check(db, forum_id, data, "list.xlsx")
+
+
+@FUZZ
+@given(data=st.binary(max_size=600).map(lambda b: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b),
+       name=st.sampled_from(["list.xls", "list.csv"]))
+def test_random_old_excel_like_files(db, forum_id, data, name):
+    check(db, forum_id, data, name)
+
+
+# Letters of the scripts people's names are written in: never taken for encoding damage.
+LETTERS = {
+    "georgian": "აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ",
+    "mtavruli": "ᲐᲑᲒᲓᲔᲕᲖᲗᲘᲙᲚᲛᲜᲝᲞᲟᲠᲡᲢᲣᲤᲥᲦᲧᲨᲩᲪᲫᲬᲭᲮᲯᲰ",
+    "latin": "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "azerbaijani": "abcçdeəfgğhxıijkqlmnoöprsştuüvyzƏÇĞIİÖŞÜ",
+    "cyrillic": "абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ",
+    "armenian": "աբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆԱԲԳԴԵԶԷԸԹԺԻԼԽԾԿՀՁՂՃՄՅՆՇՈՉՊՋՌՍՎՏՐՑՒՓՔՕՖ",
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(script=st.sampled_from(sorted(LETTERS)), data=st.data())
+def test_real_names_are_never_taken_for_encoding_damage(script, data):
+    word = st.text(alphabet=LETTERS[script], min_size=1, max_size=14)
+    name = data.draw(st.lists(word, min_size=1, max_size=3).map(lambda w: data.draw(st.sampled_from([" ", "-"])).join(w)))
+    assert not importer.damaged(name)
+
+
+@settings(max_examples=100, deadline=None)
+@given(script=st.sampled_from(["georgian", "mtavruli", "cyrillic", "armenian"]), data=st.data())
+def test_names_saved_in_a_western_code_page_are_taken_for_damage(script, data):
+    name = data.draw(st.text(alphabet=LETTERS[script], min_size=3, max_size=14))
+    assert importer.damaged(name.encode("cp1252", errors="replace").decode("cp1252"))  # Excel: "?"
+    assert importer.damaged(name.encode("utf-8").decode("cp1252", errors="replace"))  # mojibake
