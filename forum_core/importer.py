@@ -53,7 +53,8 @@ COLUMN_ALIASES = {
     "community": ["community", "village", "თემი", "სოფელი", "თემი/სოფელი"],
     "email": ["email", "e mail", "mail", "ელფოსტა", "ელ ფოსტა", "ელ. ფოსტა"],
     "needs": ["needs", "accessibility", "special needs", "საჭიროებები", "საჭიროება"],
-    "id": ["participant id", "#"],  # the id column of a list exported from the app
+    # the id column of a list exported from the app; never "#" or "id", which people use for numbering rows
+    "id": ["participant id"],
 }
 # What the importer reads; the page's uploader offers the same.
 FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods"]
@@ -69,7 +70,7 @@ def _norm_header(text: Any) -> str:
 
 
 _ALIAS = {_norm_header(alias): key for key, aliases in COLUMN_ALIASES.items()
-          for alias in aliases + [key]}
+          for alias in aliases + ([key] if key != "id" else [])}
 
 
 class FileProblem(Exception):

@@ -345,3 +345,13 @@ def test_random_files_end_in_a_report_or_a_clear_error(db, forum_id, data):
     outcome = importer.apply(db, ORGANIZER, forum_id, data, "fuzz.csv")
     if not outcome.ok:
         assert count(db, forum_id) == before
+
+
+def test_a_numbering_column_is_never_taken_for_ids(db, forum_id):
+    importer.apply(db, ORGANIZER, forum_id, csv_bytes(ROWS), "f.csv")
+    ids = [p["id"] for p in people.all_active(db.cursor(), forum_id)]
+    others = [["ანა", "თოდუა", "599 44 44 44", "1"], ["ია", "ყიფიანი", "599 55 55 55", "2"]]
+    for column in ("#", "id", "№"):
+        data = csv_bytes([[str(i)] + row for i, row in zip(ids, others)], header=[column] + HEADER[:4])
+        plan = importer.preview(db.cursor(), forum_id, data, "f.csv")
+        assert plan.counts == {"new": 2, "update": 0, "unchanged": 0, "invalid": 0}, column
