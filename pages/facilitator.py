@@ -1,11 +1,18 @@
-"""Facilitator and sector expert: the group's work, step by step, on the room's tablet."""
+"""Facilitator and sector expert: the group's work, step by step, on the room's tablet.
+
+Every text of the group's work that already exists is an autosaving field (ui/autosave.py):
+what is typed is kept on the tablet and saved by itself, through a Wi-Fi drop and a reload.
+The step and the chosen problem are in the address (?step=vote&problem=12): a reload opens
+the same place.
+"""
 import pandas as pd
 import streamlit as st
 
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
-from ui import session, widgets
+from forum_core.validation import MAX_LEN
+from ui import autosave, session, widgets
 
 session.enter_page()
 me = session.guard("facilitator")
@@ -47,8 +54,32 @@ STEP_KEYS = ("who",) + dl.STEPS
 # steps before the group's current one are done (who is here and the briefing have no end)
 reached = STEP_KEYS.index(progress["step"]) if progress["step"] in STEP_KEYS else len(STEP_KEYS)
 step_label = {key: ("✓ " if 2 <= i < reached else "") + t(f"fac.step_{key}") for i, key in enumerate(STEP_KEYS)}
+reloaded = "fac_step" not in st.session_state
+if reloaded:  # opening the page (or reloading it): the step in the address
+    wanted_step = st.query_params.get("step")
+    st.session_state["fac_step"] = wanted_step if wanted_step in STEP_KEYS else "who"
 step = st.segmented_control(t("fac.steps"), STEP_KEYS, format_func=step_label.get, key="fac_step",
-                            default="who", label_visibility="collapsed") or "who"
+                            label_visibility="collapsed") or "who"
+st.query_params["step"] = step
+device = str(me.device_id or me.label or me.role)  # keeps the drafts of two signed-in devices apart
+
+
+def problem_from_address(key: str, ids) -> None:
+    """A reload shows the problem chosen before (?problem=); within a session each step keeps its own."""
+    wanted = st.query_params.get("problem")
+    if reloaded and wanted and wanted.isdigit() and int(wanted) in ids:
+        st.session_state[key] = int(wanted)
+
+
+def problem_to_address(problem_id) -> None:
+    if problem_id is None:
+        st.query_params.pop("problem", None)
+    else:
+        st.query_params["problem"] = str(problem_id)
+
+
+def text_field(field: str, label: str, stored, multiline: bool = False, max_chars: int = 500, **kwargs) -> None:
+    autosave.text_field(field, label, stored, lang, multiline=multiline, max_chars=max_chars, device=device, **kwargs)
 
 
 def report(outcome, ok_key: str | None = None) -> None:
@@ -119,17 +150,12 @@ elif step == "assessment":
         report(dl.add_item(db, actor, group_id, kind, st.session_state.get(f"new_{kind}", "")))
         st.session_state[f"new_{kind}"] = ""
 
-    def edit(item_id: int, seen: str) -> None:
-        report(dl.edit_item(db, actor, item_id, st.session_state[f"item_{item_id}"], seen))
-
     for column, kind in zip(st.columns(2), dl.ITEM_KINDS):
         with column:
             st.subheader(t(f"fac.{kind}s"))
-            for item in items[kind]:
-                key = f"item_{item['id']}"
-                st.session_state[key] = item["text"]
-                st.text_input(t(f"fac.{kind}"), key=key, max_chars=500, on_change=edit,
-                              args=(item["id"], item["text"]), label_visibility="collapsed")
+            for number_in_list, item in enumerate(items[kind], start=1):
+                text_field(dl.field_id("item", item["id"]), f"{t(f'fac.{kind}')} {number_in_list}", item["text"],
+                           max_chars=500)
                 up, down, delete = st.columns(3)
                 up.button("↑", key=f"up_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, -1)))
                 down.button("↓", key=f"down_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, 1)))
@@ -160,24 +186,31 @@ elif step == "problems":
                                        t("fac.competence_note")]),
                  hide_index=True, width="stretch", key="problem_table")
     # One problem at a time is edited, flagged, merged or deleted: a list of 60 editors would be slow.
+    problem_from_address("problem_choice", titles)
     chosen = st.selectbox(t("fac.choose_problem"), list(titles), format_func=titles.get, index=None,
                           key="problem_choice", placeholder=t("fac.choose_problem_hint"))
+    problem_to_address(chosen)
     p = next((x for x in problem_rows if x["id"] == chosen), None)
     if p is not None:
-        with st.form(f"edit_problem_{p['id']}"):
-            title = st.text_input(t("fac.problem_title"), value=p["title"], max_chars=200, key=f"et_{p['id']}")
-            detail = st.text_area(t("fac.problem_detail"), value=p["detail"], max_chars=2000, key=f"ed_{p['id']}")
-            if st.form_submit_button(t("button.save"), disabled=locked):
-                report(dl.edit_problem(db, actor, p["id"], title, detail, (p["title"], p["detail"])), "fac.saved")
-                st.rerun()
+        # The wording saves itself (no form to submit): an edit begun before a merge or another
+        # device's save is refused as stale and shown beside the newer text, never written over it.
+        with st.container(border=True, key=f"edit_problem_{p['id']}"):
+            text_field(dl.field_id("problem", p["id"], "title"), t("fac.problem_title"), p["title"], max_chars=200,
+                       disabled=locked)
+            text_field(dl.field_id("problem", p["id"], "detail"), t("fac.problem_detail"), p["detail"],
+                       multiline=True, max_chars=2000, disabled=locked)
         st.markdown(f"**{t('fac.expert_flag')}**")
-        with st.form(f"flag_{p['id']}"):
-            outside = st.checkbox(t("fac.outside_competence"), value=p["outside_competence"], key=f"fo_{p['id']}")
-            note = st.text_input(t("fac.competence_note"), value=p["competence_note"], max_chars=500,
-                                 key=f"fn_{p['id']}", placeholder=t("fac.competence_note_hint"))
-            if st.form_submit_button(t("fac.save_flag")):
-                report(dl.flag_competence(db, actor, p["id"], outside, note), "fac.saved")
-                st.rerun()
+
+        def flag(pid: int) -> None:
+            note = next((x["competence_note"] for x in dl.problems(db.cursor(), group_id) if x["id"] == pid), "")
+            report(dl.flag_competence(db, actor, pid, st.session_state[f"fo_{pid}"], note or "",
+                                      expected_note=note or ""), "fac.saved")
+
+        st.session_state[f"fo_{p['id']}"] = bool(p["outside_competence"])
+        st.checkbox(t("fac.outside_competence"), key=f"fo_{p['id']}", on_change=flag, args=(p["id"],))
+        text_field(dl.field_id("competence_note", p["id"]), t("fac.competence_note"), p["competence_note"],
+                   multiline=True, max_chars=500, placeholder=t("fac.competence_note_hint"), rows=2)
+        # Merging: the problem chosen in this box is the one that disappears into the one above.
         others = [i for i in titles if i != p["id"]]
         c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
         target = c1.selectbox(t("fac.merge_with"), others, format_func=titles.get, index=None,
@@ -185,6 +218,8 @@ elif step == "problems":
         if c2.button(t("fac.merge"), key=f"do_merge_{p['id']}", disabled=target is None or locked):
             report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
             st.rerun()
+        if target is not None:
+            c1.caption(t("fac.merge_effect", gone=titles[target], kept=titles[p["id"]]))
         if c3.button(t("button.delete"), key=f"del_problem_{p['id']}", disabled=locked):
             report(dl.delete_problem(db, actor, p["id"]))
             st.session_state.pop("problem_choice", None)
@@ -208,12 +243,24 @@ elif step == "vote":
             report(outcome)
 
     def bump(pid: int, round_: int, delta: int) -> None:
-        report(dl.add_pebbles(db, actor, pid, delta, round_))
+        """+ and − act on the count shown: refused (stale) if another device changed it meanwhile."""
+        key = f"peb_{pid}_{round_}"
+        shown = st.session_state.get(key)
+        if shown is None:
+            shown = st.session_state.get(f"seen_{key}", 0)
+        outcome = dl.set_pebbles(db, actor, pid, min(dl.MAX_PEBBLES, max(0, int(shown) + delta)), round_,
+                                 expected=int(shown))
+        if outcome.reason == "stale":
+            session.flash("warning", t("fac.reason_stale_count", count=outcome.value))
+        else:
+            report(outcome)
 
     def count_row(p: dict, round_: int, locked: bool) -> None:
         key = f"peb_{p['id']}_{round_}"
         value = in_force.get((p["id"], round_), 0)
-        if st.session_state.get(f"seen_{key}") != value:  # another device or a button changed it
+        # The box shows the stored count: also when it comes back on a second pass (Streamlit
+        # forgot the box's value while another problem was shown), or another device changed it.
+        if key not in st.session_state or st.session_state.get(f"seen_{key}") != value:
             st.session_state[key] = value
             st.session_state[f"seen_{key}"] = value
         name, minus, number_col, plus = st.columns([6, 1, 2, 1], vertical_alignment="center")
@@ -241,7 +288,9 @@ elif step == "vote":
         # select box's choice by its label, so a label with the count in it would lose
         # the choice on the next count. The counts stand in the row below and the ranking.
         vote_titles = {p["id"]: f"{p['title']}{' ⚑' if p['outside_competence'] else ''}" for p in voting}
+        problem_from_address("count_choice", vote_ids)
         chosen = widgets.stepped_choice("count", t("fac.counting"), vote_ids, vote_titles.get, (1, 6, 1))
+        problem_to_address(chosen)
         current = next(p for p in voting if p["id"] == chosen)
         count_row(current, 0, published is not None)
     if result.excluded:
@@ -321,16 +370,19 @@ elif step == "initiatives":
     def widget(row: dict, name: str, kind: str = "text", options=None) -> None:
         key = f"ini_{row['problem_id']}_{name}"
         value = row.get(name)
-        if st.session_state.get(f"seen_{key}", "∅") != value:  # show what is stored (maybe by another device)
-            st.session_state[key] = value if value is not None or kind != "text" else ""
-            st.session_state[f"seen_{key}"] = value
         label = t(f"ini.{name}")
+        if kind in ("text", "area"):  # typed text saves itself, through a Wi-Fi drop and a reload
+            limit = MAX_LEN[dl.INITIATIVE_TEXT[name]]
+            text_field(dl.field_id("initiative", group_id, row["problem_id"], name), label, value,
+                       multiline=kind == "area", max_chars=limit)
+            return
+        # show what is stored (maybe by another device), also when the widget comes back after
+        # another priority was shown (Streamlit forgot its value meanwhile)
+        if key not in st.session_state or st.session_state.get(f"seen_{key}", "∅") != value:
+            st.session_state[key] = value
+            st.session_state[f"seen_{key}"] = value
         args = (row["problem_id"], name)
-        if kind == "text":
-            st.text_input(label, key=key, on_change=save, args=args, max_chars=200)
-        elif kind == "area":
-            st.text_area(label, key=key, on_change=save, args=args, max_chars=2000, height=80)
-        elif kind == "number":
+        if kind == "number":
             st.number_input(label, key=key, on_change=save, args=args, min_value=0, step=1, value=None)
         elif kind == "choice":
             st.selectbox(label, options, key=key, on_change=save, args=args,
@@ -342,8 +394,10 @@ elif step == "initiatives":
     rows = {item["problem_id"]: dl.initiative(cur, group_id, item["problem_id"]) for item in top}
     item_label = {item["problem_id"]: f"{'✓ ' if dl.is_complete(rows[item['problem_id']]) else ''}{item['rank']}. "
                                       f"{item['title']} ({item['pebbles']})" for item in top}
+    problem_from_address("priority_choice", item_label)
     chosen_priority = st.radio(t("fac.priorities"), list(item_label), format_func=item_label.get,
                                key="priority_choice") if top else None
+    problem_to_address(chosen_priority)
     for item in [i for i in top if i["problem_id"] == chosen_priority]:  # one form at a time keeps taps fast
         row = rows[item["problem_id"]]
         with st.container(border=True):

@@ -114,8 +114,10 @@ async def undo(request: Request) -> JSONResponse:
 
 
 async def text(request: Request) -> JSONResponse:
-    """One text field of a group's work, typed on a tablet (see ``forum_core.deliberation.save_text``):
-    ``{"field": "...", "value": "...", "expected": "..." | null}``."""
+    """One text field of a group's work, typed on a tablet (see ``forum_core.deliberation.save_text``
+    and ``ui/components/autosave.js``): ``{"field", "value", "expected": "..." | null, "lang"}``.
+    The answer: ``{"ok", "reason", "current": the stored text or null, "message"}``; ``stale``
+    carries the text stored meanwhile, for the tablet to show beside its own."""
     me = _identity(request)
     if me is None:
         return _refused()
@@ -126,11 +128,14 @@ async def text(request: Request) -> JSONResponse:
 
     def work() -> dict:
         db = runtime.database()
-        outcome = dl.save_text(db, me.actor(), data["field"], data["value"], data.get("expected"))
+        expected = data.get("expected") if isinstance(data.get("expected"), str) else None
+        outcome = dl.save_text(db, me.actor(), data["field"], data["value"], expected)
         lang = i18n.normalize_language(data.get("lang"))
+        # the stored text: after a save (the laptop may have trimmed it), or the newer one of a conflict
         current = outcome.value if isinstance(outcome.value, str) else None
-        return {"ok": outcome.ok, "reason": str(outcome.reason), "current": current,
-                "message": i18n.t(lang, f"reason.{outcome.reason}")}
+        message = " ".join([i18n.t(lang, f"reason.{outcome.reason}")]
+                           + [i18n.error_line(lang, e) for e in outcome.errors])
+        return {"ok": outcome.ok, "reason": str(outcome.reason), "current": current, "message": message}
 
     return JSONResponse(await run_in_threadpool(work))
 

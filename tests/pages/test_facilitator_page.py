@@ -1,4 +1,10 @@
-"""A whole group session on the facilitator page, in Georgian and in English."""
+"""A whole group session on the facilitator page, in Georgian and in English.
+
+The autosaving text fields are drawn by the browser (ui/components/autosave.js) and save
+through POST /api/text; here their data (field id, stored text) is read off the page and
+their saves go through the same service the route calls (``deliberation.save_text``).
+"""
+import json
 import os
 
 import pytest
@@ -19,6 +25,24 @@ def app_db():
 def go(at, step):
     at.segmented_control(key="fac_step").set_value(step).run()
     assert not at.exception, at.exception
+
+
+def fields(at) -> dict[str, dict]:
+    """The autosaving text fields on the page: field id -> the data the browser gets."""
+    found = {}
+    for element in at.get("bidi_component"):
+        data = json.loads(element.proto.json or "{}")
+        if element.proto.component_name == "forum_autosave":
+            found[data["field"]] = data
+    return found
+
+
+def type_into(at, field: str, text: str) -> None:
+    """What the browser's field does: save with the stored text it shows as the one started from."""
+    shown = fields(at)[field]
+    outcome = dl.save_text(app_db(), dl_actor(1), field, text, shown["stored"])
+    assert outcome.ok, outcome
+    at.run()
 
 
 @pytest.mark.parametrize("lang", ["ka", "en"])
@@ -50,10 +74,12 @@ def test_a_whole_group_session(demo_db, lang):
     assert len(problems) == 7
     pension = problems["პენსიები"]
     at.selectbox(key="problem_choice").set_value(pension).run()
-    at.checkbox(key=f"fo_{pension}").check()
-    at.text_input(key=f"fn_{pension}").set_value("ცენტრალური ხელისუფლება")
-    next(b for b in at.button if b.label == t(lang, "fac.save_flag")).click().run()
+    at.checkbox(key=f"fo_{pension}").check().run()
     assert dl.problems(db.cursor(), group["id"])[-1]["outside_competence"]
+    type_into(at, f"competence_note:{pension}", "ცენტრალური ხელისუფლება")
+    assert dl.problems(db.cursor(), group["id"])[-1]["outside_competence"]
+    assert fields(at)[f"competence_note:{pension}"]["stored"] == "ცენტრალური ხელისუფლება"
+    assert fields(at)[f"problem:{pension}:title"]["stored"] == "პენსიები"
 
     # the pebble vote: typed counts and + / − buttons
     go(at, "vote")
@@ -82,11 +108,15 @@ def test_a_whole_group_session(demo_db, lang):
     first = top[0]["problem_id"]
     assert at.radio(key="priority_choice").value == first
     at.selectbox(key=f"ini_{first}_kind").set_value("program").run()
-    at.text_input(key=f"ini_{first}_title").set_value("გზების შეკეთება").run()
-    at.text_area(key=f"ini_{first}_goal").set_value("გზების შეკეთება").run()
+    prefix = f"initiative:{group['id']}:{first}"
+    assert {f"{prefix}:{name}" for name in dl.INITIATIVE_TEXT} <= set(fields(at))  # every text field autosaves
+    assert fields(at)[f"{prefix}:goal"]["multiline"] and fields(at)[f"{prefix}:goal"]["lang"] == lang
+    type_into(at, f"{prefix}:title", "გზების შეკეთება")
+    type_into(at, f"{prefix}:goal", "გზების შეკეთება")
     assert t(lang, "ini.goal_no_number") in [c.value.replace("💡 ", "") for c in at.caption]
     at.number_input(key=f"ini_{first}_beneficiaries_count").set_value(1200).run()
-    at.text_area(key=f"ini_{first}_resources_needed").set_value("ასფალტი").run()
+    type_into(at, f"{prefix}:resources_needed", "ასფალტი")
+    assert fields(at)[f"{prefix}:resources_needed"]["stored"] == "ასფალტი"
     row = dl.initiative(db.cursor(), group["id"], first)
     assert (row["kind"], row["title"], row["beneficiaries_count"]) == ("program", "გზების შეკეთება", 1200)
     assert dl.is_complete(row)
@@ -117,3 +147,112 @@ def test_over_count_warning_and_markup_shown_as_text(demo_db):
 def dl_actor(group_id):
     from forum_core.db import Actor
     return Actor("facilitator", "test", group_id)
+
+
+def vote_ready(at, titles):
+    db = app_db()
+    group = forum_mod.groups(db.cursor(), 1)[0]
+    ids = [dl.add_problem(db, dl_actor(group["id"]), group["id"], title).value for title in titles]
+    at.run()
+    go(at, "vote")
+    return group, ids
+
+
+def test_a_second_pass_through_the_count_shows_the_stored_counts(demo_db):
+    """Issue 14: on a second pass the boxes showed 0 while the total was right, and "+" then
+    added to the stored count (4 -> 5): a recount with "+" doubled a count."""
+    at = open_app("en", PAGE)
+    group, (roads, water) = vote_ready(at, ["roads", "water"])
+    at.number_input(key=f"peb_{roads}_0").set_value(4).run()
+    at.button(key="count_next").click().run()                       # on to the next problem
+    assert at.selectbox(key="count_choice").value == water
+    at.button(key="count_prev").click().run()                       # and back: the second pass
+    assert at.number_input(key=f"peb_{roads}_0").value == 4          # was 0
+    at.button(key=f"plus_peb_{roads}_0").click().run()
+    assert dl.counts(app_db().cursor(), group["id"])[(roads, 0)] == 5
+    assert at.number_input(key=f"peb_{roads}_0").value == 5
+    at.button(key=f"minus_peb_{roads}_0").click().run()
+    assert dl.counts(app_db().cursor(), group["id"])[(roads, 0)] == 4
+
+
+def test_plus_acts_on_the_count_shown_never_on_a_newer_one(demo_db):
+    at = open_app("en", PAGE)
+    group, (roads,) = vote_ready(at, ["roads"])
+    at.number_input(key=f"peb_{roads}_0").set_value(4).run()
+    dl.set_pebbles(app_db(), dl_actor(group["id"]), roads, 9)        # another tablet recounted meanwhile
+    at.button(key=f"plus_peb_{roads}_0").click().run()
+    assert dl.counts(app_db().cursor(), group["id"])[(roads, 0)] == 9  # not 10, not 5
+    assert any("(9)" in w.value for w in at.warning)
+    assert at.number_input(key=f"peb_{roads}_0").value == 9
+
+
+def test_merge_names_the_problem_that_disappears_and_an_edit_begun_before_is_not_written_over_it(demo_db):
+    """Issue 14: saving the edit still open after a merge wrote the pre-merge text over the merged
+    problem; and the box "is the same problem as…" named the wrong one."""
+    for lang in ("ka", "en"):
+        at = open_app(lang, PAGE)
+        db = app_db()
+        group = forum_mod.groups(db.cursor(), 1)[0]
+        keep = dl.add_problem(db, dl_actor(group["id"]), group["id"], f"roads {lang}", "potholes").value
+        gone = dl.add_problem(db, dl_actor(group["id"]), group["id"], f"holes {lang}").value
+        at.run()
+        go(at, "problems")
+        at.selectbox(key="problem_choice").set_value(keep).run()
+        before = fields(at)[f"problem:{keep}:detail"]["stored"]
+        assert before == "potholes"
+        merge = at.selectbox(key=f"merge_{keep}")
+        assert merge.label == t(lang, "fac.merge_with")
+        merge.set_value(gone).run()
+        assert t(lang, "fac.merge_effect", gone=f"holes {lang}", kept=f"roads {lang}") in texts(at)
+        at.button(key=f"do_merge_{keep}").click().run()
+        assert [p["id"] for p in dl.problems(db.cursor(), group["id"]) if p["id"] in (keep, gone)] == [keep]
+        merged = dl.problems(db.cursor(), group["id"])
+        merged = next(p for p in merged if p["id"] == keep)["detail"]
+        assert f"holes {lang}" in merged
+        assert fields(at)[f"problem:{keep}:detail"]["stored"] == merged  # the open field shows the merge
+        # the tablet's field still holding the pre-merge text sends it with what it started from
+        late = dl.save_text(db, dl_actor(group["id"]), f"problem:{keep}:detail", "potholes, fixed", before)
+        assert late.reason == "stale" and late.value == merged
+        assert next(p for p in dl.problems(db.cursor(), group["id"]) if p["id"] == keep)["detail"] == merged
+    en, ka = (t(x, "fac.merge_with") for x in ("en", "ka"))
+    assert "disappears" in en and "გაქრება" in ka
+
+
+def test_a_reload_opens_the_same_step_and_problem(demo_db):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP, sign_in_as
+
+    at = open_app("en", PAGE)
+    group, (roads, water, light) = vote_ready(at, ["roads", "water", "light"])
+    at.button(key="count_next").click().run()
+    assert dict(at.query_params)["step"] == "vote" and dict(at.query_params)["problem"] == str(water)
+    # a new browser session with the same address: as a reload
+    again = AppTest.from_file(APP, default_timeout=30)
+    again.session_state["identity"] = sign_in_as("organizer")
+    again.run()
+    again.switch_page(PAGE)
+    again.query_params.update({"lang": "en", "step": "vote", "problem": str(water), "group": "1"})
+    again.run()
+    assert not again.exception, again.exception
+    assert again.segmented_control(key="fac_step").value == "vote"
+    assert again.selectbox(key="count_choice").value == water
+    again.button(key="count_next").click().run()
+    assert again.selectbox(key="count_choice").value == light  # the address is read on opening only
+
+
+def test_existing_texts_are_autosaving_fields(demo_db):
+    at = open_app("ka", PAGE)
+    db = app_db()
+    group = forum_mod.groups(db.cursor(), 1)[0]
+    item = dl.add_item(db, dl_actor(group["id"]), group["id"], "strength", "<b>ხალხი</b>").value
+    at.run()
+    go(at, "assessment")
+    assert fields(at)[f"item:{item}"]["stored"] == "<b>ხალხი</b>"
+    assert not [w for w in at.text_input if w.key == f"item_{item}"]
+    assert {w.key for w in at.text_input} >= {"new_strength", "new_weakness"}  # adding stays a plain input
+    texts_for_browser = fields(at)[f"item:{item}"]["texts"]
+    assert texts_for_browser["offline"] == t("ka", "autosave.offline")
+    type_into(at, f"item:{item}", "აქტიური ხალხი")
+    assert dl.assessment(db.cursor(), group["id"])["strength"][0]["text"] == "აქტიური ხალხი"
+    assert fields(at)[f"item:{item}"]["stored"] == "აქტიური ხალხი"
