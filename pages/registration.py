@@ -1,6 +1,5 @@
 """Registration desk: scan (handheld scanner or camera), find by name, walk-ins."""
 import hashlib
-import html
 from datetime import datetime
 
 import pandas as pd
@@ -9,6 +8,7 @@ import streamlit as st
 from forum_core import checkin, printing
 from forum_core import forum as forum_mod
 from forum_core import participants as people
+from ui import desk as desk_ui
 from ui import session
 
 session.enter_page()
@@ -21,21 +21,11 @@ lang = session.lang()
 desk = st.session_state.setdefault("desk", me.label if me.role == "desk" and me.label else t("desk.default_name"))
 session.show_flashes()
 
-CARD_STYLE = {
-    "green": ("#0a7a2f", "#e6f6ec"), "amber": ("#a05a00", "#fff4df"), "red": ("#b3141b", "#fdeaea"),
-}
-
 
 def remember(result: checkin.CheckInResult) -> None:
+    """A check-in the page made (by name, camera, walk-in): the scanner shows its card."""
     st.session_state["last_result"] = result
-    st.session_state["scans"] = st.session_state.get("scans", 0) + 1
-
-
-def on_scan() -> None:
-    raw = st.session_state.get("scan_input", "")
-    st.session_state["scan_input"] = ""  # empty and ready for the next scan
-    if raw.strip():
-        remember(checkin.scan(db, session.actor(), forum_id, raw, desk))
+    st.session_state["result_id"] = st.session_state.get("result_id", 0) + 1
 
 
 def check_in_by_name(participant_id: int) -> None:
@@ -43,66 +33,13 @@ def check_in_by_name(participant_id: int) -> None:
     st.session_state["name_query"] = ""  # the next person starts a new search
 
 
-def card_html(result: checkin.CheckInResult) -> str:
-    """The big answer card; every value from the database is escaped (shown as text)."""
-    esc = html.escape
-    p = result.participant or {}
-    name = esc(f"{p.get('first_name', '')} {p.get('last_name', '')}".strip())
-    if result.status == checkin.GREEN:
-        colour = "green"
-        lines = [t("desk.card_group", number=p.get("group_number", ""), name=esc(p.get("group_name") or ""),
-                   field=esc(p.get("field") or "")),
-                 f"<span style='font-size:2.4rem;font-weight:700'>{esc(t('desk.card_go_to_room', room=p.get('room') or '—'))}</span>"]
-        heading = f"✔ {name}"
-    elif result.status == checkin.AMBER:
-        colour = "amber"
-        heading = f"⚠ {name}"
-        lines = [esc(t("desk.card_already", time=f"{result.at:%H:%M}", desk=result.desk or "")),
-                 t("desk.card_group", number=p.get("group_number", ""), name=esc(p.get("group_name") or ""),
-                   field=esc(p.get("field") or "")) + " · " + esc(t("desk.card_go_to_room", room=p.get("room") or "—"))]
-    else:
-        colour = "red"
-        heading = "✖ " + esc(t(f"desk.card_{result.status}_title"))
-        lines = [esc(t(f"desk.card_{result.status}_help")), f"<code>{esc(result.code)}</code>" if result.code else ""]
-    fg, bg = CARD_STYLE[colour]
-    body = "".join(f"<div style='font-size:1.5rem;margin-top:.4rem'>{line}</div>" for line in lines if line)
-    return (f"<div data-testid='desk-card' data-status='{esc(result.status)}' style='border:6px solid {fg};"
-            f"background:{bg};color:#111;border-radius:14px;padding:1.2rem 1.6rem;margin:.6rem 0'>"
-            f"<div style='font-size:2.6rem;font-weight:800;color:{fg};line-height:1.15'>{heading}</div>{body}</div>")
-
-
-def focus_scan_input(label: str, nonce: int) -> None:
-    """Put the cursor in the scan box on open and after every scan, so a scanner needs no touch."""
-    st.html(f"""<script>
-      (function() {{ /* {nonce} */
-        function focusIt() {{
-          const box = document.querySelector('input[aria-label="{html.escape(label)}"]');
-          if (box && document.activeElement !== box) {{ box.focus(); }}
-        }}
-        setTimeout(focusIt, 60); setTimeout(focusIt, 400);
-      }})();
-    </script>""", unsafe_allow_javascript=True, width="content")
-
-
 st.title(t("desk.title"))
 main, side = st.columns([3, 2], gap="large")
 
 with main:
-    scan_label = t("desk.scan_label")
-    # Emptied after every scan; if a browser still shows the last code when the scanner
-    # types the next one, the check-in takes the newest whole code (tokens.newest).
-    st.text_input(scan_label, key="scan_input", on_change=on_scan, max_chars=400,
-                  placeholder=t("desk.scan_placeholder"), autocomplete="off")
-    focus_scan_input(scan_label, st.session_state.get("scans", 0))
-    result = st.session_state.get("last_result")
-    if result is not None:
-        st.html(card_html(result))
-        if result.ok and result.participant:
-            if st.button(t("desk.undo"), key="undo_checkin"):
-                outcome = checkin.undo(db, session.actor(), forum_id, result.participant["id"], desk)
-                st.session_state.pop("last_result", None)
-                session.flash("info" if outcome.ok else "warning", t(f"desk.{outcome.reason}"))
-                st.rerun()
+    # The scanner (ui/desk.py, ui/components/desk.js): scans are caught wherever the focus is,
+    # kept in the browser until the laptop answered, and sent over plain HTTP (ui/api.py).
+    desk_ui.scanner(desk, lang, st.session_state.get("last_result"), st.session_state.get("result_id", 0))
 
     camera_tab, name_tab, walk_in_tab, paper_tab = st.tabs([t("desk.tab_camera"), t("desk.tab_name"),
                                                             t("desk.tab_walk_in"), t("desk.tab_paper")])

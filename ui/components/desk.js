@@ -73,6 +73,7 @@ function createDesk() {
     desk.texts = JSON.parse(desk.data.texts || "{}");
     desk.el(".forum-desk-label").textContent = desk.texts.scan_label || "";
     desk.el(".forum-desk-box").placeholder = desk.texts.scan_placeholder || "";
+    desk.el(".forum-desk-box").setAttribute("aria-label", desk.texts.scan_label || "");
     desk.el(".forum-desk-undo").textContent = desk.texts.undo || "";
     desk.el(".forum-desk-undo").onclick = desk.undo;
     if (desk.data.card && desk.data.card_id !== desk.shownPageCard) {
@@ -96,12 +97,20 @@ function createDesk() {
     if (box && !isEditable(document.activeElement)) box.focus({ preventScroll: true });
   };
 
-  desk.show = (answer) => {
+  desk.show = (answer, earlier = []) => {
     desk.last = answer;
     save(LAST_KEY, answer);
     const area = desk.el(".forum-desk-card");
     if (!area) return;
     area.innerHTML = answer.card; // the server's template escaped every person's text
+    // scans that waited for the connection: each gets its card, smaller, below the newest
+    const list = desk.el(".forum-desk-earlier");
+    list.replaceChildren(...earlier.map((result) => {
+      const item = document.createElement("div");
+      item.innerHTML = result.card; // escaped by the server's template, as above
+      item.querySelector("[data-testid=desk-card]")?.setAttribute("data-testid", "desk-card-earlier");
+      return item;
+    }));
     const undo = desk.el(".forum-desk-undo");
     undo.hidden = !answer.undo;
     undo.disabled = false;
@@ -112,15 +121,12 @@ function createDesk() {
     if (!box) return;
     const waiting = desk.queue.length;
     box.hidden = desk.online;
-    if (!desk.online) {
-      desk.el(".forum-desk-banner").textContent = plural(desk.texts.offline_banner, waiting);
-      const list = desk.el(".forum-desk-waiting");
-      list.replaceChildren(...desk.queue.map((scan) => {
-        const item = document.createElement("li");
-        item.textContent = scan.code; // shown as text
-        return item;
-      }));
-    }
+    desk.el(".forum-desk-banner").textContent = plural(desk.texts.offline_banner, waiting);
+    desk.el(".forum-desk-waiting").replaceChildren(...desk.queue.map((scan) => {
+      const item = document.createElement("li");
+      item.textContent = scan.code; // shown as text
+      return item;
+    }));
     desk.el(".forum-desk-undo").disabled = !desk.online;
   };
 
@@ -152,7 +158,7 @@ function createDesk() {
       save(QUEUE_KEY, desk.queue);
       desk.online = true;
       const newest = answer.results[answer.results.length - 1];
-      if (newest) desk.show(newest);
+      if (newest) desk.show(newest, answer.results.slice(0, -1).reverse());
       if (desk.component) desk.component.setTriggerValue("scanned", Date.now()); // the page's figures
     } catch (error) {
       desk.online = false; // kept in the queue: tried again in a moment
