@@ -1,0 +1,147 @@
+"""Typed text on the group tablets survives a Wi-Fi drop (issue 14), in a real Chromium.
+
+A TCP proxy (tests/e2e/netcut.py) sits between the browsers and ``streamlit run``. Two
+facilitators' tablets (group 1 in Georgian, group 2 in English) each type 200 characters
+into their initiative's goal; the network is cut part-way, before either leaves the field,
+and stays away for 8 s while they type on. During the cut each page shows, in its language,
+"not saved yet – no connection" under the field and never Streamlit's developer dialog.
+When the network returns the pages are reloaded at once: they open on the same step and
+priority (the address), the fields hold all 200 characters, and so does the database.
+"""
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from forum_core import access, demo
+from forum_core import deliberation as dl
+from forum_core import forum as forum_mod
+from forum_core.db import Actor, Database
+from forum_core.i18n import t
+from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.netcut import NetCut
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=15_000)  # two browsers and a server on 2 cores
+CUT_SECONDS = 8
+ORGANIZER = Actor("organizer", "e2e")
+STREAMLIT_WORDS = ("streamlit run", "Is Streamlit still running", "Streamlit server is not responding")
+TABLETS = {1: "ka", 2: "en"}  # group number -> the tablet's language
+
+
+def goal_text(group_number: int) -> str:
+    words = f"ჯგუფი {group_number}: 120 ბავშვისთვის ბაღი 2028 წლის ბოლომდე, ახალი სკამები და განათება. "
+    text = (words * 5)[:199].rstrip()
+    return text + "x" * (200 - len(text))
+
+
+def prepare(path) -> dict:
+    """The demo forum with groups 1 and 2 past their vote, and a facilitator tablet signed in for each."""
+    db = Database(path)
+    forum_id = demo.load_demo(db, ORGANIZER).value
+    forum = forum_mod.get_forum(db.cursor(), forum_id)
+    tablets = {}
+    for group in forum_mod.groups(db.cursor(), forum_id):
+        if group["number"] not in TABLETS:
+            continue
+        ids = [dl.add_problem(db, ORGANIZER, group["id"], f"პრობლემა {n}").value for n in range(5)]
+        for n, pid in enumerate(ids):
+            assert dl.set_pebbles(db, ORGANIZER, pid, 9 - n).ok
+        assert dl.finalise(db, ORGANIZER, forum, group["id"]).ok
+        code = access.create_code(db, ORGANIZER, forum_id, "facilitator", group["id"], f"tablet {group['number']}")
+        label = f"Tablet {group['number']}"
+        token = access.sign_in(db, forum_id, code.value[1], label, f"e2e {label}", access.Throttle()).token
+        tablets[group["number"]] = {"group_id": group["id"], "problem_id": ids[0], "token": token}
+    db.close()
+    return tablets
+
+
+def open_tablet(browser, url: str, tablet: dict, lang: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    host = url.split("//")[1].split(":")[0]
+    context.add_cookies([{"name": "forum_device", "value": tablet["token"], "domain": host, "path": "/"}])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{url}/facilitator?lang={lang}&step=initiatives&problem={tablet['problem_id']}")
+    return page
+
+
+def goal_field(page, tablet: dict):
+    return page.locator(f"[data-field='initiative:{tablet['group_id']}:{tablet['problem_id']}:goal']")
+
+
+def status_of(page, tablet: dict):
+    return page.locator(".forum-autosave", has=goal_field(page, tablet)).locator("[data-testid=autosave-status]")
+
+
+def no_developer_dialog(page) -> None:
+    text = page.evaluate("document.body.innerText")
+    assert not any(words in text for words in STREAMLIT_WORDS), text[:500]
+
+
+def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser, tmp_path, shots):
+    import streamlit_client as sc
+
+    path = tmp_path / "forum.duckdb"
+    tablets = prepare(path)
+    env = {"FORUM_BACKUP_MINUTES": "0", "FORUM_ORGANIZER_CODE": "E2-EORGAN"}
+    with sc.server(path, extra_env=env, log=ARTIFACTS / "offline-tablet.server.log") as (process, port):
+        net = NetCut(port)
+        try:
+            pages = {n: open_tablet(browser, net.url, tablets[n], lang) for n, lang in TABLETS.items()}
+            for n, page in pages.items():
+                expect(goal_field(page, tablets[n])).to_be_visible()
+                # the label names the field (label for=id)
+                assert goal_field(page, tablets[n]).evaluate("el => el.labels[0].textContent") == t(
+                    TABLETS[n], "ini.goal")
+                goal_field(page, tablets[n]).click()
+                page.keyboard.type(goal_text(n)[:120])
+            shots(pages[1], "typed-before-cut")
+
+            net.cut()  # before anyone leaves the field
+            cut_at = time.monotonic()
+            for n, page in pages.items():
+                page.bring_to_front()
+                goal_field(page, tablets[n]).focus()
+                page.keyboard.type(goal_text(n)[120:])
+            for n, page in pages.items():
+                expect(status_of(page, tablets[n])).to_have_text(t(TABLETS[n], "autosave.offline"), timeout=6_000)
+                assert goal_field(page, tablets[n]).evaluate("el => el === document.activeElement")
+            while time.monotonic() - cut_at < CUT_SECONDS:
+                for page in pages.values():
+                    no_developer_dialog(page)
+                time.sleep(1)
+            shots(pages[1], "during-cut-ka")
+            shots(pages[2], "during-cut-en")
+            for n, page in pages.items():
+                assert goal_field(page, tablets[n]).input_value() == goal_text(n)
+                expect(status_of(page, tablets[n])).to_have_text(t(TABLETS[n], "autosave.offline"))
+                no_developer_dialog(page)
+
+            net.restore()
+            for n, page in pages.items():  # reloaded as soon as the network is back
+                page.reload()
+            for n, page in pages.items():
+                expect(goal_field(page, tablets[n])).to_have_value(goal_text(n))  # the same step and priority
+                expect(page.locator(".forum-autosave-conflict").first).to_be_hidden()
+            shots(pages[1], "after-reload")
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:  # the answer is in before the server stops
+                stored = {n: pages[n].evaluate("(f) => localStorage.length", None) for n in pages}
+                if not any(stored.values()):
+                    break
+                time.sleep(0.3)
+            for page in pages.values():
+                page.context.close()
+        finally:
+            net.close()
+
+    db = Database(path)
+    try:
+        for n, tablet in tablets.items():
+            goal = dl.initiative(db.cursor(), tablet["group_id"], tablet["problem_id"])["goal"]
+            assert goal == goal_text(n) and len(goal) == 200
+    finally:
+        db.close()
