@@ -6,20 +6,13 @@ from forum_core import access, printing
 from forum_core import forum as forum_mod
 from ui import session
 
-session.enter_page()
-session.guard("access")
-t = session.translator()
-lang = session.lang()
-db = session.database()
-cur = session.cursor()
-forum = session.current_forum(cur)
-forum_id = forum["id"]
-actor = session.actor()
-session.show_flashes()
+ctx = session.page("access")
+t, lang, db, cur, forum, forum_id, actor = ctx.t, ctx.lang, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
 groups = forum_mod.groups(cur, forum_id)
 group_label = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
 
 st.title(t("access.title"))
+session.show_flashes()
 st.caption(t("access.help"))
 
 # --- new codes: shown once, with their slips -------------------------------------------------

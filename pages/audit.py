@@ -8,11 +8,8 @@ from forum_core import access, audit
 from forum_core import forum as forum_mod
 from ui import session
 
-session.enter_page()
-session.guard("audit")
-t = session.translator()
-cur = session.cursor()
-forum_id = session.current_forum(cur)["id"]
+ctx = session.page("audit")
+t, cur, forum_id = ctx.t, ctx.cur, ctx.forum_id
 groups = forum_mod.groups(cur, forum_id)
 group_label = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
 

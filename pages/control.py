@@ -6,18 +6,11 @@ import streamlit as st
 from forum_core import plenary
 from ui import session
 
-session.enter_page()
-session.guard("control")
-t = session.translator()
-lang = session.lang()
-db = session.database()
-cur = session.cursor()
-forum = session.current_forum(cur)
-forum_id = forum["id"]
-actor = session.actor()
-session.show_flashes()
+ctx = session.page("control")
+t, lang, db, cur, forum, forum_id, actor = ctx.t, ctx.lang, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
 
 st.title(t("control.title"))
+session.show_flashes()
 st.caption(t("control.projector_address", path=f"/plenary?lang={lang}"))
 
 

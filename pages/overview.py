@@ -5,11 +5,8 @@ import streamlit as st
 from forum_core import deliberation as dl
 from ui import session
 
-session.enter_page()
-session.guard("overview")
-t = session.translator()
-cur = session.cursor()
-forum = session.current_forum(cur)
+ctx = session.page("overview")
+t, cur, forum = ctx.t, ctx.cur, ctx.forum
 st.title(t("overview.title"))
 
 

@@ -9,13 +9,8 @@ from forum_core import forum as forum_mod
 from forum_core import participants as people
 from ui import session
 
-session.enter_page()
-session.guard("participants")
-t = session.translator()
-db = session.database()
-cur = session.cursor()
-forum_id = session.current_forum(cur)["id"]
-lang = session.lang()
+ctx = session.page("participants")
+t, db, cur, forum_id, lang = ctx.t, ctx.db, ctx.cur, ctx.forum_id, ctx.lang
 groups = forum_mod.groups(cur, forum_id)
 group_label = {g["id"]: t("participants.group_option", number=g["number"], name=g["name"], size=g["size"],
                           low=g["target_min"], high=g["target_max"]) for g in groups}

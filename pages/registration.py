@@ -11,15 +11,9 @@ from forum_core import participants as people
 from ui import desk as desk_ui
 from ui import session
 
-session.enter_page()
-me = session.guard("registration")
-t = session.translator()
-db = session.database()
-cur = session.cursor()
-forum_id = session.current_forum(cur)["id"]
-lang = session.lang()
+ctx = session.page("registration")
+me, t, db, cur, forum_id, lang = ctx.me, ctx.t, ctx.db, ctx.cur, ctx.forum_id, ctx.lang
 desk = st.session_state.setdefault("desk", me.label if me.role == "desk" and me.label else t("desk.default_name"))
-session.show_flashes()
 
 
 def remember(result: checkin.CheckInResult) -> None:
@@ -34,6 +28,7 @@ def check_in_by_name(participant_id: int) -> None:
 
 
 st.title(t("desk.title"))
+session.show_flashes()
 main, side = st.columns([3, 2], gap="large")
 
 with main:

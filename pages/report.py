@@ -6,14 +6,8 @@ from forum_core import exports, i18n, report, report_pdf
 from forum_core import forum as forum_mod
 from ui import session, widgets
 
-session.enter_page()
-session.guard("report")
-t = session.translator()
-db = session.database()
-cur = session.cursor()
-forum = session.current_forum(cur)
-forum_id = forum["id"]
-actor = session.actor()
+ctx = session.page("report")
+t, db, cur, forum, forum_id, actor = ctx.t, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
 
 st.title(t("report.title"))
 st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']:%d.%m.%Y}")

@@ -11,12 +11,8 @@ from forum_core import forum as forum_mod
 from forum_core import programs
 from ui import session
 
-session.enter_page()
-session.guard("setup")
-t = session.translator()
-db = session.database()
-cur = session.cursor()
-current = session.current_forum(cur)
+ctx = session.page("setup")
+t, db, cur, current = ctx.t, ctx.db, ctx.cur, ctx.forum
 errors = st.session_state.get("setup_errors", ())
 # Table editors keep their edits under their key; a new key after a save starts them afresh.
 editor_rev = st.session_state.get("editor_rev", 0)

@@ -6,6 +6,8 @@ takes a cursor of its own. The language comes from ``?lang=`` or the session.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from typing import Any, Callable
 import os
 import threading
 
@@ -235,6 +237,36 @@ def guard(page: str) -> access.Identity:
         sign_in_form(page)
         st.stop()
     return current
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page needs, made in one place (:func:`page`): who, language, database, forum."""
+
+    me: access.Identity
+    lang: str
+    t: Callable[..., str]
+    db: Database
+    cur: Any
+    forum: dict | None
+
+    @property
+    def forum_id(self) -> int | None:
+        return self.forum["id"] if self.forum else None
+
+    @property
+    def actor(self) -> Actor:
+        return self.me.actor()
+
+
+def page(name: str) -> Page:
+    """The first line of every page: the page runs through app.py's navigation and the role may
+    open it (else the sign-in form, and the page stops). Pages show last run's messages
+    (:func:`show_flashes`) under their title."""
+    enter_page()
+    me = guard(name)
+    cur = cursor()
+    return Page(me, lang(), translator(), database(), cur, current_forum(cur))
 
 
 def current_forum(cur) -> dict | None:
