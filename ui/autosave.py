@@ -42,6 +42,7 @@ def text_field(field_id: str, label: str, stored_value: str | None, lang: str, m
 
     ``device`` keeps drafts of two people sharing a browser apart (the signed-in device)."""
     texts = {name: i18n.t(lang, f"autosave.{name}") for name in TEXTS}
+    texts["not_allowed"] = i18n.t(lang, "reason.not_allowed")
     data = {"field": field_id, "label": label, "stored": stored_value or "", "multiline": multiline,
             "max_chars": max_chars, "device": device, "disabled": disabled, "placeholder": placeholder,
             "rows": rows, "lang": lang, "texts": texts}

@@ -53,7 +53,10 @@ def prepare(path) -> dict:
         code = access.create_code(db, ORGANIZER, forum_id, "facilitator", group["id"], f"tablet {group['number']}")
         label = f"Tablet {group['number']}"
         token = access.sign_in(db, forum_id, code.value[1], label, f"e2e {label}", access.Throttle()).token
-        tablets[group["number"]] = {"group_id": group["id"], "problem_id": ids[0], "token": token}
+        code = access.create_code(db, ORGANIZER, forum_id, "expert", group["id"], f"expert {group['number']}")
+        expert = access.sign_in(db, forum_id, code.value[1], "Expert", f"e2e expert {label}", access.Throttle()).token
+        tablets[group["number"]] = {"group_id": group["id"], "problem_id": ids[0], "token": token,
+                                    "expert_token": expert}
     db.close()
     return tablets
 
@@ -68,12 +71,20 @@ def open_tablet(browser, url: str, tablet: dict, lang: str):
     return page
 
 
-def goal_field(page, tablet: dict):
-    return page.locator(f"[data-field='initiative:{tablet['group_id']}:{tablet['problem_id']}:goal']")
+def field_id(tablet: dict, name: str = "goal") -> str:
+    return f"initiative:{tablet['group_id']}:{tablet['problem_id']}:{name}"
 
 
-def status_of(page, tablet: dict):
-    return page.locator(".forum-autosave", has=goal_field(page, tablet)).locator("[data-testid=autosave-status]")
+def goal_field(page, tablet: dict, name: str = "goal"):
+    return page.locator(f"[data-field='{field_id(tablet, name)}']")
+
+
+def box_of(page, tablet: dict, name: str = "goal"):
+    return page.locator(".forum-autosave", has=goal_field(page, tablet, name))
+
+
+def status_of(page, tablet: dict, name: str = "goal"):
+    return box_of(page, tablet, name).locator("[data-testid=autosave-status]")
 
 
 def no_developer_dialog(page) -> None:
@@ -145,3 +156,70 @@ def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser,
             assert goal == goal_text(n) and len(goal) == 200
     finally:
         db.close()
+
+
+def test_a_text_changed_on_another_device_is_shown_beside_mine_and_a_draft_survives_a_reload(browser, tmp_path):
+    """The stale rule in the browser: both versions, "keep mine" and "take theirs"; and a draft the
+    laptop never received (its requests refused by the browser) is put back and saved after a reload."""
+    import streamlit_client as sc
+
+    path = tmp_path / "forum.duckdb"
+    tablet = prepare(path)[2]
+    env = {"FORUM_BACKUP_MINUTES": "0", "FORUM_ORGANIZER_CODE": "E2-EORGAN"}
+    with sc.server(path, extra_env=env, log=ARTIFACTS / "offline-tablet-conflict.server.log") as (process, port):
+        url = f"http://127.0.0.1:{port}"
+        page = open_tablet(browser, url, tablet, "en")
+        expert = browser.new_context()
+        expert.add_cookies([{"name": "forum_device", "value": tablet["expert_token"], "domain": "127.0.0.1",
+                             "path": "/"}])
+
+        def other_device(name: str, value: str, expected: str) -> dict:
+            answer = expert.request.post(f"{url}/api/text", data={"field": field_id(tablet, name), "value": value,
+                                                                  "expected": expected, "lang": "en"})
+            assert answer.ok
+            return answer.json()
+
+        def stored(name: str) -> str:  # asked as the other device: a stale answer carries the stored text
+            answer = other_device(name, "\u2063probe", "\u2063probe")
+            return answer["current"]
+
+        # keep mine: the expert saved a title meanwhile; the facilitator's typing started from ""
+        expect(goal_field(page, tablet, "title")).to_be_visible()
+        assert other_device("title", "Their title", "")["reason"] == "saved"
+        goal_field(page, tablet, "title").click()
+        page.keyboard.type("My title")
+        conflict = box_of(page, tablet, "title").locator("[data-testid=autosave-conflict]")
+        expect(conflict).to_be_visible()
+        expect(conflict.locator(".forum-autosave-theirs")).to_have_text("Their title")
+        expect(conflict.locator(".forum-autosave-mine")).to_have_text("My title")
+        expect(status_of(page, tablet, "title")).to_have_text(t("en", "autosave.conflict"))
+        assert stored("title") == "Their title"  # nothing overwritten while the person chooses
+        conflict.get_by_role("button", name=t("en", "autosave.keep_mine")).click()
+        expect(status_of(page, tablet, "title")).to_have_text(t("en", "autosave.saved"))
+        expect(conflict).to_be_hidden()
+        assert stored("title") == "My title"
+
+        # take theirs
+        assert other_device("goal", "<b>Their goal</b>", "")["reason"] == "saved"
+        goal_field(page, tablet, "goal").click()
+        page.keyboard.type("Mine")
+        conflict = box_of(page, tablet, "goal").locator("[data-testid=autosave-conflict]")
+        expect(conflict.locator(".forum-autosave-theirs")).to_have_text("<b>Their goal</b>")  # text, not markup
+        conflict.get_by_role("button", name=t("en", "autosave.take_theirs")).click()
+        expect(goal_field(page, tablet, "goal")).to_have_value("<b>Their goal</b>")
+        expect(status_of(page, tablet, "goal")).to_have_text(t("en", "autosave.saved"))
+        assert stored("goal") == "<b>Their goal</b>"
+
+        # a draft the laptop never got: put back after a reload and saved
+        page.route("**/api/text", lambda route: route.abort())
+        goal_field(page, tablet, "partners").click()
+        page.keyboard.type("The school and the church")
+        expect(status_of(page, tablet, "partners")).to_have_text(t("en", "autosave.offline"))
+        assert stored("partners") == ""
+        page.unroute("**/api/text")
+        page.reload()
+        expect(goal_field(page, tablet, "partners")).to_have_value("The school and the church")
+        expect(status_of(page, tablet, "partners")).to_have_text(t("en", "autosave.saved"))
+        assert stored("partners") == "The school and the church"
+        expert.close()
+        page.context.close()

@@ -57,6 +57,7 @@ function createField(fieldId) {
     message: "",
     timer: null,
     sending: false,
+    again: false,          // asked to send while a request was on its way: send once it is back
     dirty: false,          // typed here and not yet stored (also kept in localStorage)
   };
 
@@ -142,9 +143,12 @@ function createField(fieldId) {
 
   f.send = async () => {
     clearTimeout(f.timer);
-    if (f.sending || f.data.disabled || !f.dirty) return; // only typed text waits to be saved
+    if (f.sending) { f.again = true; return; }
+    if (f.data.disabled || !f.dirty) return; // only typed text waits to be saved
     f.sending = true;
+    f.again = false;
     const sent = f.value;
+    const expected = f.base;
     let again = 0;
     try {
       const abort = new AbortController();
@@ -154,19 +158,25 @@ function createField(fieldId) {
         credentials: "same-origin",
         cache: "no-store",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ field: f.field, value: sent, expected: f.base, lang: f.data.lang }),
+        body: JSON.stringify({ field: f.field, value: sent, expected, lang: f.data.lang }),
         signal: abort.signal,
       });
       clearTimeout(timer);
       if (response.status >= 500) throw new Error(`HTTP ${response.status}`); // the laptop restarting
       const answer = await response.json();
-      f.answered(answer, sent);
-      if (answer.ok && f.value !== sent) again = PAUSE_MS; // typed on while it was on its way
+      if (response.status === 403) answer.message = f.texts.not_allowed; // signed out meanwhile
+      if (answer.reason === "stale" && f.base !== expected) {
+        again = 1; // "keep mine" was chosen while this one was on its way: the newer request decides
+      } else {
+        f.answered(answer, sent);
+        if (answer.ok && f.value !== sent) again = PAUSE_MS; // typed on while it was on its way
+      }
     } catch {
       f.state = "offline"; // kept in the draft: sent again in a moment
       again = RETRY_MS;
     } finally {
       f.sending = false;
+      if (f.again && !again) again = 1;
       if (again) f.schedule(again);
       f.render();
     }
