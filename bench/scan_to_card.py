@@ -54,7 +54,7 @@ from forum_core.db import Database  # noqa: E402
 
 TARGET_MS = 250
 LANG = "ka"
-CARD_SELECTOR = "[data-testid=desk-card]"  # pages/registration.py card_html(): keep this attribute
+CARD_SELECTOR = "[data-testid=desk-card]"  # ui/templates/registration/card.html: keep this attribute
 GREEN = "checked_in"  # the card's data-status for a fresh check-in (checkin.GREEN), as tests/e2e expect it
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
