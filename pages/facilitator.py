@@ -374,7 +374,7 @@ elif step == "initiatives":
         if kind in ("text", "area"):  # typed text saves itself, through a Wi-Fi drop and a reload
             limit = MAX_LEN[dl.INITIATIVE_TEXT[name]]
             text_field(dl.field_id("initiative", group_id, row["problem_id"], name), label, value,
-                       multiline=kind == "area", max_chars=limit)
+                       multiline=kind == "area", max_chars=limit, key=key)  # st-key-ini_<problem>_<name>
             return
         # show what is stored (maybe by another device), also when the widget comes back after
         # another priority was shown (Streamlit forgot its value meanwhile)

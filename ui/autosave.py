@@ -37,13 +37,14 @@ def widget_key(field_id: str) -> str:
 
 def text_field(field_id: str, label: str, stored_value: str | None, lang: str, multiline: bool = False,
                max_chars: int = 500, *, device: str = "", disabled: bool = False, placeholder: str = "",
-               rows: int = 3) -> None:
+               rows: int = 3, key: str | None = None) -> None:
     """Mount the autosaving field ``field_id`` (see ``deliberation.save_text``) showing ``stored_value``.
 
-    ``device`` keeps drafts of two people sharing a browser apart (the signed-in device)."""
+    ``device`` keeps drafts of two people sharing a browser apart (the signed-in device); ``key``
+    is the Streamlit key (its ``st-key-…`` class in the page), by default made from the field id."""
     texts = {name: i18n.t(lang, f"autosave.{name}") for name in TEXTS}
     texts["not_allowed"] = i18n.t(lang, "reason.not_allowed")
     data = {"field": field_id, "label": label, "stored": stored_value or "", "multiline": multiline,
             "max_chars": max_chars, "device": device, "disabled": disabled, "placeholder": placeholder,
             "rows": rows, "lang": lang, "texts": texts}
-    _component()(key=widget_key(field_id), data=data)
+    _component()(key=key or widget_key(field_id), data=data)
