@@ -14,14 +14,8 @@ from forum_core import printing
 from forum_core.validation import MAX_LEN
 from ui import autosave, session, widgets
 
-session.enter_page()
-me = session.guard("facilitator")
-t = session.translator()
-db = session.database()
-cur = session.cursor()
-forum = session.current_forum(cur)
-forum_id = forum["id"]
-lang = session.lang()
+ctx = session.page("facilitator")
+me, t, db, cur, forum, forum_id, lang = ctx.me, ctx.t, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.lang
 groups = forum_mod.groups(cur, forum_id)
 by_number = {g["number"]: g for g in groups}
 session.show_flashes()
@@ -152,7 +146,7 @@ elif step == "assessment":
 
     for column, kind in zip(st.columns(2), dl.ITEM_KINDS):
         with column:
-            st.subheader(t(f"fac.{kind}s"))
+            st.subheader(t(printing.KIND_HEADINGS[kind]))
             for number_in_list, item in enumerate(items[kind], start=1):
                 text_field(dl.field_id("item", item["id"]), f"{t(f'fac.{kind}')} {number_in_list}", item["text"],
                            max_chars=500)
