@@ -1,4 +1,12 @@
-"""Exports of a forum's data in the same shape the importer reads back."""
+"""Exports of a forum's data in the same shape the importer reads back.
+
+Every CSV and XLSX cell is formula-safe (OWASP's CSV-injection advice): a text that
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is never taken for a
+formula by a spreadsheet. In CSV such a text is written with one leading single quote
+(``'=SUM(A1)``), which Excel and LibreOffice show as text; the importer takes exactly
+that quote off again. In XLSX the cell is stored as a string with the "quote prefix"
+style (shown as typed, kept as text when edited), its value unchanged.
+"""
 from __future__ import annotations
 
 import csv
@@ -9,7 +17,53 @@ import duckdb
 
 from forum_core import georgian
 from forum_core import participants as people
-from forum_core.importer import TEMPLATE_HEADERS
+from forum_core.importer import FORMULA_START, TEMPLATE_HEADERS
+
+# The participant list: the template's columns and the person's id, so that a re-import of
+# the list names each person by id (the importer reads a "participant id" column).
+PARTICIPANT_HEADERS = TEMPLATE_HEADERS + ["participant id"]
+
+
+def formula_like(value) -> bool:
+    """Whether a spreadsheet could take this cell for a formula (a text starting with = + - @ tab CR)."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_cell(value):
+    """A CSV cell a spreadsheet shows as text: a formula-like text gets one leading single quote.
+
+    A text that already starts with quotes before such a character ("'=x") gets one more, so that
+    the importer, which takes exactly one off, reads back what was stored."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: list, rows) -> bytes:
+    """UTF-8 CSV with a BOM (Excel then reads UTF-8), every cell formula-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([csv_cell(v) for v in header])
+    for row in rows:
+        writer.writerow([csv_cell("" if v is None else v) for v in row])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+def xlsx_row(ws, row) -> list:
+    """Cells for a write-only sheet: a formula-like text is a string cell with the quote prefix,
+    never a formula (openpyxl would store "=..." as one)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for value in row:
+        if formula_like(value):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            cells.append(cell)
+        else:
+            cells.append(value)
+    return cells
 
 
 def participant_rows(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[list]:
@@ -17,16 +71,12 @@ def participant_rows(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[list
     for p in people.all_active(cur, forum_id):
         rows.append([p["first_name"], p["last_name"], georgian.format_phone(p["phone"]), p["group_number"],
                      p["gender"] or "", p["birth_year"] or "", p["community"] or "", p["email"] or "",
-                     p["needs"] or ""])
+                     p["needs"] or "", p["id"]])
     return rows
 
 
 def participants_csv(cur: duckdb.DuckDBPyConnection, forum_id: int) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(TEMPLATE_HEADERS)
-    writer.writerows(participant_rows(cur, forum_id))
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    return csv_bytes(PARTICIPANT_HEADERS, participant_rows(cur, forum_id))
 
 
 def participants_xlsx(cur: duckdb.DuckDBPyConnection, forum_id: int) -> bytes:
@@ -34,9 +84,9 @@ def participants_xlsx(cur: duckdb.DuckDBPyConnection, forum_id: int) -> bytes:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("participants")
-    ws.append(TEMPLATE_HEADERS)
+    ws.append(PARTICIPANT_HEADERS)
     for row in participant_rows(cur, forum_id):
-        ws.append(row)
+        ws.append(xlsx_row(ws, row))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
@@ -218,12 +268,7 @@ def _plain(value):
 
 
 def table_csv(table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(table.column_names)
-    for row in table.to_pylist():
-        writer.writerow(["" if v is None else v for v in row.values()])
-    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")  # the BOM makes Excel read UTF-8
+    return csv_bytes(table.column_names, (row.values() for row in table.to_pylist()))
 
 
 def tables_xlsx(named: dict) -> bytes:
@@ -235,7 +280,7 @@ def tables_xlsx(named: dict) -> bytes:
         ws = wb.create_sheet(name[:31])
         ws.append(table.column_names)
         for row in table.to_pylist():
-            ws.append([_plain(v) for v in row.values()])
+            ws.append(xlsx_row(ws, [_plain(v) for v in row.values()]))
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

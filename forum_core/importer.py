@@ -59,6 +59,9 @@ COLUMN_ALIASES = {
 # What the importer reads; the page's uploader offers the same.
 FILE_TYPES = ["csv", "txt", "tsv", "xlsx", "xlsm", "xls", "ods"]
 HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many rows are searched
+# A text starting with one of these could be a formula in a spreadsheet: the app's exports write
+# it with one more leading single quote (CSV), which the importer takes off again (exports.csv_cell).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEMPLATE_HEADERS = ["first_name", "last_name", "phone", "group", "gender", "birth_year", "community",
                     "email", "needs"]
 
@@ -351,6 +354,8 @@ def _row_dict(mapping: dict[str, int], cells: list[Any]) -> dict:
         raw["first_name"], raw["last_name"] = first, last
     raw.pop("full_name", None)
     for key, value in raw.items():
+        if isinstance(value, str) and value.startswith("'") and value.lstrip("'").startswith(FORMULA_START):
+            raw[key] = value = value[1:]  # the one quote a formula-safe export added (exports.csv_cell)
         if isinstance(value, float) and value.is_integer():
             raw[key] = int(value)
         elif value == "":
