@@ -5,7 +5,7 @@ import streamlit as st
 from forum_core import comparison, exports
 from forum_core import forum as forum_mod
 from ui import session
-from ui.render import esc
+from ui.render import render
 
 session.enter_page()
 session.guard("compare")
@@ -37,24 +37,13 @@ def mark(status) -> str:
     return f" {status_mark[status]}" if status in status_mark else ""
 
 
-def cell(items: list[dict]) -> str:
-    return "".join(f"<li>{esc(p['title'])} <b>({p['pebbles']})</b>{esc(mark(p.get('status')))}</li>" for p in items)
-
-
 if len(summaries) < 1:
     st.info(t("compare.choose"))
 else:
     st.subheader(t("compare.by_field"))
     st.caption(t("compare.marks", **{k: v for k, v in status_mark.items()}))
-    rows = comparison.by_field(summaries)
-    head = "".join(f"<th>{esc(s.label)}</th>" for s in summaries)
-    body = "".join(f"<tr><th>{esc(r['field'])}</th>"
-                   + "".join(f"<td><ol>{cell(r.get(s.key, []))}</ol></td>" for s in summaries) + "</tr>"
-                   for r in rows)
-    st.html(f"""<style>.cmp {{border-collapse: collapse; width: 100%; font-size: .92rem;}}
-.cmp th, .cmp td {{border: 1px solid #ddd; padding: .3rem .5rem; vertical-align: top; text-align: left;}}
-.cmp ol {{margin: 0; padding-left: 1.2rem;}}</style>
-<table class="cmp"><tr><th>{esc(t("compare.field"))}</th>{head}</tr>{body}</table>""")
+    st.html(render("compare/table.html", t=t, summaries=summaries, rows=comparison.by_field(summaries),
+                   marks=status_mark))
     st.subheader(t("compare.came_back"))
     back = comparison.came_back(summaries)
     if not back:

@@ -6,7 +6,7 @@ import streamlit as st
 from forum_core import plenary
 from forum_core import printing
 from ui import session
-from ui.render import arrivals_chart, esc, pebble_chart
+from ui.render import arrivals_chart, pebble_chart, render
 
 session.enter_page()
 session.guard("plenary")
@@ -63,23 +63,17 @@ def results_address() -> str | None:
 def qr_block(address: str | None, width: int = 220) -> None:
     if address:
         st.image(printing.qr_png(address), width=width)
-        st.html(f'<div class="pl"><div class="sub">{esc(t("plenary.scan_for_results"))}<br>'
-                f'<b style="word-break:break-all;font-size:1vw">{esc(address)}</b></div></div>')
+        st.html(render("plenary/qr.html", t=t, address=address))
 
 
 def welcome(snap: plenary.Snapshot, now: datetime) -> None:
     f = snap.forum
     left, right = st.columns([3, 1])
     agenda = plenary.agenda(list(snap.phases), f["forum_date"], f["start_time"], now)
-    phases = "".join(f'<span class="phase{" now" if p["current"] else ""}">{p["starts"]:%H:%M} {esc(p["name"])}</span> '
-                     for p in agenda)
     with left:
-        st.html(f'<div class="pl"><h1>{esc(f["title"])}</h1>'
-                f'<div class="sub">{esc(f["municipality"])} · {f["forum_date"]:%d.%m.%Y} · {esc(f["venue"])}</div>'
-                f'<div style="margin-top:.6vw">{phases}</div></div>')
+        st.html(render("plenary/welcome.html", forum=f, agenda=agenda))
     with right:
-        st.html(f'<div class="pl" style="text-align:right"><div class="sub">{esc(t("plenary.arrived"))}</div>'
-                f'<div class="big">{snap.totals.checked_in} / {snap.totals.expected}</div></div>')
+        st.html(render("plenary/arrived.html", t=t, checked_in=snap.totals.checked_in, expected=snap.totals.expected))
     chart_col, qr_col = st.columns([4, 1])
     with chart_col:
         spec, data = arrivals_chart(list(snap.arrivals), t("plenary.expected"), t("plenary.came"),
@@ -89,69 +83,42 @@ def welcome(snap: plenary.Snapshot, now: datetime) -> None:
         qr_block(results_address())
 
 
-def priorities_html(group: plenary.GroupResult) -> str:
-    items = "".join(
-        f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>'
-        f'{" <span class=flag>⚑ " + esc(t("plenary.outside_competence")) + "</span>" if p["outside_competence"] else ""}'
-        f'</li>' for p in group.priorities)
-    return f"<ol>{items}</ol>"
-
-
 def wall(snap: plenary.Snapshot) -> None:
-    cards = []
-    for g in snap.groups:
-        if not snap.state.revealed:
-            body = f'<div class="working">{esc(t("plenary.hidden"))}</div>'
-        elif g.finalised:
-            body = priorities_html(g)
-        else:
-            body = f'<div class="working">{esc(t("plenary.working"))}</div>'
-        cards.append(f'<div class="card"><h3>{g.number}. {esc(g.name)}</h3>{body}</div>')
-    done = snap.totals.groups_finalised
-    st.html(f'<div class="pl"><h1>{esc(t("plenary.wall_title"))} '
-            f'<span class="sub">({esc(t("plenary.finalised_count", done=done, count=snap.totals.groups))})</span></h1>'
-            f'<div class="wall">{"".join(cards)}</div></div>')
+    st.html(render("plenary/wall.html", t=t, groups=snap.groups, revealed=snap.state.revealed,
+                   done=snap.totals.groups_finalised, count=snap.totals.groups))
 
 
 def presenting(snap: plenary.Snapshot, now: datetime) -> None:
     group = snap.group(snap.state.presenting)
     if group is None:
-        st.html(f'<div class="pl"><h1>{esc(t("plenary.no_group"))}</h1></div>')
+        st.html(render("plenary/heading.html", text=t("plenary.no_group")))
         return
     timer = snap.state.timer
     left, right = st.columns([3, 1])
     with left:
-        presenter = (f'<div class="sub">{esc(t("plenary.presenter"))}: <b>{esc(group.presenter)}</b></div>'
-                     if group.presenter else "")
-        st.html(f'<div class="pl"><h1>{group.number}. {esc(group.name)}</h1>'
-                f'<div class="sub">{esc(t("plenary.field"))}: {esc(group.field)}</div>{presenter}</div>')
+        st.html(render("plenary/group.html", t=t, group=group))
     with right:
-        st.html(f'<div class="pl"><div class="timer {timer.phase(now)}" data-testid="plenary-timer">'
-                f'{plenary.clock_text(timer.remaining(now))}</div></div>')
+        st.html(render("plenary/timer.html", phase=timer.phase(now), clock=plenary.clock_text(timer.remaining(now))))
     if not group.finalised:
-        st.html(f'<div class="pl"><h2 class="working">{esc(t("plenary.working"))}</h2></div>')
+        st.html(render("plenary/working.html", t=t))
         return
     chart, initiatives = st.columns([2, 3])
     with chart:
         spec, data = pebble_chart(list(group.priorities), t("plenary.pebbles"), height=360)
         st.vega_lite_chart(data, spec, width="stretch")
     with initiatives:
-        blocks = []
-        for p in group.priorities:
-            i = p["initiative"] or {}
-            lines = [f'<b>{p["rank"]}. {esc(p["title"])}</b> <span class="peb">· {p["pebbles"]}</span>']
-            if i.get("title") or i.get("goal"):
-                lines.append(f'{esc(t("plenary.initiative"))}: {esc(i.get("title") or "")}')
-                if i.get("goal"):
-                    lines.append(f'{esc(t("plenary.goal"))}: {esc(i["goal"])}')
-                who = ", ".join(x for x in (
-                    t("plenary.beneficiaries_count", count=i["beneficiaries_count"])
-                    if i.get("beneficiaries_count") else "", i.get("beneficiaries_age"),
-                    i.get("beneficiaries_specifics")) if x)
-                if who:
-                    lines.append(f'{esc(t("plenary.beneficiaries"))}: {esc(who)}')
-            blocks.append(f'<div class="initiative">{"<br>".join(lines)}</div>')
-        st.html(f'<div class="pl">{"".join(blocks)}</div>')
+        st.html(render("plenary/initiatives.html", t=t, priorities=[initiative_lines(p) for p in group.priorities]))
+
+
+def initiative_lines(p: dict) -> dict:
+    """A priority with its initiative as plain text, for plenary/initiatives.html."""
+    i = p["initiative"] or {}
+    who = ", ".join(x for x in (
+        t("plenary.beneficiaries_count", count=i["beneficiaries_count"])
+        if i.get("beneficiaries_count") else "", i.get("beneficiaries_age"),
+        i.get("beneficiaries_specifics")) if x)
+    return {"rank": p["rank"], "title": p["title"], "pebbles": p["pebbles"],
+            "initiative": i.get("title") or "", "goal": i.get("goal") or "", "who": who}
 
 
 def summary(snap: plenary.Snapshot) -> None:
@@ -160,20 +127,11 @@ def summary(snap: plenary.Snapshot) -> None:
                (n.pebbles, t("plenary.total_pebbles")), (n.initiatives, t("plenary.total_initiatives"))]
     left, right = st.columns([6, 1])
     with left:
-        st.html(f'<div class="pl"><h1>{esc(t("plenary.summary_title"))}</h1><div class="totals">'
-                + "".join(f'<div><div class="big">{value}</div><div class="sub">{esc(label)}</div></div>'
-                          for value, label in figures) + "</div></div>")
+        st.html(render("plenary/totals.html", t=t, figures=figures))
     with right:
         qr_block(results_address(), width=150)
-    cards = []
-    for field_name, groups in plenary.by_field(list(snap.groups)):
-        body = "".join(
-            (f'<div class="sub" style="font-size:1vw">{g.number}. {esc(g.name)}</div>' if len(groups) > 1 else "")
-            + (priorities_html(g) if g.finalised and snap.state.revealed
-               else f'<div class="working">{esc(t("plenary.working"))}</div>')
-            for g in groups)
-        cards.append(f'<div class="card"><h3>{esc(field_name)}</h3>{body}</div>')
-    st.html(f'<div class="pl"><div class="wall summary">{"".join(cards)}</div></div>')
+    st.html(render("plenary/summary.html", t=t, fields=plenary.by_field(list(snap.groups)),
+                   revealed=snap.state.revealed))
 
 
 @st.fragment(run_every=1)

@@ -3,7 +3,7 @@ import streamlit as st
 
 from forum_core import plenary, report
 from ui import session
-from ui.render import esc
+from ui.render import render
 
 session.enter_page()
 session.guard("results")
@@ -35,30 +35,18 @@ def results() -> None:
         return
     st.caption(t("results.count", done=len(published), total=len(snap.groups), count=len(snap.groups)))
     answers = report.public_statuses(db, forum_id)  # after the reporting forum: the mayor's answer
+    statuses = {p["problem_id"]: said(answers[p["problem_id"]])
+                for g in published for p in g["priorities"] if answers.get(p["problem_id"])}
     for g in published:
         with st.container(border=True):
-            presenter = f"<div>{esc(t('plenary.presenter'))}: {esc(g['presenter'])}</div>" if g["presenter"] else ""
-            items = []
-            for p in g["priorities"]:
-                i = p["initiative"] or {}
-                headline = ""
-                if i.get("title") or i.get("goal"):
-                    headline = (f'<div class="ini">{esc(i.get("title") or "")}'
-                                f'{" — " + esc(i["goal"]) if i.get("goal") else ""}</div>')
-                flag = (f' <span class="flag">⚑ {esc(t("plenary.outside_competence"))}</span>'
-                        if p["outside_competence"] else "")
-                answer = answers.get(p["problem_id"])
-                status = ""
-                if answer:
-                    amount = (f' · {answer["amount"]:,.0f} ₾'.replace(",", " ")
-                              if answer["amount"] is not None and answer["status"] in report.FUNDED else "")
-                    said = t(f"report.status_{answer['status']}")
-                    status = f'<div class="status {answer["status"]}">{esc(said)}{esc(amount)}</div>'
-                items.append(f'<li>{esc(p["title"])} <span class="peb">· {p["pebbles"]}</span>{flag}{status}'
-                             f'{headline}</li>')
-            st.html(f'<div class="res"><h3>{g["number"]}. {esc(g["name"])}</h3>'
-                    f'<div>{esc(t("plenary.field"))}: {esc(g["field"])}</div>{presenter}'
-                    f'<ol>{"".join(items)}</ol></div>')
+            st.html(render("results/group.html", t=t, group=g, statuses=statuses))
+
+
+def said(answer: dict) -> dict:
+    """The municipality's answer as results/group.html shows it: a CSS class and the words (and the amount)."""
+    amount = (f' · {answer["amount"]:,.0f} ₾'.replace(",", " ")
+              if answer["amount"] is not None and answer["status"] in report.FUNDED else "")
+    return {"status": answer["status"], "text": t(f"report.status_{answer['status']}") + amount}
 
 
 results()
