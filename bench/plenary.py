@@ -148,10 +148,8 @@ def main() -> None:
     build(path)
     if not args.skip_in_process:
         in_process(path)
-        from ui import session
-        session._open_database.clear()  # close this process's hold on the file for the server
-        import gc
-        gc.collect()
+        from ui import runtime
+        runtime.close(str(path))  # this process lets go of the file for the server
     copy = Path(tempfile.mkdtemp()) / "plenary.duckdb"
     token = build(copy)
     with sc.server(copy, extra_env={"FORUM_BACKUP_MINUTES": "0"}) as (process, port):

@@ -30,3 +30,11 @@ def database(path: str | None = None) -> Database:
         if db is None:
             db = _open[path] = Database(path)
         return db
+
+
+def close(path: str | None = None) -> None:
+    """Close this process's database for ``path`` (a benchmark hands the file to a server)."""
+    with _lock:
+        db = _open.pop(path or db_path(), None)
+    if db is not None:
+        db.close()
