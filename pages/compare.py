@@ -7,10 +7,8 @@ from forum_core import forum as forum_mod
 from ui import session
 from ui.render import render
 
-session.enter_page()
-session.guard("compare")
-t = session.translator()
-cur = session.cursor()
+ctx = session.page("compare")
+t, cur, db = ctx.t, ctx.cur, ctx.db
 
 st.title(t("compare.title"))
 st.caption(t("compare.help"))
@@ -21,7 +19,6 @@ chosen = st.multiselect(t("compare.forums"), list(forum_label), default=list(for
 files = st.file_uploader(t("compare.upload"), type=["zip"], accept_multiple_files=True, key="compare_files",
                          help=t("compare.upload_help"))
 
-db = session.database()
 summaries = [comparison.from_database_now(db, forum_id) for forum_id in chosen]
 for file in files or []:
     try:

@@ -8,13 +8,8 @@ from forum_core import printing
 from ui import session
 from ui.render import arrivals_chart, pebble_chart, render
 
-session.enter_page()
-session.guard("plenary")
-t = session.translator()
-lang = session.lang()
-db = session.database()
-forum = session.current_forum(session.cursor())
-forum_id = forum["id"]
+ctx = session.page("plenary")
+t, lang, db, forum, forum_id = ctx.t, ctx.lang, ctx.db, ctx.forum, ctx.forum_id
 
 # No Streamlit chrome, no "running" indicator, no fading while a refresh runs;
 # type sized by the screen's width so 1920x1080 and 1280x720 both read from the back.
