@@ -209,36 +209,142 @@ def revoke_code(db: Database, actor: Actor, code_id: int) -> Outcome:
 
 
 class Throttle:
-    """Wrong codes per client: after 5, each further try waits, doubling (1 s, 2 s, 4 s ... 5 min)."""
+    """How often codes may be checked: per client and in total.
+
+    Per client (its address, see :func:`client_key`): after 5 wrong codes each further try
+    waits, doubling (1 s, 2 s, 4 s ... 5 min). An attempt is *reserved* under the lock before
+    the code is checked and counts as a failure until it succeeds, so parallel attempts of one
+    client get no more checks than sequential ones.
+
+    In total: a token bucket of ``rate`` checks per second (a burst of ``burst``) across all
+    clients, so rotating addresses does not buy more guesses and a guessing attack cannot take
+    the laptop's processor from the desks (one check is one scrypt, ~60 ms). A check whose code
+    was right gives its token back: only wrong codes spend the budget.
+
+    Failed attempts are written to the audit trail at most once a minute per client (with how
+    many attempts the entry stands for) and at most ``audit_per_minute`` entries a minute in all
+    (attempts left out are counted in the next entry), so an attacker cannot fill the disk.
+    """
 
     FREE_TRIES = 5
     MAX_WAIT = 300.0
+    RATE = 5.0              # code checks per second, all clients together
+    BURST = 10.0
+    AUDIT_EVERY = 60.0      # seconds between two audit entries of one client
+    AUDIT_PER_MINUTE = 20   # audit entries of failed sign-ins per minute, all clients together
+    MAX_CLIENTS = 10_000    # clients remembered (the oldest forgotten first)
 
-    def __init__(self, clock=_time.monotonic):
+    def __init__(self, clock=_time.monotonic, rate: float | None = None, burst: float | None = None,
+                 audit_per_minute: int | None = None):
         self._clock = clock
         self._lock = threading.Lock()
         self._state: dict[str, tuple[int, float]] = {}  # key -> (failures, not before)
+        self.rate = self.RATE if rate is None else rate
+        self.burst = self.BURST if burst is None else burst
+        self._tokens = self.burst
+        self._filled_at = clock()
+        self.audit_per_minute = self.AUDIT_PER_MINUTE if audit_per_minute is None else audit_per_minute
+        self._audited: dict[str, tuple[float, int]] = {}  # key -> (last entry at, attempts not yet in one)
+        self._audit_window: list[float] = []               # times of the entries of the last minute
+        self._unrecorded_elsewhere = 0                     # attempts of clients left out by the cap
 
     def wait(self, key: str) -> float:
         """Seconds this client must still wait before its next try (0: may try now)."""
         with self._lock:
-            failures, not_before = self._state.get(key, (0, 0.0))
+            _, not_before = self._state.get(key, (0, 0.0))
         return max(0.0, not_before - self._clock())
 
-    def failed(self, key: str) -> int:
+    def _count_failure(self, key: str) -> int:
+        failures, _ = self._state.pop(key, (0, 0.0))  # popped and put back: the newest last
+        failures += 1
+        delay = 0.0 if failures < self.FREE_TRIES else min(self.MAX_WAIT, 2.0 ** (failures - self.FREE_TRIES))
+        self._state[key] = (failures, self._clock() + delay)
+        while len(self._state) > self.MAX_CLIENTS:
+            self._state.pop(next(iter(self._state)))
+        return failures
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._filled_at) * self.rate)
+        self._filled_at = now
+
+    def reserve(self, key: str) -> float:
+        """Take one check for this client: 0.0 when it may check a code now (the attempt then
+        counts as failed until :meth:`succeeded`), else the seconds to wait."""
         with self._lock:
-            failures, _ = self._state.get(key, (0, 0.0))
-            failures += 1
-            delay = 0.0 if failures < self.FREE_TRIES else min(self.MAX_WAIT, 2.0 ** (failures - self.FREE_TRIES))
-            self._state[key] = (failures, self._clock() + delay)
-            return failures
+            now = self._clock()
+            _, not_before = self._state.get(key, (0, 0.0))
+            if not_before > now:
+                return not_before - now
+            self._refill(now)
+            if self._tokens < 1.0:
+                return max(0.001, (1.0 - self._tokens) / self.rate)
+            self._tokens -= 1.0
+            self._count_failure(key)
+            return 0.0
+
+    def failed(self, key: str) -> int:
+        """Count a wrong code for a client that did not :meth:`reserve` (returns its failures)."""
+        with self._lock:
+            return self._count_failure(key)
+
+    def failures(self, key: str) -> int:
+        with self._lock:
+            return self._state.get(key, (0, 0.0))[0]
 
     def succeeded(self, key: str) -> None:
+        """The right code: the client's count starts again and the check's token is given back."""
         with self._lock:
-            self._state.pop(key, None)
+            if self._state.pop(key, None) is not None:
+                self._refill(self._clock())
+                self._tokens = min(self.burst, self._tokens + 1.0)
+
+    def audit_entry(self, key: str) -> dict | None:
+        """After a failed attempt: what to write to the audit trail now, or None (the attempt is
+        counted and reported in the client's next entry)."""
+        with self._lock:
+            now = self._clock()
+            last, pending = self._audited.get(key, (float("-inf"), 0))
+            pending += 1
+            self._audit_window = [t for t in self._audit_window if t > now - 60.0]
+            if now - last < self.AUDIT_EVERY:
+                self._audited[key] = (last, pending)
+                return None
+            if len(self._audit_window) >= self.audit_per_minute:
+                self._audited[key] = (last, pending)
+                self._unrecorded_elsewhere += 1
+                return None
+            self._audit_window.append(now)
+            self._audited.pop(key, None)
+            self._audited[key] = (now, 0)
+            while len(self._audited) > self.MAX_CLIENTS:
+                self._audited.pop(next(iter(self._audited)))
+            entry = {"attempts": pending, "failures": self._state.get(key, (0, 0.0))[0]}
+            if self._unrecorded_elsewhere:
+                entry["unrecorded_elsewhere"] = self._unrecorded_elsewhere
+                self._unrecorded_elsewhere = 0
+            return entry
 
 
 THROTTLE = Throttle()
+
+
+def client_key(address: str | None, session_id: str | None = None) -> str:
+    """The throttle's key for a browser: its address, else its session. An IPv4 address written
+    as IPv6 (``::ffff:10.0.0.5``) counts as IPv4; an IPv6 address by its /64 network, all of
+    which one device may use in turn."""
+    import ipaddress
+
+    if address:
+        try:
+            ip = ipaddress.ip_address(address.strip().split("%")[0])
+        except ValueError:
+            return f"ip:{address.strip()[:100]}"
+        if ip.version == 6 and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip.version == 6 and not ip.is_loopback:
+            return f"ip:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+        return f"ip:{ip}"
+    return f"session:{session_id or 'unknown'}"
 
 
 # --- signing in, device sessions --------------------------------------------------------------------
@@ -271,14 +377,24 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Compared with when no stored code has the typed prefix: the same scrypt work, never a match.
+_DUMMY_SALT = secrets.token_bytes(16)
+_DUMMY_HASH = secrets.token_hex(32)
+
+
 def _matching_code(cur, code: str, forum_id: int | None) -> dict | None:
+    """The stored code this one is, or None. Exactly one scrypt check whether or not a stored
+    code has the typed prefix (a dummy when none has), compared in constant time, so the time
+    of the answer does not tell whether a prefix exists. (Prefixes of active codes are unique,
+    see :func:`_new_code`; a code given for the organizer could share one: then each is checked.)"""
     candidates = rows_as_dicts(cur.execute(
         "SELECT id, forum_id, role, group_id, label, salt, hash FROM access_code "
-        "WHERE prefix = ? AND revoked_at IS NULL", [code[:CODE_PREFIX]]))
+        "WHERE prefix = ? AND revoked_at IS NULL AND (forum_id IS NULL OR forum_id = ?) ORDER BY id",
+        [code[:CODE_PREFIX], forum_id]))
+    checks = [(c, bytes.fromhex(c["salt"]), c["hash"]) for c in candidates] or [(None, _DUMMY_SALT, _DUMMY_HASH)]
     found = None
-    for c in candidates:  # compare every candidate: time does not tell which one matched
-        if hmac.compare_digest(_hash(code, bytes.fromhex(c["salt"])).hex(), c["hash"]) and (
-                c["forum_id"] is None or c["forum_id"] == forum_id):
+    for c, salt, stored in checks:  # compare every candidate: time does not tell which one matched
+        if hmac.compare_digest(_hash(code, salt).hex(), stored) and c is not None:
             found = c
     return found
 
@@ -287,20 +403,22 @@ def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str
             throttle: Throttle = THROTTLE) -> SignIn:
     """Check a code typed on a device; on success open a device session for the day.
 
-    ``client`` identifies the asking browser for the throttle (its session or address).
-    Every failure is logged in the audit trail (never the code typed)."""
-    waiting = throttle.wait(client)
-    if waiting > 0:
-        return SignIn("wait", wait_s=waiting)
+    ``client`` identifies the asking browser for the throttle (its address, see
+    :func:`client_key`). Failures are logged in the audit trail, at most one entry a minute
+    per client with the number of attempts (never the code typed); see :class:`Throttle`."""
     code = normalize_code(raw_code)
     if not code:
         return SignIn("empty")
+    waiting = throttle.reserve(client)  # under the throttle's lock: parallel tries get no more checks
+    if waiting > 0:
+        return SignIn("wait", wait_s=waiting)
     label = " ".join((device_label or "").split())[:60]
     match = _matching_code(db.cursor(), code, forum_id) if len(code) >= 6 else None
     if match is None:
-        failures = throttle.failed(client)
-        db.write(Actor("public", label or client), "access.sign_in_failed",
-                 lambda unit: unit.audit("sign_in", None, None, {"client": client, "failures": failures}, forum_id))
+        entry = throttle.audit_entry(client)
+        if entry is not None:  # at most one entry a minute per client, and a cap in all
+            db.write(Actor("public", label or client), "access.sign_in_failed",
+                     lambda unit: unit.audit("sign_in", None, None, {"client": client, **entry}, forum_id))
         return SignIn("wrong_code", wait_s=throttle.wait(client))
     throttle.succeeded(client)
     token = secrets.token_urlsafe(32)

@@ -159,17 +159,23 @@ def actor() -> Actor:
     return identity().actor()
 
 
-def client_key() -> str:
-    """Who is asking, for the sign-in throttle: the device's address, else this session."""
+def client_address() -> str | None:
+    """The address of the browser of this session (None in bare runs and tests)."""
     try:
-        address = st.context.ip_address
+        return st.context.ip_address
     except Exception:
-        address = None
+        return None
+
+
+def client_key() -> str:
+    """Who is asking, for the sign-in throttle: the device's address (an IPv6 device by its /64),
+    else this session (see ``access.client_key``); the throttle also limits all clients together."""
+    address = client_address()
     if address:
-        return f"ip:{address}"
+        return access.client_key(address)
     from streamlit.runtime.scriptrunner import get_script_run_ctx
     ctx = get_script_run_ctx()
-    return f"session:{ctx.session_id if ctx else 'unknown'}"
+    return access.client_key(None, ctx.session_id if ctx else None)
 
 
 def _set_cookie(value: str, max_age: int) -> None:
