@@ -58,7 +58,41 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("--force", action="store_true", help="replace an existing database (kept as *.before-restore)")
     sub.add_parser("organizer-code", parents=[common],
                    help="make a new organizer code (for a lost one); the old ones stop working")
+    ac = sub.add_parser("access-codes", parents=[printed],
+                        help="make the day's full set of access codes (desks, a facilitator and an expert per "
+                             "group, a moderator, projectors) and print them as slips")
+    ac.add_argument("--out", type=Path, required=True, help="PDF file of the slips to write")
+    ac.add_argument("--csv", type=Path, help="also write role, group, label and code as CSV (keep it safe)")
+    ac.add_argument("--desks", type=int, default=4, choices=range(0, 21), metavar="0-20",
+                    help="registration desks (default: %(default)s)")
+    ac.add_argument("--projectors", type=int, default=2, choices=range(0, 11), metavar="0-10",
+                    help="projectors (default: %(default)s)")
+    ac.add_argument("--address", help="the address devices open, printed on each slip "
+                                      "(default: this laptop's network address and the app's port)")
     return parser
+
+
+def laptop_address(root: Path | None = None) -> str:
+    """The address devices on the venue's network open: this laptop's network address with the
+    port (and https when a certificate is set) of ``.streamlit/config.toml``."""
+    import socket
+    import tomllib
+
+    root = root or Path(__file__).resolve().parent.parent
+    server = {}
+    try:
+        server = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8")).get("server", {})
+    except (OSError, ValueError):
+        pass
+    host = "localhost"
+    try:  # the interface a packet to the local network would leave by (nothing is sent)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.255.255.255", 1))
+            host = probe.getsockname()[0]
+    except OSError:
+        pass
+    scheme = "https" if server.get("sslCertFile") else "http"
+    return f"{scheme}://{host}:{server.get('port', 8501)}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +165,8 @@ def _run(args, db: Database, lang: str) -> int:
     forum_id = _current_forum(db, lang)
     if forum_id is None:
         return 2
+    if args.command == "access-codes":
+        return _access_codes(args, db, forum_id, lang)
     if args.command == "import-participants":
         try:
             data = args.file.read_bytes()
@@ -200,6 +236,26 @@ def _run(args, db: Database, lang: str) -> int:
         print(t(lang, "cli.pdf_written", path=args.out))
         return 0
     return 2
+
+
+def _access_codes(args, db: Database, forum_id: int, lang: str) -> int:
+    """The full set for the day, like the button on /access: slips (PDF) and, if asked, a CSV."""
+    from forum_core import access, printing
+
+    address = args.address or laptop_address()
+    made = access.create_forum_codes(db, CLI_ACTOR, forum_id, args.desks, args.projectors)
+    forum = forum_mod.get_forum(db.cursor(), forum_id)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(printing.access_slips_pdf(forum, made, lang, address=address))
+    print(t(lang, "cli.access_codes_made", count=len(made), path=args.out, address=address))
+    if args.csv:
+        numbers = {g["id"]: g["number"] for g in forum_mod.groups(db.cursor(), forum_id)}
+        rows = [[m["role"], numbers.get(m["group_id"], ""), m["label"], m["code"]] for m in made]
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        args.csv.write_bytes(exports.csv_bytes(["role", "group", "label", "code"], rows))
+        print(t(lang, "cli.access_codes_csv", path=args.csv))
+    print(t(lang, "access.shown_once"))
+    return 0
 
 
 if __name__ == "__main__":

@@ -91,3 +91,53 @@ def test_after_the_forum_documents_and_export_from_the_command_line(finished_for
     assert run("export-forum", "--db", str(db), "--out", str(archive), "--anonymised").returncode == 0
     names = zipfile.ZipFile(io.BytesIO(archive.read_bytes())).namelist()
     assert "priorities.parquet" in names and "participant.parquet" not in names
+
+
+def test_the_days_access_codes_from_the_command_line(tmp_path):
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    from forum_core import access
+    from forum_core.db import Database
+
+    from forum_core.i18n import t
+
+    db = str(tmp_path / "f.duckdb")
+    assert run("demo", "--db", db).returncode == 0
+    database = Database(db)
+    database.cursor().execute("UPDATE working_group SET name = '=1+1' WHERE number = 3")
+    database.close()
+    slips, codes = tmp_path / "slips.pdf", tmp_path / "codes.csv"
+    result = run("access-codes", "--db", db, "--out", str(slips), "--csv", str(codes), "--desks", "4",
+                 "--projectors", "2", "--address", "https://192.168.1.10:8501")
+    assert result.returncode == 0, result.stderr
+    assert "https://192.168.1.10:8501" in result.stdout and str(slips) in result.stdout
+    assert "წვდომის კოდი" in result.stdout  # Georgian unless asked
+    rows = list(csv.reader(io.StringIO(codes.read_text(encoding="utf-8-sig"), newline="")))
+    assert rows[0] == ["role", "group", "label", "code"]
+    made = rows[1:]
+    assert len(made) == 4 + 2 * 10 + 1 + 2
+    assert [r[0] for r in made].count("desk") == 4 and [r[0] for r in made].count("projector") == 2
+    assert {int(r[1]) for r in made if r[0] in ("facilitator", "expert")} == set(range(1, 11))
+    assert all(r[1] == "" for r in made if r[0] not in ("facilitator", "expert"))
+    text = "".join(page.extract_text() for page in PdfReader(slips).pages)
+    for role, _, label, code in made:
+        assert code in text and len(code) == 9 and code[2] == "-"
+    assert text.count("https://192.168.1.10:8501") == len(made)
+    assert t("ka", "role.moderator") in text and t("ka", "role.desk") in text
+    assert ["facilitator", "3", "3. =1+1"] == made[4 + 4][:3]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)  # formula-safe
+    # the codes work: each signs in as its role (and group)
+    database = Database(db)
+    try:
+        for role, group, _, code in made[:6] + made[-3:]:
+            me = access.sign_in(database, 1, code, "", f"cli test {code}", access.Throttle()).identity
+            assert me.role == role
+    finally:
+        database.close()
+    # without --address: this laptop's address and the app's port; without --csv no CSV
+    plain = run("access-codes", "--db", db, "--out", str(tmp_path / "more.pdf"), "--desks", "0",
+                "--projectors", "0", "--lang", "en")
+    assert plain.returncode == 0 and ":8501" in plain.stdout and "21 access codes made" in plain.stdout
