@@ -1,6 +1,13 @@
-"""Shared fixtures: a fresh database file per test, a small forum, the demo forum."""
+"""Shared fixtures: a fresh database file per test, a small forum, the demo forum.
+
+Forums that take seconds to build (the demo, the demo in full swing, the finished demo) are
+built once per session (once per xdist worker) into a file; a test that asks for one gets its
+own copy of that file, made before its ``Database`` opens it.
+"""
 from __future__ import annotations
 
+import os
+import shutil
 import sys
 from datetime import date, time
 from pathlib import Path
@@ -10,6 +17,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+# Access codes hash with cheap scrypt parameters in tests (and in the servers and command lines
+# they start, which inherit the environment); read once when forum_core.access is imported.
+os.environ["FORUM_TEST_CHEAP_HASH"] = "1"
 
 from forum_core import demo  # noqa: E402
 from forum_core import forum as forum_mod  # noqa: E402
@@ -23,9 +34,70 @@ SETTINGS = {
 }
 
 
+def copy_database(source: Path, target: Path) -> Path:
+    """A copy of a closed database file (DuckDB: one file once it is closed, no write-ahead log)."""
+    assert not Path(f"{source}.wal").exists(), f"{source} was not closed"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def build_database(tmp_path_factory, name: str, make, start_from: Path | None = None) -> tuple[Path, int]:
+    """Build a database file once: ``make(database)`` writes it and returns the forum id."""
+    path = tmp_path_factory.mktemp(name) / "forum.duckdb"
+    if start_from is not None:
+        copy_database(start_from, path)
+    database = Database(path)
+    forum = make(database)
+    database.close()
+    assert not Path(f"{path}.wal").exists()
+    return path, forum
+
+
+@pytest.fixture(scope="session")
+def demo_forum_built(tmp_path_factory) -> tuple[Path, int]:
+    """The demo forum, loaded once: (file, forum id)."""
+    def make(database):
+        outcome = demo.load_demo(database, ORGANIZER)
+        assert outcome.ok
+        return outcome.value
+    return build_database(tmp_path_factory, "demo", make)
+
+
+@pytest.fixture(scope="session")
+def demo_forum_file(demo_forum_built) -> Path:
+    return demo_forum_built[0]
+
+
+@pytest.fixture(scope="session")
+def full_swing_built(tmp_path_factory, demo_forum_built) -> tuple[Path, int]:
+    """The demo forum in full swing, built once: groups 1-8 finalised, 9 and 10 still working."""
+    source, forum = demo_forum_built
+
+    def make(database):
+        assert demo.simulate_group_work(database, ORGANIZER, forum, group_numbers=list(range(1, 9))) == 8
+        return forum
+    return build_database(tmp_path_factory, "swing", make, start_from=source)
+
+
+@pytest.fixture(scope="session")
+def full_swing_file(full_swing_built) -> Path:
+    return full_swing_built[0]
+
+
+# A test using one of these fixtures gets ``db`` opened on a copy of its prebuilt file (the most
+# advanced one when it uses several).
+PREBUILT = (("forum_in_full_swing", "full_swing_built"), ("demo_forum", "demo_forum_built"))
+
+
 @pytest.fixture
-def db(tmp_path) -> Database:
-    database = Database(tmp_path / "forum.duckdb")
+def db(tmp_path, request) -> Database:
+    path = tmp_path / "forum.duckdb"
+    for wanted, built in PREBUILT:
+        if wanted in request.fixturenames:
+            copy_database(request.getfixturevalue(built)[0], path)
+            break
+    database = Database(path)
     yield database
     database.close()
 
@@ -42,34 +114,41 @@ def forum_id(db) -> int:
 
 
 @pytest.fixture
-def demo_forum(db) -> int:
-    outcome = demo.load_demo(db, ORGANIZER)
-    assert outcome.ok
-    return outcome.value
+def demo_forum(db, demo_forum_built) -> int:
+    """The demo forum in ``db`` (a copy of the session's demo file): its id."""
+    forum = demo_forum_built[1]
+    assert forum_mod.current_forum_id(db.cursor()) == forum
+    return forum
+
+
+@pytest.fixture
+def forum_in_full_swing(db, full_swing_built) -> int:
+    """The demo forum in ``db`` with groups 1-8 finalised (a copy of the session's file): its id."""
+    forum = full_swing_built[1]
+    assert forum_mod.current_forum_id(db.cursor()) == forum
+    return forum
 
 
 @pytest.fixture(scope="session")
-def finished_forum_file(tmp_path_factory) -> Path:
+def finished_forum_file(tmp_path_factory, demo_forum_file) -> Path:
     """A database file with the demo forum after its day: ten groups finalised, every published
     priority a recommendation. Made once (group work takes seconds); tests use copies."""
     from forum_core import report
 
-    path = tmp_path_factory.mktemp("finished") / "forum.duckdb"
+    path = copy_database(demo_forum_file, tmp_path_factory.mktemp("finished") / "forum.duckdb")
     database = Database(path)
-    forum_id = demo.load_demo(database, ORGANIZER).value
+    forum_id = forum_mod.current_forum_id(database.cursor())
     assert demo.simulate_group_work(database, ORGANIZER, forum_id) == 10
     assert report.sync(database, ORGANIZER, forum_id).value == 50
     database.close()
+    assert not Path(f"{path}.wal").exists()
     return path
 
 
 @pytest.fixture
 def finished_db(finished_forum_file, tmp_path) -> Database:
     """A fresh copy of the finished demo forum (its id is 1)."""
-    import shutil
-
-    path = tmp_path / "forum.duckdb"
-    shutil.copy(finished_forum_file, path)
+    path = copy_database(finished_forum_file, tmp_path / "forum.duckdb")
     database = Database(path)
     yield database
     database.close()

@@ -34,6 +34,14 @@ def chromium_path(playwright) -> str | None:
         return None
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e is a browser test: marked ``e2e`` (``pytest -m "not e2e"``)."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

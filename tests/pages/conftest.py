@@ -4,9 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from forum_core import demo
-from forum_core.db import Database
-from tests.conftest import ORGANIZER
+from tests.conftest import ORGANIZER, copy_database
 
 APP = str(Path(__file__).resolve().parents[2] / "navigation.py")  # what app.py serves to each session
 
@@ -54,11 +52,16 @@ def db_file(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def demo_db(db_file):
-    """The demo forum, written by another Database object and closed before the app opens the file."""
-    database = Database(db_file)
-    demo.load_demo(database, ORGANIZER)
-    database.close()
+def demo_db(db_file, demo_forum_file):
+    """The demo forum: a copy of the session's demo file, made before the app opens it."""
+    copy_database(demo_forum_file, db_file)
+    return db_file
+
+
+@pytest.fixture
+def swing_db(db_file, full_swing_file):
+    """The demo forum with groups 1-8 finalised: a copy of the session's file, made before the app opens it."""
+    copy_database(full_swing_file, db_file)
     return db_file
 
 

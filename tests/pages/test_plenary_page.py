@@ -18,13 +18,9 @@ MODERATOR = Actor("moderator", "stage")
 
 
 @pytest.fixture
-def day_db(db_file):
-    """The demo forum with groups 1-8 finalised, written before the app opens the file."""
-    database = Database(db_file)
-    forum_id = demo.load_demo(database, ORGANIZER).value
-    demo.simulate_group_work(database, ORGANIZER, forum_id, group_numbers=list(range(1, 9)))
-    database.close()
-    return db_file
+def day_db(swing_db):
+    """The demo forum with groups 1-8 finalised, copied before the app opens the file."""
+    return swing_db
 
 
 def app_db():
@@ -128,9 +124,9 @@ def test_summary_shows_totals_and_priorities_by_field(day_db):
         assert f"<h3>{field_name}</h3>" in body
 
 
-def test_people_text_is_shown_as_text_on_the_projector(db_file):
-    database = Database(db_file)
-    forum_id = demo.load_demo(database, ORGANIZER).value
+def test_people_text_is_shown_as_text_on_the_projector(demo_db):
+    database = Database(demo_db)
+    forum_id = forum_mod.current_forum_id(database.cursor())
     forum = forum_mod.get_forum(database.cursor(), forum_id)
     group = forum_mod.groups(database.cursor(), forum_id)[0]
     for title, pebbles in (("<script>alert(1)</script>", 5), ("**bold** [link](http://x)", 3)):

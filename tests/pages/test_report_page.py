@@ -10,17 +10,27 @@ from tests.pages.conftest import app_database, open_app, texts
 PAGE = "pages/report.py"
 
 
-@pytest.fixture
-def finished_file(db_file, tmp_path_factory):
-    """The finished demo forum without recommendations yet: the page makes them."""
+@pytest.fixture(scope="session")
+def three_groups_file(tmp_path_factory, demo_forum_built):
+    """The demo forum with groups 1-3 finalised and no recommendations yet, built once."""
     from forum_core import demo
-    from forum_core.db import Database
+    from tests.conftest import build_database
 
-    database = Database(db_file)
-    forum_id = demo.load_demo(database, ORGANIZER).value
-    demo.simulate_group_work(database, ORGANIZER, forum_id, group_numbers=[1, 2, 3])
-    database.close()
-    return db_file
+    source, forum_id = demo_forum_built
+
+    def make(database):
+        demo.simulate_group_work(database, ORGANIZER, forum_id, group_numbers=[1, 2, 3])
+        return forum_id
+    return build_database(tmp_path_factory, "three_groups", make, start_from=source)[0]
+
+
+@pytest.fixture
+def finished_file(db_file, three_groups_file):
+    """The finished demo forum without recommendations yet: the page makes them (a copy, made
+    before the app opens the file)."""
+    from tests.conftest import copy_database
+
+    return copy_database(three_groups_file, db_file)
 
 
 def test_opening_the_page_makes_a_recommendation_of_each_priority(finished_file):

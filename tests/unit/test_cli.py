@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import copy_database
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -32,9 +34,8 @@ def test_demo_export_and_reimport(tmp_path):
     assert "unchanged: 117" in again.stdout
 
 
-def test_invalid_rows_exit_non_zero_and_write_nothing(tmp_path):
-    db = str(tmp_path / "f.duckdb")
-    run("demo", "--db", db)
+def test_invalid_rows_exit_non_zero_and_write_nothing(tmp_path, demo_forum_file):
+    db = str(copy_database(demo_forum_file, tmp_path / "f.duckdb"))  # what `demo --db` writes, made once
     bad = tmp_path / "bad.csv"
     bad.write_text("სახელი,გვარი,ტელეფონი,ჯგუფი\nნინო,ნოზაძე,599 98 76 54,1\nანა,ბერიძე,123,1\n", encoding="utf-8")
     refused = run("import-participants", "--db", db, str(bad))

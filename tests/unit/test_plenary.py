@@ -111,10 +111,10 @@ def test_agenda_marks_the_current_phase():
 
 
 @pytest.fixture
-def day(db, demo_forum):
-    """The demo forum with eight of ten groups finalised."""
-    assert demo.simulate_group_work(db, ORGANIZER, demo_forum, group_numbers=list(range(1, 9))) == 8
-    return demo_forum
+def day(db, forum_in_full_swing):
+    """The demo forum with eight of ten groups finalised (a copy of the session's file, made with
+    demo.simulate_group_work(..., group_numbers=1..8) == 8, see tests/conftest.py)."""
+    return forum_in_full_swing
 
 
 def test_snapshot_shows_finalised_groups_in_rank_order(db, day):
