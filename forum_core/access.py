@@ -177,6 +177,29 @@ def ensure_organizer_code(db: Database, given: str | None = None) -> str | None:
     return None if given or made is None else format_code(made)
 
 
+def is_local_address(address: str | None) -> bool:
+    """Whether a browser runs on the laptop itself (a loopback address); an unknown address is not."""
+    import ipaddress
+
+    if not isinstance(address, str) or not address.strip():
+        return False
+    text = address.strip().split("%")[0]
+    if text.casefold() == "localhost":
+        return True
+    try:
+        ip = ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def organizer_signed_in(cur) -> bool:
+    """Whether any device has ever signed in as the organizer (the first start's code is then known)."""
+    return cur.execute("SELECT count(*) FROM device_session WHERE role = 'organizer'").fetchone()[0] > 0
+
+
 def codes(cur, forum_id: int) -> list[dict]:
     """The forum's codes (and the organizer's), without any secret."""
     return rows_as_dicts(cur.execute(

@@ -112,14 +112,27 @@ def _first_start(path: str) -> dict:
     """Once per process: make sure the installation has an organizer code.
 
     Taken from ``.streamlit/secrets.toml`` (``organizer_code``) or the environment
-    (``FORUM_ORGANIZER_CODE``); otherwise a new one is made and shown once."""
+    (``FORUM_ORGANIZER_CODE``); otherwise a new one is made, printed once on the server's
+    console and shown only to a browser on the laptop itself (:func:`new_organizer_code`)."""
     given = os.environ.get("FORUM_ORGANIZER_CODE")
     if not given:
         try:
             given = st.secrets.get("organizer_code")
         except Exception:  # no secrets file: that is the usual case
             given = None
-    return {"new_code": access.ensure_organizer_code(database(), given)}
+    code = access.ensure_organizer_code(database(), given)
+    if code:
+        announce_organizer_code(code)
+    return {"new_code": code}
+
+
+def announce_organizer_code(code: str) -> None:
+    """The first start's organizer code on the server's console (the laptop's terminal), once,
+    in Georgian and English."""
+    import sys
+
+    for language in ("ka", "en"):
+        print(i18n.t(language, "access.first_start_console", code=code), file=sys.stdout, flush=True)
 
 
 def first_start() -> None:
@@ -127,9 +140,27 @@ def first_start() -> None:
 
 
 def new_organizer_code() -> str | None:
-    """The organizer code made at this first start, handed out once, then forgotten."""
+    """The organizer code made at this first start, for a browser on the laptop itself only
+    (never for another address on the network), until someone has signed in as the organizer."""
     holder = _first_start(db_path())
-    return holder.pop("new_code", None)
+    return first_start_code_for(holder, client_address(), lambda: access.organizer_signed_in(cursor()))
+
+
+def first_start_code_for(holder: dict, address: str | None, organizer_known: Callable[[], bool]) -> str | None:
+    """The decision of :func:`new_organizer_code`: the code, or None for another address, or
+    once an organizer has signed in (then it is forgotten)."""
+    code = holder.get("new_code")
+    if not code:
+        return None
+    if organizer_known():
+        holder.pop("new_code", None)
+        return None
+    return code if access.is_local_address(address) else None
+
+
+def first_start_pending() -> bool:
+    """A first start's code waits to be read on the laptop (the sign-in says where to look)."""
+    return bool(_first_start(db_path()).get("new_code"))
 
 
 def identity() -> access.Identity:
@@ -211,6 +242,8 @@ def sign_in_form(page: str | None = None) -> None:
     code = new_organizer_code()
     if code:
         st.warning(t_("access.first_start_code", code=code), icon="🔑")
+    elif first_start_pending() and not access.is_local_address(client_address()):
+        st.info(t_("access.first_start_elsewhere"))
     if page:
         st.info(t_("access.page_needs_code", page=t_(f"nav.{page}")))
     current = identity()

@@ -86,3 +86,25 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     desk.run()
     assert sees_sign_in(desk)
     assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
+
+
+@pytest.mark.parametrize("address,shown", [("192.168.1.50", False), ("10.0.0.7", False), (None, False),
+                                           ("127.0.0.1", True), ("::1", True)])
+def test_the_first_start_code_is_shown_only_on_the_laptop(db_file, monkeypatch, capsys, address, shown):
+    """A first start with no code given: the code is on the server's console, and in the browser
+    only when the browser runs on the laptop itself."""
+    from ui import session
+
+    monkeypatch.delenv("FORUM_ORGANIZER_CODE")
+    monkeypatch.setattr(session, "client_address", lambda: address)
+    at = open_app("en", role=None)
+    printed = capsys.readouterr().out
+    code = next(w for w in printed.split() if len(w) == 9 and w[2] == "-")
+    assert printed.count(code) == 2  # once per language, on the console
+    page = texts(at)
+    assert (code in page) == shown
+    assert (t("en", "access.first_start_elsewhere") in page) == (not shown)
+    # a reload of the same browser: the same answer (the phone never gets it)
+    at.run()
+    assert (code in texts(at)) == shown
+    assert capsys.readouterr().out.count(code) == 0  # printed once per first start

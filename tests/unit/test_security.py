@@ -136,3 +136,45 @@ def test_the_throttle_key_of_an_address():
     assert access.client_key("::1") == "ip:::1"
     assert access.client_key(None, "s1") == "session:s1" and access.client_key("", None) == "session:unknown"
     assert access.client_key("not an address") == "ip:not an address"
+
+
+# --- the organizer code of a first start --------------------------------------------------------
+
+
+def test_only_a_browser_on_the_laptop_is_local():
+    for address in ("127.0.0.1", "127.0.1.1", "::1", "localhost", "LOCALHOST", "::ffff:127.0.0.1"):
+        assert access.is_local_address(address), address
+    for address in ("192.168.1.23", "10.0.0.1", "fe80::1", "2001:db8::1", "0.0.0.0", "", None,
+                    "127.0.0.1.evil", "localhost.attacker"):
+        assert not access.is_local_address(address), address
+
+
+def test_the_first_start_code_goes_only_to_the_laptop_and_until_an_organizer_signed_in():
+    from ui import session
+
+    holder = {"new_code": "AB-CDEFGH"}
+    never = lambda: False  # noqa: E731
+    assert session.first_start_code_for(holder, "192.168.1.50", never) is None  # a phone on the Wi-Fi
+    assert session.first_start_code_for(holder, None, never) is None  # an address not known
+    assert session.first_start_code_for(holder, "127.0.0.1", never) == "AB-CDEFGH"
+    assert session.first_start_code_for(holder, "::1", never) == "AB-CDEFGH"  # a reload on the laptop
+    assert session.first_start_code_for(holder, "127.0.0.1", lambda: True) is None
+    assert holder == {} and session.first_start_code_for(holder, "127.0.0.1", never) is None
+
+
+def test_the_first_start_code_is_printed_on_the_console(capsys):
+    from forum_core.i18n import t
+    from ui import session
+
+    session.announce_organizer_code("AB-CDEFGH")
+    out = capsys.readouterr().out
+    assert out.count("AB-CDEFGH") == 2  # Georgian, then English
+    assert t("ka", "access.first_start_console", code="AB-CDEFGH") in out
+    assert t("en", "access.first_start_console", code="AB-CDEFGH") in out
+
+
+def test_organizer_signed_in(db):
+    assert not access.organizer_signed_in(db.cursor())
+    code = access.ensure_organizer_code(db)
+    assert access.sign_in(db, None, code, "laptop", "c", access.Throttle()).status == "signed_in"
+    assert access.organizer_signed_in(db.cursor())
