@@ -400,8 +400,11 @@ def snapshot(db: Database, forum_id: int) -> Snapshot:
 
 
 def public_results(snap: Snapshot) -> list[dict]:
-    """What a phone in the hall may see: finalised priorities and initiative headlines, no personal data."""
-    return [{"number": g.number, "name": g.name, "field": g.field, "presenter": g.presenter,
+    """What a phone in the hall may see: finalised priorities and initiative headlines, no person's
+    name (presenters neither); nothing while the moderator hides the results (the projector's wall)."""
+    if not snap.state.revealed:
+        return []
+    return [{"number": g.number, "name": g.name, "field": g.field,
              "priorities": [{"problem_id": p["problem_id"], "rank": p["rank"], "title": p["title"],
                              "pebbles": p["pebbles"],
                              "outside_competence": p["outside_competence"], "initiative": p["initiative"]}

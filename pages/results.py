@@ -29,6 +29,9 @@ st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']
 @st.fragment(run_every=10)
 def results() -> None:
     snap = plenary.snapshot(db, forum_id)
+    if not snap.state.revealed:  # the moderator hid the results: phones follow the projector
+        st.info(t("plenary.hidden"))
+        return
     published = plenary.public_results(snap)
     if not published:
         st.info(t("results.none_yet"))

@@ -4,7 +4,7 @@ import re
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
-from forum_core.db import Database
+from forum_core.db import Actor, Database
 from forum_core.i18n import t
 from tests.pages.conftest import open_app, texts
 from tests.pages.test_plenary_page import day_db, html  # noqa: F401  (fixture)
@@ -32,8 +32,27 @@ def test_public_page_shows_priorities_and_no_personal_data(day_db):  # noqa: F81
             assert person["phone"][-6:] not in re.sub(r"\s", "", shown)
             if person["needs"]:
                 assert person["needs"] not in shown
-        # names: presenters only
+        # no person's name, presenters included
         named = {f"{p['first_name']} {p['last_name']}" for p in everyone}
-        assert {n for n in named if n in shown} == {f"{p['first_name']} {p['last_name']}" for p in everyone
-                                                   if p["id"] in presenters}
+        assert {n for n in named if n in shown} == set()
+        for person in everyone:
+            if person["id"] in presenters:
+                assert person["last_name"] not in shown
+        assert t(lang, "plenary.presenter") not in shown
         assert not re.search(r"\b19[3-9]\d\b|\b200\d\b", shown)  # no birth years
+
+
+def test_public_page_follows_the_moderators_hide(day_db):  # noqa: F811
+    from forum_core import plenary
+    from tests.pages.conftest import app_database
+
+    at = open_app("en", PAGE, role=None)
+    assert html(at).count("<li>") == 8 * 5
+    assert plenary.set_revealed(app_database(), Actor("moderator", "stage"), 1, False).ok
+    at.run()
+    shown = html(at) + texts(at)
+    assert "<li>" not in shown and "სოფლის გზები დაზიანებულია" not in shown
+    assert t("en", "plenary.hidden") in texts(at)
+    assert plenary.set_revealed(app_database(), Actor("moderator", "stage"), 1, True).ok
+    at.run()
+    assert html(at).count("<li>") == 8 * 5

@@ -163,9 +163,22 @@ def test_public_results_hold_no_personal_data(db, day):
         assert p["phone"] not in text
         if p["birth_year"]:
             assert "'birth_year'" not in text
-    presenters = {g["presenter"] for g in published}
-    assert all(presenters)
+    # no person's name, presenters included (the day's presenters are set for every finalised group)
+    presenters = [g.presenter for g in plenary.snapshot(db, day).groups if g.finalised]
+    assert len(presenters) == 8 and all(presenters)
+    for p in people.all_active(db.cursor(), day):
+        assert f"{p['first_name']} {p['last_name']}" not in text
+    assert not any(name in text for name in presenters)
+    assert all("presenter" not in g for g in published)
     assert "token" not in text and "phone" not in text
+
+
+def test_public_results_follow_the_moderators_hide(db, day):
+    assert len(plenary.public_results(plenary.snapshot(db, day))) == 8
+    assert plenary.set_revealed(db, MODERATOR, day, False).ok
+    assert plenary.public_results(plenary.snapshot(db, day)) == []
+    assert plenary.set_revealed(db, MODERATOR, day, True).ok
+    assert len(plenary.public_results(plenary.snapshot(db, day))) == 8
 
 
 def test_flagged_priority_is_marked(db, demo_forum):
