@@ -51,10 +51,8 @@ with right:
                                                "label": label or (group_label.get(group_id, "") if group_id else ""),
                                                "code": access.format_code(outcome.value[1])}]
             st.rerun()
-        elif outcome.errors:
-            st.error("; ".join(session.error_line(e) for e in outcome.errors))
         else:
-            st.warning(t(f"access.reason_{outcome.reason}"))
+            session.show_outcome(outcome)
 
 # --- codes in use -----------------------------------------------------------------------------------
 st.subheader(t("access.codes"))
@@ -69,7 +67,7 @@ def revocable(rows: list[dict], describe, key_prefix: str, revoke, label: str) -
         text_col.text(describe(row))
         if button_col.button(label, key=f"{key_prefix}_{row['id']}"):
             outcome = revoke(db, actor, row["id"])
-            session.flash("success" if outcome.ok else "warning", t(f"access.reason_{outcome.reason}"))
+            session.flash_outcome(outcome)
             st.rerun()
 
 

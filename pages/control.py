@@ -16,10 +16,7 @@ st.caption(t("control.projector_address", path=f"/plenary?lang={lang}"))
 
 def report(outcome) -> None:
     if not outcome.ok:
-        if outcome.errors:
-            session.flash("error", "; ".join(session.error_line(e) for e in outcome.errors))
-        else:
-            session.flash("warning", t(f"control.reason_{outcome.reason}"))
+        session.flash_outcome(outcome)
 
 
 snap = plenary.snapshot(db, forum_id)

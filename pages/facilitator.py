@@ -81,10 +81,8 @@ def report(outcome, ok_key: str | None = None) -> None:
     if outcome.ok:
         if ok_key:
             session.flash("success", t(ok_key))
-    elif outcome.errors:
-        session.flash("error", "; ".join(session.error_line(e) for e in outcome.errors))
     else:
-        session.flash("warning", t(f"fac.reason_{outcome.reason}"))
+        session.flash_outcome(outcome)
 
 
 # --- who is here -----------------------------------------------------------------------

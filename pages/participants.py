@@ -82,7 +82,7 @@ def confirm_remove(person: dict) -> None:
     if yes.button(t("button.remove"), type="primary", key="remove_yes"):
         _forget_removal()
         outcome = people.remove(db, session.actor(), person["id"], person["version"])
-        session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
+        session.flash_outcome(outcome)
         st.rerun()
     if no.button(t("button.cancel"), key="remove_no"):
         _forget_removal()
@@ -132,7 +132,7 @@ with list_tab:
             if save:
                 outcome = people.update(db, session.actor(), chosen, read_person(prefix), person["version"])
                 st.session_state["edit_errors"] = outcome.errors
-                session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
+                session.flash_outcome(outcome)
                 st.rerun()
             # The open dialog is remembered, so its buttons work whether the dialog
             # reruns alone (browser) or with the whole page.
@@ -166,7 +166,7 @@ with add_tab:
         st.session_state["add_errors"] = outcome.errors
         if outcome.ok:
             st.session_state["add_rev"] = add_rev + 1  # an empty form for the next person
-        session.flash("success" if outcome.ok else "error", t(f"participants.{outcome.reason}"))
+        session.flash_outcome(outcome, t("participants.added"))
         st.rerun()
 
 with import_tab:

@@ -30,8 +30,7 @@ def flash_outcome(outcome, ok_key: str | None = None) -> None:
     if outcome.ok and outcome.reason != "unchanged" and ok_key:
         session.flash("success", t(ok_key))
     elif not outcome.ok:
-        lines = [session.error_line(e) for e in outcome.errors] or [t(f"report.reason_{outcome.reason}")]
-        session.flash("error", "\n\n".join(lines))
+        session.flash_outcome(outcome)
 
 
 organizers = st.text_input(t("report.organizers"), value=forum.get("organizers") or "", max_chars=500,

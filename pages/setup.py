@@ -174,8 +174,7 @@ with groups_tab:
         st.session_state["group_warnings"] = outcome.warnings
         if outcome.ok:
             st.session_state["editor_rev"] = editor_rev + 1
-        session.flash("success" if outcome.ok else "error",
-                      t("setup.groups_saved") if outcome.ok else t(f"setup.groups_{outcome.reason}"))
+        session.flash_outcome(outcome, t("setup.groups_saved"))
         st.rerun()
 
 with programs_tab:

@@ -366,6 +366,12 @@ def show_outcome(outcome: Outcome, success: str | None = None) -> None:
         st.warning(error_line(warning), icon="⚠️")
 
 
+def flash_outcome(outcome: Outcome, success: str | None = None) -> None:
+    """:func:`show_outcome` on the next run (after a callback or before ``st.rerun``)."""
+    kind = outcome_kind(outcome)
+    flash(kind, success if kind == "success" and success else outcome_message(outcome))
+
+
 def flash(kind: str, message: str) -> None:
     """A message to show on the next run (after a callback or a rerun)."""
     st.session_state.setdefault("_flash", []).append((kind, message))

@@ -76,13 +76,13 @@ def test_edit_move_and_remove_with_confirmation(demo_db):
     at.text_input(key=prefix + "community").set_value("კონდოლი")
     at.selectbox(key=prefix + "group").set_value(group_id(10))
     next(b for b in at.button if b.label == "Save").click().run()
-    assert "Changes saved." in texts(at)
+    assert t("en", "reason.saved") in texts(at)
     after = people.get(app_db().cursor(), person["id"])
     assert (after["community"], after["group_number"], after["version"]) == ("კონდოლი", 10, person["version"] + 1)
     at.button(key="remove_person").click().run()
     assert any("Remove" in m.value and "ჩიქოვანი" in m.value for m in at.markdown)
     at.button(key="remove_yes").click().run()
-    assert "The participant was removed from the list." in texts(at)
+    assert t("en", "reason.removed") in texts(at)
     assert people.search(app_db().cursor(), 1, "chikovani", role="organizer") == []
     assert people.get(app_db().cursor(), person["id"])["removed_at"] is not None
 

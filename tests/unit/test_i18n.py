@@ -5,7 +5,7 @@ from pathlib import Path
 from forum_core import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for d in ("forum_core", "pages", "ui") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
+SOURCES = [p for d in ("forum_core", "pages", "ui") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py", ROOT / "navigation.py"]
 
 
 def test_catalogs_have_the_same_keys():
@@ -47,8 +47,10 @@ def test_every_error_code_has_a_message():
 
 
 def test_outcome_reasons_shown_by_pages_exist():
-    for reason in ("added", "saved", "unchanged", "stale", "invalid", "not_found", "removed", "moved"):
-        assert f"participants.{reason}" in i18n.catalog("ka")
+    """Pages show an outcome through ui.session.outcome_message: ``reason.<value>`` for every reason."""
+    from forum_core.vocabulary import Reason
+    for lang in i18n.LANGUAGES:
+        assert all(f"reason.{r}" in i18n.catalog(lang) for r in Reason), lang
 
 
 def test_translation_and_fallback():
