@@ -2,10 +2,13 @@
 
 Streamlit runs ``navigation.py`` for every browser session (navigation by role, language,
 sign-in, the page of each run); beside it, the app's own HTTP routes (``ui/api.py``) take
-what a device must be sure arrived: a desk's queued scans, a tablet's typed text.
+what a device must be sure arrived: a desk's queued scans, a tablet's typed text. The
+middleware (``ui/middleware.py``) bounds the sessions one device address may open.
 """
 import streamlit as st
+from starlette.middleware import Middleware
 
 from ui import api
+from ui.middleware import SessionLimit
 
-app = st.App("navigation.py", routes=api.ROUTES)
+app = st.App("navigation.py", routes=api.ROUTES, middleware=[Middleware(SessionLimit)])

@@ -1,0 +1,82 @@
+"""What the server refuses before Streamlit sees it (ASGI middleware, installed by app.py).
+
+- **Sessions per device address.** Every browser tab holds one websocket session, which
+  costs the laptop memory and a first page run. One phone (or one script) opening
+  hundreds of tabs must not crowd out the desks: an address may hold at most
+  ``FORUM_SESSIONS_PER_ADDRESS`` (default 8) open sessions; past that, new sessions are
+  refused and a page load gets a short page saying so, in Georgian and English. The
+  laptop itself (loopback) is never limited: the organizer's and projector's screens.
+- **Streamlit's metrics** (``/_stcore/metrics``) are answered only to the laptop itself.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+STREAM_PATH = "/_stcore/stream"
+TOO_MANY = """<!doctype html><html lang="ka"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>ფორუმი</title></head>
+<body style="font-family: sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5">
+<h1 style="font-size: 1.4rem">ამ მოწყობილობაზე ძალიან ბევრი გვერდია გახსნილი</h1>
+<p>დახურეთ ფორუმის სხვა ჩანართები და განაახლეთ ეს გვერდი.</p>
+<h2 lang="en" style="font-size: 1.2rem">Too many pages open on this device</h2>
+<p lang="en">Close the forum's other tabs on this device, then reload this page.</p>
+</body></html>"""
+
+
+def limit() -> int:
+    try:
+        return max(1, int(os.environ.get("FORUM_SESSIONS_PER_ADDRESS", "8")))
+    except ValueError:
+        return 8
+
+
+class SessionLimit:
+    """ASGI middleware: at most N open Streamlit sessions per client address."""
+
+    def __init__(self, app, per_address: int | None = None):
+        self.app = app
+        self.per_address = per_address or limit()
+        self.open: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        client = (scope.get("client") or ("", 0))[0]
+        path = scope.get("path", "")
+        if client in LOOPBACK:
+            return await self.app(scope, receive, send)
+        if path.startswith("/_stcore/metrics"):
+            return await _plain(send, 404, b"not found")
+        if scope["type"] == "websocket" and path == STREAM_PATH:
+            with self._lock:
+                full = self.open[client] >= self.per_address
+                if not full:
+                    self.open[client] += 1
+            if full:
+                await send({"type": "websocket.close", "code": 1008})  # refused before it is accepted
+                return
+            try:
+                return await self.app(scope, receive, send)
+            finally:
+                with self._lock:
+                    self.open[client] -= 1
+                    if self.open[client] <= 0:
+                        del self.open[client]
+        if scope["type"] == "http" and _is_page_load(path) and self.open[client] >= self.per_address:
+            return await _plain(send, 429, TOO_MANY.encode(), "text/html; charset=utf-8")
+        return await self.app(scope, receive, send)
+
+
+def _is_page_load(path: str) -> bool:
+    """A page of the app (the HTML shell), not its scripts, components or the app's routes."""
+    return not path.startswith(("/_stcore", "/static", "/api", "/component", "/media", "/app/static"))
+
+
+async def _plain(send, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type.encode()), (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
