@@ -115,7 +115,8 @@ def check_nothing_lost(db: Database, forum_id: int, done: dict) -> None:
     assert done["errors"] == []
     present = checkin.checked_in_ids(cur, forum_id)
     assert set(done["scan"]) <= present and set(done["walk_in"]) <= present
-    assert len(done["scan"]) == len(set(done["scan"]))  # each person checked in once
+    # each person checked in once: a desk that reads the same code again within 2 s gets the same
+    # green card (a scanner's double read), which records nothing, so it is counted by events here
     events = cur.execute("SELECT participant_id, count(*) FROM checkin_event WHERE kind = 'check_in' "
                          "GROUP BY ALL HAVING count(*) > 1").fetchall()
     assert events == []
