@@ -65,7 +65,7 @@ with st.sidebar:
     st.segmented_control(session.t("nav.language"), options=list(i18n.LANGUAGES),
                          format_func=lambda code: i18n.t(code, "language.name"),
                          key="lang_choice", on_change=_choose_language)
-session.apply_pending_cookie()
+session.follow_redirect()  # after a sign-in or sign-out: to the route that sets the cookie
 # The app's own message while the laptop cannot be reached (never Streamlit's English dialog);
 # on the projector only a small mark in a corner, the last picture stays.
 widgets.connection_watch(lang, discreet=page.url_path == "plenary")

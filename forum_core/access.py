@@ -394,6 +394,7 @@ class SignIn:
     identity: Identity = PUBLIC
     token: str | None = None    # for the browser's cookie
     wait_s: float = 0.0
+    max_age: int = 0            # seconds the device stays signed in (the cookie's lifetime)
 
 
 def _token_hash(token: str) -> str:
@@ -447,18 +448,29 @@ def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str
     token = secrets.token_urlsafe(32)
     label = label or match["label"] or match["role"]
 
-    def work(unit: Unit) -> Identity:
-        device_id = unit.write("device_session", 
-            "INSERT INTO device_session (token_hash, code_id, forum_id, role, group_id, label, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [_token_hash(token), match["id"], forum_id, match["role"], match["group_id"], label, unit.now,
-             unit.now + timedelta(hours=DEVICE_HOURS)]).fetchone()[0]
-        unit.audit("device", device_id, None, {"role": match["role"], "group_id": match["group_id"], "label": label},
-                   forum_id)
-        return Identity(match["role"], match["group_id"], label, device_id, match["id"])
+    def work(unit: Unit) -> tuple[Identity, datetime]:
+        expires = device_expiry(unit, forum_id, unit.now)
+        device_id = unit.insert("device_session", {
+            "token_hash": _token_hash(token), "code_id": match["id"], "forum_id": forum_id, "role": match["role"],
+            "group_id": match["group_id"], "label": label, "created_at": unit.now, "expires_at": expires},
+            returning="id")
+        unit.audit("device", device_id, None, {"role": match["role"], "group_id": match["group_id"], "label": label,
+                                               "expires_at": expires}, forum_id)
+        return Identity(match["role"], match["group_id"], label, device_id, match["id"]), expires
 
-    identity = db.write(Actor(match["role"], label), "access.sign_in", work)
-    return SignIn("signed_in", identity, token)
+    identity, expires = db.write(Actor(match["role"], label), "access.sign_in", work)
+    return SignIn("signed_in", identity, token, max_age=int((expires - datetime.now()).total_seconds()))
+
+
+def device_expiry(cur, forum_id: int | None, now: datetime) -> datetime:
+    """A device stays signed in until the end of the forum day (so tablets can be prepared the
+    day before), and at least DEVICE_HOURS; revoked or signed out earlier when asked."""
+    at_least = now + timedelta(hours=DEVICE_HOURS)
+    row = cur.execute("SELECT forum_date FROM forum WHERE id = ?", [forum_id]).fetchone() if forum_id else None
+    if row is None:
+        return at_least
+    end_of_day = datetime.combine(row[0], datetime.min.time()) + timedelta(days=1, hours=2)  # 02:00 the next night
+    return max(at_least, end_of_day) if end_of_day - now <= timedelta(days=3) else at_least
 
 
 def _devices_by_token(cur) -> dict[str, dict]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
 
 from forum_core import access, checkin, i18n
@@ -140,7 +140,37 @@ async def text(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(work))
 
 
+def _next(request: Request) -> str:
+    """Where to go after: a path of this app only (never another site)."""
+    target = request.query_params.get("next") or "/"
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+
+
+def device(request: Request) -> RedirectResponse:
+    """Set the device cookie of a sign-in (``?handoff=...``) and go on to ``?next=``.
+
+    The cookie is HttpOnly (no page script can read it), SameSite=Strict, Secure when the
+    app is served over HTTPS, and lasts as long as the device session does."""
+    response = RedirectResponse(_next(request), status_code=303, headers={"Cache-Control": "no-store"})
+    found = runtime.collect(request.query_params.get("handoff", ""))
+    if found is not None:
+        token, max_age = found
+        response.set_cookie(DEVICE_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+def signout(request: Request) -> RedirectResponse:
+    """Forget the device cookie (the device session itself is already signed out)."""
+    response = RedirectResponse(_next(request), status_code=303, headers={"Cache-Control": "no-store"})
+    response.delete_cookie(DEVICE_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=request.url.scheme == "https")
+    return response
+
+
 ROUTES = [
+    Route("/api/device", device, methods=["GET"]),
+    Route("/api/signout", signout, methods=["GET"]),
     Route("/api/ping", ping, methods=["GET", "HEAD"]),
     Route("/api/scans", scans, methods=["POST"]),
     Route("/api/undo", undo, methods=["POST"]),

@@ -8,7 +8,9 @@ outside any script run.
 from __future__ import annotations
 
 import os
+import secrets
 import threading
+import time
 
 from forum_core.db import DEFAULT_DB_PATH, Database
 
@@ -38,3 +40,32 @@ def close(path: str | None = None) -> None:
         db = _open.pop(path or db_path(), None)
     if db is not None:
         db.close()
+
+
+# --- handing a signed-in device's token to its browser ---------------------------------------
+# The device cookie is set by an HTTP response of the app (ui/api.py /api/device), HttpOnly,
+# so no page script ever sees the token: the sign-in form keeps the token here under a
+# short-lived, single-use id, and the browser is sent to /api/device?handoff=<id>.
+
+HANDOFF_SECONDS = 120
+_handoffs: dict[str, tuple[str, int, float]] = {}
+
+
+def hand_off(token: str, max_age: int) -> str:
+    """Keep ``token`` for the browser to collect once; returns the handoff id."""
+    handoff = secrets.token_urlsafe(24)
+    now = time.monotonic()
+    with _lock:
+        for key in [k for k, (_, _, at) in _handoffs.items() if now - at > HANDOFF_SECONDS]:
+            del _handoffs[key]
+        _handoffs[handoff] = (token, max_age, now)
+    return handoff
+
+
+def collect(handoff: str) -> tuple[str, int] | None:
+    """The token and its lifetime for ``handoff``, once; None if unknown, used or expired."""
+    with _lock:
+        found = _handoffs.pop(handoff, None)
+    if found is None or time.monotonic() - found[2] > HANDOFF_SECONDS:
+        return None
+    return found[0], found[1]

@@ -6,6 +6,7 @@ takes a cursor of its own. The language comes from ``?lang=`` or the session.
 from __future__ import annotations
 
 import functools
+from urllib.parse import quote
 from dataclasses import dataclass
 from typing import Any, Callable
 import os
@@ -104,7 +105,7 @@ def translator():
 
 # --- who is using this browser -----------------------------------------------------------------
 
-DEVICE_COOKIE = "forum_device"
+DEVICE_COOKIE = "forum_device"  # set HttpOnly by ui/api.py /api/device
 
 
 @st.cache_resource(show_spinner=False)
@@ -209,29 +210,27 @@ def client_key() -> str:
     return access.client_key(None, ctx.session_id if ctx else None)
 
 
-def _set_cookie(value: str, max_age: int) -> None:
-    """The device cookie, set by the browser itself (Streamlit reads cookies, never sets them)."""
-    st.html(f"<script>document.cookie = '{DEVICE_COOKIE}={value}; path=/; max-age={max_age}; SameSite=Strict';"
-            "</script>", unsafe_allow_javascript=True)
-
-
-def apply_pending_cookie() -> None:
-    """Called by app.py on every run: write or clear the device cookie after a sign-in or sign-out."""
-    pending = st.session_state.pop("pending_cookie", None)
-    if pending is not None:
-        token, max_age = pending
-        _set_cookie(token, max_age)  # the token is URL-safe base64: no quoting needed
+def follow_redirect() -> None:
+    """Called by navigation.py on every run, before the page: after a sign-in or sign-out the
+    browser goes to the app's HTTP route that sets (or clears) the HttpOnly device cookie."""
+    url = st.session_state.pop("redirect", None)
+    if url:
+        from ui import widgets
+        widgets.redirect(url)  # stops this run: no page, no page switch that could drop it
 
 
 def signed_in(result: access.SignIn) -> None:
+    """The device cookie comes from an HTTP response (ui/api.py /api/device), never from a page
+    script: the token waits in this process under a one-time id the browser collects."""
     st.session_state["identity"] = result.identity
-    st.session_state["pending_cookie"] = (result.token, access.DEVICE_HOURS * 3600)
+    handoff = runtime.hand_off(result.token, result.max_age)
+    st.session_state["redirect"] = f"/api/device?handoff={handoff}&next=" + quote(f"/?lang={lang()}")
 
 
 def sign_out() -> None:
     access.sign_out(database(), identity())
     st.session_state["identity"] = access.PUBLIC
-    st.session_state["pending_cookie"] = ("", 0)
+    st.session_state["redirect"] = "/api/signout?next=" + quote(f"/signin?lang={lang()}")
 
 
 def sign_in_form(page: str | None = None) -> None:

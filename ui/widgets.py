@@ -47,3 +47,15 @@ def connection_watch(lang: str, discreet: bool = False) -> None:
     """Every page: the app's own message while the laptop cannot be reached (ui/components/connection.js)."""
     _connection_component()(key="connection_watch", data={
         "lang": lang, "discreet": discreet, "offline": i18n.t(lang, "connection.offline")})
+
+
+@functools.lru_cache(maxsize=1)
+def _redirect_component():
+    return st.components.v2.component(
+        "forum_redirect", js=(_COMPONENTS / "redirect.js").read_text(encoding="utf-8"))
+
+
+def redirect(url: str) -> None:
+    """Send the browser to ``url`` (a path of this app) and stop this run."""
+    _redirect_component()(key="redirect", data={"url": url})
+    st.stop()

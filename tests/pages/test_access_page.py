@@ -52,17 +52,29 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
     at.text_input(key="sign_in_code").set_value(ORGANIZER_CODE.lower())
     at.text_input(key="sign_in_label").set_value("ლეპტოპი")
     at.button[0].click().run()
-    assert not sees_sign_in(at, "ka")
     me = at.session_state["identity"]
     assert (me.role, me.label) == ("organizer", "ლეპტოპი")
-    cookie = [h.value for h in at.get("html") if "document.cookie = 'forum_device=" in h.value]
-    assert len(cookie) == 1 and "max-age=57600" in cookie[0]  # the browser keeps the device token for the day
-    token = cookie[0].split("forum_device=")[1].split(";")[0]
+    # the page sends the browser to the route that sets the HttpOnly cookie; no script holds the token
+    url = redirect_url(at)
+    assert url.startswith("/api/device?handoff=") and not any("document.cookie" in h.value for h in at.get("html"))
+    from urllib.parse import parse_qs, urlparse
+    from ui import runtime
+    token, max_age = runtime.collect(parse_qs(urlparse(url).query)["handoff"][0])
+    assert max_age >= 16 * 3600 - 60  # the browser keeps the device for the forum day
     assert access.resume(app_database(), token) == me  # what a reload of the page finds
+    at.run()
+    assert not sees_sign_in(at, "ka")
     at.button(key="sign_out").click().run()
     assert at.session_state["identity"].role == "public"
     assert access.resume(app_database(), token) is None
-    assert any("forum_device=; path=/; max-age=0" in h.value for h in at.get("html"))
+    assert redirect_url(at).startswith("/api/signout?next=")
+
+
+def redirect_url(at) -> str:
+    import json
+    found = [json.loads(e.proto.json)["url"] for e in at.get("bidi_component") if e.proto.component_name == "forum_redirect"]
+    assert len(found) == 1, found
+    return found[0]
 
 
 def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):

@@ -128,3 +128,33 @@ def test_who_may_send_scans(client):
                        ).status_code == 400
     assert checkin.checked_in_ids(cur, 1) == set()
     assert client.get("/api/ping").json() == {"ok": True}
+
+
+def test_the_device_cookie_is_set_by_the_server_http_only_once_per_handoff(client):
+    token = device("desk", "Desk 1")
+    handoff = runtime.hand_off(token, 3600)
+    answer = client.get(f"/api/device?handoff={handoff}&next=/registration%3Flang%3Dka", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/registration?lang=ka"
+    cookie = answer.headers["set-cookie"]
+    assert f"forum_device={token}" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "Max-Age=3600" in cookie and "Secure" not in cookie  # plain http: no Secure flag
+    again = client.get(f"/api/device?handoff={handoff}", follow_redirects=False)
+    assert "set-cookie" not in again.headers  # a handoff is collected once
+    secure = TestClient(Starlette(routes=api.ROUTES), base_url="https://forum.local")
+    answer = secure.get(f"/api/device?handoff={runtime.hand_off(token, 60)}", follow_redirects=False)
+    assert "Secure" in answer.headers["set-cookie"]
+    elsewhere = client.get(f"/api/device?handoff=x&next=//evil.example/", follow_redirects=False)
+    assert elsewhere.headers["location"] == "/"  # never sent to another site
+    out = client.get("/api/signout?next=/signin", follow_redirects=False)
+    assert out.headers["location"] == "/signin" and 'forum_device=""' in out.headers["set-cookie"]
+
+
+def test_a_device_stays_signed_in_until_the_end_of_the_forum_day(demo_db):
+    from datetime import datetime, timedelta
+    db = runtime.database()
+    day = forum_mod.get_forum(db.cursor(), 1)["forum_date"]
+    evening_before = datetime.combine(day, datetime.min.time()) - timedelta(hours=6)
+    ends = access.device_expiry(db.cursor(), 1, evening_before)
+    assert ends.date() == day + timedelta(days=1) and ends - evening_before > timedelta(hours=16)
+    long_before = evening_before - timedelta(days=30)  # a rehearsal a month earlier: the day's 16 hours
+    assert access.device_expiry(db.cursor(), 1, long_before) == long_before + timedelta(hours=access.DEVICE_HOURS)
