@@ -209,25 +209,28 @@ function createDesk() {
       const gaps = burst.times.slice(1).map((t, i) => t - burst.times[i]);
       const fast = burst.keys.length >= MIN_CODE && now - burst.times[burst.times.length - 1] < BURST_GAP_MS
         && gaps.reduce((a, b) => a + b, 0) / Math.max(gaps.length, 1) < BURST_AVERAGE_MS;
-      if (inBox) {
-        event.preventDefault();
-        const code = box.value;
-        box.value = "";
-        desk.enqueue(code);
-      } else if (fast) {
-        // a scan that landed in another field: taken out of it, nothing else sees the Enter
+      if (fast) {
+        // a scanner's burst, wherever its keys landed (a field, the page, the scan box, or a
+        // field that Streamlit disabled half-way when its connection dropped): taken out of
+        // the field it started in, and nothing else sees the Enter
         event.preventDefault();
         event.stopPropagation();
-        if (inField && burst.field === target) setFieldValue(target, burst.before);
+        if (burst.before !== null) setFieldValue(burst.field, burst.before);
         box.value = "";
         desk.enqueue(burst.keys);
         desk.focusBox();
+      } else if (inBox) {
+        event.preventDefault(); // typed by hand into the scan box
+        const code = box.value;
+        box.value = "";
+        desk.enqueue(code);
       }
       desk.burst = { keys: "", times: [], field: null, before: null };
       return;
     }
     if (event.key.length !== 1) return; // Shift and the like: scanners send them for capitals
-    if (!burst.times.length || now - burst.times[burst.times.length - 1] > BURST_GAP_MS || burst.field !== target) {
+    if (!burst.times.length || now - burst.times[burst.times.length - 1] > BURST_GAP_MS) {
+      // a new burst (or a person's keystroke): remember the field it starts in and its text
       desk.burst = { keys: "", times: [], field: target, before: inField ? target.value : null };
     }
     desk.burst.keys += event.key;
