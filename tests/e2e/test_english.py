@@ -1,0 +1,85 @@
+"""The app in English, in a real browser (the whole day runs in Georgian: test_forum_day.py).
+
+Its own file, so the two browser days run side by side on the suite's two workers.
+"""
+from __future__ import annotations
+
+
+from playwright.sync_api import expect
+
+from forum_core.i18n import t
+from tests.e2e.conftest import ORGANIZER_CODE
+from tests.e2e.test_forum_day import (choose_option, codes_from_table, import_with_bad_rows, open_page,
+                                      sign_in)
+
+
+PAGE_TITLES = {"setup": "setup.title", "participants": "participants.title", "access": "access.title",
+               "audit": "audit.title", "registration": "desk.title", "overview": "overview.title",
+               "control": "control.title", "results": "results.title", "report": "report.title",
+               "compare": "compare.title"}
+
+
+def test_every_page_and_a_write_in_english(browser, app_server, shots):
+    """The whole day runs in Georgian above; in English, what depends on the language: the sign-in,
+    each page's heading and the labels the day's steps look for, the import's messages, and a
+    walk-in registered through the English desk."""
+    lang, base = "en", app_server
+    q = f"?lang={lang}"
+    organizer = open_page(browser, f"{base}/signin{q}")
+    sign_in(organizer, lang, ORGANIZER_CODE, "organizer laptop")
+    organizer.locator(".st-key-load_demo button").click()
+    expect(organizer.get_by_role("heading", name=t(lang, "setup.title"))).to_be_visible()
+    organizer.goto(f"{base}/participants{q}")
+    import_with_bad_rows(organizer, lang, shots)
+    organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
+    expect(organizer.locator(".st-key-make_invitations button")).to_be_visible()
+
+    for page_name, title in PAGE_TITLES.items():
+        organizer.goto(f"{base}/{page_name}{q}")
+        expect(organizer.get_by_role("heading", name=t(lang, title))).to_be_visible()
+        shots(organizer, f"page-{page_name}")
+    organizer.goto(f"{base}/report{q}")
+    expect(organizer.get_by_role("tab", name=t(lang, "report.tab_documents"))).to_be_visible()
+    organizer.goto(f"{base}/plenary{q}")
+    expect(organizer.locator(".pl h1").first).to_be_visible()
+
+    organizer.goto(f"{base}/access{q}")
+    organizer.locator(".st-key-make_full_set button").click()
+    codes = codes_from_table(organizer)
+    shots(organizer, "access-codes")
+    by_role = {}
+    for (role_name, label), code in codes.items():
+        by_role.setdefault(role_name, []).append((label, code))
+    for role in ("desk", "facilitator", "moderator", "projector"):
+        assert t(lang, f"role.{role}") in by_role, (role, sorted(by_role))
+
+    # the desk in English: the scan box by its English label, a walk-in written through the page
+    desk = open_page(browser, f"{base}/signin{q}", 1024, 768)
+    sign_in(desk, lang, by_role[t(lang, "role.desk")][0][1], "Desk 1")
+    expect(desk.get_by_role("heading", name=t(lang, "desk.title"))).to_be_visible()
+    expect(desk.locator(f'input[aria-label="{t(lang, "desk.scan_label")}"]')).to_be_focused()
+    desk.get_by_role("tab", name=t(lang, "desk.tab_walk_in")).click()
+    desk.locator(".st-key-w0_first_name input").fill("Guest")
+    desk.locator(".st-key-w0_last_name input").fill("Fromthestreet")
+    choose_option(desk, ".st-key-w0_group")
+    desk.get_by_role("button", name=t(lang, "desk.register_walk_in")).click()
+    card = desk.locator("[data-testid=desk-card]")
+    expect(card).to_contain_text("Fromthestreet")
+    expect(card).to_have_attribute("data-status", "checked_in")
+    shots(desk, "desk-walk-in")
+
+    # the facilitator's and the moderator's labels the day's steps click on
+    room = open_page(browser, f"{base}/signin{q}")
+    sign_in(room, lang, by_role[t(lang, "role.facilitator")][0][1], "room 201")
+    room.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_problems"), exact=False).click()
+    room.locator(".st-key-pt_0 input").fill("Roads 0")
+    room.get_by_role("button", name=t(lang, "fac.add_problem")).click()
+    expect(room.locator(".st-key-pt_1 input")).to_be_visible()
+    for step in ("fac.step_vote", "fac.step_initiatives"):
+        expect(room.locator(".st-key-fac_step").get_by_text(t(lang, step), exact=False)).to_be_visible()
+    shots(room, "room1-problems")
+    moderator = open_page(browser, f"{base}/signin{q}")
+    sign_in(moderator, lang, by_role[t(lang, "role.moderator")][0][1], "stage laptop")
+    for mode in ("control.mode_wall", "control.mode_presenting"):
+        expect(moderator.locator(".st-key-control_mode").get_by_text(t(lang, mode), exact=True)).to_be_visible()
+    shots(moderator, "control")
