@@ -5,6 +5,7 @@ sign-in, the page of each run); beside it, the app's own HTTP routes (``ui/api.p
 what a device must be sure arrived: a desk's queued scans, a tablet's typed text. The
 middleware (``ui/middleware.py``) bounds the sessions one device address may open.
 """
+
 import streamlit as st
 from starlette.middleware import Middleware
 

@@ -1,4 +1,5 @@
 """What every browser session runs (served by app.py): navigation by role, language, sign-in, the page."""
+
 import streamlit as st
 
 from forum_core import access, i18n
@@ -33,9 +34,10 @@ PAGES = [  # (file, url path, icon, needs a forum)
 ]
 # "/" is a page of its own that sends each role on to its page; every other page
 # keeps its address (a default page would answer only at "/").
-pages = {"home": st.Page("pages/home.py", title=session.t("nav.signin"), url_path="home", default=True),
-         "signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:",
-                           url_path="signin")}
+pages = {
+    "home": st.Page("pages/home.py", title=session.t("nav.signin"), url_path="home", default=True),
+    "signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:", url_path="signin"),
+}
 for path, url, icon, needs_forum in PAGES:
     if has_forum or not needs_forum:
         pages[url] = st.Page(path, title=session.t(f"nav.{url}"), icon=icon, url_path=url)
@@ -62,9 +64,13 @@ with st.sidebar:
         if st.button(session.t("access.sign_out"), key="sign_out"):
             session.sign_out()
             st.switch_page(pages["signin"])
-    st.segmented_control(session.t("nav.language"), options=list(i18n.LANGUAGES),
-                         format_func=lambda code: i18n.t(code, "language.name"),
-                         key="lang_choice", on_change=_choose_language)
+    st.segmented_control(
+        session.t("nav.language"),
+        options=list(i18n.LANGUAGES),
+        format_func=lambda code: i18n.t(code, "language.name"),
+        key="lang_choice",
+        on_change=_choose_language,
+    )
 session.follow_redirect()  # after a sign-in or sign-out: to the route that sets the cookie
 # The app's own message while the laptop cannot be reached (never Streamlit's English dialog);
 # on the projector only a small mark in a corner, the last picture stays.

@@ -2,6 +2,7 @@
 
 Run: python bench/facilitator.py      Target (issue 4): < 50 ms server time.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,6 +14,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import page_timing  # noqa: E402
+
 from forum_core import deliberation as dl  # noqa: E402
 from forum_core import demo  # noqa: E402
 from forum_core import forum as forum_mod  # noqa: E402
@@ -36,11 +38,23 @@ def build(path: Path) -> None:
     assert dl.finalise(db, ACTOR, forum, group["id"]).ok
     program = forum_mod.budget_programs(db.cursor(), forum_id)[0]["id"]
     for item in dl.priorities(db.cursor(), group["id"]):
-        values = {"kind": "program", "title": "სათაური", "goal": "200 ბავშვი 2028 წლამდე", "actions": "ქმედებები",
-                  "beneficiaries_count": 200, "beneficiaries_age": "3-6", "beneficiaries_specifics": "ოჯახები",
-                  "vulnerable_groups": "შშმ ბავშვები", "large_scale": "yes", "resources_needed": "თანხა",
-                  "resources_available": "შენობა", "partners": "NGO", "sufficient": "partly", "cost_gel": 50000,
-                  "program_id": program}
+        values = {
+            "kind": "program",
+            "title": "სათაური",
+            "goal": "200 ბავშვი 2028 წლამდე",
+            "actions": "ქმედებები",
+            "beneficiaries_count": 200,
+            "beneficiaries_age": "3-6",
+            "beneficiaries_specifics": "ოჯახები",
+            "vulnerable_groups": "შშმ ბავშვები",
+            "large_scale": "yes",
+            "resources_needed": "თანხა",
+            "resources_available": "შენობა",
+            "partners": "NGO",
+            "sufficient": "partly",
+            "cost_gel": 50000,
+            "program_id": program,
+        }
         for name, value in values.items():
             current = dl.initiative(db.cursor(), group["id"], item["problem_id"]).get(name)
             assert dl.save_initiative_field(db, ACTOR, group["id"], item["problem_id"], name, value, current).ok
@@ -53,8 +67,14 @@ def main() -> None:
     marks = page_timing.install()
     for step in ("who", "problems", "vote", "initiatives", "presenter"):
         figures = page_timing.time_page(
-            path, "pages/facilitator.py", marks, runs=30, role="facilitator", group_number=1,
-            prepare=lambda at, s=step: at.segmented_control(key="fac_step").set_value(s).run())
+            path,
+            "pages/facilitator.py",
+            marks,
+            runs=30,
+            role="facilitator",
+            group_number=1,
+            prepare=lambda at, s=step: at.segmented_control(key="fac_step").set_value(s).run(),
+        )
         print(f"facilitator page, step '{step}' (60 problems, 5 full initiatives): {figures}   (target < 50 ms)")
 
 

@@ -17,6 +17,7 @@ the server's memory, and the largest N at which every page's 95th percentile sta
 floor, so the app's own cost shows as a ratio. The load generator runs on the same
 2 cores as the server, so the figures are conservative.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import streamlit_client as sc  # noqa: E402
+
 from forum_core import access, checkin, demo  # noqa: E402
 from forum_core import deliberation as dl  # noqa: E402
 from forum_core import forum as forum_mod  # noqa: E402
@@ -72,10 +74,15 @@ def post_scan(port: int, token: str, scan_id: str, code: str) -> int:
     import json
     import urllib.request
 
-    body = json.dumps({"desk": "bench", "lang": "ka", "scans": [{"id": scan_id, "code": code,
-                                                                  "at": int(time.time() * 1000)}]}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/scans", data=body, method="POST", headers={
-        "Content-Type": "application/json", "Cookie": f"forum_device={token}"})
+    body = json.dumps(
+        {"desk": "bench", "lang": "ka", "scans": [{"id": scan_id, "code": code, "at": int(time.time() * 1000)}]}
+    ).encode()
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/scans",
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Cookie": f"forum_device={token}"},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         answer.read()
         return answer.status
@@ -118,18 +125,20 @@ async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: i
                 if status != 200:
                     errors.append(f"scan answered {status}")
                 times["registration (page after a scan)"].append(await s.run())
+
         await every(5, scan)
         errors.extend(s.errors)
         await s.close()
 
     async def facilitator(token: str, members: list[int]):
         s = await session("facilitator", token)
-        state = {m: False for m in members}
+        state = dict.fromkeys(members, False)
 
         async def save():
             member = random.choice(members)
             state[member] = not state[member]
             times["facilitator (save)"].append(await s.run(widgets={f"here_{member}": state[member]}))
+
         await every(10, save)
         errors.extend(s.errors)
         await s.close()
@@ -139,6 +148,7 @@ async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: i
 
         async def refresh():
             times["plenary (refresh)"].append(await s.run(fragment=True))
+
         await every(1, refresh)
         errors.extend(s.errors)
         await s.close()
@@ -149,6 +159,7 @@ async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: i
 
         async def refresh():
             times["results (refresh)"].append(await s.run(fragment=True))
+
         await every(10, refresh)
         errors.extend(s.errors)
         await s.close()
@@ -221,14 +232,18 @@ def main() -> None:
             if "first run" not in page:
                 worst = max(worst, p95)
             print(f"  {page:28s} median {ms(values, 50):7.1f} ms   p95 {p95:7.1f} ms   ({len(values)} runs)")
-        print(f"  server memory (RSS): {min(result['rss']):.0f}-{max(result['rss']):.0f} MB; "
-              f"errors shown by pages: {len(result['errors'])}")
+        print(
+            f"  server memory (RSS): {min(result['rss']):.0f}-{max(result['rss']):.0f} MB; "
+            f"errors shown by pages: {len(result['errors'])}"
+        )
         steady = [v for page, values in result["times"].items() if "first run" not in page for v in values]
         print(f"  all refreshes and saves      median {ms(steady, 50):7.1f} ms   p95 {ms(steady, 95):7.1f} ms")
-        print(f"  empty Streamlit page, same number of sessions and rate: median {ms(floor['times'], 50):.1f} ms, "
-              f"p95 {ms(floor['times'], 95):.1f} ms, memory {max(floor['rss']):.0f} MB; app/floor ratio "
-              f"median {ms(steady, 50) / max(ms(floor['times'], 50), 0.01):.1f}x, "
-              f"p95 {ms(steady, 95) / max(ms(floor['times'], 95), 0.01):.1f}x")
+        print(
+            f"  empty Streamlit page, same number of sessions and rate: median {ms(floor['times'], 50):.1f} ms, "
+            f"p95 {ms(floor['times'], 95):.1f} ms, memory {max(floor['rss']):.0f} MB; app/floor ratio "
+            f"median {ms(steady, 50) / max(ms(floor['times'], 50), 0.01):.1f}x, "
+            f"p95 {ms(steady, 95) / max(ms(floor['times'], 95), 0.01):.1f}x"
+        )
         if worst < 500:
             largest = viewers
         else:

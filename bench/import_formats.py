@@ -6,6 +6,7 @@ Targets: a 2,000-row list saved by an office suite imports in under 3 s as XLSX,
 tests/fixtures/make_office_files.py: a title row above the headers, birth years as date cells);
 200 invitations with the Armenian fallback font (some names Armenian) in under 5 s.
 """
+
 from __future__ import annotations
 
 import sys
@@ -52,9 +53,17 @@ def invitation_figure(folder: Path) -> tuple[int, float]:
     n = 0
     while people.count_active(db.cursor(), forum_id) < 200:
         first, last = ARMENIAN[n % len(ARMENIAN)]
-        assert people.add(db, ACTOR, forum_id, {"first_name": first, "last_name": f"{last}{n}",
-                                                "phone": f"591 10 {n // 100:02d} {n % 100:02d}",
-                                                "group": groups[n % len(groups)]["id"]}).ok
+        assert people.add(
+            db,
+            ACTOR,
+            forum_id,
+            {
+                "first_name": first,
+                "last_name": f"{last}{n}",
+                "phone": f"591 10 {n // 100:02d} {n % 100:02d}",
+                "group": groups[n % len(groups)]["id"],
+            },
+        ).ok
         n += 1
     cur = db.cursor()
     ids = [p["id"] for p in people.all_active(cur, forum_id)][:200]
@@ -71,8 +80,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for ext, previewed, applied in import_figures(folder):
-            print(f"import of 2,000 rows, {ext.upper():4}: preview {previewed:.2f} s, import {applied:.2f} s "
-                  f"(target < 3 s)")
+            print(
+                f"import of 2,000 rows, {ext.upper():4}: preview {previewed:.2f} s, import {applied:.2f} s "
+                f"(target < 3 s)"
+            )
         count, took = invitation_figure(folder)
         print(f"{count} invitations (Georgian + Armenian fallback font): {took:.2f} s (target < 5 s)")
 

@@ -1,6 +1,7 @@
 """Time page script runs in-process: AppTest drives app.py, and the run is timed from
 the first to the last line of app.py (``ui.session.app_started`` / ``app_finished``),
 in the script thread: the server time of the run, without AppTest's polling."""
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,16 @@ def signed_in(db_path: Path, role: str, group_number: int | None = None):
     return access.sign_in(db, forum_id, code, "bench", f"bench-{role}", access.Throttle()).identity
 
 
-def time_page(db_path: Path, page: str, marks: list[float], runs: int = 40, prepare=None, lang: str = "ka",
-              role: str = "organizer", group_number: int | None = None) -> str:
+def time_page(
+    db_path: Path,
+    page: str,
+    marks: list[float],
+    runs: int = 40,
+    prepare=None,
+    lang: str = "ka",
+    role: str = "organizer",
+    group_number: int | None = None,
+) -> str:
     """Time a page's script runs as a person in ``role`` sees it (signed in, past the page's guard)."""
     from streamlit.testing.v1 import AppTest
 
@@ -79,7 +88,9 @@ def time_page(db_path: Path, page: str, marks: list[float], runs: int = 40, prep
         at.run()
     assert not at.exception, at.exception
     from forum_core.i18n import t
+
     assert not any(e.value == t(lang, "access.sign_in_title") for e in at.title), "the page showed the sign-in"
     samples = [m * 1000 for m in marks]
-    return (f"script run median {statistics.median(samples):.1f} ms, p95 {pct(samples, 95):.1f} ms "
-            f"over {len(samples)} runs")
+    return (
+        f"script run median {statistics.median(samples):.1f} ms, p95 {pct(samples, 95):.1f} ms over {len(samples)} runs"
+    )

@@ -13,6 +13,7 @@ Part 2 speaks Streamlit's websocket protocol to a real ``streamlit run`` server:
 projector asks for its fragment every second as the browser's timer does, each viewer
 opens the page and then refreshes its fragment every 10 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import page_timing  # noqa: E402
 import streamlit_client as sc  # noqa: E402
+
 from forum_core import checkin, demo, plenary  # noqa: E402
 from forum_core import participants as people  # noqa: E402
 from forum_core.db import Actor, Database  # noqa: E402
@@ -56,19 +58,20 @@ def in_process(path: Path) -> None:
     from ui import runtime
 
     for mode in plenary.MODES:
+
         def prepare(at, m=mode):
             db = runtime.database(str(path))
             plenary.set_mode(db, MODERATOR, 1, m)
             at.run()
 
-        figures = page_timing.time_page(path, "pages/plenary.py", marks, runs=40, prepare=prepare,
-                                          role="projector")
+        figures = page_timing.time_page(path, "pages/plenary.py", marks, runs=40, prepare=prepare, role="projector")
         print(f"projector page, mode '{mode}', 10 groups finalised, data unchanged: {figures}   (target < 30 ms)")
 
     # a check-in before every run: the arrivals part is recomputed (welcome mode shows it)
     db = runtime.database(str(path))
-    waiting = [p["id"] for p in people.all_active(db.cursor(), 1) if p["id"] not in checkin.checked_in_ids(
-        db.cursor(), 1)]
+    waiting = [
+        p["id"] for p in people.all_active(db.cursor(), 1) if p["id"] not in checkin.checked_in_ids(db.cursor(), 1)
+    ]
 
     def with_writes(at):
         plenary.set_mode(db, MODERATOR, 1, "welcome")
@@ -79,10 +82,10 @@ def in_process(path: Path) -> None:
             if waiting:
                 checkin.check_in_participant(db, ORGANIZER, 1, waiting.pop(), "Desk 1")
             return original_run(*a, **k)
+
         at.run = run_after_a_write
 
-    figures = page_timing.time_page(path, "pages/plenary.py", marks, runs=15, prepare=with_writes,
-                                      role="projector")
+    figures = page_timing.time_page(path, "pages/plenary.py", marks, runs=15, prepare=with_writes, role="projector")
     print(f"projector page, mode 'welcome', a check-in before every run: {figures}   (target < 30 ms)")
 
 
@@ -127,12 +130,18 @@ async def viewers_and_projector(port: int, viewers: int, seconds: float, server_
     gaps = [b - a for a, b in zip(projector_starts, projector_starts[1:])]
     ms = lambda xs, q: sc.pct(xs, q) * 1000  # noqa: E731
     print(f"real server, 1 projector + {viewers} public viewers for {seconds:.0f} s:")
-    print(f"  projector refresh (fragment run, request to finished): median {ms(projector_runs, 50):.1f} ms, "
-          f"p95 {ms(projector_runs, 95):.1f} ms, max {max(projector_runs) * 1000:.1f} ms, {len(projector_runs)} runs")
-    print(f"  time between projector refreshes: median {statistics.median(gaps):.2f} s, max {max(gaps):.2f} s   "
-          f"(target: every 2 s or less)")
-    print(f"  public viewer: first page run median {ms(first_runs, 50):.1f} ms, p95 {ms(first_runs, 95):.1f} ms; "
-          f"refresh median {ms(viewer_runs, 50):.1f} ms, p95 {ms(viewer_runs, 95):.1f} ms ({len(viewer_runs)} runs)")
+    print(
+        f"  projector refresh (fragment run, request to finished): median {ms(projector_runs, 50):.1f} ms, "
+        f"p95 {ms(projector_runs, 95):.1f} ms, max {max(projector_runs) * 1000:.1f} ms, {len(projector_runs)} runs"
+    )
+    print(
+        f"  time between projector refreshes: median {statistics.median(gaps):.2f} s, max {max(gaps):.2f} s   "
+        f"(target: every 2 s or less)"
+    )
+    print(
+        f"  public viewer: first page run median {ms(first_runs, 50):.1f} ms, p95 {ms(first_runs, 95):.1f} ms; "
+        f"refresh median {ms(viewer_runs, 50):.1f} ms, p95 {ms(viewer_runs, 95):.1f} ms ({len(viewer_runs)} runs)"
+    )
     print(f"  server memory (RSS): {min(rss):.0f} MB at start, {max(rss):.0f} MB at most")
     if projector.errors:
         print("  errors on the projector:", projector.errors[:3])
@@ -149,6 +158,7 @@ def main() -> None:
     if not args.skip_in_process:
         in_process(path)
         from ui import runtime
+
         runtime.close(str(path))  # this process lets go of the file for the server
     copy = Path(tempfile.mkdtemp()) / "plenary.duckdb"
     token = build(copy)

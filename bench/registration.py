@@ -10,6 +10,7 @@ scanning every 0.25 s (20x faster than a real queue); "flat out", 4 desks with n
 (writes are serialised, so latency there includes waiting for the other desks).
 Also: 200 invitations with QR codes (target < 5 s, progress bar moving).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -91,21 +92,29 @@ def main() -> None:
         db.service_ms.clear()
         lat, wall = desks(db, forum_id, scans, pause=pause)
         svc = list(db.service_ms)
-        print(f"check-in, 4 desks {name} ({len(scans):,} scans, 2,000 on the list): "
-              f"latency median {pct(lat, 50):.2f} ms, p99 {pct(lat, 99):.2f} ms"
-              f"{'' if pause else ' (includes queueing behind the other desks)'}; "
-              f"service time (write lock held) median {pct(svc, 50):.2f} ms, p99 {pct(svc, 99):.2f} ms; "
-              f"{len(lat) / wall:.0f} check-ins/s")
+        print(
+            f"check-in, 4 desks {name} ({len(scans):,} scans, 2,000 on the list): "
+            f"latency median {pct(lat, 50):.2f} ms, p99 {pct(lat, 99):.2f} ms"
+            f"{'' if pause else ' (includes queueing behind the other desks)'}; "
+            f"service time (write lock held) median {pct(svc, 50):.2f} ms, p99 {pct(svc, 99):.2f} ms; "
+            f"{len(lat) / wall:.0f} check-ins/s"
+        )
     cur = db.cursor()
     assert sum(r["checked_in"] for r in checkin.arrivals(cur, forum_id)) == 2000
-    ids = [r[0] for r in cur.execute("SELECT id FROM participant WHERE forum_id = ? ORDER BY id LIMIT 200",
-                                     [forum_id]).fetchall()]
+    ids = [
+        r[0]
+        for r in cur.execute(
+            "SELECT id FROM participant WHERE forum_id = ? ORDER BY id LIMIT 200", [forum_id]
+        ).fetchall()
+    ]
     steps = []
     start = time.perf_counter()
     pdf = printing.invitations_pdf(cur, forum_id, "ka", participant_ids=ids, progress=lambda d, n: steps.append(d))
     took = time.perf_counter() - start
-    print(f"200 invitations with QR codes: {took:.2f} s, {len(pdf) / 1e6:.1f} MB, progress reported "
-          f"{len(steps)} times   (target < 5 s)")
+    print(
+        f"200 invitations with QR codes: {took:.2f} s, {len(pdf) / 1e6:.1f} MB, progress reported "
+        f"{len(steps)} times   (target < 5 s)"
+    )
     start = time.perf_counter()
     printing.badges_pdf(cur, forum_id, "ka", participant_ids=ids)
     print(f"200 badges (25 sheets): {time.perf_counter() - start:.2f} s")

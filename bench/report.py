@@ -5,6 +5,7 @@ Target (issue 6): the recommendations PDF for ten groups with charts in under 5 
 The forum is the demo forum after its day: ten groups finalised with five priorities and
 complete initiatives each, every published priority a recommendation, half of them answered.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -28,8 +29,10 @@ def timed(label: str, make, runs: int = 5) -> None:
         start = time.perf_counter()
         size = len(make())
         times.append(time.perf_counter() - start)
-    print(f"{label}: median {statistics.median(times):.2f} s, slowest {max(times):.2f} s "
-          f"over {runs} runs, {size / 1e3:.0f} kB")
+    print(
+        f"{label}: median {statistics.median(times):.2f} s, slowest {max(times):.2f} s "
+        f"over {runs} runs, {size / 1e3:.0f} kB"
+    )
 
 
 def main() -> None:
@@ -39,10 +42,20 @@ def main() -> None:
     report.sync(db, ORGANIZER, forum_id)
     for n, rec in enumerate(report.recommendations(db.cursor(), forum_id)):
         if n % 2 == 0:
-            report.record_answer(db, ORGANIZER, rec["id"], {"status": report.STATUSES[n % 4], "program_code": "02 01",
-                                                            "amount": 10000 if n % 4 < 2 else None, "reason": "ბიუჯეტი"})
+            report.record_answer(
+                db,
+                ORGANIZER,
+                rec["id"],
+                {
+                    "status": report.STATUSES[n % 4],
+                    "program_code": "02 01",
+                    "amount": 10000 if n % 4 < 2 else None,
+                    "reason": "ბიუჯეტი",
+                },
+            )
     cur = db.cursor()
     import pypdfium2
+
     pdf = report_pdf.recommendations_pdf(cur, forum_id, "ka")
     pages = len(pypdfium2.PdfDocument(pdf))
     print(f"recommendations document: ten groups, 50 priorities with initiatives, {pages} pages, 4 bar charts")
@@ -61,7 +74,9 @@ def main() -> None:
 
     marks = page_timing.install()
     for page in ("report", "compare"):
-        print(f"page {page} (organizer, 50 recommendations): {page_timing.time_page(path, f'pages/{page}.py', marks, runs=20)}")
+        print(
+            f"page {page} (organizer, 50 recommendations): {page_timing.time_page(path, f'pages/{page}.py', marks, runs=20)}"
+        )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ A session asks for a script run (the whole page, or one fragment as the browser'
 ``run_every`` timer does) and times it from the request to the server's
 ``script_finished`` message.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -32,18 +33,35 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(db_path: Path, port: int | None = None, app: str = "app.py", extra_env: dict | None = None,
-           log: Path | None = None):
+def server(
+    db_path: Path, port: int | None = None, app: str = "app.py", extra_env: dict | None = None, log: Path | None = None
+):
     """Start ``streamlit run`` on a free local port against ``db_path``; stop it afterwards.
     The server's output goes to ``log`` (default: beside the database)."""
     port = port or free_port()
     env = dict(os.environ, FORUM_DB=str(db_path), **(extra_env or {}))
     log = log or Path(db_path).with_suffix(".server.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    log_file = open(log, "wb")
+    log_file = open(log, "wb")  # noqa: SIM115 (closed in the finally below, with the server)
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true"], cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            app,
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -89,9 +107,14 @@ class Session:
     async def connect(self) -> None:
         origin = f"http://127.0.0.1:{self.port}"
         headers = {"Cookie": self.cookie} if self.cookie else None
-        self.ws = await websockets.connect(f"ws://127.0.0.1:{self.port}/_stcore/stream", subprotocols=["streamlit"],
-                                           origin=origin, max_size=None, open_timeout=30,
-                                           additional_headers=headers)
+        self.ws = await websockets.connect(
+            f"ws://127.0.0.1:{self.port}/_stcore/stream",
+            subprotocols=["streamlit"],
+            origin=origin,
+            max_size=None,
+            open_timeout=30,
+            additional_headers=headers,
+        )
         self._finished = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
 

@@ -5,6 +5,7 @@ Prints how many writes of each kind succeeded, the write rate, and checks afterw
 (and after reopening the file) that every write reported as done is there and the
 audit trail matches. Exits non-zero if anything is missing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,10 +35,12 @@ def main() -> int:
     done = run_stress(db, forum_id, args.seconds, args.threads)
     elapsed = time.perf_counter() - start
     writes = done["scans"] + len(done["walk_in"]) + done["edits"] + done["counted"] + done["saves"]
-    print(f"{args.threads} threads for {elapsed:.0f} s: {done['scans']} scans ({len(done['scan'])} check-ins), "
-          f"{len(done['walk_in'])} walk-ins, {done['edits']} problem edits, {done['counted']} pebble counts, "
-          f"{done['saves']} initiative saves = {writes} writes, {writes / elapsed:.0f} writes/s; "
-          f"unhandled exceptions: {len(done['errors'])}")
+    print(
+        f"{args.threads} threads for {elapsed:.0f} s: {done['scans']} scans ({len(done['scan'])} check-ins), "
+        f"{len(done['walk_in'])} walk-ins, {done['edits']} problem edits, {done['counted']} pebble counts, "
+        f"{done['saves']} initiative saves = {writes} writes, {writes / elapsed:.0f} writes/s; "
+        f"unhandled exceptions: {len(done['errors'])}"
+    )
     check_nothing_lost(db, forum_id, done)
     db.close()
     reopened = Database(path)

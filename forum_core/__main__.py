@@ -1,7 +1,9 @@
 """Command line for organizers: ``python -m forum_core --help``."""
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -13,42 +15,64 @@ from forum_core.i18n import t
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m forum_core",
-                                     description="Forum-day app: data preparation from the command line.")
+    parser = argparse.ArgumentParser(
+        prog="python -m forum_core", description="Forum-day app: data preparation from the command line."
+    )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=str(DEFAULT_DB_PATH), help="DuckDB file (default: %(default)s)")
     common.add_argument("--lang", default="en", choices=["ka", "en"], help="language of messages")
     # The printed material is in Georgian unless asked, like the app.
     printed = argparse.ArgumentParser(add_help=False)
     printed.add_argument("--db", default=str(DEFAULT_DB_PATH), help="DuckDB file (default: %(default)s)")
-    printed.add_argument("--lang", default="ka", choices=["ka", "en"],
-                         help="language of the document and messages (default: %(default)s)")
+    printed.add_argument(
+        "--lang",
+        default="ka",
+        choices=["ka", "en"],
+        help="language of the document and messages (default: %(default)s)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("demo", parents=[common], help="create the demo forum and make it current")
-    imp = sub.add_parser("import-participants", parents=[common],
-                         help="import the participant list (CSV, XLSX, XLS or ODS) into the current forum")
+    imp = sub.add_parser(
+        "import-participants",
+        parents=[common],
+        help="import the participant list (CSV, XLSX, XLS or ODS) into the current forum",
+    )
     imp.add_argument("file", type=Path)
     imp.add_argument("--sheet", help="the sheet of a workbook to read (default: the one with the headers)")
     imp.add_argument("--skip-invalid", action="store_true", help="import the valid rows even if some are invalid")
-    imp.add_argument("--skip-duplicates", action="store_true",
-                     help="leave out new people whose name is already on the list (default: add them)")
+    imp.add_argument(
+        "--skip-duplicates",
+        action="store_true",
+        help="leave out new people whose name is already on the list (default: add them)",
+    )
     imp.add_argument("--dry-run", action="store_true", help="only print the report")
     exp = sub.add_parser("export", parents=[common], help="export the current forum's participants")
     exp.add_argument("--out", type=Path, required=True, help="file to write (.csv or .xlsx)")
-    for name, what in (("invitations", "invitation PDF, one A4 page per participant"),
-                       ("badges", "badge PDF, 8 badges per A4 sheet"),
-                       ("sign-in-sheets", "paper sign-in sheets per group (network fallback)")):
+    for name, what in (
+        ("invitations", "invitation PDF, one A4 page per participant"),
+        ("badges", "badge PDF, 8 badges per A4 sheet"),
+        ("sign-in-sheets", "paper sign-in sheets per group (network fallback)"),
+    ):
         cmd = sub.add_parser(name, parents=[printed], help=f"the {what}")
         cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
         cmd.add_argument("--group", type=int, action="append", help="only this group number (repeatable)")
-    for name, what in (("recommendations", "recommendations document for the mayor (PDF)"),
-                       ("report-to-participants", "report to participants with the mayor's answers (PDF)")):
+    for name, what in (
+        ("recommendations", "recommendations document for the mayor (PDF)"),
+        ("report-to-participants", "report to participants with the mayor's answers (PDF)"),
+    ):
         cmd = sub.add_parser(name, parents=[common], help=f"the {what}")
         cmd.add_argument("--out", type=Path, required=True, help="PDF file to write")
-        cmd.add_argument("--document-lang", default="ka", choices=["ka", "en"],
-                         help="language of the document (Georgian unless asked)")
-    xp = sub.add_parser("export-forum", parents=[common],
-                        help="the current forum as Parquet files in one ZIP with a README of the columns")
+        cmd.add_argument(
+            "--document-lang",
+            default="ka",
+            choices=["ka", "en"],
+            help="language of the document (Georgian unless asked)",
+        )
+    xp = sub.add_parser(
+        "export-forum",
+        parents=[common],
+        help="the current forum as Parquet files in one ZIP with a README of the columns",
+    )
     xp.add_argument("--out", type=Path, required=True, help="ZIP file to write")
     xp.add_argument("--anonymised", action="store_true", help="only group-level data and counts, for publication")
     bk = sub.add_parser("backup", parents=[common], help="write a full backup of the database (a folder)")
@@ -56,19 +80,38 @@ def _parser() -> argparse.ArgumentParser:
     rs = sub.add_parser("restore", parents=[common], help="rebuild the database --db from a backup folder")
     rs.add_argument("backup", type=Path, help="a folder written by 'backup' (or an automatic backup)")
     rs.add_argument("--force", action="store_true", help="replace an existing database (kept as *.before-restore)")
-    sub.add_parser("organizer-code", parents=[common],
-                   help="make a new organizer code (for a lost one); the old ones stop working")
-    ac = sub.add_parser("access-codes", parents=[printed],
-                        help="make the day's full set of access codes (desks, a facilitator and an expert per "
-                             "group, a moderator, projectors) and print them as slips")
+    sub.add_parser(
+        "organizer-code", parents=[common], help="make a new organizer code (for a lost one); the old ones stop working"
+    )
+    ac = sub.add_parser(
+        "access-codes",
+        parents=[printed],
+        help="make the day's full set of access codes (desks, a facilitator and an expert per "
+        "group, a moderator, projectors) and print them as slips",
+    )
     ac.add_argument("--out", type=Path, required=True, help="PDF file of the slips to write")
     ac.add_argument("--csv", type=Path, help="also write role, group, label and code as CSV (keep it safe)")
-    ac.add_argument("--desks", type=int, default=4, choices=range(0, 21), metavar="0-20",
-                    help="registration desks (default: %(default)s)")
-    ac.add_argument("--projectors", type=int, default=2, choices=range(0, 11), metavar="0-10",
-                    help="projectors (default: %(default)s)")
-    ac.add_argument("--address", help="the address devices open, printed on each slip "
-                                      "(default: this laptop's network address and the app's port)")
+    ac.add_argument(
+        "--desks",
+        type=int,
+        default=4,
+        choices=range(0, 21),
+        metavar="0-20",
+        help="registration desks (default: %(default)s)",
+    )
+    ac.add_argument(
+        "--projectors",
+        type=int,
+        default=2,
+        choices=range(0, 11),
+        metavar="0-10",
+        help="projectors (default: %(default)s)",
+    )
+    ac.add_argument(
+        "--address",
+        help="the address devices open, printed on each slip "
+        "(default: this laptop's network address and the app's port)",
+    )
     return parser
 
 
@@ -80,10 +123,8 @@ def laptop_address(root: Path | None = None) -> str:
 
     root = root or Path(__file__).resolve().parent.parent
     server = {}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         server = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8")).get("server", {})
-    except (OSError, ValueError):
-        pass
     host = "localhost"
     try:  # the interface a packet to the local network would leave by (nothing is sent)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
@@ -154,8 +195,13 @@ def _run(args, db: Database, lang: str) -> int:
 
         for row in access.codes(db.cursor(), 0):
             if row["role"] == "organizer" and row["revoked_at"] is None:
-                db.write(CLI_ACTOR, "access.code_revoke", lambda unit, i=row["id"]: unit.write("access_code", 
-                    "UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, i]))
+                db.write(
+                    CLI_ACTOR,
+                    "access.code_revoke",
+                    lambda unit, i=row["id"]: unit.write(
+                        "access_code", "UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, i]
+                    ),
+                )
         print(t(lang, "cli.organizer_code", code=access.ensure_organizer_code(db)))
         return 0
     if args.command == "demo":
@@ -183,8 +229,16 @@ def _run(args, db: Database, lang: str) -> int:
             return 1
         if args.dry_run:
             return 0
-        outcome = importer.apply(db, CLI_ACTOR, forum_id, data, args.file.name, skip_invalid=args.skip_invalid,
-                                 sheet=plan.sheet or None, skip_duplicates=args.skip_duplicates)
+        outcome = importer.apply(
+            db,
+            CLI_ACTOR,
+            forum_id,
+            data,
+            args.file.name,
+            skip_invalid=args.skip_invalid,
+            sheet=plan.sheet or None,
+            skip_duplicates=args.skip_duplicates,
+        )
         if not outcome.ok:
             print(t(lang, "cli.nothing_written"), file=sys.stderr)
             return 1
@@ -219,9 +273,17 @@ def _run(args, db: Database, lang: str) -> int:
         # names no bundled font can show would print blank: say who before printing
         unprintable = printing.unprintable_people(cur, forum_id, group_ids=group_ids)
         if unprintable:
-            print(t(lang, "cli.unprintable", people="; ".join(
-                f"{p['first_name']} {p['last_name']} ({p['group_number']}) — {chars}" for p, chars in unprintable)),
-                file=sys.stderr)
+            print(
+                t(
+                    lang,
+                    "cli.unprintable",
+                    people="; ".join(
+                        f"{p['first_name']} {p['last_name']} ({p['group_number']}) — {chars}"
+                        for p, chars in unprintable
+                    ),
+                ),
+                file=sys.stderr,
+            )
         if args.command == "invitations":
             ids = None
             if group_ids is not None:

@@ -15,6 +15,7 @@ Pages ask :func:`may_open`; every unit of work asks ``vocabulary.may_write`` and
 a facilitator or expert, checks the group (``Database.unit``, ``Unit.in_group``), so a
 change is refused by role and group even if a page forgot to hide it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,9 +51,15 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
 }
 
 # Where each role lands after signing in.
-HOME_PAGE = {"organizer": "setup", "desk": "registration", "facilitator": "facilitator", "expert": "facilitator",
-             "moderator": "control", "projector": "plenary", "public": "signin"}
-
+HOME_PAGE = {
+    "organizer": "setup",
+    "desk": "registration",
+    "facilitator": "facilitator",
+    "expert": "facilitator",
+    "moderator": "control",
+    "projector": "plenary",
+    "public": "signin",
+}
 
 
 def home_page(role: str, has_forum: bool) -> str:
@@ -63,9 +70,9 @@ def home_page(role: str, has_forum: bool) -> str:
 CODE_PREFIX = 2
 CODE_SECRET = 6
 DEVICE_HOURS = 16  # a forum day, with its preparation
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 if os.environ.get("FORUM_TEST_CHEAP_HASH") == "1":  # the test suite only (tests/conftest.py): codes hash in
-    _SCRYPT = {"n": 2 ** 4, "r": 8, "p": 1, "dklen": 32}  # microseconds; never set this for a real forum
+    _SCRYPT = {"n": 2**4, "r": 8, "p": 1, "dklen": 32}  # microseconds; never set this for a real forum
 
 
 def may_open(role: str, page: str) -> bool:
@@ -98,18 +105,26 @@ def _new_code(cur) -> str:
 
 def _insert_code(unit: Unit, forum_id: int | None, role: str, group_id: int | None, label: str, code: str) -> int:
     salt = secrets.token_bytes(16)
-    code_id = unit.write("access_code", 
+    code_id = unit.write(
+        "access_code",
         "INSERT INTO access_code (forum_id, role, group_id, label, prefix, salt, hash, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        [forum_id, role, group_id, label, code[:CODE_PREFIX], salt.hex(), _hash(code, salt).hex(), unit.now]
+        [forum_id, role, group_id, label, code[:CODE_PREFIX], salt.hex(), _hash(code, salt).hex(), unit.now],
     ).fetchone()[0]
-    unit.audit("access_code", code_id, None, {"role": role, "group_id": group_id, "label": label}, forum_id,
-               action="access.code_create")  # never the code itself
+    unit.audit(
+        "access_code",
+        code_id,
+        None,
+        {"role": role, "group_id": group_id, "label": label},
+        forum_id,
+        action="access.code_create",
+    )  # never the code itself
     return code_id
 
 
-def create_code(db: Database, actor: Actor, forum_id: int, role: str, group_id: int | None = None,
-                label: str = "") -> Outcome:
+def create_code(
+    db: Database, actor: Actor, forum_id: int, role: str, group_id: int | None = None, label: str = ""
+) -> Outcome:
     """A new code for a role (and group); the outcome's value is the code, shown once."""
     errors: list[FieldError] = []
     label = check_text(errors, "label", label, "short")
@@ -121,12 +136,22 @@ def create_code(db: Database, actor: Actor, forum_id: int, role: str, group_id: 
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
-        if role in GROUP_ROLES and not unit.execute("SELECT 1 FROM working_group WHERE id = ? AND forum_id = ?",
-                                                    [group_id, forum_id]).fetchone():
+        if (
+            role in GROUP_ROLES
+            and not unit.execute(
+                "SELECT 1 FROM working_group WHERE id = ? AND forum_id = ?", [group_id, forum_id]
+            ).fetchone()
+        ):
             return Outcome(False, "not_found")
         code = _new_code(unit.cur)
-        code_id = _insert_code(unit, None if role == "organizer" else forum_id, role,
-                               group_id if role in GROUP_ROLES else None, label, code)
+        code_id = _insert_code(
+            unit,
+            None if role == "organizer" else forum_id,
+            role,
+            group_id if role in GROUP_ROLES else None,
+            label,
+            code,
+        )
         return Outcome(True, "created", value=(code_id, code))
 
     return db.attempt(actor, "access.code_create", work)
@@ -134,8 +159,11 @@ def create_code(db: Database, actor: Actor, forum_id: int, role: str, group_id: 
 
 def create_forum_codes(db: Database, actor: Actor, forum_id: int, desks: int = 4, projectors: int = 2) -> list[dict]:
     """A full set for a forum day: desks, a facilitator and an expert per group, a moderator, projectors."""
-    groups = db.cursor().execute("SELECT id, number, name FROM working_group WHERE forum_id = ? ORDER BY number",
-                                 [forum_id]).fetchall()
+    groups = (
+        db.cursor()
+        .execute("SELECT id, number, name FROM working_group WHERE forum_id = ? ORDER BY number", [forum_id])
+        .fetchall()
+    )
     wanted = [("desk", None, f"Desk {n}") for n in range(1, desks + 1)]
     for gid, number, name in groups:
         wanted += [("facilitator", gid, f"{number}. {name}"), ("expert", gid, f"{number}. {name}")]
@@ -144,14 +172,23 @@ def create_forum_codes(db: Database, actor: Actor, forum_id: int, desks: int = 4
     for role, gid, label in wanted:
         outcome = create_code(db, actor, forum_id, role, gid, label)
         if outcome.ok:
-            made.append({"id": outcome.value[0], "role": role, "group_id": gid, "label": label,
-                         "code": format_code(outcome.value[1])})
+            made.append(
+                {
+                    "id": outcome.value[0],
+                    "role": role,
+                    "group_id": gid,
+                    "label": label,
+                    "code": format_code(outcome.value[1]),
+                }
+            )
     return made
 
 
 def has_organizer_code(cur) -> bool:
-    return cur.execute("SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL"
-                       ).fetchone()[0] > 0
+    return (
+        cur.execute("SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL").fetchone()[0]
+        > 0
+    )
 
 
 def ensure_organizer_code(db: Database, given: str | None = None) -> str | None:
@@ -202,26 +239,39 @@ def organizer_signed_in(cur) -> bool:
 
 def codes(cur, forum_id: int) -> list[dict]:
     """The forum's codes (and the organizer's), without any secret."""
-    return rows_as_dicts(cur.execute(
-        "SELECT c.id, c.role, c.group_id, g.number AS group_number, c.label, c.prefix, c.created_at, c.revoked_at "
-        "FROM access_code c LEFT JOIN working_group g ON g.id = c.group_id "
-        "WHERE c.forum_id = ? OR c.forum_id IS NULL ORDER BY c.id", [forum_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT c.id, c.role, c.group_id, g.number AS group_number, c.label, c.prefix, c.created_at, c.revoked_at "
+            "FROM access_code c LEFT JOIN working_group g ON g.id = c.group_id "
+            "WHERE c.forum_id = ? OR c.forum_id IS NULL ORDER BY c.id",
+            [forum_id],
+        )
+    )
 
 
 def revoke_code(db: Database, actor: Actor, code_id: int) -> Outcome:
     """A code stops working, and every device signed in with it is signed out."""
+
     def work(unit: Unit) -> Outcome:
         row = unit.execute("SELECT role, revoked_at FROM access_code WHERE id = ?", [code_id]).fetchone()
         if row is None:
             return Outcome(False, "not_found")
         if row[1] is not None:
             return Outcome(True, "unchanged")
-        if row[0] == "organizer" and unit.execute(
-                "SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL").fetchone()[0] <= 1:
+        if (
+            row[0] == "organizer"
+            and unit.execute(
+                "SELECT count(*) FROM access_code WHERE role = 'organizer' AND revoked_at IS NULL"
+            ).fetchone()[0]
+            <= 1
+        ):
             return Outcome(False, "last_organizer_code")
         unit.write("access_code", "UPDATE access_code SET revoked_at = ? WHERE id = ?", [unit.now, code_id])
-        unit.write("device_session", "UPDATE device_session SET revoked_at = ? WHERE code_id = ? AND revoked_at IS NULL",
-                     [unit.now, code_id])
+        unit.write(
+            "device_session",
+            "UPDATE device_session SET revoked_at = ? WHERE code_id = ? AND revoked_at IS NULL",
+            [unit.now, code_id],
+        )
         unit.audit("access_code", code_id, {"revoked_at": None}, {"revoked_at": unit.now})
         return Outcome(True, "revoked")
 
@@ -251,14 +301,19 @@ class Throttle:
 
     FREE_TRIES = 5
     MAX_WAIT = 300.0
-    RATE = 5.0              # code checks per second, all clients together
+    RATE = 5.0  # code checks per second, all clients together
     BURST = 10.0
-    AUDIT_EVERY = 60.0      # seconds between two audit entries of one client
-    AUDIT_PER_MINUTE = 20   # audit entries of failed sign-ins per minute, all clients together
-    MAX_CLIENTS = 10_000    # clients remembered (the oldest forgotten first)
+    AUDIT_EVERY = 60.0  # seconds between two audit entries of one client
+    AUDIT_PER_MINUTE = 20  # audit entries of failed sign-ins per minute, all clients together
+    MAX_CLIENTS = 10_000  # clients remembered (the oldest forgotten first)
 
-    def __init__(self, clock=_time.monotonic, rate: float | None = None, burst: float | None = None,
-                 audit_per_minute: int | None = None):
+    def __init__(
+        self,
+        clock=_time.monotonic,
+        rate: float | None = None,
+        burst: float | None = None,
+        audit_per_minute: int | None = None,
+    ):
         self._clock = clock
         self._lock = threading.Lock()
         self._state: dict[str, tuple[int, float]] = {}  # key -> (failures, not before)
@@ -268,8 +323,8 @@ class Throttle:
         self._filled_at = clock()
         self.audit_per_minute = self.AUDIT_PER_MINUTE if audit_per_minute is None else audit_per_minute
         self._audited: dict[str, tuple[float, int]] = {}  # key -> (last entry at, attempts not yet in one)
-        self._audit_window: list[float] = []               # times of the entries of the last minute
-        self._unrecorded_elsewhere = 0                     # attempts of clients left out by the cap
+        self._audit_window: list[float] = []  # times of the entries of the last minute
+        self._unrecorded_elsewhere = 0  # attempts of clients left out by the cap
 
     def wait(self, key: str) -> float:
         """Seconds this client must still wait before its next try (0: may try now)."""
@@ -390,11 +445,11 @@ PUBLIC = Identity("public")
 
 @dataclass(frozen=True)
 class SignIn:
-    status: str                 # signed_in | wrong_code | wait | empty
+    status: str  # signed_in | wrong_code | wait | empty
     identity: Identity = PUBLIC
-    token: str | None = None    # for the browser's cookie
+    token: str | None = None  # for the browser's cookie
     wait_s: float = 0.0
-    max_age: int = 0            # seconds the device stays signed in (the cookie's lifetime)
+    max_age: int = 0  # seconds the device stays signed in (the cookie's lifetime)
 
 
 def _token_hash(token: str) -> str:
@@ -411,10 +466,13 @@ def _matching_code(cur, code: str, forum_id: int | None) -> dict | None:
     code has the typed prefix (a dummy when none has), compared in constant time, so the time
     of the answer does not tell whether a prefix exists. (Prefixes of active codes are unique,
     see :func:`_new_code`; a code given for the organizer could share one: then each is checked.)"""
-    candidates = rows_as_dicts(cur.execute(
-        "SELECT id, forum_id, role, group_id, label, salt, hash FROM access_code "
-        "WHERE prefix = ? AND revoked_at IS NULL AND (forum_id IS NULL OR forum_id = ?) ORDER BY id",
-        [code[:CODE_PREFIX], forum_id]))
+    candidates = rows_as_dicts(
+        cur.execute(
+            "SELECT id, forum_id, role, group_id, label, salt, hash FROM access_code "
+            "WHERE prefix = ? AND revoked_at IS NULL AND (forum_id IS NULL OR forum_id = ?) ORDER BY id",
+            [code[:CODE_PREFIX], forum_id],
+        )
+    )
     checks = [(c, bytes.fromhex(c["salt"]), c["hash"]) for c in candidates] or [(None, _DUMMY_SALT, _DUMMY_HASH)]
     found = None
     for c, salt, stored in checks:  # compare every candidate: time does not tell which one matched
@@ -423,8 +481,9 @@ def _matching_code(cur, code: str, forum_id: int | None) -> dict | None:
     return found
 
 
-def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str, client: str,
-            throttle: Throttle = THROTTLE) -> SignIn:
+def sign_in(
+    db: Database, forum_id: int | None, raw_code: str, device_label: str, client: str, throttle: Throttle = THROTTLE
+) -> SignIn:
     """Check a code typed on a device; on success open a device session for the day.
 
     ``client`` identifies the asking browser for the throttle (its address, see
@@ -441,8 +500,11 @@ def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str
     if match is None:
         entry = throttle.audit_entry(client)
         if entry is not None:  # at most one entry a minute per client, and a cap in all
-            db.write(Actor("public", label or client), "access.sign_in_failed",
-                     lambda unit: unit.audit("sign_in", None, None, {"client": client, **entry}, forum_id))
+            db.write(
+                Actor("public", label or client),
+                "access.sign_in_failed",
+                lambda unit: unit.audit("sign_in", None, None, {"client": client, **entry}, forum_id),
+            )
         return SignIn("wrong_code", wait_s=throttle.wait(client))
     throttle.succeeded(client)
     token = secrets.token_urlsafe(32)
@@ -450,12 +512,27 @@ def sign_in(db: Database, forum_id: int | None, raw_code: str, device_label: str
 
     def work(unit: Unit) -> tuple[Identity, datetime]:
         expires = device_expiry(unit, forum_id, unit.now)
-        device_id = unit.insert("device_session", {
-            "token_hash": _token_hash(token), "code_id": match["id"], "forum_id": forum_id, "role": match["role"],
-            "group_id": match["group_id"], "label": label, "created_at": unit.now, "expires_at": expires},
-            returning="id")
-        unit.audit("device", device_id, None, {"role": match["role"], "group_id": match["group_id"], "label": label,
-                                               "expires_at": expires}, forum_id)
+        device_id = unit.insert(
+            "device_session",
+            {
+                "token_hash": _token_hash(token),
+                "code_id": match["id"],
+                "forum_id": forum_id,
+                "role": match["role"],
+                "group_id": match["group_id"],
+                "label": label,
+                "created_at": unit.now,
+                "expires_at": expires,
+            },
+            returning="id",
+        )
+        unit.audit(
+            "device",
+            device_id,
+            None,
+            {"role": match["role"], "group_id": match["group_id"], "label": label, "expires_at": expires},
+            forum_id,
+        )
         return Identity(match["role"], match["group_id"], label, device_id, match["id"]), expires
 
     identity, expires = db.write(Actor(match["role"], label), "access.sign_in", work)
@@ -474,9 +551,15 @@ def device_expiry(cur, forum_id: int | None, now: datetime) -> datetime:
 
 
 def _devices_by_token(cur) -> dict[str, dict]:
-    return {r["token_hash"]: r for r in rows_as_dicts(cur.execute(
-        "SELECT id, token_hash, code_id, forum_id, role, group_id, label, expires_at, revoked_at "
-        "FROM device_session WHERE revoked_at IS NULL"))}
+    return {
+        r["token_hash"]: r
+        for r in rows_as_dicts(
+            cur.execute(
+                "SELECT id, token_hash, code_id, forum_id, role, group_id, label, expires_at, revoked_at "
+                "FROM device_session WHERE revoked_at IS NULL"
+            )
+        )
+    }
 
 
 def _signed_in_devices(db: Database) -> dict[str, dict]:
@@ -499,21 +582,28 @@ def still_valid(db: Database, identity: Identity, now: datetime | None = None) -
     """Whether a signed-in session's device is still signed in (not revoked, not expired)."""
     if identity.device_id is None:
         return identity.role == "public"
-    return any(r["id"] == identity.device_id and r["expires_at"] > (now or datetime.now())
-               for r in _signed_in_devices(db).values())
+    return any(
+        r["id"] == identity.device_id and r["expires_at"] > (now or datetime.now())
+        for r in _signed_in_devices(db).values()
+    )
 
 
 def devices(cur, forum_id: int | None = None) -> list[dict]:
     """Signed-in devices (not revoked, not expired), newest first."""
-    return rows_as_dicts(cur.execute(
-        "SELECT d.id, d.role, d.group_id, g.number AS group_number, d.label, d.created_at, d.expires_at "
-        "FROM device_session d LEFT JOIN working_group g ON g.id = d.group_id "
-        "WHERE d.revoked_at IS NULL AND d.expires_at > ? AND (d.forum_id = ? OR d.forum_id IS NULL OR ? IS NULL) "
-        "ORDER BY d.id DESC", [datetime.now(), forum_id, forum_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT d.id, d.role, d.group_id, g.number AS group_number, d.label, d.created_at, d.expires_at "
+            "FROM device_session d LEFT JOIN working_group g ON g.id = d.group_id "
+            "WHERE d.revoked_at IS NULL AND d.expires_at > ? AND (d.forum_id = ? OR d.forum_id IS NULL OR ? IS NULL) "
+            "ORDER BY d.id DESC",
+            [datetime.now(), forum_id, forum_id],
+        )
+    )
 
 
 def revoke_device(db: Database, actor: Actor, device_id: int) -> Outcome:
     """Sign a device out remotely."""
+
     def work(unit: Unit) -> Outcome:
         row = unit.execute("SELECT revoked_at, label, role FROM device_session WHERE id = ?", [device_id]).fetchone()
         if row is None:
@@ -533,8 +623,11 @@ def sign_out(db: Database, identity: Identity) -> None:
         return
 
     def work(unit: Unit) -> None:
-        unit.write("device_session", "UPDATE device_session SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                     [unit.now, identity.device_id])
+        unit.write(
+            "device_session",
+            "UPDATE device_session SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            [unit.now, identity.device_id],
+        )
         unit.audit("device", identity.device_id, None, {"signed_out": True})
 
     db.write(identity.actor(), "access.sign_out", work)

@@ -4,6 +4,7 @@ Every write appends its entries in the write path (``Database.write``); this mod
 only reads them, filtered by group, role and kind of change, and replays a group's
 pebble counts as they stood at any moment.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,12 +25,26 @@ _ENTRIES_SQL = """SELECT a.id, a.happened_at, a.role, a.device, a.action, a.enti
     LEFT JOIN participant q ON a.entity IN ('checkin', 'scan', 'participant') AND a.entity_id = CAST(q.id AS VARCHAR)
     WHERE (a.forum_id = ? OR a.forum_id IS NULL)"""
 
-KINDS = ("access", "checkin", "participant", "assessment", "problem", "vote", "initiative", "group", "plenary",
-         "forum", "groups", "programs", "token")
+KINDS = (
+    "access",
+    "checkin",
+    "participant",
+    "assessment",
+    "problem",
+    "vote",
+    "initiative",
+    "group",
+    "plenary",
+    "forum",
+    "groups",
+    "programs",
+    "token",
+)
 
 
-def entries(cur, forum_id: int, group_id: int | None = None, role: str | None = None, kind: str | None = None,
-            limit: int = 500) -> list[dict]:
+def entries(
+    cur, forum_id: int, group_id: int | None = None, role: str | None = None, kind: str | None = None, limit: int = 500
+) -> list[dict]:
     """Newest first. ``kind`` is the first part of the action (``vote``, ``checkin``...)."""
     sql = "SELECT * FROM (" + _ENTRIES_SQL + ") WHERE true"
     params: list = [forum_id]
@@ -56,12 +71,22 @@ def counts_at(cur, group_id: int, moment: datetime) -> list[dict]:
     in_force = dl.counts(cur, group_id, at=moment)
     rows = []
     for p in dl.problems(cur, group_id, with_merged=True):
-        rows.append({"problem_id": p["id"], "title": p["title"], "pebbles": in_force.get((p["id"], 0)),
-                     "revote": {r: n for (pid, r), n in in_force.items() if pid == p["id"] and r > 0} or None})
+        rows.append(
+            {
+                "problem_id": p["id"],
+                "title": p["title"],
+                "pebbles": in_force.get((p["id"], 0)),
+                "revote": {r: n for (pid, r), n in in_force.items() if pid == p["id"] and r > 0} or None,
+            }
+        )
     return rows
 
 
 def vote_moments(cur, group_id: int) -> list[datetime]:
     """The moments a group's counts changed, oldest first (for choosing a moment to replay)."""
-    return [r[0] for r in cur.execute("SELECT DISTINCT happened_at FROM pebble_count WHERE group_id = ? "
-                                      "ORDER BY happened_at", [group_id]).fetchall()]
+    return [
+        r[0]
+        for r in cur.execute(
+            "SELECT DISTINCT happened_at FROM pebble_count WHERE group_id = ? ORDER BY happened_at", [group_id]
+        ).fetchall()
+    ]

@@ -18,6 +18,7 @@ While the app runs, :class:`AutoBackup` writes one every few minutes into
 ``data/backups/`` and keeps the newest N, so a broken laptop on forum day costs at
 most a few minutes of typing.
 """
+
 from __future__ import annotations
 
 import io
@@ -78,8 +79,9 @@ def backup(db: Database, target: str | Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     with db.between_units() as cur:  # no unit of work commits half-way through the export
         cur.execute("EXPORT DATABASE '" + literal + "' (FORMAT parquet)")
-    (target / MARKER).write_text(f"forum-day app backup\nmade {datetime.now().isoformat(timespec='seconds')}\n"
-                                 f"from {db.path}\n", encoding="utf-8")
+    (target / MARKER).write_text(
+        f"forum-day app backup\nmade {datetime.now().isoformat(timespec='seconds')}\nfrom {db.path}\n", encoding="utf-8"
+    )
     return target
 
 
@@ -110,8 +112,9 @@ def _read_version(con: duckdb.DuckDBPyConnection, files: dict[str, Path], source
         raise BackupError("not_a_backup", str(source))
     path = str(files["schema_version"])
     try:
-        row = con.execute("SELECT max(CAST(version AS INTEGER)) FROM read_parquet(?, hive_partitioning = false)",
-                          [path]).fetchone()
+        row = con.execute(
+            "SELECT max(CAST(version AS INTEGER)) FROM read_parquet(?, hive_partitioning = false)", [path]
+        ).fetchone()
     except duckdb.Error as exc:
         raise BackupError("bad_data", path, str(exc)) from None
     version = row[0] if row else None
@@ -145,7 +148,8 @@ def _known_tables(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[b
         "SELECT table_name, column_name, is_nullable, column_default IS NOT NULL FROM duckdb_columns() "
         "WHERE database_name = current_database() AND schema_name = 'main' AND table_name IN "
         "(SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main') "
-        "ORDER BY table_name, column_index").fetchall()
+        "ORDER BY table_name, column_index"
+    ).fetchall()
     tables: dict[str, dict[str, tuple[bool, bool]]] = {}
     for table, column, nullable, has_default in rows:
         tables.setdefault(table, {})[column] = (bool(nullable), bool(has_default))
@@ -170,8 +174,12 @@ def _load_tables(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None
     for name, columns in known.items():
         path = str(files[name])
         try:
-            present = [r[0] for r in con.execute(
-                "DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = false)", [path]).fetchall()]
+            present = [
+                r[0]
+                for r in con.execute(
+                    "DESCRIBE SELECT * FROM read_parquet(?, hive_partitioning = false)", [path]
+                ).fetchall()
+            ]
         except duckdb.Error as exc:
             raise BackupError("bad_data", path, str(exc)) from None
         for column in present:
@@ -186,8 +194,11 @@ def _load_tables(con: duckdb.DuckDBPyConnection, files: dict[str, Path]) -> None
         for name, path, columns in plan:
             listed = ", ".join(_quote(c) for c in columns)
             con.execute("DELETE FROM " + _quote(name))
-            con.execute(f"INSERT INTO {_quote(name)} ({listed}) "
-                        f"SELECT {listed} FROM read_parquet(?, hive_partitioning = false)", [path])
+            con.execute(
+                f"INSERT INTO {_quote(name)} ({listed}) "
+                f"SELECT {listed} FROM read_parquet(?, hive_partitioning = false)",
+                [path],
+            )
         con.execute("COMMIT")
     except duckdb.Error as exc:
         con.execute("ROLLBACK")
@@ -201,9 +212,10 @@ def _continue_sequences(con: duckdb.DuckDBPyConnection) -> None:
     default uses: the defaults are taken off, the sequence made anew, and the defaults put back."""
     users: dict[str, list[tuple[str, str, str]]] = {}
     for table, column, default in con.execute(
-            "SELECT table_name, column_name, column_default FROM duckdb_columns() "
-            "WHERE database_name = current_database() AND schema_name = 'main' "
-            "AND column_default LIKE 'nextval(%'").fetchall():
+        "SELECT table_name, column_name, column_default FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'main' "
+        "AND column_default LIKE 'nextval(%'"
+    ).fetchall():
         match = _NEXTVAL.match(default)
         if match:
             users.setdefault(match.group(1), []).append((table, column, default))
@@ -215,8 +227,11 @@ def _continue_sequences(con: duckdb.DuckDBPyConnection) -> None:
                 highest = value
         if highest is None:
             continue
-        used = con.execute("SELECT last_value FROM duckdb_sequences() WHERE database_name = current_database() "
-                           "AND schema_name = 'main' AND sequence_name = ?", [sequence]).fetchone()
+        used = con.execute(
+            "SELECT last_value FROM duckdb_sequences() WHERE database_name = current_database() "
+            "AND schema_name = 'main' AND sequence_name = ?",
+            [sequence],
+        ).fetchone()
         if used and used[0] is not None and used[0] >= highest:
             continue
         for table, column, _ in columns:
@@ -342,7 +357,8 @@ def unzip_backup(data: bytes, target: str | Path) -> Path:
                     raise BackupError("not_a_backup", "upload", f"{name} twice")
                 total += member.file_size
                 if total > MAX_UNZIPPED_BYTES or (
-                        member.file_size > _RATIO_FROM and member.file_size > MAX_RATIO * max(member.compress_size, 1)):
+                    member.file_size > _RATIO_FROM and member.file_size > MAX_RATIO * max(member.compress_size, 1)
+                ):
                     raise BackupError("too_large", "upload", f"{member.filename}: {member.file_size} bytes unpacked")
                 names.add(name)
                 members.append((member, name))
@@ -385,7 +401,7 @@ class AutoBackup:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="forum-auto-backup", daemon=True)
 
-    def start(self) -> "AutoBackup":
+    def start(self) -> AutoBackup:
         import atexit
 
         self._thread.start()
@@ -403,7 +419,7 @@ class AutoBackup:
         name = datetime.now().strftime("backup-%Y%m%d-%H%M%S-%f")
         made = backup(self.db, self.folder / name)
         self.last = made
-        for old in list_backups(self.folder)[self.keep:]:
+        for old in list_backups(self.folder)[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)
         return made
 

@@ -11,6 +11,7 @@ Results carry a reason that the desk page turns into a coloured card:
 ``checked_in`` (green), ``already_checked_in`` (amber), ``unknown_code``,
 ``invalid_code``, ``replaced_code`` (red).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,18 +35,20 @@ class CheckInResult:
     status: Reason
     code: str = ""
     participant: dict | None = None  # id, names, group number/name/field/room
-    at: datetime | None = None       # when this (or the earlier) check-in happened
-    desk: str | None = None          # where it happened
-    token: str | None = None         # for walk-ins: their new code
+    at: datetime | None = None  # when this (or the earlier) check-in happened
+    desk: str | None = None  # where it happened
+    token: str | None = None  # for walk-ins: their new code
 
     @property
     def ok(self) -> bool:
         return self.status in (GREEN, AMBER)
 
 
-_PERSON_SQL = ("SELECT p.id, p.forum_id, p.first_name, p.last_name, p.removed_at, p.group_id, "
-               "g.number AS group_number, g.name AS group_name, g.field, g.room "
-               "FROM participant p LEFT JOIN working_group g ON g.id = p.group_id ")
+_PERSON_SQL = (
+    "SELECT p.id, p.forum_id, p.first_name, p.last_name, p.removed_at, p.group_id, "
+    "g.number AS group_number, g.name AS group_name, g.field, g.room "
+    "FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
+)
 
 
 def _person(cur, participant_id: int) -> dict | None:
@@ -57,35 +60,67 @@ def _person(cur, participant_id: int) -> dict | None:
 
 def current_check_in(cur, participant_id: int) -> dict | None:
     """The check-in in force for this person (from the ``present_participant`` view), or None."""
-    return one_as_dict(cur.execute(
-        "SELECT event_id AS id, happened_at, desk, method FROM present_participant WHERE participant_id = ?",
-        [participant_id]))
+    return one_as_dict(
+        cur.execute(
+            "SELECT event_id AS id, happened_at, desk, method FROM present_participant WHERE participant_id = ?",
+            [participant_id],
+        )
+    )
 
 
 DOUBLE_READ = timedelta(seconds=2)  # a handheld scanner may read one code twice in a row
 
 
-def _check_in(unit: Unit, forum_id: int, person: dict, desk: str, method: str, code: str = "",
-              at: datetime | None = None) -> CheckInResult:
+def _check_in(
+    unit: Unit, forum_id: int, person: dict, desk: str, method: str, code: str = "", at: datetime | None = None
+) -> CheckInResult:
     happened = at or unit.now
     existing = current_check_in(unit, person["id"])
     if existing is not None:
-        if (existing["desk"] == desk and existing["method"] in ("scan", "camera") and method in ("scan", "camera")
-                and abs(happened - existing["happened_at"]) <= DOUBLE_READ):
+        if (
+            existing["desk"] == desk
+            and existing["method"] in ("scan", "camera")
+            and method in ("scan", "camera")
+            and abs(happened - existing["happened_at"]) <= DOUBLE_READ
+        ):
             # the same desk read the same code again at once: the same green card, nothing new
             return CheckInResult(GREEN, code, person, existing["happened_at"], existing["desk"])
         return CheckInResult(AMBER, code, person, existing["happened_at"], existing["desk"])
-    unit.insert("checkin_event", {
-        "forum_id": forum_id, "participant_id": person["id"], "kind": "check_in", "method": method,
-        "happened_at": happened, "recorded_at": unit.now, "desk": desk, "role": unit.actor.role,
-        "device": unit.actor.device})
-    unit.audit("checkin", person["id"], None, {"participant_id": person["id"], "desk": desk, "method": method,
-                                              "happened_at": happened}, forum_id, action=Action.CHECKIN_CHECK_IN)
+    unit.insert(
+        "checkin_event",
+        {
+            "forum_id": forum_id,
+            "participant_id": person["id"],
+            "kind": "check_in",
+            "method": method,
+            "happened_at": happened,
+            "recorded_at": unit.now,
+            "desk": desk,
+            "role": unit.actor.role,
+            "device": unit.actor.device,
+        },
+    )
+    unit.audit(
+        "checkin",
+        person["id"],
+        None,
+        {"participant_id": person["id"], "desk": desk, "method": method, "happened_at": happened},
+        forum_id,
+        action=Action.CHECKIN_CHECK_IN,
+    )
     return CheckInResult(GREEN, code, person, happened, desk)
 
 
-def scan(db: Database, actor: Actor, forum_id: int, raw_code: str, desk: str, method: str = "scan",
-         scan_id: str | None = None, at: datetime | None = None) -> CheckInResult:
+def scan(
+    db: Database,
+    actor: Actor,
+    forum_id: int,
+    raw_code: str,
+    desk: str,
+    method: str = "scan",
+    scan_id: str | None = None,
+    at: datetime | None = None,
+) -> CheckInResult:
     """Check in whoever holds ``raw_code`` (as typed by a scanner or read by the camera).
 
     One unit of work: the code's tag is checked against the forum's secret, its holder
@@ -111,21 +146,38 @@ def scan(db: Database, actor: Actor, forum_id: int, raw_code: str, desk: str, me
             at = None
         result = _scan(u, forum_id, code, desk, method, at)
         u.audits.clear()  # one entry per scan, whatever happened
-        u.audit("scan", result.participant["id"] if result.participant else None, None,
-                {"code": code, "status": str(result.status), "desk": desk, "method": method, "scan_id": scan_id},
-                forum_id)
+        u.audit(
+            "scan",
+            result.participant["id"] if result.participant else None,
+            None,
+            {"code": code, "status": str(result.status), "desk": desk, "method": method, "scan_id": scan_id},
+            forum_id,
+        )
         if scan_id is not None:
-            u.insert("scan_receipt", {
-                "scan_id": scan_id, "forum_id": forum_id, "desk": desk, "code": code, "status": str(result.status),
-                "participant_id": result.participant["id"] if result.participant else None,
-                "happened_at": result.at, "checked_in_desk": result.desk, "received_at": u.now})
+            u.insert(
+                "scan_receipt",
+                {
+                    "scan_id": scan_id,
+                    "forum_id": forum_id,
+                    "desk": desk,
+                    "code": code,
+                    "status": str(result.status),
+                    "participant_id": result.participant["id"] if result.participant else None,
+                    "happened_at": result.at,
+                    "checked_in_desk": result.desk,
+                    "received_at": u.now,
+                },
+            )
         return result
 
 
 def _receipt(unit: Unit, scan_id: str) -> CheckInResult | None:
-    row = one_as_dict(unit.execute(
-        "SELECT code, status, participant_id, happened_at, checked_in_desk FROM scan_receipt WHERE scan_id = ?",
-        [scan_id]))
+    row = one_as_dict(
+        unit.execute(
+            "SELECT code, status, participant_id, happened_at, checked_in_desk FROM scan_receipt WHERE scan_id = ?",
+            [scan_id],
+        )
+    )
     if row is None:
         return None
     person = _person(unit, row["participant_id"]) if row["participant_id"] is not None else None
@@ -138,7 +190,9 @@ def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str, at: date
         return CheckInResult(Reason.INVALID_CODE, code)
     holder = unit.execute(
         "SELECT t.participant_id, t.revoked_at FROM participant_token t JOIN participant p ON p.id = t.participant_id "
-        "WHERE t.token = ? AND p.forum_id = ?", [code, forum_id]).fetchone()
+        "WHERE t.token = ? AND p.forum_id = ?",
+        [code, forum_id],
+    ).fetchone()
     person = _person(unit, holder[0]) if holder else None
     if person is None:
         return CheckInResult(Reason.UNKNOWN_CODE, code)
@@ -149,8 +203,15 @@ def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str, at: date
     return _check_in(unit, forum_id, person, desk, method, code, at)
 
 
-def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str,
-                         method: str = "name", at: datetime | None = None) -> CheckInResult:
+def check_in_participant(
+    db: Database,
+    actor: Actor,
+    forum_id: int,
+    participant_id: int,
+    desk: str,
+    method: str = "name",
+    at: datetime | None = None,
+) -> CheckInResult:
     """Check in a person found by name, ticked on a paper sheet (with the time it happened),
     or ticked present in their group's room by its facilitator (their own group only)."""
     try:
@@ -165,8 +226,7 @@ def check_in_participant(db: Database, actor: Actor, forum_id: int, participant_
         return CheckInResult(refused.reason)
 
 
-def undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str,
-         own_only: bool = False) -> Outcome:
+def undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: str, own_only: bool = False) -> Outcome:
     """Take back a check-in (recorded as an event, never deleted).
 
     ``own_only`` (the desk's undo button): only a check-in this desk made may be taken
@@ -189,10 +249,22 @@ def _undo(db: Database, actor: Actor, forum_id: int, participant_id: int, desk: 
             return u.refuse(Reason.NOT_CHECKED_IN)
         if own_only and existing["desk"] != desk:
             return u.refuse(Reason.NOT_OWN_CHECK_IN)
-        event_id = u.insert("checkin_event", {
-            "forum_id": forum_id, "participant_id": participant_id, "kind": "undo", "method": existing["method"],
-            "happened_at": u.now, "recorded_at": u.now, "desk": desk, "role": u.actor.role,
-            "device": u.actor.device, "undoes": existing["id"]}, returning="id")
+        event_id = u.insert(
+            "checkin_event",
+            {
+                "forum_id": forum_id,
+                "participant_id": participant_id,
+                "kind": "undo",
+                "method": existing["method"],
+                "happened_at": u.now,
+                "recorded_at": u.now,
+                "desk": desk,
+                "role": u.actor.role,
+                "device": u.actor.device,
+                "undoes": existing["id"],
+            },
+            returning="id",
+        )
         u.audit("checkin", event_id, {"participant_id": participant_id, "desk": existing["desk"]}, None, forum_id)
         return Outcome(True, Reason.UNDONE)
 
@@ -204,69 +276,93 @@ def register_walk_in(db: Database, actor: Actor, forum_id: int, raw: dict, desk:
     with the person's new token, for a badge.
     """
     with db.unit(actor, Action.CHECKIN_WALK_IN) as u:
-        group_ids = {r[0] for r in u.execute("SELECT id FROM working_group WHERE forum_id = ?",
-                                             [forum_id]).fetchall()}
+        group_ids = {r[0] for r in u.execute("SELECT id FROM working_group WHERE forum_id = ?", [forum_id]).fetchall()}
         person, errors = people.validate_person(
-            raw, lambda g: int(g) if g is not None and str(g).isdigit() and int(g) in group_ids else None,
-            phone_required=False)
+            raw,
+            lambda g: int(g) if g is not None and str(g).isdigit() and int(g) in group_ids else None,
+            phone_required=False,
+        )
         if errors:
             return u.refuse(Reason.INVALID, errors)
         if person.phone and (owner := people.phone_owner(u, forum_id, person.phone)):
-            return u.refuse(Reason.INVALID, (FieldError("phone", "phone_taken", {
-                "name": f"{owner['first_name']} {owner['last_name']}"}),))
+            return u.refuse(
+                Reason.INVALID,
+                (FieldError("phone", "phone_taken", {"name": f"{owner['first_name']} {owner['last_name']}"}),),
+            )
         pid = people.insert(u, forum_id, person, "walk_in")
         token = token_of(u, pid)
         result = _check_in(u, forum_id, _person(u, pid), desk, "walk_in")
-        return Outcome(True, Reason.WALK_IN_REGISTERED, value=CheckInResult(
-            result.status, token, result.participant, result.at, result.desk, token))
+        return Outcome(
+            True,
+            Reason.WALK_IN_REGISTERED,
+            value=CheckInResult(result.status, token, result.participant, result.at, result.desk, token),
+        )
 
 
 def reissue_token(db: Database, actor: Actor, forum_id: int, participant_id: int) -> str:
     """A new code for a lost invitation; the old code stops working (``replaced_code``)."""
     with db.unit(actor, Action.TOKEN_REISSUE) as u:
         old = token_of(u, participant_id)
-        u.update("participant_token", {"revoked_at": u.now}, "participant_id = ? AND revoked_at IS NULL",
-                 [participant_id])
+        u.update(
+            "participant_token", {"revoked_at": u.now}, "participant_id = ? AND revoked_at IS NULL", [participant_id]
+        )
         new = people.issue_tokens(u, forum_id, [participant_id])[participant_id]
         u.audit("token", participant_id, {"token": old}, {"token": new}, forum_id)
         return new
 
 
 def token_of(cur, participant_id: int) -> str | None:
-    row = cur.execute("SELECT token FROM participant_token WHERE participant_id = ? AND revoked_at IS NULL "
-                      "ORDER BY issued_at DESC LIMIT 1", [participant_id]).fetchone()
+    row = cur.execute(
+        "SELECT token FROM participant_token WHERE participant_id = ? AND revoked_at IS NULL "
+        "ORDER BY issued_at DESC LIMIT 1",
+        [participant_id],
+    ).fetchone()
     return row[0] if row else None
 
 
 def tokens_of_forum(cur, forum_id: int) -> dict[int, str]:
-    return dict(cur.execute(
-        "SELECT t.participant_id, t.token FROM participant_token t JOIN participant p ON p.id = t.participant_id "
-        "WHERE p.forum_id = ? AND t.revoked_at IS NULL", [forum_id]).fetchall())
+    return dict(
+        cur.execute(
+            "SELECT t.participant_id, t.token FROM participant_token t JOIN participant p ON p.id = t.participant_id "
+            "WHERE p.forum_id = ? AND t.revoked_at IS NULL",
+            [forum_id],
+        ).fetchall()
+    )
 
 
 # --- figures for the desk and the projector ---------------------------------------
 
+
 def arrivals(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
     """Per group: expected (on the list) and checked in now."""
-    return rows_as_dicts(cur.execute("""
+    return rows_as_dicts(
+        cur.execute(
+            """
         SELECT g.id, g.number, g.name, g.room, count(p.id) AS expected, count(pp.participant_id) AS checked_in
         FROM working_group g
         LEFT JOIN participant p ON p.group_id = g.id AND p.removed_at IS NULL
         LEFT JOIN present_participant pp ON pp.participant_id = p.id
-        WHERE g.forum_id = ? GROUP BY ALL ORDER BY g.number""", [forum_id]))
+        WHERE g.forum_id = ? GROUP BY ALL ORDER BY g.number""",
+            [forum_id],
+        )
+    )
 
 
 def checked_in_ids(cur: duckdb.DuckDBPyConnection, forum_id: int) -> set[int]:
     """Who is present now (the ``present_participant`` view)."""
-    return {r[0] for r in cur.execute("SELECT participant_id FROM present_participant WHERE forum_id = ?",
-                                      [forum_id]).fetchall()}
+    return {
+        r[0]
+        for r in cur.execute("SELECT participant_id FROM present_participant WHERE forum_id = ?", [forum_id]).fetchall()
+    }
 
 
 def recent(cur: duckdb.DuckDBPyConnection, forum_id: int, desk: str | None = None, limit: int = 10) -> list[dict]:
     """The latest check-in events (of one desk if given), newest first."""
-    sql = ("SELECT e.kind, e.happened_at, e.desk, e.method, p.first_name, p.last_name, g.number AS group_number "
-           "FROM checkin_event e JOIN participant p ON p.id = e.participant_id "
-           "LEFT JOIN working_group g ON g.id = p.group_id WHERE e.forum_id = ?")
+    sql = (
+        "SELECT e.kind, e.happened_at, e.desk, e.method, p.first_name, p.last_name, g.number AS group_number "
+        "FROM checkin_event e JOIN participant p ON p.id = e.participant_id "
+        "LEFT JOIN working_group g ON g.id = p.group_id WHERE e.forum_id = ?"
+    )
     params: list[Any] = [forum_id]
     if desk is not None:
         sql += " AND e.desk = ?"
@@ -276,9 +372,13 @@ def recent(cur: duckdb.DuckDBPyConnection, forum_id: int, desk: str | None = Non
 
 def sign_in_sheet(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: int) -> list[dict]:
     """The paper fallback: a group's members sorted by last name."""
-    return rows_as_dicts(cur.execute(
-        "SELECT id, first_name, last_name FROM participant WHERE forum_id = ? AND group_id = ? "
-        "AND removed_at IS NULL ORDER BY last_name, first_name", [forum_id, group_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT id, first_name, last_name FROM participant WHERE forum_id = ? AND group_id = ? "
+            "AND removed_at IS NULL ORDER BY last_name, first_name",
+            [forum_id, group_id],
+        )
+    )
 
 
 def read_qr(image_bytes: bytes) -> list[str]:

@@ -4,6 +4,7 @@ A forum is read either from this database or from another installation's Parquet
 (:func:`forum_core.exports.parquet_zip`); both give the same summary, made from the
 derived ``priorities`` table (group, field, rank, title, pebbles, the mayor's answer).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,11 +24,11 @@ SIMILAR = 0.72  # how alike two problem titles must be to count as the same prob
 
 @dataclass
 class ForumSummary:
-    key: str                 # "db:<id>" or "file:<name>"
+    key: str  # "db:<id>" or "file:<name>"
     title: str
     municipality: str
     forum_date: date | None
-    source: str              # "" for this database, else the file's name
+    source: str  # "" for this database, else the file's name
     priorities: list[dict] = field(default_factory=list)  # field, group_number, rank, title, pebbles, status
 
     @property
@@ -38,16 +39,23 @@ class ForumSummary:
 
 def from_database(cur: duckdb.DuckDBPyConnection, forum_id: int) -> ForumSummary:
     forum = forum_mod.get_forum(cur, forum_id)
-    return ForumSummary(f"db:{forum_id}", forum["title"], forum["municipality"], forum["forum_date"], "",
-                        exports.priorities_table(cur, forum_id).to_pylist())
+    return ForumSummary(
+        f"db:{forum_id}",
+        forum["title"],
+        forum["municipality"],
+        forum["forum_date"],
+        "",
+        exports.priorities_table(cur, forum_id).to_pylist(),
+    )
 
 
 def from_database_now(db, forum_id: int) -> ForumSummary:
     """:func:`from_database`, computed once per change of the forum's results."""
     from forum_core.report import REPORT_TABLES
 
-    return db.read_through(("comparison", forum_id), REPORT_TABLES + ("forum",),
-                           lambda cur: from_database(cur, forum_id))
+    return db.read_through(
+        ("comparison", forum_id), REPORT_TABLES + ("forum",), lambda cur: from_database(cur, forum_id)
+    )
 
 
 def from_export(data: bytes, name: str) -> ForumSummary:
@@ -60,8 +68,14 @@ def from_export(data: bytes, name: str) -> ForumSummary:
     needed = {"field", "group_number", "rank", "title", "pebbles"}
     if not needed <= set(tables["priorities"].column_names):
         raise exports.NotAnExport("the priorities table lacks columns")
-    return ForumSummary(f"file:{name}", str(forum.get("title") or ""), str(forum.get("municipality") or ""),
-                        forum.get("forum_date"), name, tables["priorities"].to_pylist())
+    return ForumSummary(
+        f"file:{name}",
+        str(forum.get("title") or ""),
+        str(forum.get("municipality") or ""),
+        forum.get("forum_date"),
+        name,
+        tables["priorities"].to_pylist(),
+    )
 
 
 def in_time_order(summaries: list[ForumSummary]) -> list[ForumSummary]:
@@ -109,8 +123,16 @@ def came_back(summaries: list[ForumSummary]) -> list[dict]:
             if home is None:
                 home = {"title": p["title"], "field": p["field"], "appearances": []}
                 clusters.append(home)
-            home["appearances"].append({"forum": s.label, "key": s.key, "field": p["field"], "rank": p["rank"],
-                                        "pebbles": p["pebbles"], "status": p.get("status")})
+            home["appearances"].append(
+                {
+                    "forum": s.label,
+                    "key": s.key,
+                    "field": p["field"],
+                    "rank": p["rank"],
+                    "pebbles": p["pebbles"],
+                    "status": p.get("status"),
+                }
+            )
     out = []
     for c in clusters:
         forums = list(dict.fromkeys(a["key"] for a in c["appearances"]))

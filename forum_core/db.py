@@ -17,6 +17,7 @@ A unit says which tables it writes through its helpers (``insert``, ``update``,
 one read cache (:meth:`Database.read_through`), used for the read models that many
 screens ask for at once (projectors, phones, the organizer's overview).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,11 +25,12 @@ import logging
 import os
 import re
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -105,8 +107,7 @@ class Unit:
     def insert(self, table: str, values: dict[str, Any], returning: str | None = None) -> Any:
         """Insert one row; with ``returning`` (a column name) return that column of the new row."""
         self.written.add(table)
-        sql = ("INSERT INTO " + table + " (" + ", ".join(values) + ") VALUES ("
-               + ", ".join("?" for _ in values) + ")")
+        sql = "INSERT INTO " + table + " (" + ", ".join(values) + ") VALUES (" + ", ".join("?" for _ in values) + ")"
         if returning:
             return self.cur.execute(sql + " RETURNING " + returning, list(values.values())).fetchone()[0]
         self.cur.execute(sql, list(values.values()))
@@ -132,8 +133,7 @@ class Unit:
             params = list(assignments.values()) + list(params)
         else:
             set_sql = assignments
-        return self.cur.execute("UPDATE " + table + " SET " + set_sql + " WHERE " + where, list(params)
-                                ).fetchone()[0]
+        return self.cur.execute("UPDATE " + table + " SET " + set_sql + " WHERE " + where, list(params)).fetchone()[0]
 
     def delete(self, table: str, where: str, params: Any = ()) -> int:
         self.written.add(table)
@@ -146,10 +146,25 @@ class Unit:
         if self.actor.role in GROUP_ROLES and (group_id is None or group_id != self.actor.group_id):
             raise NotAllowed(self.actor.role, self.action, Reason.OUTSIDE_GROUP)
 
-    def audit(self, entity: str, entity_id: Any, before: Any = None, after: Any = None,
-              forum_id: int | None = None, action: Action | str | None = None) -> None:
-        self.audits.append((forum_id, Action(action or self.action), entity,
-                            None if entity_id is None else str(entity_id), _to_json(before), _to_json(after)))
+    def audit(
+        self,
+        entity: str,
+        entity_id: Any,
+        before: Any = None,
+        after: Any = None,
+        forum_id: int | None = None,
+        action: Action | str | None = None,
+    ) -> None:
+        self.audits.append(
+            (
+                forum_id,
+                Action(action or self.action),
+                entity,
+                None if entity_id is None else str(entity_id),
+                _to_json(before),
+                _to_json(after),
+            )
+        )
 
     def refuse(self, reason: Reason | str, errors: tuple = (), value: Any = None) -> Outcome:
         """Roll the whole unit back (no data, no audit entry) and return the refusal."""
@@ -262,16 +277,17 @@ class Database:
                     cur.execute("ROLLBACK")
                     return
                 audits = u.audits or [(None, action, None, None, None, None)]
-                insert_many(cur, "audit_log", AUDIT_COLUMNS,
-                            [(u.now, a[0], actor.role, actor.device, str(a[1]), a[2], a[3], a[4], a[5])
-                             for a in audits])
+                insert_many(
+                    cur,
+                    "audit_log",
+                    AUDIT_COLUMNS,
+                    [(u.now, a[0], actor.role, actor.device, str(a[1]), a[2], a[3], a[4], a[5]) for a in audits],
+                )
                 cur.execute("COMMIT")
                 self._bump_versions(u.written | {"audit_log"})
             except BaseException:
-                try:
+                with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
-                except duckdb.Error:
-                    pass
                 raise
             finally:
                 cur.close()

@@ -13,18 +13,18 @@ unlocks it again. Both are recorded.
 
 How the ranking works (the vote's rules) is in :mod:`forum_core.ranking`.
 """
+
 from __future__ import annotations
 
 import json
 import re
 from typing import Any
 
-
 from forum_core import checkin
 from forum_core import forum as forum_mod
-from forum_core.ranking import Ranked, Ranking, rank  # noqa: F401 (Ranked is part of this API)
 from forum_core import participants as people
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
+from forum_core.ranking import Ranked, Ranking, rank  # noqa: F401 (Ranked is part of this API)
 from forum_core.validation import FieldError, Outcome, check_int, check_text
 from forum_core.vocabulary import Action, may_write
 
@@ -43,17 +43,30 @@ def _group_forum(cur, group_id: int) -> int | None:
 
 
 def _event(unit: Unit, forum_id: int, group_id: int, kind: str, payload: dict) -> None:
-    unit.write("group_event", "INSERT INTO group_event (forum_id, group_id, kind, payload, happened_at, role, device) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 [forum_id, group_id, kind, json.dumps(payload, ensure_ascii=False), unit.now, unit.actor.role,
-                  unit.actor.device])
+    unit.write(
+        "group_event",
+        "INSERT INTO group_event (forum_id, group_id, kind, payload, happened_at, role, device) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            forum_id,
+            group_id,
+            kind,
+            json.dumps(payload, ensure_ascii=False),
+            unit.now,
+            unit.actor.role,
+            unit.actor.device,
+        ],
+    )
     unit.audit("group_event", group_id, None, {"kind": kind, **payload}, forum_id, action=f"group.{kind}")
 
 
 def events(cur, group_id: int, kinds: tuple[str, ...] | None = None) -> list[dict]:
-    rows = rows_as_dicts(cur.execute(
-        "SELECT id, kind, payload, happened_at, role, device FROM group_event WHERE group_id = ? ORDER BY id",
-        [group_id]))
+    rows = rows_as_dicts(
+        cur.execute(
+            "SELECT id, kind, payload, happened_at, role, device FROM group_event WHERE group_id = ? ORDER BY id",
+            [group_id],
+        )
+    )
     for r in rows:
         r["payload"] = json.loads(r["payload"])
     return [r for r in rows if kinds is None or r["kind"] in kinds]
@@ -68,7 +81,9 @@ def finalised(cur, group_id: int) -> dict | None:
 
 
 def _locked(unit: Unit, group_id: int) -> bool:
-    return unit.execute("SELECT 1 FROM published_priority WHERE group_id = ? LIMIT 1", [group_id]).fetchone() is not None
+    return (
+        unit.execute("SELECT 1 FROM published_priority WHERE group_id = ? LIMIT 1", [group_id]).fetchone() is not None
+    )
 
 
 # --- who is here ---------------------------------------------------------------------
@@ -78,8 +93,10 @@ def members(cur, forum_id: int, group_id: int) -> list[dict]:
     """The group's members (names only) with whether they are present now."""
     present = checkin.checked_in_ids(cur, forum_id)
     rows = people.search(cur, forum_id, "", role="facilitator", limit=500, group_id=group_id)
-    return [{"id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"],
-             "present": p["id"] in present} for p in rows]
+    return [
+        {"id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"], "present": p["id"] in present}
+        for p in rows
+    ]
 
 
 def present_count(cur, forum_id: int, group_id: int) -> int:
@@ -88,8 +105,9 @@ def present_count(cur, forum_id: int, group_id: int) -> int:
 
 def mark_present(db: Database, actor: Actor, forum_id: int, group_id: int, participant_id: int) -> Outcome:
     room = db.cursor().execute("SELECT room FROM working_group WHERE id = ?", [group_id]).fetchone()
-    result = checkin.check_in_participant(db, actor, forum_id, participant_id, f"room {room[0] if room else ''}",
-                                          method="facilitator")
+    result = checkin.check_in_participant(
+        db, actor, forum_id, participant_id, f"room {room[0] if room else ''}", method="facilitator"
+    )
     return Outcome(result.ok, "present" if result.ok else result.status)
 
 
@@ -114,9 +132,13 @@ def take_in(db: Database, actor: Actor, forum_id: int, group_id: int, participan
 
 
 def assessment(cur, group_id: int) -> dict[str, list[dict]]:
-    rows = rows_as_dicts(cur.execute(
-        "SELECT id, kind, text, position FROM assessment_item WHERE group_id = ? AND deleted_at IS NULL "
-        "ORDER BY position, id", [group_id]))
+    rows = rows_as_dicts(
+        cur.execute(
+            "SELECT id, kind, text, position FROM assessment_item WHERE group_id = ? AND deleted_at IS NULL "
+            "ORDER BY position, id",
+            [group_id],
+        )
+    )
     return {kind: [r for r in rows if r["kind"] == kind] for kind in ITEM_KINDS}
 
 
@@ -133,11 +155,16 @@ def add_item(db: Database, actor: Actor, group_id: int, kind: str, text: str) ->
         forum_id = _group_forum(unit.cur, group_id)
         if forum_id is None:
             return Outcome(False, "not_found")
-        position = unit.execute("SELECT coalesce(max(position), 0) + 1 FROM assessment_item WHERE group_id = ? "
-                                "AND kind = ?", [group_id, kind]).fetchone()[0]
-        item_id = unit.write("assessment_item", "INSERT INTO assessment_item (forum_id, group_id, kind, text, position, created_at) "
-                               "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                               [forum_id, group_id, kind, text, position, unit.now]).fetchone()[0]
+        position = unit.execute(
+            "SELECT coalesce(max(position), 0) + 1 FROM assessment_item WHERE group_id = ? AND kind = ?",
+            [group_id, kind],
+        ).fetchone()[0]
+        item_id = unit.write(
+            "assessment_item",
+            "INSERT INTO assessment_item (forum_id, group_id, kind, text, position, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [forum_id, group_id, kind, text, position, unit.now],
+        ).fetchone()[0]
         unit.audit("assessment_item", item_id, None, {"kind": kind, "text": text}, forum_id)
         return Outcome(True, "added", value=item_id)
 
@@ -151,8 +178,11 @@ def edit_item(db: Database, actor: Actor, item_id: int, text: str, expected: str
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
-        row = one_as_dict(unit.execute("SELECT forum_id, group_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
-                                       [item_id]))
+        row = one_as_dict(
+            unit.execute(
+                "SELECT forum_id, group_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL", [item_id]
+            )
+        )
         if row is None:
             return Outcome(False, "not_found")
         unit.in_group(row["group_id"])
@@ -169,6 +199,7 @@ def edit_item(db: Database, actor: Actor, item_id: int, text: str, expected: str
 
 def move_item(db: Database, actor: Actor, item_id: int, step: int) -> Outcome:
     """Move an item up (-1) or down (+1) in its list."""
+
     def work(unit: Unit) -> Outcome:
         row = one_as_dict(unit.execute("SELECT forum_id, group_id, kind FROM assessment_item WHERE id = ?", [item_id]))
         if row is None:
@@ -190,8 +221,11 @@ def move_item(db: Database, actor: Actor, item_id: int, step: int) -> Outcome:
 
 def delete_item(db: Database, actor: Actor, item_id: int) -> Outcome:
     def work(unit: Unit) -> Outcome:
-        row = one_as_dict(unit.execute("SELECT forum_id, group_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL",
-                                       [item_id]))
+        row = one_as_dict(
+            unit.execute(
+                "SELECT forum_id, group_id, text FROM assessment_item WHERE id = ? AND deleted_at IS NULL", [item_id]
+            )
+        )
         if row is None:
             return Outcome(False, "not_found")
         unit.in_group(row["group_id"])
@@ -209,15 +243,22 @@ def problems(cur, group_id: int, with_merged: bool = False) -> list[dict]:
     """Problems in force (the ``problem_in_force`` view) in the order they were recorded;
     with ``with_merged`` also those merged into another (not the deleted ones)."""
     columns = "id, title, detail, merged_into, outside_competence, competence_note, created_at"
-    sql = ("SELECT " + columns + " FROM problem WHERE group_id = ? AND deleted_at IS NULL" if with_merged
-           else "SELECT " + columns + " FROM problem_in_force WHERE group_id = ?")
+    sql = (
+        "SELECT " + columns + " FROM problem WHERE group_id = ? AND deleted_at IS NULL"
+        if with_merged
+        else "SELECT " + columns + " FROM problem_in_force WHERE group_id = ?"
+    )
     return rows_as_dicts(cur.execute(sql + " ORDER BY id", [group_id]))
 
 
 def _problem(unit: Unit, problem_id: int) -> dict | None:
-    return one_as_dict(unit.execute(
-        "SELECT id, forum_id, group_id, title, detail, merged_into, outside_competence, competence_note "
-        "FROM problem WHERE id = ? AND deleted_at IS NULL", [problem_id]))
+    return one_as_dict(
+        unit.execute(
+            "SELECT id, forum_id, group_id, title, detail, merged_into, outside_competence, competence_note "
+            "FROM problem WHERE id = ? AND deleted_at IS NULL",
+            [problem_id],
+        )
+    )
 
 
 def add_problem(db: Database, actor: Actor, group_id: int, title: str, detail: str = "") -> Outcome:
@@ -234,16 +275,20 @@ def add_problem(db: Database, actor: Actor, group_id: int, title: str, detail: s
             return Outcome(False, "not_found")
         if _locked(unit, group_id):
             return Outcome(False, "locked")
-        pid = unit.write("problem", "INSERT INTO problem (forum_id, group_id, title, detail, created_at) VALUES (?, ?, ?, ?, ?) "
-                           "RETURNING id", [forum_id, group_id, title, detail, unit.now]).fetchone()[0]
+        pid = unit.write(
+            "problem",
+            "INSERT INTO problem (forum_id, group_id, title, detail, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+            [forum_id, group_id, title, detail, unit.now],
+        ).fetchone()[0]
         unit.audit("problem", pid, None, {"title": title, "detail": detail}, forum_id)
         return Outcome(True, "added", value=pid)
 
     return db.attempt(actor, "problem.add", work)
 
 
-def edit_problem(db: Database, actor: Actor, problem_id: int, title: str, detail: str,
-                 expected: tuple[str, str]) -> Outcome:
+def edit_problem(
+    db: Database, actor: Actor, problem_id: int, title: str, detail: str, expected: tuple[str, str]
+) -> Outcome:
     """Save new wording; ``expected`` is the (title, detail) the person was looking at."""
     errors: list[FieldError] = []
     title = check_text(errors, "title", title, "title", required=True)
@@ -263,8 +308,13 @@ def edit_problem(db: Database, actor: Actor, problem_id: int, title: str, detail
         if (row["title"], row["detail"]) == (title, detail):
             return Outcome(True, "unchanged")
         unit.write("problem", "UPDATE problem SET title = ?, detail = ? WHERE id = ?", [title, detail, problem_id])
-        unit.audit("problem", problem_id, {"title": row["title"], "detail": row["detail"]},
-                   {"title": title, "detail": detail}, row["forum_id"])
+        unit.audit(
+            "problem",
+            problem_id,
+            {"title": row["title"], "detail": row["detail"]},
+            {"title": title, "detail": detail},
+            row["forum_id"],
+        )
         return Outcome(True, "saved")
 
     return db.attempt(actor, "problem.edit", work)
@@ -287,6 +337,7 @@ def delete_problem(db: Database, actor: Actor, problem_id: int) -> Outcome:
 
 def merge_problems(db: Database, actor: Actor, keep_id: int, merge_id: int) -> Outcome:
     """Two problems are the same: ``merge_id`` joins ``keep_id``, which keeps both texts and all pebbles."""
+
     def work(unit: Unit) -> Outcome:
         keep, other = _problem(unit, keep_id), _problem(unit, merge_id)
         if keep is None or other is None or keep_id == merge_id or keep["group_id"] != other["group_id"]:
@@ -301,15 +352,17 @@ def merge_problems(db: Database, actor: Actor, keep_id: int, merge_id: int) -> O
         unit.write("problem", "UPDATE problem SET merged_into = ? WHERE id = ?", [keep_id, merge_id])
         # problems merged earlier into the one now merged follow it
         unit.write("problem", "UPDATE problem SET merged_into = ? WHERE merged_into = ?", [keep_id, merge_id])
-        unit.audit("problem", keep_id, {"detail": keep["detail"]}, {"detail": joined, "merged": merge_id},
-                   keep["forum_id"])
+        unit.audit(
+            "problem", keep_id, {"detail": keep["detail"]}, {"detail": joined, "merged": merge_id}, keep["forum_id"]
+        )
         return Outcome(True, "merged")
 
     return db.attempt(actor, "problem.merge", work)
 
 
-def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool | None, note: str = "",
-                    expected_note: str | None = None) -> Outcome:
+def flag_competence(
+    db: Database, actor: Actor, problem_id: int, outside: bool | None, note: str = "", expected_note: str | None = None
+) -> Outcome:
     """The sector expert marks a problem as outside the competence of local self-government.
 
     ``outside=None`` keeps the stored flag (only the note changes); with ``expected_note``
@@ -331,11 +384,18 @@ def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool |
             outside = bool(row["outside_competence"])
         if (row["outside_competence"], row["competence_note"]) == (outside, note):
             return Outcome(True, "unchanged")
-        unit.write("problem", "UPDATE problem SET outside_competence = ?, competence_note = ? WHERE id = ?",
-                     [outside, note, problem_id])
-        unit.audit("problem", problem_id,
-                   {"outside_competence": row["outside_competence"], "competence_note": row["competence_note"]},
-                   {"outside_competence": outside, "competence_note": note}, row["forum_id"])
+        unit.write(
+            "problem",
+            "UPDATE problem SET outside_competence = ?, competence_note = ? WHERE id = ?",
+            [outside, note, problem_id],
+        )
+        unit.audit(
+            "problem",
+            problem_id,
+            {"outside_competence": row["outside_competence"], "competence_note": row["competence_note"]},
+            {"outside_competence": outside, "competence_note": note},
+            row["forum_id"],
+        )
         return Outcome(True, "flagged" if outside else "unflagged")
 
     return db.attempt(actor, "problem.flag", work)
@@ -346,8 +406,11 @@ def flag_competence(db: Database, actor: Actor, problem_id: int, outside: bool |
 
 def counts(cur, group_id: int, at: Any = None) -> dict[tuple[int, int], int]:
     """(problem id, round) -> pebbles in force (at a moment in the past if ``at`` is given)."""
-    sql = ("SELECT problem_id, round, arg_max(pebbles, id) FROM pebble_count WHERE group_id = ?"
-           + (" AND happened_at <= ?" if at is not None else "") + " GROUP BY problem_id, round")
+    sql = (
+        "SELECT problem_id, round, arg_max(pebbles, id) FROM pebble_count WHERE group_id = ?"
+        + (" AND happened_at <= ?" if at is not None else "")
+        + " GROUP BY problem_id, round"
+    )
     params = [group_id] + ([at] if at is not None else [])
     return {(p, r): n for p, r, n in cur.execute(sql, params).fetchall()}
 
@@ -357,8 +420,9 @@ class _Stale(Exception):
         self.current = current
 
 
-def set_pebbles(db: Database, actor: Actor, problem_id: int, pebbles: Any, round_: int = 0,
-                expected: int | None = None) -> Outcome:
+def set_pebbles(
+    db: Database, actor: Actor, problem_id: int, pebbles: Any, round_: int = 0, expected: int | None = None
+) -> Outcome:
     """Type a count. With ``expected`` (the count the person saw) a count changed meanwhile
     by another device is not overwritten: ``stale`` with the newer count."""
     errors: list[FieldError] = []
@@ -395,25 +459,38 @@ def _write_pebbles(db: Database, actor: Actor, problem_id: int, round_: int, new
         value = new_value(current)
         if value == current and (problem_id, round_) in in_force:
             return Outcome(True, "unchanged", value=current)
-        unit.write("pebble_count", "INSERT INTO pebble_count (forum_id, group_id, problem_id, round, pebbles, happened_at, role, "
-                     "device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     [row["forum_id"], row["group_id"], problem_id, round_, value, unit.now, unit.actor.role,
-                      unit.actor.device])
-        unit.audit("pebbles", problem_id, {"round": round_, "pebbles": current}, {"round": round_, "pebbles": value},
-                   row["forum_id"])
+        unit.write(
+            "pebble_count",
+            "INSERT INTO pebble_count (forum_id, group_id, problem_id, round, pebbles, happened_at, role, "
+            "device) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [row["forum_id"], row["group_id"], problem_id, round_, value, unit.now, unit.actor.role, unit.actor.device],
+        )
+        unit.audit(
+            "pebbles",
+            problem_id,
+            {"round": round_, "pebbles": current},
+            {"round": round_, "pebbles": value},
+            row["forum_id"],
+        )
         return Outcome(True, "counted", value=value)
 
     return db.attempt(actor, "vote.count", work)
 
 
 def ranking(cur, forum: dict, group_id: int) -> Ranking:
-    return rank(problems(cur, group_id, with_merged=True), counts(cur, group_id), forum["priorities_per_group"],
-                bool(forum.get("flagged_in_vote")), events(cur, group_id, ("revote", "tie_decision")),
-                present_count(cur, forum["id"], group_id) * forum["pebbles_per_participant"])
+    return rank(
+        problems(cur, group_id, with_merged=True),
+        counts(cur, group_id),
+        forum["priorities_per_group"],
+        bool(forum.get("flagged_in_vote")),
+        events(cur, group_id, ("revote", "tie_decision")),
+        present_count(cur, forum["id"], group_id) * forum["pebbles_per_participant"],
+    )
 
 
 def start_revote(db: Database, actor: Actor, group_id: int, tied: list[int]) -> Outcome:
     """Open a re-vote among the tied problems; their counts are entered in the new round."""
+
     def work(unit: Unit) -> Outcome:
         unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
@@ -442,8 +519,9 @@ def decide_tie(db: Database, actor: Actor, group_id: int, tied: list[int], chose
         forum_id = _group_forum(unit.cur, group_id)
         if _locked(unit, group_id):
             return Outcome(False, "locked")
-        _event(unit, forum_id, group_id, "tie_decision", {"tied": sorted(tied), "chosen": list(chosen),
-                                                           "reason": reason})
+        _event(
+            unit, forum_id, group_id, "tie_decision", {"tied": sorted(tied), "chosen": list(chosen), "reason": reason}
+        )
         return Outcome(True, "tie_decided")
 
     return db.attempt(actor, "vote.decide", work)
@@ -451,6 +529,7 @@ def decide_tie(db: Database, actor: Actor, group_id: int, tied: list[int], chose
 
 def finalise(db: Database, actor: Actor, forum: dict, group_id: int) -> Outcome:
     """Lock the priorities and publish them to the plenary screen."""
+
     def work(unit: Unit) -> Outcome:
         unit.in_group(group_id)
         if _locked(unit, group_id):
@@ -460,10 +539,26 @@ def finalise(db: Database, actor: Actor, forum: dict, group_id: int) -> Outcome:
             return Outcome(False, "tie_unresolved")
         if not result.top:
             return Outcome(False, "no_votes")
-        _event(unit, forum["id"], group_id, "finalise", {
-            "top": [{"problem_id": r.problem_id, "title": r.title, "pebbles": r.pebbles, "rank": r.rank,
-                     "basis": r.basis} for r in result.top],
-            "total": result.total, "capacity": result.capacity})
+        _event(
+            unit,
+            forum["id"],
+            group_id,
+            "finalise",
+            {
+                "top": [
+                    {
+                        "problem_id": r.problem_id,
+                        "title": r.title,
+                        "pebbles": r.pebbles,
+                        "rank": r.rank,
+                        "basis": r.basis,
+                    }
+                    for r in result.top
+                ],
+                "total": result.total,
+                "capacity": result.capacity,
+            },
+        )
         return Outcome(True, "finalised", value=result.top)
 
     return db.attempt(actor, "vote.finalise", work)
@@ -490,16 +585,27 @@ def reopen(db: Database, actor: Actor, group_id: int, reason: str) -> Outcome:
 def priorities(cur, group_id: int) -> list[dict]:
     """The published (finalised) priorities of a group, or [] while it is still working
     (the ``published_priority`` view)."""
-    return rows_as_dicts(cur.execute(
-        "SELECT problem_id, title, pebbles, rank, basis FROM published_priority WHERE group_id = ? ORDER BY rank",
-        [group_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT problem_id, title, pebbles, rank, basis FROM published_priority WHERE group_id = ? ORDER BY rank",
+            [group_id],
+        )
+    )
 
 
 # --- initiatives ---------------------------------------------------------------------------------
 
-INITIATIVE_TEXT = {"title": "title", "goal": "text", "actions": "text", "beneficiaries_age": "short",
-                   "beneficiaries_specifics": "note", "vulnerable_groups": "note", "resources_needed": "text",
-                   "resources_available": "text", "partners": "note"}
+INITIATIVE_TEXT = {
+    "title": "title",
+    "goal": "text",
+    "actions": "text",
+    "beneficiaries_age": "short",
+    "beneficiaries_specifics": "note",
+    "vulnerable_groups": "note",
+    "resources_needed": "text",
+    "resources_available": "text",
+    "partners": "note",
+}
 INITIATIVE_CHOICE = {"kind": ("",) + INITIATIVE_KINDS, "large_scale": YES_NO, "sufficient": YES_NO}
 INITIATIVE_NUMBER = {"beneficiaries_count": (0, 10_000_000), "cost_gel": (0, 10_000_000_000)}
 INITIATIVE_FIELDS = tuple(INITIATIVE_TEXT) + tuple(INITIATIVE_CHOICE) + tuple(INITIATIVE_NUMBER) + ("program_id",)
@@ -507,8 +613,9 @@ REQUIRED_FOR_COMPLETE = ("kind", "title", "goal", "resources_needed")
 
 
 def initiative(cur, group_id: int, problem_id: int) -> dict:
-    row = one_as_dict(cur.execute("SELECT * FROM initiative WHERE group_id = ? AND problem_id = ?",
-                                  [group_id, problem_id]))
+    row = one_as_dict(
+        cur.execute("SELECT * FROM initiative WHERE group_id = ? AND problem_id = ?", [group_id, problem_id])
+    )
     if row is None:
         row = {f: (None if f in INITIATIVE_NUMBER or f == "program_id" else "") for f in INITIATIVE_FIELDS}
         row.update({"id": None, "group_id": group_id, "problem_id": problem_id})
@@ -517,13 +624,16 @@ def initiative(cur, group_id: int, problem_id: int) -> dict:
 
 def is_complete(row: dict) -> bool:
     return all(row.get(f) for f in REQUIRED_FOR_COMPLETE) and bool(
-        row.get("beneficiaries_count") or row.get("beneficiaries_specifics"))
+        row.get("beneficiaries_count") or row.get("beneficiaries_specifics")
+    )
 
 
 def _clean_initiative_value(name: str, value: Any, cur, forum_id: int) -> tuple[Any, list[FieldError]]:
     errors: list[FieldError] = []
     if name in INITIATIVE_TEXT:
-        return check_text(errors, name, value, INITIATIVE_TEXT[name], multiline=INITIATIVE_TEXT[name] != "title"), errors
+        return check_text(
+            errors, name, value, INITIATIVE_TEXT[name], multiline=INITIATIVE_TEXT[name] != "title"
+        ), errors
     if name in INITIATIVE_CHOICE:
         value = "" if value is None else str(value)
         if value not in INITIATIVE_CHOICE[name]:
@@ -543,13 +653,15 @@ def _clean_initiative_value(name: str, value: Any, cur, forum_id: int) -> tuple[
     return None, errors
 
 
-def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id: int, name: str, value: Any,
-                          expected: Any) -> Outcome:
+def save_initiative_field(
+    db: Database, actor: Actor, group_id: int, problem_id: int, name: str, value: Any, expected: Any
+) -> Outcome:
     """Save one field of a priority's initiative (each change is saved on its own).
 
     ``expected`` is the value the person saw; if the stored one differs, someone else
     saved meanwhile: refused as ``stale`` with the newer value.
     """
+
     def work(unit: Unit) -> Outcome:
         unit.in_group(group_id)
         forum_id = _group_forum(unit.cur, group_id)
@@ -565,16 +677,21 @@ def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id:
         if current == clean:
             return Outcome(True, "unchanged")
         if row["id"] is None:
-            unit.write("initiative", "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
-                         [forum_id, group_id, problem_id, unit.now])
+            unit.write(
+                "initiative",
+                "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
+                [forum_id, group_id, problem_id, unit.now],
+            )
         # ``name`` is one of the fixed column names above, never user input.
-        unit.write("initiative", "UPDATE initiative SET " + name + " = ?, updated_at = ? WHERE group_id = ? AND problem_id = ?",
-                     [clean, unit.now, group_id, problem_id])
+        unit.write(
+            "initiative",
+            "UPDATE initiative SET " + name + " = ?, updated_at = ? WHERE group_id = ? AND problem_id = ?",
+            [clean, unit.now, group_id, problem_id],
+        )
         unit.audit("initiative", problem_id, {name: current}, {name: clean}, forum_id)
         return Outcome(True, "saved", value=clean)
 
     return db.attempt(actor, "initiative.save", work)
-
 
 
 # --- one entry point for every text field of the group pages ------------------------------------
@@ -586,8 +703,10 @@ def save_initiative_field(db: Database, actor: Actor, group_id: int, problem_id:
 #   initiative:<group id>:<problem id>:<name>       a text field of INITIATIVE_TEXT
 # Each goes to its own service (validation, group scope, locks, audit trail as there).
 
-_FIELD = re.compile(r"^(?:item:(\d{1,12})|problem:(\d{1,12}):(title|detail)|competence_note:(\d{1,12})"
-                    r"|initiative:(\d{1,12}):(\d{1,12}):([a-z_]{1,40}))$")
+_FIELD = re.compile(
+    r"^(?:item:(\d{1,12})|problem:(\d{1,12}):(title|detail)|competence_note:(\d{1,12})"
+    r"|initiative:(\d{1,12}):(\d{1,12}):([a-z_]{1,40}))$"
+)
 
 
 def field_id(kind: str, *parts: Any) -> str:
@@ -652,8 +771,9 @@ def _save_problem_part(db: Database, actor: Actor, problem_id: int, part: str, v
 
 
 _NUMBER = re.compile(r"\d")
-_TIME_WORDS = re.compile(r"(20\d\d|წლ|თვ|კვირ|დღ|-მდე|ბოლომდე|კვარტ|year|month|week|day|by |until|quarter)",
-                         re.IGNORECASE)
+_TIME_WORDS = re.compile(
+    r"(20\d\d|წლ|თვ|კვირ|დღ|-მდე|ბოლომდე|კვარტ|year|month|week|day|by |until|quarter)", re.IGNORECASE
+)
 
 
 def smart_hints(goal: str) -> list[str]:
@@ -688,8 +808,11 @@ def presenter(cur, group_id: int) -> dict | None:
     chosen = events(cur, group_id, ("presenter",))
     if not chosen:
         return None
-    row = one_as_dict(cur.execute("SELECT id, first_name, last_name FROM participant WHERE id = ?",
-                                  [chosen[-1]["payload"]["participant_id"]]))
+    row = one_as_dict(
+        cur.execute(
+            "SELECT id, first_name, last_name FROM participant WHERE id = ?", [chosen[-1]["payload"]["participant_id"]]
+        )
+    )
     return row
 
 
@@ -712,9 +835,18 @@ def group_progress(cur, forum: dict, group: dict) -> dict:
         step = "presenter"
     else:
         step = "done"
-    return {"group_id": group["id"], "number": group["number"], "name": group["name"], "room": group["room"],
-            "step": step, "problems": len(problem_rows), "finalised": bool(top), "initiatives_complete": complete,
-            "priorities": len(top), "presenter": f"{who['first_name']} {who['last_name']}" if who else ""}
+    return {
+        "group_id": group["id"],
+        "number": group["number"],
+        "name": group["name"],
+        "room": group["room"],
+        "step": step,
+        "problems": len(problem_rows),
+        "finalised": bool(top),
+        "initiatives_complete": complete,
+        "priorities": len(top),
+        "presenter": f"{who['first_name']} {who['last_name']}" if who else "",
+    }
 
 
 # Tables the step strip and the ranking are read from: a commit to one of them refreshes them.
@@ -724,18 +856,23 @@ RANKING_SOURCES = ("forum", "problem", "pebble_count", "group_event", "participa
 
 def progress_now(db: Database, forum: dict, group: dict) -> dict:
     """:func:`group_progress`, computed once per change of its data (every page run shows it)."""
-    return db.read_through(("group_progress", group["id"]), PROGRESS_SOURCES,
-                           lambda cur: group_progress(cur, forum, group))
+    return db.read_through(
+        ("group_progress", group["id"]), PROGRESS_SOURCES, lambda cur: group_progress(cur, forum, group)
+    )
 
 
 def ranking_now(db: Database, forum: dict, group_id: int) -> Ranking:
     """:func:`ranking`, computed once per change of its data (the vote step shows it on every run)."""
-    key = ("ranking", group_id, forum["priorities_per_group"], bool(forum.get("flagged_in_vote")),
-           forum["pebbles_per_participant"])
+    key = (
+        "ranking",
+        group_id,
+        forum["priorities_per_group"],
+        bool(forum.get("flagged_in_vote")),
+        forum["pebbles_per_participant"],
+    )
     return db.read_through(key, RANKING_SOURCES, lambda cur: ranking(cur, forum, group_id))
 
 
 def overview_now(db: Database, forum: dict) -> list[dict]:
     """Every group's progress, each from its cached read model (the organizer's board refreshes often)."""
     return [progress_now(db, forum, g) for g in forum_mod.groups(db.cursor(), forum["id"])]
-

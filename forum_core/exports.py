@@ -7,6 +7,7 @@ formula by a spreadsheet. In CSV such a text is written with one leading single 
 that quote off again. In XLSX the cell is stored as a string with the "quote prefix"
 style (shown as typed, kept as text when edited), its value unchanged.
 """
+
 from __future__ import annotations
 
 import csv
@@ -69,9 +70,20 @@ def xlsx_row(ws, row) -> list:
 def participant_rows(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[list]:
     rows = []
     for p in people.all_active(cur, forum_id):
-        rows.append([p["first_name"], p["last_name"], georgian.format_phone(p["phone"]), p["group_number"],
-                     p["gender"] or "", p["birth_year"] or "", p["community"] or "", p["email"] or "",
-                     p["needs"] or "", p["id"]])
+        rows.append(
+            [
+                p["first_name"],
+                p["last_name"],
+                georgian.format_phone(p["phone"]),
+                p["group_number"],
+                p["gender"] or "",
+                p["birth_year"] or "",
+                p["community"] or "",
+                p["email"] or "",
+                p["needs"] or "",
+                p["id"],
+            ]
+        )
     return rows
 
 
@@ -111,7 +123,7 @@ FORUM_TABLES: dict[str, str] = {
     "working_group": "SELECT * FROM working_group WHERE forum_id = ? ORDER BY number",
     "participant": "SELECT * FROM participant WHERE forum_id = ? ORDER BY id",
     "participant_token": "SELECT t.* FROM participant_token t JOIN participant p ON p.id = t.participant_id "
-                         "WHERE p.forum_id = ? ORDER BY t.participant_id, t.issued_at",
+    "WHERE p.forum_id = ? ORDER BY t.participant_id, t.issued_at",
     "checkin_event": "SELECT * FROM checkin_event WHERE forum_id = ? ORDER BY id",
     "budget_program": "SELECT * FROM budget_program WHERE forum_id = ? ORDER BY id",
     "assessment_item": "SELECT * FROM assessment_item WHERE forum_id = ? ORDER BY id",
@@ -131,51 +143,51 @@ FORUM_TABLES: dict[str, str] = {
 # group-level data and counts (see ``attendance``).
 ANONYMISED_TABLES: dict[str, str] = {
     "forum": "SELECT id, title, municipality, goals, forum_date, venue, start_time, duration_min, "
-             "pebbles_per_participant, priorities_per_group FROM forum WHERE id = ?",
+    "pebbles_per_participant, priorities_per_group FROM forum WHERE id = ?",
     "agenda_phase": FORUM_TABLES["agenda_phase"],
     "working_group": "SELECT id, forum_id, number, name, field, room, target_min, target_max FROM working_group "
-                     "WHERE forum_id = ? ORDER BY number",
+    "WHERE forum_id = ? ORDER BY number",
     "budget_program": FORUM_TABLES["budget_program"],
     "assessment_item": FORUM_TABLES["assessment_item"],
     "problem": FORUM_TABLES["problem"],
     "pebble_count": "SELECT id, forum_id, group_id, problem_id, round, pebbles, happened_at FROM pebble_count "
-                    "WHERE forum_id = ? ORDER BY id",
+    "WHERE forum_id = ? ORDER BY id",
     "initiative": FORUM_TABLES["initiative"],
     "recommendation": FORUM_TABLES["recommendation"],
     "recommendation_source": FORUM_TABLES["recommendation_source"],
     "recommendation_answer": "SELECT id, forum_id, recommendation_id, status, program_code, amount, reason, "
-                             "happened_at FROM recommendation_answer WHERE forum_id = ? ORDER BY id",
+    "happened_at FROM recommendation_answer WHERE forum_id = ? ORDER BY id",
 }
 
 TABLE_NOTES = {
     "forum": "the forum: title, municipality, date, venue, start time, duration, pebbles per participant, "
-             "priorities per group, organizers",
+    "priorities per group, organizers",
     "agenda_phase": "the day's phases in order with their planned minutes",
     "working_group": "the working groups: number, name, field, room, facilitator, sector expert, target size",
     "participant": "the participants (source: import | manual | walk_in; removed_at set when removed)",
     "participant_token": "invitation codes (QR); revoked_at set when a new code replaced it",
     "checkin_event": "check-ins and their undoing, appended (kind: check_in | undo; method: scan | camera | name "
-                     "| paper | walk_in | facilitator)",
+    "| paper | walk_in | facilitator)",
     "budget_program": "the municipality's budget programs per field (program_code, amount in GEL)",
     "assessment_item": "strengths and weaknesses per group (kind: strength | weakness)",
     "problem": "problems raised per group; merged_into points at the problem it was merged into; "
-               "outside_competence and competence_note are the sector expert's flag",
+    "outside_competence and competence_note are the sector expert's flag",
     "pebble_count": "pebble counts as typed, appended; the latest per problem and round counts "
-                    "(round 0: the vote, 1, 2...: re-votes among tied problems)",
+    "(round 0: the vote, 1, 2...: re-votes among tied problems)",
     "group_event": "a group's decisions: revote | tie_decision | finalise (payload: the published top list) | "
-                   "reopen | presenter | absent",
+    "reopen | presenter | absent",
     "initiative": "the initiative described for each priority (kind, goal, beneficiaries, resources, partners, "
-                  "cost_gel, program_id -> budget_program)",
+    "cost_gel, program_id -> budget_program)",
     "plenary_event": "the moderator's choices for the projector (mode, order, presenting group, timer)",
     "recommendation": "the committee's recommendations in order; wording '' means the groups' own words; "
-                      "merged_into points at the recommendation it joined",
+    "merged_into points at the recommendation it joined",
     "recommendation_source": "which group priority (problem_id) each recommendation came from",
     "recommendation_answer": "the mayor's answers, appended; the latest per recommendation counts "
-                             "(status: included | partly | not_included | outside_competence)",
+    "(status: included | partly | not_included | outside_competence)",
     "audit_log": "every change: when, role, device, action, entity, before and after (JSON)",
     "priorities": "derived: each group's published priorities with the recommendation and answer they led to",
     "attendance": "derived: per group, how many were invited, came and came without invitation; "
-                  "gender and age band counts of those who came (group 0: the whole forum)",
+    "gender and age band counts of those who came (group 0: the whole forum)",
 }
 
 
@@ -198,25 +210,50 @@ def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
 
     forum = forum_mod.get_forum(cur, forum_id)
     rec_of = report.by_problem(report.recommendations(cur, forum_id))
-    flagged = {r[0] for r in cur.execute(
-        "SELECT id FROM problem WHERE forum_id = ? AND outside_competence", [forum_id]).fetchall()}
+    flagged = {
+        r[0]
+        for r in cur.execute("SELECT id FROM problem WHERE forum_id = ? AND outside_competence", [forum_id]).fetchall()
+    }
     rows = []
     for p in report.published_priorities(cur, forum_id):
         rec = rec_of.get(p["problem_id"])
         answer = rec["answer"] if rec else None
-        rows.append({"forum_title": forum["title"], "municipality": forum["municipality"],
-                     "forum_date": forum["forum_date"], "group_number": p["group_number"],
-                     "group_name": p["group_name"], "field": p["field"], "rank": p["rank"], "title": p["title"],
-                     "pebbles": p["pebbles"], "outside_competence": p["problem_id"] in flagged,
-                     "recommendation": rec["text"] if rec else None,
-                     "status": answer["status"] if answer else None,
-                     "program_code": answer["program_code"] if answer else None,
-                     "amount": float(answer["amount"]) if answer and answer["amount"] is not None else None})
-    schema = pa.schema([("forum_title", pa.string()), ("municipality", pa.string()), ("forum_date", pa.date32()),
-                        ("group_number", pa.int32()), ("group_name", pa.string()), ("field", pa.string()),
-                        ("rank", pa.int32()), ("title", pa.string()), ("pebbles", pa.int32()),
-                        ("outside_competence", pa.bool_()), ("recommendation", pa.string()),
-                        ("status", pa.string()), ("program_code", pa.string()), ("amount", pa.float64())])
+        rows.append(
+            {
+                "forum_title": forum["title"],
+                "municipality": forum["municipality"],
+                "forum_date": forum["forum_date"],
+                "group_number": p["group_number"],
+                "group_name": p["group_name"],
+                "field": p["field"],
+                "rank": p["rank"],
+                "title": p["title"],
+                "pebbles": p["pebbles"],
+                "outside_competence": p["problem_id"] in flagged,
+                "recommendation": rec["text"] if rec else None,
+                "status": answer["status"] if answer else None,
+                "program_code": answer["program_code"] if answer else None,
+                "amount": float(answer["amount"]) if answer and answer["amount"] is not None else None,
+            }
+        )
+    schema = pa.schema(
+        [
+            ("forum_title", pa.string()),
+            ("municipality", pa.string()),
+            ("forum_date", pa.date32()),
+            ("group_number", pa.int32()),
+            ("group_name", pa.string()),
+            ("field", pa.string()),
+            ("rank", pa.int32()),
+            ("title", pa.string()),
+            ("pebbles", pa.int32()),
+            ("outside_competence", pa.bool_()),
+            ("recommendation", pa.string()),
+            ("status", pa.string()),
+            ("program_code", pa.string()),
+            ("amount", pa.float64()),
+        ]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -227,13 +264,17 @@ def attendance_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
     from forum_core import report
 
     numbers = report.forum_in_numbers(cur, forum_id)
-    rows = [{"group_number": g["number"], "measure": m, "value": "", "count": g[m]}
-            for g in numbers.per_group for m in ("invited", "came")]
+    rows = [
+        {"group_number": g["number"], "measure": m, "value": "", "count": g[m]}
+        for g in numbers.per_group
+        for m in ("invited", "came")
+    ]
     rows += [{"group_number": 0, "measure": "walk_ins", "value": "", "count": numbers.walk_ins}]
     rows += [{"group_number": 0, "measure": "gender", "value": k, "count": v} for k, v in numbers.by_gender]
     rows += [{"group_number": 0, "measure": "age_band", "value": k, "count": v} for k, v in numbers.by_age]
-    schema = pa.schema([("group_number", pa.int32()), ("measure", pa.string()), ("value", pa.string()),
-                        ("count", pa.int64())])
+    schema = pa.schema(
+        [("group_number", pa.int32()), ("measure", pa.string()), ("value", pa.string()), ("count", pa.int64())]
+    )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
@@ -287,10 +328,17 @@ def tables_xlsx(named: dict) -> bytes:
 
 
 def readme(named: dict, forum: dict, anonymised: bool) -> str:
-    lines = [f"{forum['title']} — {forum['municipality']}, {forum['forum_date']:%d.%m.%Y}",
-             "Export of the forum-day app: one Parquet file per table."
-             + (" Anonymised for publication: no names, phones, birth years, communities or devices;"
-                " only group-level data and counts." if anonymised else ""), ""]
+    lines = [
+        f"{forum['title']} — {forum['municipality']}, {forum['forum_date']:%d.%m.%Y}",
+        "Export of the forum-day app: one Parquet file per table."
+        + (
+            " Anonymised for publication: no names, phones, birth years, communities or devices;"
+            " only group-level data and counts."
+            if anonymised
+            else ""
+        ),
+        "",
+    ]
     for name, table in named.items():
         lines.append(f"{name}.parquet — {TABLE_NOTES.get(name, '')} ({table.num_rows} rows)")
         for column in table.schema:

@@ -3,6 +3,7 @@
 A database may hold several forums (other years, other municipalities); the
 setting ``current_forum_id`` says which one the pages work on.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -18,8 +19,16 @@ from forum_core.validation import FieldError, Outcome, check_int, check_text
 DEFAULT_PHASES = [("opening", 30), ("group_work", 180), ("presentations", 70)]
 # Fields of the ten groups of a new forum, as keys of the catalog (``field.<key>``).
 DEFAULT_FIELDS = [
-    "social", "infrastructure", "youth", "education", "health",
-    "culture", "agriculture", "environment", "economy", "public_services",
+    "social",
+    "infrastructure",
+    "youth",
+    "education",
+    "health",
+    "culture",
+    "agriculture",
+    "environment",
+    "economy",
+    "public_services",
 ]
 
 
@@ -60,6 +69,7 @@ class GroupDraft:
 
 # --- validation ------------------------------------------------------------
 
+
 def validate_settings(raw: dict) -> tuple[ForumSettings | None, list[FieldError]]:
     errors: list[FieldError] = []
     title = check_text(errors, "title", raw.get("title"), "title", required=True)
@@ -91,8 +101,18 @@ def validate_settings(raw: dict) -> tuple[ForumSettings | None, list[FieldError]
     priorities = check_int(errors, "priorities_per_group", raw.get("priorities_per_group", 5), 1, 10)
     if errors:
         return None, errors
-    return ForumSettings(title, municipality, forum_date, venue, start, duration, pebbles,
-                         priorities, goals, bool(raw.get("flagged_in_vote", False))), errors
+    return ForumSettings(
+        title,
+        municipality,
+        forum_date,
+        venue,
+        start,
+        duration,
+        pebbles,
+        priorities,
+        goals,
+        bool(raw.get("flagged_in_vote", False)),
+    ), errors
 
 
 def validate_phases(raw: list[dict]) -> tuple[list[Phase], list[FieldError]]:
@@ -130,8 +150,19 @@ def validate_groups(drafts: list[GroupDraft]) -> tuple[list[GroupDraft], list[Fi
         tmax = check_int(errors, p + "target_max", g.target_max, 1, 60)
         if tmin is not None and tmax is not None and tmin > tmax:
             errors.append(FieldError(p + "target_max", "max_below_min", {"min": tmin}))
-        cleaned.append(replace(g, number=number, name=name, field=field_, room=room,
-                               facilitator=facilitator, expert=expert, target_min=tmin, target_max=tmax))
+        cleaned.append(
+            replace(
+                g,
+                number=number,
+                name=name,
+                field=field_,
+                room=room,
+                facilitator=facilitator,
+                expert=expert,
+                target_min=tmin,
+                target_max=tmax,
+            )
+        )
     if not drafts:
         errors.append(FieldError("groups", "required"))
     seen_numbers: dict[int, int] = {}
@@ -149,12 +180,16 @@ def validate_groups(drafts: list[GroupDraft]) -> tuple[list[GroupDraft], list[Fi
             seen_names.setdefault(key, i)
         if g.room:
             rooms.setdefault(g.room.casefold(), []).append(g.number if g.number is not None else i)
-    warnings = [FieldError("groups", "room_clash", {"room": room, "groups": ", ".join(map(str, nums))})
-                for room, nums in rooms.items() if len(nums) > 1]
+    warnings = [
+        FieldError("groups", "room_clash", {"room": room, "groups": ", ".join(map(str, nums))})
+        for room, nums in rooms.items()
+        if len(nums) > 1
+    ]
     return cleaned, errors, warnings
 
 
 # --- reading ---------------------------------------------------------------
+
 
 def current_forum_id(cur: duckdb.DuckDBPyConnection) -> int | None:
     row = cur.execute("SELECT value FROM app_setting WHERE key = 'current_forum_id'").fetchone()
@@ -170,25 +205,31 @@ def get_forum(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict | None:
 
 
 def list_forums(cur: duckdb.DuckDBPyConnection) -> list[dict]:
-    return rows_as_dicts(cur.execute(
-        "SELECT id, title, municipality, forum_date FROM forum ORDER BY forum_date DESC, id DESC"))
+    return rows_as_dicts(
+        cur.execute("SELECT id, title, municipality, forum_date FROM forum ORDER BY forum_date DESC, id DESC")
+    )
 
 
 def phases(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[Phase]:
-    rows = cur.execute("SELECT name, minutes FROM agenda_phase WHERE forum_id = ? ORDER BY position",
-                       [forum_id]).fetchall()
+    rows = cur.execute(
+        "SELECT name, minutes FROM agenda_phase WHERE forum_id = ? ORDER BY position", [forum_id]
+    ).fetchall()
     return [Phase(n, m) for n, m in rows]
 
 
 def groups(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
     """Working groups in number order, with how many active participants each has."""
-    return rows_as_dicts(cur.execute(
-        """SELECT g.*, count(p.id) AS size
+    return rows_as_dicts(
+        cur.execute(
+            """SELECT g.*, count(p.id) AS size
            FROM working_group g
            LEFT JOIN participant p ON p.group_id = g.id AND p.removed_at IS NULL
            WHERE g.forum_id = ?
            GROUP BY ALL
-           ORDER BY g.number""", [forum_id]))
+           ORDER BY g.number""",
+            [forum_id],
+        )
+    )
 
 
 def budget_programs(cur: duckdb.DuckDBPyConnection, forum_id: int, field: str | None = None) -> list[dict]:
@@ -202,15 +243,29 @@ def budget_programs(cur: duckdb.DuckDBPyConnection, forum_id: int, field: str | 
 
 # --- writing ---------------------------------------------------------------
 
+
 def _insert_forum(unit: Unit, s: ForumSettings) -> int:
-    forum_id = unit.write("forum", 
+    forum_id = unit.write(
+        "forum",
         """INSERT INTO forum (title, municipality, goals, forum_date, venue, start_time, duration_min,
                               pebbles_per_participant, priorities_per_group, flagged_in_vote, token_secret,
                               created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
-        [s.title, s.municipality, s.goals, s.forum_date, s.venue, s.start_time, s.duration_min,
-         s.pebbles_per_participant, s.priorities_per_group, s.flagged_in_vote, secrets.token_hex(32), unit.now,
-         unit.now],
+        [
+            s.title,
+            s.municipality,
+            s.goals,
+            s.forum_date,
+            s.venue,
+            s.start_time,
+            s.duration_min,
+            s.pebbles_per_participant,
+            s.priorities_per_group,
+            s.flagged_in_vote,
+            secrets.token_hex(32),
+            unit.now,
+            unit.now,
+        ],
     ).fetchone()[0]
     unit.audit("forum", forum_id, None, s.__dict__, forum_id)
     return forum_id
@@ -227,13 +282,17 @@ def _write_phases(unit: Unit, forum_id: int, new_phases: list[Phase]) -> None:
     if before == after:
         return
     unit.write("agenda_phase", "DELETE FROM agenda_phase WHERE forum_id = ?", [forum_id])
-    unit.insert_many("agenda_phase", ("forum_id", "position", "name", "minutes"),
-                     [(forum_id, i, p.name, p.minutes) for i, p in enumerate(new_phases, start=1)])
+    unit.insert_many(
+        "agenda_phase",
+        ("forum_id", "position", "name", "minutes"),
+        [(forum_id, i, p.name, p.minutes) for i, p in enumerate(new_phases, start=1)],
+    )
     unit.audit("agenda", forum_id, before, after, forum_id)
 
 
 def _insert_group(unit: Unit, forum_id: int, g: GroupDraft) -> int:
-    gid = unit.write("working_group", 
+    gid = unit.write(
+        "working_group",
         """INSERT INTO working_group (forum_id, number, name, field, room, facilitator, expert, target_min, target_max)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id""",
         [forum_id, g.number, g.name, g.field, g.room, g.facilitator, g.expert, g.target_min, g.target_max],
@@ -247,12 +306,19 @@ def _group_values(g: GroupDraft | dict) -> dict:
     return {k: get(k) for k in ("number", "name", "field", "room", "facilitator", "expert", "target_min", "target_max")}
 
 
-def create_forum(db: Database, actor: Actor, raw_settings: dict, raw_phases: list[dict] | None = None,
-                 drafts: list[GroupDraft] | None = None, make_current: bool = True) -> Outcome:
+def create_forum(
+    db: Database,
+    actor: Actor,
+    raw_settings: dict,
+    raw_phases: list[dict] | None = None,
+    drafts: list[GroupDraft] | None = None,
+    make_current: bool = True,
+) -> Outcome:
     """Create a forum with its agenda and groups; on bad input nothing is written."""
     settings, errors = validate_settings(raw_settings)
-    new_phases, phase_errors = validate_phases(raw_phases if raw_phases is not None else
-                                               [{"name": n, "minutes": m} for n, m in DEFAULT_PHASES])
+    new_phases, phase_errors = validate_phases(
+        raw_phases if raw_phases is not None else [{"name": n, "minutes": m} for n, m in DEFAULT_PHASES]
+    )
     cleaned, group_errors, warnings = validate_groups(drafts) if drafts else ([], [], [])
     errors += phase_errors + group_errors
     if errors:
@@ -271,8 +337,7 @@ def create_forum(db: Database, actor: Actor, raw_settings: dict, raw_phases: lis
     return Outcome(True, "created", warnings=tuple(warnings), value=forum_id)
 
 
-def update_settings(db: Database, actor: Actor, forum_id: int, raw_settings: dict,
-                    raw_phases: list[dict]) -> Outcome:
+def update_settings(db: Database, actor: Actor, forum_id: int, raw_settings: dict, raw_phases: list[dict]) -> Outcome:
     settings, errors = validate_settings(raw_settings)
     new_phases, phase_errors = validate_phases(raw_phases)
     errors += phase_errors
@@ -287,13 +352,26 @@ def update_settings(db: Database, actor: Actor, forum_id: int, raw_settings: dic
         after = settings.__dict__
         changed = {k: v for k, v in after.items() if before.get(k) != v}
         if changed:
-            unit.write("forum", 
+            unit.write(
+                "forum",
                 """UPDATE forum SET title = ?, municipality = ?, goals = ?, forum_date = ?, venue = ?,
                           start_time = ?, duration_min = ?, pebbles_per_participant = ?,
                           priorities_per_group = ?, flagged_in_vote = ?, updated_at = ? WHERE id = ?""",
-                [settings.title, settings.municipality, settings.goals, settings.forum_date, settings.venue,
-                 settings.start_time, settings.duration_min, settings.pebbles_per_participant,
-                 settings.priorities_per_group, settings.flagged_in_vote, unit.now, forum_id])
+                [
+                    settings.title,
+                    settings.municipality,
+                    settings.goals,
+                    settings.forum_date,
+                    settings.venue,
+                    settings.start_time,
+                    settings.duration_min,
+                    settings.pebbles_per_participant,
+                    settings.priorities_per_group,
+                    settings.flagged_in_vote,
+                    unit.now,
+                    forum_id,
+                ],
+            )
             unit.audit("forum", forum_id, {k: before[k] for k in changed}, changed, forum_id)
         _write_phases(unit, forum_id, new_phases)
         return True
@@ -321,8 +399,11 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
         for gid, g in existing.items():
             if gid not in kept_ids:
                 if g["size"]:
-                    return Outcome(False, "invalid", (FieldError("groups", "group_not_empty",
-                                                                 {"name": g["name"], "size": g["size"]}),))
+                    return Outcome(
+                        False,
+                        "invalid",
+                        (FieldError("groups", "group_not_empty", {"name": g["name"], "size": g["size"]}),),
+                    )
                 unit.write("working_group", "DELETE FROM working_group WHERE id = ?", [gid])
                 unit.audit("group", gid, _group_values(g), None, forum_id, action="group.delete")
         for g in cleaned:
@@ -332,10 +413,12 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
             before = _group_values(existing[g.id])
             after = _group_values(g)
             if before != after:
-                unit.write("working_group", 
+                unit.write(
+                    "working_group",
                     """UPDATE working_group SET number = ?, name = ?, field = ?, room = ?, facilitator = ?,
                               expert = ?, target_min = ?, target_max = ? WHERE id = ?""",
-                    [g.number, g.name, g.field, g.room, g.facilitator, g.expert, g.target_min, g.target_max, g.id])
+                    [g.number, g.name, g.field, g.room, g.facilitator, g.expert, g.target_min, g.target_max, g.id],
+                )
                 unit.audit("group", g.id, before, after, forum_id)
         return Outcome(True, "saved", warnings=tuple(warnings))
 
@@ -348,8 +431,10 @@ def set_current_forum(db: Database, actor: Actor, forum_id: int) -> None:
 
 def default_groups(field_names: dict[str, str]) -> list[GroupDraft]:
     """Ten groups for a new forum, named after the usual fields (names from the catalog)."""
-    return [GroupDraft(number=i, name=field_names[key], field=field_names[key], room=str(100 + i))
-            for i, key in enumerate(DEFAULT_FIELDS, start=1)]
+    return [
+        GroupDraft(number=i, name=field_names[key], field=field_names[key], room=str(100 + i))
+        for i, key in enumerate(DEFAULT_FIELDS, start=1)
+    ]
 
 
 # --- the municipality's budget programs (the experts' briefing) --------------------
@@ -388,17 +473,24 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
             pid = row["id"] if row["id"] in existing else by_code.get(row["program_code"])
             values = [row[c] for c in PROGRAM_COLUMNS]
             if pid is None:
-                new_id = unit.write("budget_program", "INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
-                                      "description) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                                      [forum_id] + values).fetchone()[0]
+                new_id = unit.write(
+                    "budget_program",
+                    "INSERT INTO budget_program (forum_id, field, program_code, name, amount, year, "
+                    "description) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    [forum_id] + values,
+                ).fetchone()[0]
                 unit.audit("budget_program", new_id, None, dict(zip(PROGRAM_COLUMNS, values)), forum_id)
             else:
                 before = {c: existing[pid][c] for c in PROGRAM_COLUMNS}
                 before["amount"] = None if before["amount"] is None else int(before["amount"])
                 after = dict(zip(PROGRAM_COLUMNS, values))
                 if before != after:
-                    unit.write("budget_program", "UPDATE budget_program SET field = ?, program_code = ?, name = ?, amount = ?, "
-                                 "year = ?, description = ? WHERE id = ?", values + [pid])
+                    unit.write(
+                        "budget_program",
+                        "UPDATE budget_program SET field = ?, program_code = ?, name = ?, amount = ?, "
+                        "year = ?, description = ? WHERE id = ?",
+                        values + [pid],
+                    )
                     unit.audit("budget_program", pid, before, after, forum_id)
         return Outcome(True, "saved", value=len(cleaned))
 

@@ -5,24 +5,69 @@ they type a Georgian name on a Latin keyboard (``გიორგი ბერი
 Search keys are further *folded* so that common spelling variants meet
 (``kh``/``x``, ``ts``/``c``, ``tch``/``ch``, apostrophes of the older system).
 """
+
 from __future__ import annotations
 
 import re
 
 _TRANSLIT = {
-    "ა": "a", "ბ": "b", "გ": "g", "დ": "d", "ე": "e", "ვ": "v", "ზ": "z", "თ": "t",
-    "ი": "i", "კ": "k", "ლ": "l", "მ": "m", "ნ": "n", "ო": "o", "პ": "p", "ჟ": "zh",
-    "რ": "r", "ს": "s", "ტ": "t", "უ": "u", "ფ": "p", "ქ": "k", "ღ": "gh", "ყ": "q",
-    "შ": "sh", "ჩ": "ch", "ც": "ts", "ძ": "dz", "წ": "ts", "ჭ": "ch", "ხ": "kh",
-    "ჯ": "j", "ჰ": "h", "ჱ": "e", "ჲ": "i", "ჳ": "u", "ჴ": "kh", "ჵ": "o",
+    "ა": "a",
+    "ბ": "b",
+    "გ": "g",
+    "დ": "d",
+    "ე": "e",
+    "ვ": "v",
+    "ზ": "z",
+    "თ": "t",
+    "ი": "i",
+    "კ": "k",
+    "ლ": "l",
+    "მ": "m",
+    "ნ": "n",
+    "ო": "o",
+    "პ": "p",
+    "ჟ": "zh",
+    "რ": "r",
+    "ს": "s",
+    "ტ": "t",
+    "უ": "u",
+    "ფ": "p",
+    "ქ": "k",
+    "ღ": "gh",
+    "ყ": "q",
+    "შ": "sh",
+    "ჩ": "ch",
+    "ც": "ts",
+    "ძ": "dz",
+    "წ": "ts",
+    "ჭ": "ch",
+    "ხ": "kh",
+    "ჯ": "j",
+    "ჰ": "h",
+    "ჱ": "e",
+    "ჲ": "i",
+    "ჳ": "u",
+    "ჴ": "kh",
+    "ჵ": "o",
 }
 # Mtavruli (capital) letters map onto the same sounds.
 _TRANSLIT.update({chr(ord(k) - 0x10D0 + 0x1C90): v for k, v in list(_TRANSLIT.items())})
 
 _FOLD_RULES = [
-    ("'", ""), ("`", ""), ("’", ""),
-    ("tch", "ch"), ("tsch", "ch"), ("dj", "j"), ("dzh", "j"), ("x", "kh"),
-    ("c", "ts"), ("tsh", "ch"), ("w", "v"), ("y", "i"), ("ph", "p"), ("th", "t"),
+    ("'", ""),
+    ("`", ""),
+    ("’", ""),
+    ("tch", "ch"),
+    ("tsch", "ch"),
+    ("dj", "j"),
+    ("dzh", "j"),
+    ("x", "kh"),
+    ("c", "ts"),
+    ("tsh", "ch"),
+    ("w", "v"),
+    ("y", "i"),
+    ("ph", "p"),
+    ("th", "t"),
 ]
 
 

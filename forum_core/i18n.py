@@ -15,10 +15,11 @@ category, or a missing ``count``, takes ``other``. Georgian nouns stay singular 
 numeral ("3 კენჭი"), so ``ka.json`` usually keeps a plain string (or ``{"other": ...}``).
 Every form of a key has the same placeholders in both languages (``tests/unit/test_i18n.py``).
 """
+
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from forum_core.validation import FieldError
@@ -31,7 +32,7 @@ _DIR = Path(__file__).parent / "catalogs"
 Entry = str | dict[str, str]  # a string, or plural forms by CLDR category ("one", "other")
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalog(lang: str) -> dict[str, Entry]:
     with open(_DIR / f"{lang}.json", encoding="utf-8") as fh:
         return json.load(fh)

@@ -20,13 +20,13 @@ in the birth-year column give the year; line numbers are the rows a spreadsheet
 shows. A file whose names are mostly ``?``, replacement characters or mojibake
 (UTF-8 read in a Western code page) is refused as saved in the wrong encoding.
 """
+
 from __future__ import annotations
 
 import codecs
 import csv
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -62,8 +62,7 @@ HEADER_SEARCH_ROWS = 30  # title rows above the header: at most this many rows a
 # A text starting with one of these could be a formula in a spreadsheet: the app's exports write
 # it with one more leading single quote (CSV), which the importer takes off again (exports.csv_cell).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-TEMPLATE_HEADERS = ["first_name", "last_name", "phone", "group", "gender", "birth_year", "community",
-                    "email", "needs"]
+TEMPLATE_HEADERS = ["first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email", "needs"]
 
 
 def _norm_header(text: Any) -> str:
@@ -72,8 +71,11 @@ def _norm_header(text: Any) -> str:
     return re.sub(r"[\s_\-]+", " ", text).strip()
 
 
-_ALIAS = {_norm_header(alias): key for key, aliases in COLUMN_ALIASES.items()
-          for alias in aliases + ([key] if key != "id" else [])}
+_ALIAS = {
+    _norm_header(alias): key
+    for key, aliases in COLUMN_ALIASES.items()
+    for alias in aliases + ([key] if key != "id" else [])
+}
 
 
 class FileProblem(Exception):
@@ -142,6 +144,7 @@ class ImportPlan:
 
 # --- reading the file ------------------------------------------------------
 
+
 def _decode(data: bytes) -> str:
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8")
@@ -176,8 +179,9 @@ def _read_csv(data: bytes) -> Table:
         raise FileProblem("empty_file")
     sample = [ln for ln in lines if ln.strip()][:HEADER_SEARCH_ROWS]
     # the separator that splits the most lines alike (title rows above the header have none)
-    delimiter = max([",", ";", "\t"], key=lambda d: (sum(1 for ln in sample if ln.count(d)),
-                                                      sum(ln.count(d) for ln in sample)))
+    delimiter = max(
+        [",", ";", "\t"], key=lambda d: (sum(1 for ln in sample if ln.count(d)), sum(ln.count(d) for ln in sample))
+    )
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         records = []
@@ -201,8 +205,9 @@ def _read_workbook(data: bytes, sheet: str | None) -> Table:
         visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names
         sheets = []
         for name in visible:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False,
-                                                          nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+            rows = book.get_sheet_by_name(name).to_python(
+                skip_empty_area=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1
+            )
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
                 raise FileProblem("too_many_rows", max=MAX_ROWS)
             sheets.append((name, [(number, list(cells)) for number, cells in enumerate(rows, start=1)]))
@@ -219,8 +224,15 @@ def _is_blank(cell: Any) -> bool:
 
 # Damage done to text by a wrong encoding: U+FFFD, or UTF-8 bytes read as Windows-1252 /
 # Latin-1 ("áƒ" before each Georgian letter, "Ð" before Cyrillic, "Õ"/"Ö" before Armenian).
-_CONTINUATION = "".join(sorted(({bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xC0)}
-                                | {chr(b) for b in range(0x80, 0xC0)}) - {""}))
+_CONTINUATION = "".join(
+    sorted(
+        (
+            {bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xC0)}
+            | {chr(b) for b in range(0x80, 0xC0)}
+        )
+        - {""}
+    )
+)
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][" + re.escape(_CONTINUATION) + "]")
 
 
@@ -285,7 +297,7 @@ def _table_from_sheets(sheets: list[tuple[str, list[tuple[int, list[Any]]]]], wa
 
 def _make_table(name: str, names: list[str], records: list[tuple[int, list[Any]]], index: int) -> Table:
     header_line, header = records[index]
-    return Table([("" if h is None else str(h)) for h in header], records[index + 1:], name, names, header_line)
+    return Table([("" if h is None else str(h)) for h in header], records[index + 1 :], name, names, header_line)
 
 
 def _check_encoding(texts: list[Any], share: float) -> None:
@@ -299,8 +311,11 @@ def read_table(data: bytes, filename: str = "", sheet: str | None = None) -> Tab
     if len(data) > MAX_FILE_BYTES:
         raise FileProblem("file_too_large", max_mb=MAX_FILE_BYTES // (1024 * 1024))
     name = filename.lower()
-    if (data[:4] == b"PK\x03\x04" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-            or name.endswith((".xlsx", ".xlsm", ".xls", ".ods"))):
+    if (
+        data[:4] == b"PK\x03\x04"
+        or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        or name.endswith((".xlsx", ".xlsm", ".xls", ".ods"))
+    ):
         return _read_workbook(data, sheet)
     return _read_csv(data)
 
@@ -331,8 +346,10 @@ def map_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
     return mapping, ignored
 
 
-_DATE_TEXT = re.compile(r"\s*(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4})|(\d{4})[./-](\d{1,2})[./-](\d{1,2}))"
-                        r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*")
+_DATE_TEXT = re.compile(
+    r"\s*(?:(\d{1,2})[./-](\d{1,2})[./-](\d{4})|(\d{4})[./-](\d{1,2})[./-](\d{1,2}))"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?\s*"
+)
 
 
 def _year_of(value: Any) -> Any:
@@ -368,8 +385,7 @@ def _row_dict(mapping: dict[str, int], cells: list[Any]) -> dict:
 # --- the plan --------------------------------------------------------------
 
 _NAME_KEYS = ("first_name", "last_name", "full_name")
-_SHOWN_FIELDS = ("first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email",
-                 "needs")
+_SHOWN_FIELDS = ("first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email", "needs")
 
 
 def _changes(before: dict, person: people.Person, group_text) -> dict[str, tuple[Any, Any]]:
@@ -386,8 +402,7 @@ def _changes(before: dict, person: people.Person, group_text) -> dict[str, tuple
 
 def _plan(cur: duckdb.DuckDBPyConnection, forum_id: int, table: Table, today: date | None) -> ImportPlan:
     mapping, ignored = map_columns(table.headers)
-    names = [cells[i] for _, cells in table.rows for key, i in mapping.items()
-             if key in _NAME_KEYS and i < len(cells)]
+    names = [cells[i] for _, cells in table.rows for key, i in mapping.items() if key in _NAME_KEYS and i < len(cells)]
     _check_encoding(names, 1 / 3)
     group_rows = forum_mod.groups(cur, forum_id)
     resolve = people.group_resolver(group_rows)
@@ -415,7 +430,8 @@ def _plan(cur: duckdb.DuckDBPyConnection, forum_id: int, table: Table, today: da
         if bad_names:
             person = None
             errors = [FieldError(k, "damaged_text") for k in bad_names] + [
-                e for e in errors if e.field not in bad_names]
+                e for e in errors if e.field not in bad_names
+            ]
         if person is not None:
             if person.phone in phones_in_file:
                 errors = [FieldError("phone", "duplicate_in_file", {"line": phones_in_file[person.phone]})]
@@ -432,23 +448,46 @@ def _plan(cur: duckdb.DuckDBPyConnection, forum_id: int, table: Table, today: da
         if match is not None:  # an id from the app's own export names the person
             if (owner is not None and owner["id"] != match["id"]) or match["id"] in claimed:
                 taken = owner if owner is not None and owner["id"] != match["id"] else match
-                plan.rows.append(PlannedRow(line, "invalid", errors=[FieldError("phone", "phone_taken", {
-                    "name": f"{taken['first_name']} {taken['last_name']}"})], raw=_printable(raw)))
+                plan.rows.append(
+                    PlannedRow(
+                        line,
+                        "invalid",
+                        errors=[
+                            FieldError("phone", "phone_taken", {"name": f"{taken['first_name']} {taken['last_name']}"})
+                        ],
+                        raw=_printable(raw),
+                    )
+                )
                 continue
         elif owner is not None:  # the same phone: the same person only with the same first or last name
             same_first = georgian.fold(owner["first_name"]) == georgian.fold(person.first_name)
             same_last = georgian.fold(owner["last_name"]) == georgian.fold(person.last_name)
             if not (same_first or same_last) or owner["id"] in claimed:
-                plan.rows.append(PlannedRow(line, "invalid", errors=[FieldError("phone", "phone_taken", {
-                    "name": f"{owner['first_name']} {owner['last_name']}"})], raw=_printable(raw)))
+                plan.rows.append(
+                    PlannedRow(
+                        line,
+                        "invalid",
+                        errors=[
+                            FieldError("phone", "phone_taken", {"name": f"{owner['first_name']} {owner['last_name']}"})
+                        ],
+                        raw=_printable(raw),
+                    )
+                )
                 continue
             match = owner
         if match is None:
             # A new person, even with the name of someone on the list: the organizer decides.
             key = georgian.search_key(person.first_name, person.last_name)
-            duplicates = [{"participant_id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"],
-                           "phone": p["phone"], "group": group_names.get(p["group_id"], "")}
-                          for p in by_name.get(key, [])]
+            duplicates = [
+                {
+                    "participant_id": p["id"],
+                    "first_name": p["first_name"],
+                    "last_name": p["last_name"],
+                    "phone": p["phone"],
+                    "group": group_names.get(p["group_id"], ""),
+                }
+                for p in by_name.get(key, [])
+            ]
             if key in new_names:
                 duplicates.append({"line": new_names[key]})
             new_names.setdefault(key, line)
@@ -456,9 +495,17 @@ def _plan(cur: duckdb.DuckDBPyConnection, forum_id: int, table: Table, today: da
             continue
         claimed.add(match["id"])
         changes = _changes(match, person, lambda gid: group_names.get(gid, ""))
-        plan.rows.append(PlannedRow(line, "update" if changes else "unchanged", person=person,
-                                    participant_id=match["id"], before=match, raw=_printable(raw),
-                                    changes=changes))
+        plan.rows.append(
+            PlannedRow(
+                line,
+                "update" if changes else "unchanged",
+                person=person,
+                participant_id=match["id"],
+                before=match,
+                raw=_printable(raw),
+                changes=changes,
+            )
+        )
     return plan
 
 
@@ -466,8 +513,14 @@ def _printable(raw: dict) -> dict:
     return {k: ("" if v is None else str(v))[:80] for k, v in raw.items()}
 
 
-def preview(cur: duckdb.DuckDBPyConnection, forum_id: int, data: bytes, filename: str = "",
-            today: date | None = None, sheet: str | None = None) -> ImportPlan:
+def preview(
+    cur: duckdb.DuckDBPyConnection,
+    forum_id: int,
+    data: bytes,
+    filename: str = "",
+    today: date | None = None,
+    sheet: str | None = None,
+) -> ImportPlan:
     """What importing this file would do. Never raises for a bad file: see ``plan.problem``."""
     table = None
     try:
@@ -480,9 +533,17 @@ def preview(cur: duckdb.DuckDBPyConnection, forum_id: int, data: bytes, filename
         return plan
 
 
-def apply(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str = "",
-          skip_invalid: bool = False, today: date | None = None, sheet: str | None = None,
-          skip_duplicates: bool = False) -> Outcome:
+def apply(
+    db: Database,
+    actor: Actor,
+    forum_id: int,
+    data: bytes,
+    filename: str = "",
+    skip_invalid: bool = False,
+    today: date | None = None,
+    sheet: str | None = None,
+    skip_duplicates: bool = False,
+) -> Outcome:
     """Import the file: all valid rows in one transaction, or nothing.
 
     With invalid rows and ``skip_invalid`` false, nothing is written (``has_invalid``).
@@ -520,21 +581,54 @@ def apply(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str 
     return outcome
 
 
-_INSERT_COLUMNS = ("id", "forum_id", "group_id", "first_name", "last_name", "phone", "gender", "birth_year",
-                   "community", "email", "needs", "source", "search_key", "phone_digits", "version",
-                   "created_at", "updated_at")
+_INSERT_COLUMNS = (
+    "id",
+    "forum_id",
+    "group_id",
+    "first_name",
+    "last_name",
+    "phone",
+    "gender",
+    "birth_year",
+    "community",
+    "email",
+    "needs",
+    "source",
+    "search_key",
+    "phone_digits",
+    "version",
+    "created_at",
+    "updated_at",
+)
 
 
 def _insert_new(unit: Unit, forum_id: int, persons: list[people.Person]) -> None:
     if not persons:
         return
-    ids = [r[0] for r in unit.execute(
-        "SELECT nextval('participant_id_seq') FROM range(?)", [len(persons)]).fetchall()]
+    ids = [r[0] for r in unit.execute("SELECT nextval('participant_id_seq') FROM range(?)", [len(persons)]).fetchall()]
     rows = []
     for pid, p in zip(ids, persons):
-        rows.append((pid, forum_id, p.group_id, p.first_name, p.last_name, p.phone, p.gender, p.birth_year,
-                     p.community, p.email, p.needs, "import", georgian.search_key(p.first_name, p.last_name),
-                     georgian.phone_digits(p.phone), 1, unit.now, unit.now))
+        rows.append(
+            (
+                pid,
+                forum_id,
+                p.group_id,
+                p.first_name,
+                p.last_name,
+                p.phone,
+                p.gender,
+                p.birth_year,
+                p.community,
+                p.email,
+                p.needs,
+                "import",
+                georgian.search_key(p.first_name, p.last_name),
+                georgian.phone_digits(p.phone),
+                1,
+                unit.now,
+                unit.now,
+            )
+        )
         unit.audit("participant", pid, None, people.row_values(p), forum_id, action="participant.add")
     unit.insert_many("participant", _INSERT_COLUMNS, rows)
     people.issue_tokens(unit, forum_id, ids)
@@ -546,8 +640,9 @@ def template_csv() -> bytes:
     writer = csv.writer(out)
     writer.writerow(TEMPLATE_HEADERS)
     writer.writerow(["ნინო", "კაპანაძე", "599 12 34 56", "1", "ქ", "1985", "სოფ. ნაბეღლავი", "", ""])
-    writer.writerow(["გიორგი", "ბერიძე", "+995 577 65 43 21", "2", "კ", "1990", "", "giorgi@example.ge",
-                     "ეტლით მოსარგებლე"])
+    writer.writerow(
+        ["გიორგი", "ბერიძე", "+995 577 65 43 21", "2", "კ", "1990", "", "giorgi@example.ge", "ეტლით მოსარგებლე"]
+    )
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
@@ -588,8 +683,15 @@ def change_rows(plan: ImportPlan, lang: str) -> list[dict]:
     for r in plan.updates:
         name = f"{r.person.first_name} {r.person.last_name}"
         for key, (before, after) in r.changes.items():
-            rows.append({"line": r.line, "name": name, "field": t(lang, f"label.{key}"),
-                         "before": _shown(before), "after": _shown(after)})
+            rows.append(
+                {
+                    "line": r.line,
+                    "name": name,
+                    "field": t(lang, f"label.{key}"),
+                    "before": _shown(before),
+                    "after": _shown(after),
+                }
+            )
     return rows
 
 
@@ -603,10 +705,21 @@ def duplicate_rows(plan: ImportPlan, lang: str) -> list[dict]:
             if "line" in d:
                 other = t(lang, "import.same_name_line", line=d["line"])
             else:
-                other = t(lang, "import.same_name_person", name=f"{d['first_name']} {d['last_name']}",
-                          phone=georgian.format_phone(d["phone"]) or "—", group=d["group"])
-            rows.append({"line": r.line, "name": f"{r.person.first_name} {r.person.last_name}",
-                         "phone": georgian.format_phone(r.person.phone), "other": other})
+                other = t(
+                    lang,
+                    "import.same_name_person",
+                    name=f"{d['first_name']} {d['last_name']}",
+                    phone=georgian.format_phone(d["phone"]) or "—",
+                    group=d["group"],
+                )
+            rows.append(
+                {
+                    "line": r.line,
+                    "name": f"{r.person.first_name} {r.person.last_name}",
+                    "phone": georgian.format_phone(r.person.phone),
+                    "other": other,
+                }
+            )
     return rows
 
 
@@ -627,6 +740,13 @@ def report_lines(plan: ImportPlan, lang: str) -> list[str]:
         lines.append(t(lang, "import.duplicate_line", **row))
     for row in plan.invalid:
         for error in row.errors:
-            lines.append(t(lang, "import.invalid_line", line=row.line, column=t(lang, f"label.{error.field}"),
-                           reason=error_text(lang, error)))
+            lines.append(
+                t(
+                    lang,
+                    "import.invalid_line",
+                    line=row.line,
+                    column=t(lang, f"label.{error.field}"),
+                    reason=error_text(lang, error),
+                )
+            )
     return lines

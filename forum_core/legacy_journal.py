@@ -13,6 +13,7 @@ to DuckDB directly; at start-up a leftover journal is read once:
   not applied, in ``forum.duckdb.journal.set-aside`` and logged, never blocking start-up;
 - the journal file is then removed, so nothing beside the database can be replayed.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,18 @@ import duckdb
 log = logging.getLogger(__name__)
 
 _TABLES = {  # what the old version journaled, with the columns it could hold
-    "checkin_event": {"forum_id", "participant_id", "kind", "method", "happened_at", "recorded_at", "desk", "role",
-                      "device", "undoes"},
+    "checkin_event": {
+        "forum_id",
+        "participant_id",
+        "kind",
+        "method",
+        "happened_at",
+        "recorded_at",
+        "desk",
+        "role",
+        "device",
+        "undoes",
+    },
 }
 _AUDIT_COLUMNS = ("happened_at", "forum_id", "role", "device", "action", "entity", "entity_id", "before", "after")
 
@@ -72,13 +83,27 @@ def _apply(con: duckdb.DuckDBPyConnection, record: dict) -> None:
         for table, columns, row in record.get("appends", []):
             if table not in _TABLES or not set(columns) <= _TABLES[table] or len(columns) != len(row):
                 raise ValueError(f"unexpected rows for {table!r}")
-            cur.execute("INSERT INTO " + table + " (" + ", ".join(columns) + ") VALUES ("
-                        + ", ".join("?" for _ in columns) + ")", list(row))
+            cur.execute(
+                "INSERT INTO "
+                + table
+                + " ("
+                + ", ".join(columns)
+                + ") VALUES ("
+                + ", ".join("?" for _ in columns)
+                + ")",
+                list(row),
+            )
         for audit in record.get("audits", []):
             if len(audit) != len(_AUDIT_COLUMNS):
                 raise ValueError("unexpected audit entry")
-            cur.execute("INSERT INTO audit_log (" + ", ".join(_AUDIT_COLUMNS) + ") VALUES ("
-                        + ", ".join("?" for _ in _AUDIT_COLUMNS) + ")", list(audit))
+            cur.execute(
+                "INSERT INTO audit_log ("
+                + ", ".join(_AUDIT_COLUMNS)
+                + ") VALUES ("
+                + ", ".join("?" for _ in _AUDIT_COLUMNS)
+                + ")",
+                list(audit),
+            )
         cur.execute("UPDATE journal_applied SET applied_through = ?", [record["seq"]])
         cur.execute("COMMIT")
     except BaseException:
@@ -112,8 +137,11 @@ def apply_leftover(con: duckdb.DuckDBPyConnection, db_path: str) -> dict:
             _apply(con, record)
             report["applied"] += 1
         except (duckdb.Error, ValueError, TypeError) as problem:
-            log.error("A check-in left by an older version could not be applied (%s); it is kept in %s",
-                      problem, set_aside_path(db_path))
+            log.error(
+                "A check-in left by an older version could not be applied (%s); it is kept in %s",
+                problem,
+                set_aside_path(db_path),
+            )
             set_aside.append(line)
             report["set_aside"] += 1
     if set_aside:
@@ -121,6 +149,9 @@ def apply_leftover(con: duckdb.DuckDBPyConnection, db_path: str) -> dict:
             fh.write(b"\n".join(set_aside) + b"\n")
     path.unlink()
     if report["applied"] or report["set_aside"]:
-        log.warning("Check-in journal of an older version: %(applied)d applied, %(skipped)d already in or older "
-                    "than the database, %(set_aside)d set aside", report)
+        log.warning(
+            "Check-in journal of an older version: %(applied)d applied, %(skipped)d already in or older "
+            "than the database, %(set_aside)d set aside",
+            report,
+        )
     return report

@@ -6,26 +6,42 @@ on a stale view (someone else saved first) is refused with ``stale`` instead of
 silently overwriting the newer data. Removing a person keeps the row (``removed_at``)
 so that later records about them stay explainable.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 import duckdb
 
 from forum_core import georgian, tokens
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
-from forum_core.vocabulary import sees_personal_data
 from forum_core.validation import FieldError, Outcome, check_int, check_text
+from forum_core.vocabulary import sees_personal_data
 
-PERSON_FIELDS = ("first_name", "last_name", "phone", "group_id", "gender", "birth_year",
-                 "community", "email", "needs")
+PERSON_FIELDS = ("first_name", "last_name", "phone", "group_id", "gender", "birth_year", "community", "email", "needs")
 GENDERS = {
-    "f": "f", "female": "f", "woman": "f", "w": "f", "ქ": "f", "ქალი": "f", "მდედრობითი": "f",
-    "m": "m", "male": "m", "man": "m", "კ": "m", "მ": "m", "კაცი": "m", "მამაკაცი": "m", "მამრობითი": "m",
-    "other": "x", "x": "x", "სხვა": "x",
+    "f": "f",
+    "female": "f",
+    "woman": "f",
+    "w": "f",
+    "ქ": "f",
+    "ქალი": "f",
+    "მდედრობითი": "f",
+    "m": "m",
+    "male": "m",
+    "man": "m",
+    "კ": "m",
+    "მ": "m",
+    "კაცი": "m",
+    "მამაკაცი": "m",
+    "მამრობითი": "m",
+    "other": "x",
+    "x": "x",
+    "სხვა": "x",
 }
 MIN_AGE = 10
 OLDEST_BIRTH_YEAR = 1900
@@ -45,8 +61,9 @@ class Person:
     needs: str = ""
 
 
-def validate_person(raw: dict, resolve_group: Callable[[Any], int | None],
-                    phone_required: bool = True, today: date | None = None) -> tuple[Person | None, list[FieldError]]:
+def validate_person(
+    raw: dict, resolve_group: Callable[[Any], int | None], phone_required: bool = True, today: date | None = None
+) -> tuple[Person | None, list[FieldError]]:
     """Check one person's fields. ``resolve_group`` turns a group number/name/id into an id."""
     errors: list[FieldError] = []
     first = check_text(errors, "first_name", raw.get("first_name"), "name", required=True)
@@ -74,8 +91,9 @@ def validate_person(raw: dict, resolve_group: Callable[[Any], int | None],
         if gender is None:
             errors.append(FieldError("gender", "bad_gender", {"value": gender_raw[:30]}))
     year = (today or date.today()).year
-    birth_year = check_int(errors, "birth_year", raw.get("birth_year"), OLDEST_BIRTH_YEAR, year - MIN_AGE,
-                           required=False)
+    birth_year = check_int(
+        errors, "birth_year", raw.get("birth_year"), OLDEST_BIRTH_YEAR, year - MIN_AGE, required=False
+    )
     community = check_text(errors, "community", raw.get("community"), "short")
     email = check_text(errors, "email", raw.get("email"), "short")
     if email and not _EMAIL.fullmatch(email):
@@ -119,16 +137,27 @@ _LIST_COLUMNS = """p.id, p.first_name, p.last_name, p.phone, p.group_id, g.numbe
 
 
 def get(cur: duckdb.DuckDBPyConnection, participant_id: int) -> dict | None:
-    return one_as_dict(cur.execute(
-        f"SELECT {_LIST_COLUMNS}, p.forum_id, p.removed_at FROM participant p "
-        "LEFT JOIN working_group g ON g.id = p.group_id WHERE p.id = ?", [participant_id]))
+    return one_as_dict(
+        cur.execute(
+            f"SELECT {_LIST_COLUMNS}, p.forum_id, p.removed_at FROM participant p "
+            "LEFT JOIN working_group g ON g.id = p.group_id WHERE p.id = ?",
+            [participant_id],
+        )
+    )
 
 
 _NAMES_ONLY = ("id", "first_name", "last_name", "group_id", "group_number", "group_name", "room")
 
 
-def search(cur: duckdb.DuckDBPyConnection, forum_id: int, query: str, *, role: str, limit: int = 50,
-           group_id: int | None = None) -> list[dict]:
+def search(
+    cur: duckdb.DuckDBPyConnection,
+    forum_id: int,
+    query: str,
+    *,
+    role: str,
+    limit: int = 50,
+    group_id: int | None = None,
+) -> list[dict]:
     """Find active participants by Georgian name, its Latin transliteration, or phone digits.
 
     Every word of the query must occur in the name (in any order); a query with
@@ -143,15 +172,19 @@ def search(cur: duckdb.DuckDBPyConnection, forum_id: int, query: str, *, role: s
     terms = georgian.query_terms(query)
     digits = re.sub(r"\D", "", query) if personal else ""
     name_terms = [t for t in terms if not t.isdigit()]
-    sql = (f"SELECT {_LIST_COLUMNS} FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
-           "WHERE p.forum_id = ? AND p.removed_at IS NULL")
+    sql = (
+        f"SELECT {_LIST_COLUMNS} FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
+        "WHERE p.forum_id = ? AND p.removed_at IS NULL"
+    )
     params: list[Any] = [forum_id]
     if group_id is not None:
         sql += " AND p.group_id = ?"
         params.append(group_id)
     if name_terms and len(digits) >= 3:
-        sql += (" AND (list_bool_and(list_transform(?::VARCHAR[], lambda t: contains(p.search_key, t)))"
-                " OR contains(p.phone_digits, ?))")
+        sql += (
+            " AND (list_bool_and(list_transform(?::VARCHAR[], lambda t: contains(p.search_key, t)))"
+            " OR contains(p.phone_digits, ?))"
+        )
         params += [name_terms, digits[-9:]]
     elif len(digits) >= 3:
         sql += " AND contains(p.phone_digits, ?)"
@@ -168,33 +201,57 @@ def search(cur: duckdb.DuckDBPyConnection, forum_id: int, query: str, *, role: s
 
 
 def count_active(cur: duckdb.DuckDBPyConnection, forum_id: int) -> int:
-    return cur.execute("SELECT count(*) FROM participant WHERE forum_id = ? AND removed_at IS NULL",
-                       [forum_id]).fetchone()[0]
+    return cur.execute(
+        "SELECT count(*) FROM participant WHERE forum_id = ? AND removed_at IS NULL", [forum_id]
+    ).fetchone()[0]
 
 
 def all_active(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
-    return rows_as_dicts(cur.execute(
-        f"SELECT {_LIST_COLUMNS} FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
-        "WHERE p.forum_id = ? AND p.removed_at IS NULL ORDER BY g.number, p.last_name, p.first_name",
-        [forum_id]))
+    return rows_as_dicts(
+        cur.execute(
+            f"SELECT {_LIST_COLUMNS} FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
+            "WHERE p.forum_id = ? AND p.removed_at IS NULL ORDER BY g.number, p.last_name, p.first_name",
+            [forum_id],
+        )
+    )
 
 
 # --- writing ---------------------------------------------------------------
 
+
 def phone_owner(cur: duckdb.DuckDBPyConnection, forum_id: int, phone: str) -> dict | None:
-    return one_as_dict(cur.execute(
-        "SELECT id, first_name, last_name FROM participant "
-        "WHERE forum_id = ? AND phone = ? AND removed_at IS NULL", [forum_id, phone]))
+    return one_as_dict(
+        cur.execute(
+            "SELECT id, first_name, last_name FROM participant WHERE forum_id = ? AND phone = ? AND removed_at IS NULL",
+            [forum_id, phone],
+        )
+    )
 
 
 def insert(unit: Unit, forum_id: int, p: Person, source: str) -> int:
-    pid = unit.write("participant", 
+    pid = unit.write(
+        "participant",
         """INSERT INTO participant (forum_id, group_id, first_name, last_name, phone, gender, birth_year,
                community, email, needs, source, search_key, phone_digits, version, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id""",
-        [forum_id, p.group_id, p.first_name, p.last_name, p.phone, p.gender, p.birth_year, p.community,
-         p.email, p.needs, source, georgian.search_key(p.first_name, p.last_name),
-         georgian.phone_digits(p.phone), unit.now, unit.now]).fetchone()[0]
+        [
+            forum_id,
+            p.group_id,
+            p.first_name,
+            p.last_name,
+            p.phone,
+            p.gender,
+            p.birth_year,
+            p.community,
+            p.email,
+            p.needs,
+            source,
+            georgian.search_key(p.first_name, p.last_name),
+            georgian.phone_digits(p.phone),
+            unit.now,
+            unit.now,
+        ],
+    ).fetchone()[0]
     unit.audit("participant", pid, None, row_values(p), forum_id, action="participant.add")
     issue_tokens(unit, forum_id, [pid])
     return pid
@@ -215,29 +272,47 @@ def issue_tokens(unit: Unit, forum_id: int, participant_ids: list[int]) -> dict[
             token = tokens.new_token(secret)
             if token in taken:
                 continue
-            if len(participant_ids) == 1 and unit.execute(
-                    "SELECT 1 FROM participant_token WHERE token = ?", [token]).fetchone():
+            if (
+                len(participant_ids) == 1
+                and unit.execute("SELECT 1 FROM participant_token WHERE token = ?", [token]).fetchone()
+            ):
                 continue
             break
         taken.add(token)
         issued[pid] = token
-    unit.insert_many("participant_token", ("token", "participant_id", "issued_at"),
-                     [(token, pid, unit.now) for pid, token in issued.items()])
+    unit.insert_many(
+        "participant_token",
+        ("token", "participant_id", "issued_at"),
+        [(token, pid, unit.now) for pid, token in issued.items()],
+    )
     return issued
 
 
 def update_row(unit: Unit, forum_id: int, pid: int, before: dict, p: Person) -> None:
-    unit.write("participant", 
+    unit.write(
+        "participant",
         """UPDATE participant SET group_id = ?, first_name = ?, last_name = ?, phone = ?, gender = ?,
                birth_year = ?, community = ?, email = ?, needs = ?, search_key = ?, phone_digits = ?,
                version = version + 1, updated_at = ? WHERE id = ?""",
-        [p.group_id, p.first_name, p.last_name, p.phone, p.gender, p.birth_year, p.community, p.email,
-         p.needs, georgian.search_key(p.first_name, p.last_name), georgian.phone_digits(p.phone),
-         unit.now, pid])
+        [
+            p.group_id,
+            p.first_name,
+            p.last_name,
+            p.phone,
+            p.gender,
+            p.birth_year,
+            p.community,
+            p.email,
+            p.needs,
+            georgian.search_key(p.first_name, p.last_name),
+            georgian.phone_digits(p.phone),
+            unit.now,
+            pid,
+        ],
+    )
     after = row_values(p)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
-    unit.audit("participant", pid, {k: before.get(k) for k in changed}, changed, forum_id,
-               action="participant.update")
+    unit.audit("participant", pid, {k: before.get(k) for k in changed}, changed, forum_id, action="participant.update")
 
 
 def _resolver_for(cur, forum_id: int) -> Callable[[Any], int | None]:
@@ -245,16 +320,21 @@ def _resolver_for(cur, forum_id: int) -> Callable[[Any], int | None]:
     return lambda gid: int(gid) if gid is not None and int(gid) in ids else None
 
 
-def add(db: Database, actor: Actor, forum_id: int, raw: dict, source: str = "manual",
-        phone_required: bool = True) -> Outcome:
+def add(
+    db: Database, actor: Actor, forum_id: int, raw: dict, source: str = "manual", phone_required: bool = True
+) -> Outcome:
     """Add one person (``raw['group']`` is a group id). Refuses a phone already in use."""
+
     def work(unit: Unit) -> Outcome:
         person, errors = validate_person(raw, _resolver_for(unit.cur, forum_id), phone_required)
         if errors:
             return Outcome(False, "invalid", tuple(errors))
         if person.phone and (owner := phone_owner(unit.cur, forum_id, person.phone)):
-            return Outcome(False, "invalid", (FieldError("phone", "phone_taken", {
-                "name": f"{owner['first_name']} {owner['last_name']}"}),))
+            return Outcome(
+                False,
+                "invalid",
+                (FieldError("phone", "phone_taken", {"name": f"{owner['first_name']} {owner['last_name']}"}),),
+            )
         return Outcome(True, "added", value=insert(unit, forum_id, person, source))
 
     return db.attempt(actor, "participant.add", work)
@@ -262,6 +342,7 @@ def add(db: Database, actor: Actor, forum_id: int, raw: dict, source: str = "man
 
 def update(db: Database, actor: Actor, participant_id: int, raw: dict, expected_version: int) -> Outcome:
     """Save an edit made on the view of version ``expected_version``."""
+
     def work(unit: Unit) -> Outcome:
         before = get(unit.cur, participant_id)
         if before is None or before["removed_at"] is not None:
@@ -273,8 +354,11 @@ def update(db: Database, actor: Actor, participant_id: int, raw: dict, expected_
         if errors:
             return Outcome(False, "invalid", tuple(errors))
         if person.phone and (owner := phone_owner(unit.cur, forum_id, person.phone)) and owner["id"] != participant_id:
-            return Outcome(False, "invalid", (FieldError("phone", "phone_taken", {
-                "name": f"{owner['first_name']} {owner['last_name']}"}),))
+            return Outcome(
+                False,
+                "invalid",
+                (FieldError("phone", "phone_taken", {"name": f"{owner['first_name']} {owner['last_name']}"}),),
+            )
         if all(before.get(k) == v for k, v in row_values(person).items()):
             return Outcome(True, "unchanged")
         update_row(unit, forum_id, participant_id, before, person)
@@ -286,6 +370,7 @@ def update(db: Database, actor: Actor, participant_id: int, raw: dict, expected_
 def move(db: Database, actor: Actor, participant_id: int, group_id: int, expected_version: int) -> Outcome:
     """Move a person to another group of the same forum (a facilitator: into their own group,
     for a person who came to their room)."""
+
     def work(unit: Unit) -> Outcome:
         unit.in_group(group_id)
         before = get(unit.cur, participant_id)
@@ -297,10 +382,19 @@ def move(db: Database, actor: Actor, participant_id: int, group_id: int, expecte
             return Outcome(False, "invalid", (FieldError("group", "unknown_group", {"value": group_id}),))
         if before["group_id"] == group_id:
             return Outcome(True, "unchanged")
-        unit.write("participant", "UPDATE participant SET group_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
-                     [group_id, unit.now, participant_id])
-        unit.audit("participant", participant_id, {"group_id": before["group_id"]}, {"group_id": group_id},
-                   before["forum_id"], action="participant.move")
+        unit.write(
+            "participant",
+            "UPDATE participant SET group_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
+            [group_id, unit.now, participant_id],
+        )
+        unit.audit(
+            "participant",
+            participant_id,
+            {"group_id": before["group_id"]},
+            {"group_id": group_id},
+            before["forum_id"],
+            action="participant.move",
+        )
         return Outcome(True, "moved")
 
     return db.attempt(actor, "participant.move", work)
@@ -313,10 +407,19 @@ def remove(db: Database, actor: Actor, participant_id: int, expected_version: in
             return Outcome(False, "not_found")
         if before["version"] != expected_version:
             return Outcome(False, "stale", value=before)
-        unit.write("participant", "UPDATE participant SET removed_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
-                     [unit.now, unit.now, participant_id])
-        unit.audit("participant", participant_id, {k: before[k] for k in PERSON_FIELDS}, None,
-                   before["forum_id"], action="participant.remove")
+        unit.write(
+            "participant",
+            "UPDATE participant SET removed_at = ?, version = version + 1, updated_at = ? WHERE id = ?",
+            [unit.now, unit.now, participant_id],
+        )
+        unit.audit(
+            "participant",
+            participant_id,
+            {k: before[k] for k in PERSON_FIELDS},
+            None,
+            before["forum_id"],
+            action="participant.remove",
+        )
         return Outcome(True, "removed")
 
     return db.attempt(actor, "participant.remove", work)

@@ -11,6 +11,7 @@ data beyond a presenter's name. :func:`snapshot` bundles them through
 ``Database.read_through``, so a projector refreshing every second and fifty phones
 cost one computation per change of the data, not one per screen.
 """
+
 from __future__ import annotations
 
 import json
@@ -27,7 +28,6 @@ MIN_SLOT_SECONDS, MAX_SLOT_SECONDS = 60, 60 * 60
 LAST_MINUTE = 60  # the timer turns amber in the last minute
 
 
-
 # --- the timer --------------------------------------------------------------------------------
 
 
@@ -37,7 +37,7 @@ class Timer:
 
     duration_s: int
     running_since: datetime | None = None  # set while running
-    elapsed_s: float = 0.0                 # run time before the last start
+    elapsed_s: float = 0.0  # run time before the last start
 
     def elapsed(self, now: datetime) -> float:
         extra = (now - self.running_since).total_seconds() if self.running_since else 0.0
@@ -73,11 +73,11 @@ def clock_text(seconds: float) -> str:
 @dataclass(frozen=True)
 class ScreenState:
     mode: str
-    order: tuple[int, ...]            # group ids in presentation order
-    presenting: int | None            # group id on the presenting screen
-    revealed: bool                    # wall and summary show results (else "results soon")
+    order: tuple[int, ...]  # group ids in presentation order
+    presenting: int | None  # group id on the presenting screen
+    revealed: bool  # wall and summary show results (else "results soon")
     timer: Timer
-    slot_s: int                       # default length of one presentation
+    slot_s: int  # default length of one presentation
 
 
 def default_slot_seconds(phases: list[forum_mod.Phase], group_count: int) -> int:
@@ -91,8 +91,7 @@ def default_slot_seconds(phases: list[forum_mod.Phase], group_count: int) -> int
 def fold(events: list[dict], group_ids: list[int], slot_s: int) -> ScreenState:
     """The screen state after ``events`` (oldest first); a pure function."""
     # Results are live by default (the wall is the point of the screen); the moderator can hide them.
-    state = ScreenState("welcome", tuple(group_ids), group_ids[0] if group_ids else None, True, Timer(slot_s),
-                        slot_s)
+    state = ScreenState("welcome", tuple(group_ids), group_ids[0] if group_ids else None, True, Timer(slot_s), slot_s)
     for e in events:
         kind, p, at = e["kind"], e["payload"], e["happened_at"]
         if kind == "mode":
@@ -118,8 +117,9 @@ def fold(events: list[dict], group_ids: list[int], slot_s: int) -> ScreenState:
 
 
 def _events(cur, forum_id: int) -> list[dict]:
-    rows = rows_as_dicts(cur.execute(
-        "SELECT kind, payload, happened_at FROM plenary_event WHERE forum_id = ? ORDER BY id", [forum_id]))
+    rows = rows_as_dicts(
+        cur.execute("SELECT kind, payload, happened_at FROM plenary_event WHERE forum_id = ? ORDER BY id", [forum_id])
+    )
     for r in rows:
         r["payload"] = json.loads(r["payload"])
     return rows
@@ -127,8 +127,11 @@ def _events(cur, forum_id: int) -> list[dict]:
 
 def _group_rows(cur, forum_id: int) -> list[dict]:
     """The groups without their sizes (cheaper than forum.groups for screens)."""
-    return rows_as_dicts(cur.execute("SELECT id, number, name, field, room FROM working_group WHERE forum_id = ? "
-                                     "ORDER BY number", [forum_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT id, number, name, field, room FROM working_group WHERE forum_id = ? ORDER BY number", [forum_id]
+        )
+    )
 
 
 def screen_state(cur, forum_id: int) -> ScreenState:
@@ -140,16 +143,17 @@ def screen_state(cur, forum_id: int) -> ScreenState:
 # --- the moderator's commands -------------------------------------------------------------------
 
 
-def _append(db: Database, actor: Actor, forum_id: int, kind: str, payload: dict,
-            check=None) -> Outcome:
+def _append(db: Database, actor: Actor, forum_id: int, kind: str, payload: dict, check=None) -> Outcome:
     def work(unit: Unit) -> Outcome:
         if check is not None:
             refusal = check(unit)
             if refusal is not None:
                 return refusal
-        unit.write("plenary_event", "INSERT INTO plenary_event (forum_id, kind, payload, happened_at, role, device) "
-                     "VALUES (?, ?, ?, ?, ?, ?)",
-                     [forum_id, kind, json.dumps(payload), unit.now, actor.role, actor.device])
+        unit.write(
+            "plenary_event",
+            "INSERT INTO plenary_event (forum_id, kind, payload, happened_at, role, device) VALUES (?, ?, ?, ?, ?, ?)",
+            [forum_id, kind, json.dumps(payload), unit.now, actor.role, actor.device],
+        )
         unit.audit("plenary", forum_id, None, {"kind": kind, **payload}, forum_id, action=f"plenary.{kind}")
         return Outcome(True, kind)
 
@@ -157,23 +161,33 @@ def _append(db: Database, actor: Actor, forum_id: int, kind: str, payload: dict,
 
 
 def _group_ids(cur, forum_id: int) -> list[int]:
-    return [r[0] for r in cur.execute("SELECT id FROM working_group WHERE forum_id = ? ORDER BY number",
-                                      [forum_id]).fetchall()]
+    return [
+        r[0]
+        for r in cur.execute("SELECT id FROM working_group WHERE forum_id = ? ORDER BY number", [forum_id]).fetchall()
+    ]
 
 
 def set_mode(db: Database, actor: Actor, forum_id: int, mode: str) -> Outcome:
     if mode not in MODES:
         return Outcome(False, "bad_mode")
-    return _append(db, actor, forum_id, "mode", {"mode": mode},
-                   lambda u: Outcome(True, "unchanged") if screen_state(u.cur, forum_id).mode == mode else None)
+    return _append(
+        db,
+        actor,
+        forum_id,
+        "mode",
+        {"mode": mode},
+        lambda u: Outcome(True, "unchanged") if screen_state(u.cur, forum_id).mode == mode else None,
+    )
 
 
 def present_group(db: Database, actor: Actor, forum_id: int, group_id: int) -> Outcome:
     """Put a group on the presenting screen; its timer starts fresh (not running)."""
+
     def check(unit: Unit):
         if group_id not in _group_ids(unit.cur, forum_id):
             return Outcome(False, "not_found")
         return None
+
     return _append(db, actor, forum_id, "present", {"group_id": int(group_id)}, check)
 
 
@@ -208,6 +222,7 @@ def set_revealed(db: Database, actor: Actor, forum_id: int, revealed: bool) -> O
 
 def set_slot_minutes(db: Database, actor: Actor, forum_id: int, minutes: Any) -> Outcome:
     from forum_core.validation import FieldError, check_int
+
     errors: list[FieldError] = []
     value = check_int(errors, "slot_minutes", minutes, 1, MAX_SLOT_SECONDS // 60)
     if errors:
@@ -216,13 +231,25 @@ def set_slot_minutes(db: Database, actor: Actor, forum_id: int, minutes: Any) ->
 
 
 def start_timer(db: Database, actor: Actor, forum_id: int) -> Outcome:
-    return _append(db, actor, forum_id, "timer_start", {},
-                   lambda u: Outcome(True, "unchanged") if screen_state(u.cur, forum_id).timer.running else None)
+    return _append(
+        db,
+        actor,
+        forum_id,
+        "timer_start",
+        {},
+        lambda u: Outcome(True, "unchanged") if screen_state(u.cur, forum_id).timer.running else None,
+    )
 
 
 def pause_timer(db: Database, actor: Actor, forum_id: int) -> Outcome:
-    return _append(db, actor, forum_id, "timer_pause", {},
-                   lambda u: None if screen_state(u.cur, forum_id).timer.running else Outcome(True, "unchanged"))
+    return _append(
+        db,
+        actor,
+        forum_id,
+        "timer_pause",
+        {},
+        lambda u: None if screen_state(u.cur, forum_id).timer.running else Outcome(True, "unchanged"),
+    )
 
 
 def reset_timer(db: Database, actor: Actor, forum_id: int) -> Outcome:
@@ -238,8 +265,9 @@ def agenda(phases: list[forum_mod.Phase], forum_date: date, start: time, now: da
     rows = []
     for p in phases:
         end = at + timedelta(minutes=p.minutes)
-        rows.append({"name": p.name, "minutes": p.minutes, "starts": at.time(), "ends": end.time(),
-                     "current": at <= now < end})
+        rows.append(
+            {"name": p.name, "minutes": p.minutes, "starts": at.time(), "ends": end.time(), "current": at <= now < end}
+        )
         at = end
     return rows
 
@@ -255,50 +283,89 @@ class GroupResult:
     field: str
     room: str
     finalised: bool
-    priorities: tuple[dict, ...] = ()      # rank, title, pebbles, problem_id, outside_competence, initiative
+    priorities: tuple[dict, ...] = ()  # rank, title, pebbles, problem_id, outside_competence, initiative
     presenter: str = ""
 
 
 def _initiative_headline(row: dict | None) -> dict | None:
     if not row:
         return None
-    return {"kind": row["kind"], "title": row["title"], "goal": row["goal"],
-            "beneficiaries_count": row["beneficiaries_count"], "beneficiaries_age": row["beneficiaries_age"],
-            "beneficiaries_specifics": row["beneficiaries_specifics"]}
+    return {
+        "kind": row["kind"],
+        "title": row["title"],
+        "goal": row["goal"],
+        "beneficiaries_count": row["beneficiaries_count"],
+        "beneficiaries_age": row["beneficiaries_age"],
+        "beneficiaries_specifics": row["beneficiaries_specifics"],
+    }
 
 
 def group_results(cur, forum_id: int) -> list[GroupResult]:
     """Every group with its published priorities, initiative headlines and presenter, in four queries."""
     groups = _group_rows(cur, forum_id)
     published: dict[int, list[dict]] = {}
-    for p in rows_as_dicts(cur.execute("SELECT group_id, problem_id, title, pebbles, rank FROM published_priority "
-                                       "WHERE forum_id = ? ORDER BY group_id, rank", [forum_id])):
+    for p in rows_as_dicts(
+        cur.execute(
+            "SELECT group_id, problem_id, title, pebbles, rank FROM published_priority "
+            "WHERE forum_id = ? ORDER BY group_id, rank",
+            [forum_id],
+        )
+    ):
         published.setdefault(p["group_id"], []).append(p)
     presenters: dict[int, int] = {}
     for group_id, payload in cur.execute(
-            "SELECT group_id, payload FROM group_event WHERE forum_id = ? AND kind = 'presenter' ORDER BY id",
-            [forum_id]).fetchall():
+        "SELECT group_id, payload FROM group_event WHERE forum_id = ? AND kind = 'presenter' ORDER BY id", [forum_id]
+    ).fetchall():
         presenters[group_id] = json.loads(payload)["participant_id"]
     names = {}
     if presenters:
-        names = {r[0]: f"{r[1]} {r[2]}" for r in cur.execute(
-            "SELECT id, first_name, last_name FROM participant WHERE forum_id = ?", [forum_id]).fetchall()
-            if r[0] in set(presenters.values())}
-    initiatives = {(r["group_id"], r["problem_id"]): r for r in rows_as_dicts(cur.execute(
-        "SELECT group_id, problem_id, kind, title, goal, beneficiaries_count, beneficiaries_age, "
-        "beneficiaries_specifics FROM initiative WHERE forum_id = ?", [forum_id]))}
-    flagged = {r[0] for r in cur.execute(
-        "SELECT id FROM problem WHERE forum_id = ? AND outside_competence", [forum_id]).fetchall()}
+        names = {
+            r[0]: f"{r[1]} {r[2]}"
+            for r in cur.execute(
+                "SELECT id, first_name, last_name FROM participant WHERE forum_id = ?", [forum_id]
+            ).fetchall()
+            if r[0] in set(presenters.values())
+        }
+    initiatives = {
+        (r["group_id"], r["problem_id"]): r
+        for r in rows_as_dicts(
+            cur.execute(
+                "SELECT group_id, problem_id, kind, title, goal, beneficiaries_count, beneficiaries_age, "
+                "beneficiaries_specifics FROM initiative WHERE forum_id = ?",
+                [forum_id],
+            )
+        )
+    }
+    flagged = {
+        r[0]
+        for r in cur.execute("SELECT id FROM problem WHERE forum_id = ? AND outside_competence", [forum_id]).fetchall()
+    }
     results = []
     for g in groups:
         top = published.get(g["id"])
         priorities = tuple(
-            {"rank": p["rank"], "title": p["title"], "pebbles": p["pebbles"], "problem_id": p["problem_id"],
-             "outside_competence": p["problem_id"] in flagged,
-             "initiative": _initiative_headline(initiatives.get((g["id"], p["problem_id"])))}
-            for p in (top or []))
-        results.append(GroupResult(g["id"], g["number"], g["name"], g["field"], g["room"] or "", top is not None,
-                                   priorities, names.get(presenters.get(g["id"]), "")))
+            {
+                "rank": p["rank"],
+                "title": p["title"],
+                "pebbles": p["pebbles"],
+                "problem_id": p["problem_id"],
+                "outside_competence": p["problem_id"] in flagged,
+                "initiative": _initiative_headline(initiatives.get((g["id"], p["problem_id"]))),
+            }
+            for p in (top or [])
+        )
+        results.append(
+            GroupResult(
+                g["id"],
+                g["number"],
+                g["name"],
+                g["field"],
+                g["room"] or "",
+                top is not None,
+                priorities,
+                names.get(presenters.get(g["id"]), ""),
+            )
+        )
     return results
 
 
@@ -333,8 +400,20 @@ _PARTS = {
 
 def _screen_part(cur, forum_id: int) -> tuple:
     forum = forum_mod.get_forum(cur, forum_id)
-    forum = {k: forum[k] for k in ("id", "title", "municipality", "goals", "forum_date", "venue", "start_time",
-                                   "duration_min", "priorities_per_group")}  # no token secret on screens
+    forum = {
+        k: forum[k]
+        for k in (
+            "id",
+            "title",
+            "municipality",
+            "goals",
+            "forum_date",
+            "venue",
+            "start_time",
+            "duration_min",
+            "priorities_per_group",
+        )
+    }  # no token secret on screens
     return forum, screen_state(cur, forum_id), tuple(forum_mod.phases(cur, forum_id))
 
 
@@ -345,17 +424,22 @@ def _results_part(cur, forum_id: int) -> tuple:
     pebbles = cur.execute(
         "SELECT coalesce(sum(n), 0) FROM (SELECT arg_max(c.pebbles, c.id) AS n FROM pebble_count c "
         "JOIN problem p ON p.id = c.problem_id WHERE c.forum_id = ? AND c.round = 0 AND p.deleted_at IS NULL "
-        "GROUP BY c.problem_id)", [forum_id]).fetchone()[0]
+        "GROUP BY c.problem_id)",
+        [forum_id],
+    ).fetchone()[0]
     return results, int(problems), int(pebbles)
 
 
 def _arrivals_part(cur, forum_id: int) -> tuple:
     from forum_core import checkin
 
-    arrivals = tuple({"number": a["number"], "name": a["name"], "expected": a["expected"],
-                      "checked_in": a["checked_in"]} for a in checkin.arrivals(cur, forum_id))
-    walk_ins = cur.execute("SELECT count(*) FROM participant WHERE forum_id = ? AND removed_at IS NULL "
-                           "AND source = 'walk_in'", [forum_id]).fetchone()[0]
+    arrivals = tuple(
+        {"number": a["number"], "name": a["name"], "expected": a["expected"], "checked_in": a["checked_in"]}
+        for a in checkin.arrivals(cur, forum_id)
+    )
+    walk_ins = cur.execute(
+        "SELECT count(*) FROM participant WHERE forum_id = ? AND removed_at IS NULL AND source = 'walk_in'", [forum_id]
+    ).fetchone()[0]
     return arrivals, int(walk_ins)
 
 
@@ -378,10 +462,22 @@ def _assemble(screen: tuple, results: tuple, arrivals: tuple) -> Snapshot:
     forum, state, phases = screen
     groups, problems, pebbles = results
     per_group, walk_ins = arrivals
-    initiatives = sum(1 for g in groups for p in g.priorities
-                      if p["initiative"] and (p["initiative"]["title"] or p["initiative"]["goal"]))
-    totals = Totals(sum(a["expected"] for a in per_group), sum(a["checked_in"] for a in per_group), walk_ins,
-                    problems, pebbles, initiatives, sum(g.finalised for g in groups), len(groups))
+    initiatives = sum(
+        1
+        for g in groups
+        for p in g.priorities
+        if p["initiative"] and (p["initiative"]["title"] or p["initiative"]["goal"])
+    )
+    totals = Totals(
+        sum(a["expected"] for a in per_group),
+        sum(a["checked_in"] for a in per_group),
+        walk_ins,
+        problems,
+        pebbles,
+        initiatives,
+        sum(g.finalised for g in groups),
+        len(groups),
+    )
     return Snapshot(forum, state, phases, groups, per_group, totals)
 
 
@@ -393,9 +489,10 @@ def build_snapshot(cur, forum_id: int) -> Snapshot:
 def snapshot(db: Database, forum_id: int) -> Snapshot:
     """The current snapshot; each part is recomputed only after a commit to one of its tables."""
     makers = {"screen": _screen_part, "results": _results_part, "arrivals": _arrivals_part}
-    parts = [db.read_through(("plenary", name, forum_id), _PARTS[name],
-                             lambda cur, make=makers[name]: make(cur, forum_id)) for name in ("screen", "results",
-                                                                                               "arrivals")]
+    parts = [
+        db.read_through(("plenary", name, forum_id), _PARTS[name], lambda cur, make=makers[name]: make(cur, forum_id))
+        for name in ("screen", "results", "arrivals")
+    ]
     return _assemble(*parts)  # sums over ten groups: cheaper than caching it
 
 
@@ -404,9 +501,23 @@ def public_results(snap: Snapshot) -> list[dict]:
     name (presenters neither); nothing while the moderator hides the results (the projector's wall)."""
     if not snap.state.revealed:
         return []
-    return [{"number": g.number, "name": g.name, "field": g.field,
-             "priorities": [{"problem_id": p["problem_id"], "rank": p["rank"], "title": p["title"],
-                             "pebbles": p["pebbles"],
-                             "outside_competence": p["outside_competence"], "initiative": p["initiative"]}
-                            for p in g.priorities]}
-            for g in snap.groups if g.finalised]
+    return [
+        {
+            "number": g.number,
+            "name": g.name,
+            "field": g.field,
+            "priorities": [
+                {
+                    "problem_id": p["problem_id"],
+                    "rank": p["rank"],
+                    "title": p["title"],
+                    "pebbles": p["pebbles"],
+                    "outside_competence": p["outside_competence"],
+                    "initiative": p["initiative"],
+                }
+                for p in g.priorities
+            ],
+        }
+        for g in snap.groups
+        if g.finalised
+    ]

@@ -6,12 +6,13 @@ them) and are embedded as real text, so names can be copied and searched in the
 PDF. A name with letters none of them has is reported before printing
 (:func:`unprintable`). QR codes hold only the token.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
 
 import duckdb
 import qrcode
@@ -102,14 +103,18 @@ def unprintable(persons: Iterable[dict]) -> list[tuple[dict, str]]:
     return found
 
 
-def unprintable_people(cur: duckdb.DuckDBPyConnection, forum_id: int,
-                       participant_ids: Iterable[int] | None = None,
-                       group_ids: Iterable[int] | None = None) -> list[tuple[dict, str]]:
+def unprintable_people(
+    cur: duckdb.DuckDBPyConnection,
+    forum_id: int,
+    participant_ids: Iterable[int] | None = None,
+    group_ids: Iterable[int] | None = None,
+) -> list[tuple[dict, str]]:
     return unprintable(_people(cur, forum_id, participant_ids, group_ids))
 
 
-def fit_size(pdf: FPDF, text: str, width: float, size: float, smallest: float, style: str = "B",
-             family: str = "georgian") -> float:
+def fit_size(
+    pdf: FPDF, text: str, width: float, size: float, smallest: float, style: str = "B", family: str = "georgian"
+) -> float:
     """The largest font size from ``size`` down to ``smallest`` at which ``text`` fits on one
     line of ``width`` mm (a cell's own margins included); sets that font."""
     pdf.set_font(family, style, size)
@@ -185,8 +190,13 @@ def _text_block(pdf: FPDF, cache: dict, x: float, w: float, h: float, text: str)
         pdf.cell(w, h, line, new_x="LMARGIN", new_y="NEXT")
 
 
-def invitations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
-                    participant_ids: Iterable[int] | None = None, progress: Progress | None = None) -> bytes:
+def invitations_pdf(
+    cur: duckdb.DuckDBPyConnection,
+    forum_id: int,
+    lang: str = "ka",
+    participant_ids: Iterable[int] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
     """One A4 invitation per participant, with their QR code and the code under it."""
     forum, groups = _context(cur, forum_id)
     codes = checkin.tokens_of_forum(cur, forum_id)
@@ -261,9 +271,14 @@ def _card(pdf: FPDF, index: int, title: str) -> tuple[float, float]:
     return x, y
 
 
-def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
-               group_ids: Iterable[int] | None = None, participant_ids: Iterable[int] | None = None,
-               progress: Progress | None = None) -> bytes:
+def badges_pdf(
+    cur: duckdb.DuckDBPyConnection,
+    forum_id: int,
+    lang: str = "ka",
+    group_ids: Iterable[int] | None = None,
+    participant_ids: Iterable[int] | None = None,
+    progress: Progress | None = None,
+) -> bytes:
     """A4 sheets of 8 badges: name large, group and room, QR code."""
     forum, groups = _context(cur, forum_id)
     codes = checkin.tokens_of_forum(cur, forum_id)
@@ -280,8 +295,14 @@ def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
             pdf.multi_cell(BADGE_W - 48, size * 0.47, name, new_x="LEFT", new_y="NEXT", align="L")
         pdf.set_xy(x + 6, y + BADGE_H - 26)
         pdf.set_font("georgian", "B", 10)
-        pdf.multi_cell(BADGE_W - 46, 5, f"{t(lang, 'label.group')} {g.get('number', '')}. {g.get('name', '')}",
-                       new_x="LEFT", new_y="NEXT", align="L")
+        pdf.multi_cell(
+            BADGE_W - 46,
+            5,
+            f"{t(lang, 'label.group')} {g.get('number', '')}. {g.get('name', '')}",
+            new_x="LEFT",
+            new_y="NEXT",
+            align="L",
+        )
         pdf.set_font("georgian", "", 10)
         pdf.cell(BADGE_W - 46, 5, f"{t(lang, 'label.room')}: {g.get('room') or '—'}")
         code = codes.get(p["id"])
@@ -297,8 +318,9 @@ def badges_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
     return bytes(pdf.output())
 
 
-def sign_in_sheets_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
-                       group_ids: Iterable[int] | None = None) -> bytes:
+def sign_in_sheets_pdf(
+    cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka", group_ids: Iterable[int] | None = None
+) -> bytes:
     """Paper fallback: per group, members sorted by last name with tick and time columns."""
     forum, groups = _context(cur, forum_id)
     pdf = document(lang)
@@ -310,15 +332,31 @@ def sign_in_sheets_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str 
         pdf.set_margins(15, 15, 15)
         pdf.set_xy(15, 15)
         pdf.set_font("georgian", "B", 15)
-        pdf.multi_cell(0, 8, f"{t(lang, 'print.sheet_title')}: {g['number']}. {g['name']}", new_x="LMARGIN",
-                       new_y="NEXT", align="L")
+        pdf.multi_cell(
+            0,
+            8,
+            f"{t(lang, 'print.sheet_title')}: {g['number']}. {g['name']}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
         pdf.set_font("georgian", "", 10)
-        pdf.cell(0, 6, f"{forum['title']} · {_date(forum['forum_date'])} · {t(lang, 'label.room')} {g['room'] or '—'}",
-                 new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(
+            0,
+            6,
+            f"{forum['title']} · {_date(forum['forum_date'])} · {t(lang, 'label.room')} {g['room'] or '—'}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
         pdf.ln(3)
         widths = (10, 55, 50, 25, 40)
-        headers = ("№", t(lang, "label.last_name"), t(lang, "label.first_name"), t(lang, "print.tick"),
-                   t(lang, "print.time"))
+        headers = (
+            "№",
+            t(lang, "label.last_name"),
+            t(lang, "label.first_name"),
+            t(lang, "print.tick"),
+            t(lang, "print.time"),
+        )
         pdf.set_font("georgian", "B", 10)
         for w, h in zip(widths, headers):
             pdf.cell(w, 8, h, border=1)
@@ -368,16 +406,27 @@ def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: i
     for item in dl.priorities(cur, group_id):
         row = dl.initiative(cur, group_id, item["problem_id"])
         pdf.set_font("georgian", "B", 11)
-        pdf.multi_cell(0, 6, f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}",
-                       new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.multi_cell(
+            0,
+            6,
+            f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}",
+            new_x="LMARGIN",
+            new_y="NEXT",
+            align="L",
+        )
         pdf.set_font("georgian", "", 10)
         for name in ("title", "goal", "beneficiaries_specifics", "resources_needed", "partners"):
             if row.get(name):
-                pdf.multi_cell(0, 5, f"{t(lang, 'ini.' + name)}: {row[name]}", new_x="LMARGIN", new_y="NEXT",
-                               align="L")
+                pdf.multi_cell(0, 5, f"{t(lang, 'ini.' + name)}: {row[name]}", new_x="LMARGIN", new_y="NEXT", align="L")
         if row.get("beneficiaries_count"):
-            pdf.multi_cell(0, 5, f"{t(lang, 'ini.beneficiaries_count')}: {row['beneficiaries_count']}",
-                           new_x="LMARGIN", new_y="NEXT", align="L")
+            pdf.multi_cell(
+                0,
+                5,
+                f"{t(lang, 'ini.beneficiaries_count')}: {row['beneficiaries_count']}",
+                new_x="LMARGIN",
+                new_y="NEXT",
+                align="L",
+            )
     who = dl.presenter(cur, group_id)
     if who:
         pdf.ln(2)

@@ -3,6 +3,7 @@
 Apart from :mod:`forum_core.forum` (which keeps and validates the programs) so that the
 forum does not depend on the importer, which depends on the forum's groups.
 """
+
 from __future__ import annotations
 
 from forum_core import forum as forum_mod
@@ -11,9 +12,12 @@ from forum_core.db import Actor, Database
 from forum_core.validation import FieldError, Outcome
 
 PROGRAM_ALIASES = {
-    "field": ["field", "სფერო"], "program_code": ["program_code", "program code", "code", "კოდი", "პროგრამის კოდი"],
-    "name": ["name", "program", "დასახელება", "პროგრამა"], "amount": ["amount", "budget", "თანხა", "ბიუჯეტი"],
-    "year": ["year", "წელი"], "description": ["description", "აღწერა"],
+    "field": ["field", "სფერო"],
+    "program_code": ["program_code", "program code", "code", "კოდი", "პროგრამის კოდი"],
+    "name": ["name", "program", "დასახელება", "პროგრამა"],
+    "amount": ["amount", "budget", "თანხა", "ბიუჯეტი"],
+    "year": ["year", "წელი"],
+    "description": ["description", "აღწერა"],
 }
 
 

@@ -9,6 +9,7 @@ them (a new round, counted the same way) or the facilitator records a decision
 with a reason. Problems without pebbles never become priorities. Within equal
 standing the earlier-recorded problem comes first, so the order is deterministic.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -20,21 +21,21 @@ class Ranked:
     title: str
     pebbles: int
     rank: int
-    basis: str               # pebbles | revote | decision
+    basis: str  # pebbles | revote | decision
     outside_competence: bool
     revote_pebbles: int | None = None
 
 
 @dataclass
 class Ranking:
-    ranked: list[Ranked]                  # every problem in the vote, in order
-    top: list[Ranked]                     # the priorities (resolved part)
-    tie: list[int] = field(default_factory=list)   # problem ids tied across the cut line
-    tie_places: int = 0                   # how many of them can go in
-    tie_round: int = 0                    # the re-vote round in progress for this tie, if any
+    ranked: list[Ranked]  # every problem in the vote, in order
+    top: list[Ranked]  # the priorities (resolved part)
+    tie: list[int] = field(default_factory=list)  # problem ids tied across the cut line
+    tie_places: int = 0  # how many of them can go in
+    tie_round: int = 0  # the re-vote round in progress for this tie, if any
     excluded: list[int] = field(default_factory=list)  # flagged and left out of the vote
-    total: int = 0                        # pebbles counted in the main vote
-    capacity: int | None = None           # present x pebbles per person
+    total: int = 0  # pebbles counted in the main vote
+    capacity: int | None = None  # present x pebbles per person
     slots: int = 5
 
     @property
@@ -46,8 +47,14 @@ class Ranking:
         return not self.tie
 
 
-def rank(problem_rows: list[dict], pebble_counts: dict[tuple[int, int], int], slots: int,
-         flagged_in_vote: bool, group_events: list[dict], capacity: int | None = None) -> Ranking:
+def rank(
+    problem_rows: list[dict],
+    pebble_counts: dict[tuple[int, int], int],
+    slots: int,
+    flagged_in_vote: bool,
+    group_events: list[dict],
+    capacity: int | None = None,
+) -> Ranking:
     """The ranking as the module docstring describes; a pure function of the recorded data."""
     merged_into = {p["id"]: p["merged_into"] for p in problem_rows}
 
@@ -91,24 +98,35 @@ def rank(problem_rows: list[dict], pebble_counts: dict[tuple[int, int], int], sl
         tie_places = places - len(chosen) if tie else 0
         break
 
-    top = [Ranked(pid, by_id[pid]["title"], pebbles[pid], n, basis, bool(by_id[pid]["outside_competence"]), rv)
-           for n, (pid, basis, rv) in enumerate(top_ids, start=1)]
+    top = [
+        Ranked(pid, by_id[pid]["title"], pebbles[pid], n, basis, bool(by_id[pid]["outside_competence"]), rv)
+        for n, (pid, basis, rv) in enumerate(top_ids, start=1)
+    ]
     in_top = {r.problem_id for r in top}
-    rest = [Ranked(p["id"], p["title"], pebbles[p["id"]], len(top) + n, "pebbles", bool(p["outside_competence"]))
-            for n, p in enumerate([p for p in ordered if p["id"] not in in_top], start=1)]
+    rest = [
+        Ranked(p["id"], p["title"], pebbles[p["id"]], len(top) + n, "pebbles", bool(p["outside_competence"]))
+        for n, p in enumerate([p for p in ordered if p["id"] not in in_top], start=1)
+    ]
     return Ranking(top + rest, top, tie, tie_places, tie_round, excluded, total, capacity, slots)
 
 
-def _break_tie(group: list[int], places: int, revotes: list[dict], decisions: list[dict],
-               pebble_counts: dict[tuple[int, int], int]) -> tuple[list[tuple[int, str, int | None]], list[int], int]:
+def _break_tie(
+    group: list[int], places: int, revotes: list[dict], decisions: list[dict], pebble_counts: dict[tuple[int, int], int]
+) -> tuple[list[tuple[int, str, int | None]], list[int], int]:
     """Resolve ``group`` (equal pebbles) competing for ``places``; return chosen, still tied, open round."""
     chosen: list[tuple[int, str, int | None]] = []
     tied = sorted(group)
     while True:
         key = sorted(tied)
         # the latest decision for exactly this tie wins
-        decision = next((d for d in reversed(decisions) if sorted(d["payload"]["tied"]) == key
-                         and len(d["payload"]["chosen"]) == places), None)
+        decision = next(
+            (
+                d
+                for d in reversed(decisions)
+                if sorted(d["payload"]["tied"]) == key and len(d["payload"]["chosen"]) == places
+            ),
+            None,
+        )
         revote = next((r for r in reversed(revotes) if sorted(r["payload"]["tied"]) == key), None)
         if decision is not None and (revote is None or decision["id"] > revote["id"]):
             order = [pid for pid in decision["payload"]["chosen"] if pid in tied]

@@ -7,6 +7,7 @@ the one it joined (``merged_into``), so a merge can be undone and the joined one
 every group it came from. The mayor's answers at the reporting forum are appended; the
 latest one counts. The two PDFs are in :mod:`forum_core.report_pdf`.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,8 +27,15 @@ STATUSES = ("included", "partly", "not_included", "outside_competence")
 FUNDED = ("included", "partly")
 AGE_BANDS = ((0, 24, "under_25"), (25, 34, "25_34"), (35, 49, "35_49"), (50, 64, "50_64"), (65, 200, "65_plus"))
 MAX_AMOUNT = Decimal("999999999999")
-REPORT_TABLES = ("recommendation", "recommendation_source", "recommendation_answer", "group_event", "problem",
-                 "initiative", "working_group")
+REPORT_TABLES = (
+    "recommendation",
+    "recommendation_source",
+    "recommendation_answer",
+    "group_event",
+    "problem",
+    "initiative",
+    "working_group",
+)
 
 
 # --- the groups' published priorities ------------------------------------------------------------
@@ -36,30 +44,52 @@ REPORT_TABLES = ("recommendation", "recommendation_source", "recommendation_answ
 def published_priorities(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
     """Every finalised group's priorities in group order: group fields, rank, title, pebbles, problem
     (the ``published_priority`` view)."""
-    return rows_as_dicts(cur.execute(
-        "SELECT p.group_id, g.number AS group_number, g.name AS group_name, g.field, p.problem_id, p.rank, "
-        "p.title, p.pebbles FROM published_priority p JOIN working_group g ON g.id = p.group_id "
-        "WHERE p.forum_id = ? ORDER BY g.number, p.rank", [forum_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT p.group_id, g.number AS group_number, g.name AS group_name, g.field, p.problem_id, p.rank, "
+            "p.title, p.pebbles FROM published_priority p JOIN working_group g ON g.id = p.group_id "
+            "WHERE p.forum_id = ? ORDER BY g.number, p.rank",
+            [forum_id],
+        )
+    )
 
 
 def sync(db: Database, actor: Actor, forum_id: int) -> Outcome:
     """Make a recommendation for each published priority that is not yet in one (``unchanged`` if none)."""
+
     def work(unit: Unit) -> Outcome:
-        taken = {r[0] for r in unit.execute(
-            "SELECT problem_id FROM recommendation_source WHERE forum_id = ?", [forum_id]).fetchall()}
+        taken = {
+            r[0]
+            for r in unit.execute(
+                "SELECT problem_id FROM recommendation_source WHERE forum_id = ?", [forum_id]
+            ).fetchall()
+        }
         missing = [p for p in published_priorities(unit.cur, forum_id) if p["problem_id"] not in taken]
         if not missing:
             return Outcome(True, "unchanged")
-        last = unit.execute("SELECT coalesce(max(position), 0) FROM recommendation WHERE forum_id = ?",
-                            [forum_id]).fetchone()[0]
+        last = unit.execute(
+            "SELECT coalesce(max(position), 0) FROM recommendation WHERE forum_id = ?", [forum_id]
+        ).fetchone()[0]
         for n, p in enumerate(missing, start=1):
-            rec_id = unit.write("recommendation", 
+            rec_id = unit.write(
+                "recommendation",
                 "INSERT INTO recommendation (forum_id, position, wording, created_at, updated_at) "
-                "VALUES (?, ?, '', ?, ?) RETURNING id", [forum_id, last + n, unit.now, unit.now]).fetchone()[0]
-            unit.write("recommendation_source", "INSERT INTO recommendation_source (recommendation_id, forum_id, group_id, problem_id) "
-                         "VALUES (?, ?, ?, ?)", [rec_id, forum_id, p["group_id"], p["problem_id"]])
-            unit.audit("recommendation", rec_id, None, {"group_id": p["group_id"], "problem_id": p["problem_id"],
-                                                         "title": p["title"]}, forum_id)
+                "VALUES (?, ?, '', ?, ?) RETURNING id",
+                [forum_id, last + n, unit.now, unit.now],
+            ).fetchone()[0]
+            unit.write(
+                "recommendation_source",
+                "INSERT INTO recommendation_source (recommendation_id, forum_id, group_id, problem_id) "
+                "VALUES (?, ?, ?, ?)",
+                [rec_id, forum_id, p["group_id"], p["problem_id"]],
+            )
+            unit.audit(
+                "recommendation",
+                rec_id,
+                None,
+                {"group_id": p["group_id"], "problem_id": p["problem_id"], "title": p["title"]},
+                forum_id,
+            )
         return Outcome(True, "added", value=len(missing))
 
     return db.attempt(actor, "report.sync", work)
@@ -69,9 +99,13 @@ def sync(db: Database, actor: Actor, forum_id: int) -> Outcome:
 
 
 def _answers(cur, forum_id: int) -> dict[int, dict]:
-    rows = rows_as_dicts(cur.execute(
-        "SELECT recommendation_id, status, program_code, amount, reason, happened_at FROM recommendation_answer "
-        "WHERE forum_id = ? ORDER BY id", [forum_id]))
+    rows = rows_as_dicts(
+        cur.execute(
+            "SELECT recommendation_id, status, program_code, amount, reason, happened_at FROM recommendation_answer "
+            "WHERE forum_id = ? ORDER BY id",
+            [forum_id],
+        )
+    )
     return {r["recommendation_id"]: r for r in rows}  # the latest answer counts
 
 
@@ -79,25 +113,44 @@ def recommendations(cur: duckdb.DuckDBPyConnection, forum_id: int, with_merged: 
     """The committee's list in its order. Each has ``text`` (the wording in force), ``original``
     (the groups' own words), ``sources`` (group, rank, title, pebbles, whether still a priority),
     ``groups`` (numbers), ``answer`` (the latest, or None) and ``stale`` (no source is a priority now)."""
-    recs = rows_as_dicts(cur.execute(
-        "SELECT id, position, wording, merged_into FROM recommendation WHERE forum_id = ? ORDER BY position, id",
-        [forum_id]))
+    recs = rows_as_dicts(
+        cur.execute(
+            "SELECT id, position, wording, merged_into FROM recommendation WHERE forum_id = ? ORDER BY position, id",
+            [forum_id],
+        )
+    )
     by_id = {r["id"]: r for r in recs}
     current = {p["problem_id"]: p for p in published_priorities(cur, forum_id)}
-    problems = {r["id"]: r for r in rows_as_dicts(cur.execute(
-        "SELECT p.id, p.title, p.group_id, g.number AS group_number, g.name AS group_name, g.field "
-        "FROM problem p JOIN working_group g ON g.id = p.group_id WHERE p.forum_id = ?", [forum_id]))}
+    problems = {
+        r["id"]: r
+        for r in rows_as_dicts(
+            cur.execute(
+                "SELECT p.id, p.title, p.group_id, g.number AS group_number, g.name AS group_name, g.field "
+                "FROM problem p JOIN working_group g ON g.id = p.group_id WHERE p.forum_id = ?",
+                [forum_id],
+            )
+        )
+    }
     own_sources: dict[int, list[dict]] = {}
     for rec_id, problem_id in cur.execute(
-            "SELECT recommendation_id, problem_id FROM recommendation_source WHERE forum_id = ? "
-            "ORDER BY recommendation_id, problem_id", [forum_id]).fetchall():
+        "SELECT recommendation_id, problem_id FROM recommendation_source WHERE forum_id = ? "
+        "ORDER BY recommendation_id, problem_id",
+        [forum_id],
+    ).fetchall():
         p = problems.get(problem_id, {"title": "", "group_number": None, "group_name": "", "field": ""})
         now = current.get(problem_id)
-        own_sources.setdefault(rec_id, []).append({
-            "problem_id": problem_id, "group_number": p["group_number"], "group_name": p["group_name"],
-            "field": p["field"], "title": now["title"] if now else p["title"],
-            "rank": now["rank"] if now else None, "pebbles": now["pebbles"] if now else None,
-            "still_priority": now is not None})
+        own_sources.setdefault(rec_id, []).append(
+            {
+                "problem_id": problem_id,
+                "group_number": p["group_number"],
+                "group_name": p["group_name"],
+                "field": p["field"],
+                "title": now["title"] if now else p["title"],
+                "rank": now["rank"] if now else None,
+                "pebbles": now["pebbles"] if now else None,
+                "still_priority": now is not None,
+            }
+        )
 
     def root(rec_id: int) -> int:
         seen = set()
@@ -120,15 +173,27 @@ def recommendations(cur: duckdb.DuckDBPyConnection, forum_id: int, with_merged: 
             sources += own_sources.get(member, [])
         sources.sort(key=lambda s: (s["group_number"] or 0, s["rank"] or 99))
         original = " / ".join(dict.fromkeys(s["title"] for s in sources if s["title"]))
-        out.append({"id": r["id"], "position": r["position"], "wording": r["wording"],
-                    "text": r["wording"] or original, "original": original, "edited": bool(r["wording"]),
-                    "merged_into": r["merged_into"], "merged": merged_members.get(r["id"], []),
-                    "merged_texts": {m: by_id[m]["wording"] or " / ".join(s["title"] for s in own_sources.get(m, []))
-                                     for m in merged_members.get(r["id"], [])},
-                    "sources": sources, "groups": sorted({s["group_number"] for s in sources if s["group_number"]}),
-                    "pebbles": sum(s["pebbles"] or 0 for s in sources),
-                    "stale": not any(s["still_priority"] for s in sources),
-                    "answer": answers.get(r["id"])})
+        out.append(
+            {
+                "id": r["id"],
+                "position": r["position"],
+                "wording": r["wording"],
+                "text": r["wording"] or original,
+                "original": original,
+                "edited": bool(r["wording"]),
+                "merged_into": r["merged_into"],
+                "merged": merged_members.get(r["id"], []),
+                "merged_texts": {
+                    m: by_id[m]["wording"] or " / ".join(s["title"] for s in own_sources.get(m, []))
+                    for m in merged_members.get(r["id"], [])
+                },
+                "sources": sources,
+                "groups": sorted({s["group_number"] for s in sources if s["group_number"]}),
+                "pebbles": sum(s["pebbles"] or 0 for s in sources),
+                "stale": not any(s["still_priority"] for s in sources),
+                "answer": answers.get(r["id"]),
+            }
+        )
     return out
 
 
@@ -151,14 +216,14 @@ def by_problem(recs: list[dict]) -> dict[int, dict]:
 
 def published_now(db: Database, forum_id: int) -> list[dict]:
     """:func:`published_priorities`, computed once per change of the groups' decisions."""
-    return db.read_through(("published", forum_id), ("group_event", "working_group"),
-                           lambda cur: published_priorities(cur, forum_id))
+    return db.read_through(
+        ("published", forum_id), ("group_event", "working_group"), lambda cur: published_priorities(cur, forum_id)
+    )
 
 
 def recommendations_now(db: Database, forum_id: int) -> list[dict]:
     """:func:`recommendations`, computed once per change (the report page reruns on every edit)."""
-    return db.read_through(("recommendations", forum_id), REPORT_TABLES,
-                           lambda cur: recommendations(cur, forum_id))
+    return db.read_through(("recommendations", forum_id), REPORT_TABLES, lambda cur: recommendations(cur, forum_id))
 
 
 def unmade(db: Database, forum_id: int) -> int:
@@ -169,8 +234,7 @@ def unmade(db: Database, forum_id: int) -> int:
 
 def public_statuses(db: Database, forum_id: int) -> dict[int, dict]:
     """:func:`status_by_problem`, computed once per change for every phone asking."""
-    return db.read_through(("report_status", forum_id), REPORT_TABLES,
-                           lambda cur: status_by_problem(cur, forum_id))
+    return db.read_through(("report_status", forum_id), REPORT_TABLES, lambda cur: status_by_problem(cur, forum_id))
 
 
 # --- the committee's edits -------------------------------------------------------------------------
@@ -193,7 +257,11 @@ def edit_wording(db: Database, actor: Actor, rec_id: int, wording: Any) -> Outco
             return Outcome(False, "not_found")
         if rec["wording"] == text:
             return Outcome(True, "unchanged")
-        unit.write("recommendation", "UPDATE recommendation SET wording = ?, updated_at = ? WHERE id = ?", [text, unit.now, rec_id])
+        unit.write(
+            "recommendation",
+            "UPDATE recommendation SET wording = ?, updated_at = ? WHERE id = ?",
+            [text, unit.now, rec_id],
+        )
         unit.audit("recommendation", rec_id, {"wording": rec["wording"]}, {"wording": text}, rec["forum_id"])
         return Outcome(True, "saved")
 
@@ -202,17 +270,24 @@ def edit_wording(db: Database, actor: Actor, rec_id: int, wording: Any) -> Outco
 
 def merge(db: Database, actor: Actor, keep_id: int, merge_id: int) -> Outcome:
     """Join ``merge_id`` into ``keep_id``: one recommendation that names every group of both."""
+
     def work(unit: Unit) -> Outcome:
         keep, other = _rec(unit, keep_id), _rec(unit, merge_id)
         if keep is None or other is None or keep["forum_id"] != other["forum_id"]:
             return Outcome(False, "not_found")
         if keep_id == merge_id or keep["merged_into"] is not None or other["merged_into"] is not None:
             return Outcome(False, "cannot_merge")
-        unit.write("recommendation", "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE id = ?",
-                     [keep_id, unit.now, merge_id])
+        unit.write(
+            "recommendation",
+            "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE id = ?",
+            [keep_id, unit.now, merge_id],
+        )
         # what was merged into the other one now belongs to the one kept
-        unit.write("recommendation", "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE merged_into = ?",
-                     [keep_id, unit.now, merge_id])
+        unit.write(
+            "recommendation",
+            "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE merged_into = ?",
+            [keep_id, unit.now, merge_id],
+        )
         unit.audit("recommendation", merge_id, {"merged_into": None}, {"merged_into": keep_id}, keep["forum_id"])
         return Outcome(True, "merged")
 
@@ -221,15 +296,21 @@ def merge(db: Database, actor: Actor, keep_id: int, merge_id: int) -> Outcome:
 
 def unmerge(db: Database, actor: Actor, rec_id: int) -> Outcome:
     """Take a merged recommendation out again, back to its own place in the list."""
+
     def work(unit: Unit) -> Outcome:
         rec = _rec(unit, rec_id)
         if rec is None:
             return Outcome(False, "not_found")
         if rec["merged_into"] is None:
             return Outcome(True, "unchanged")
-        unit.write("recommendation", "UPDATE recommendation SET merged_into = NULL, updated_at = ? WHERE id = ?", [unit.now, rec_id])
-        unit.audit("recommendation", rec_id, {"merged_into": rec["merged_into"]}, {"merged_into": None},
-                   rec["forum_id"])
+        unit.write(
+            "recommendation",
+            "UPDATE recommendation SET merged_into = NULL, updated_at = ? WHERE id = ?",
+            [unit.now, rec_id],
+        )
+        unit.audit(
+            "recommendation", rec_id, {"merged_into": rec["merged_into"]}, {"merged_into": None}, rec["forum_id"]
+        )
         return Outcome(True, "unmerged")
 
     return db.attempt(actor, "report.merge", work)
@@ -237,13 +318,18 @@ def unmerge(db: Database, actor: Actor, rec_id: int) -> Outcome:
 
 def move(db: Database, actor: Actor, rec_id: int, step: int) -> Outcome:
     """Move a recommendation up (-1) or down (+1) among those shown."""
+
     def work(unit: Unit) -> Outcome:
         rec = _rec(unit, rec_id)
         if rec is None:
             return Outcome(False, "not_found")
-        order = [r[0] for r in unit.execute(
-            "SELECT id FROM recommendation WHERE forum_id = ? AND merged_into IS NULL ORDER BY position, id",
-            [rec["forum_id"]]).fetchall()]
+        order = [
+            r[0]
+            for r in unit.execute(
+                "SELECT id FROM recommendation WHERE forum_id = ? AND merged_into IS NULL ORDER BY position, id",
+                [rec["forum_id"]],
+            ).fetchall()
+        ]
         if rec_id not in order:
             return Outcome(False, "not_found")
         index = order.index(rec_id)
@@ -321,15 +407,31 @@ def record_answer(db: Database, actor: Actor, rec_id: int, raw: dict) -> Outcome
         rec = _rec(unit, rec_id)
         if rec is None or rec["merged_into"] is not None:
             return Outcome(False, "not_found")
-        before = one_as_dict(unit.execute(
-            "SELECT status, program_code, amount, reason FROM recommendation_answer WHERE recommendation_id = ? "
-            "ORDER BY id DESC LIMIT 1", [rec_id]))
+        before = one_as_dict(
+            unit.execute(
+                "SELECT status, program_code, amount, reason FROM recommendation_answer WHERE recommendation_id = ? "
+                "ORDER BY id DESC LIMIT 1",
+                [rec_id],
+            )
+        )
         if before == answer:
             return Outcome(True, "unchanged")
-        unit.write("recommendation_answer", "INSERT INTO recommendation_answer (forum_id, recommendation_id, status, program_code, amount, "
-                     "reason, happened_at, role, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [rec["forum_id"], rec_id, answer["status"], answer["program_code"], answer["amount"],
-                      answer["reason"], unit.now, unit.actor.role, unit.actor.device])
+        unit.write(
+            "recommendation_answer",
+            "INSERT INTO recommendation_answer (forum_id, recommendation_id, status, program_code, amount, "
+            "reason, happened_at, role, device) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                rec["forum_id"],
+                rec_id,
+                answer["status"],
+                answer["program_code"],
+                answer["amount"],
+                answer["reason"],
+                unit.now,
+                unit.actor.role,
+                unit.actor.device,
+            ],
+        )
         unit.audit("recommendation_answer", rec_id, before, answer, rec["forum_id"])
         return Outcome(True, "saved")
 
@@ -344,7 +446,8 @@ def record_answers(db: Database, actor: Actor, rows: list[dict]) -> dict[Any, Ou
     for row in rows:
         filled = row.get("status") or any(
             v not in (None, "") and not (isinstance(v, float) and v != v)
-            for v in (row.get("program_code"), row.get("amount"), row.get("reason")))
+            for v in (row.get("program_code"), row.get("amount"), row.get("reason"))
+        )
         if filled:
             outcomes[row.get("n", row["id"])] = record_answer(db, actor, row["id"], row)
     return outcomes
@@ -358,9 +461,9 @@ class Numbers:
     invited: int
     came: int
     walk_ins: int
-    per_group: list[dict]            # number, name, invited, came
+    per_group: list[dict]  # number, name, invited, came
     by_gender: list[tuple[str, int]]  # f | m | x | unknown, of those who came
-    by_age: list[tuple[str, int]]     # AGE_BANDS keys and unknown
+    by_age: list[tuple[str, int]]  # AGE_BANDS keys and unknown
     by_community: list[tuple[str, int]]
 
 
@@ -374,29 +477,40 @@ def age_band(birth_year: int | None, year: int) -> str:
 def forum_in_numbers(cur: duckdb.DuckDBPyConnection, forum_id: int) -> Numbers:
     forum = forum_mod.get_forum(cur, forum_id)
     came_ids = checkin.checked_in_ids(cur, forum_id)
-    people = rows_as_dicts(cur.execute(
-        "SELECT p.id, p.group_id, p.gender, p.birth_year, p.community, p.source FROM participant p "
-        "WHERE p.forum_id = ? AND p.removed_at IS NULL", [forum_id]))
+    people = rows_as_dicts(
+        cur.execute(
+            "SELECT p.id, p.group_id, p.gender, p.birth_year, p.community, p.source FROM participant p "
+            "WHERE p.forum_id = ? AND p.removed_at IS NULL",
+            [forum_id],
+        )
+    )
     came = [p for p in people if p["id"] in came_ids]
     per_group = []
     for g in forum_mod.groups(cur, forum_id):
         mine = [p for p in people if p["group_id"] == g["id"]]
-        per_group.append({"number": g["number"], "name": g["name"],
-                          "invited": sum(p["source"] != "walk_in" for p in mine),
-                          "came": sum(p["id"] in came_ids for p in mine)})
+        per_group.append(
+            {
+                "number": g["number"],
+                "name": g["name"],
+                "invited": sum(p["source"] != "walk_in" for p in mine),
+                "came": sum(p["id"] in came_ids for p in mine),
+            }
+        )
     gender = Counter(p["gender"] or "unknown" for p in came)
     age = Counter(age_band(p["birth_year"], forum["forum_date"].year) for p in came)
     community = Counter((p["community"] or "").strip() or "" for p in came)
     unknown_community = community.pop("", 0)
     return Numbers(
-        invited=sum(p["source"] != "walk_in" for p in people), came=len(came),
+        invited=sum(p["source"] != "walk_in" for p in people),
+        came=len(came),
         walk_ins=sum(p["source"] == "walk_in" for p in came),
         per_group=per_group,
         by_gender=[(k, gender[k]) for k in ("f", "m", "x", "unknown") if gender[k]],
-        by_age=[(key, age[key]) for _, _, key in AGE_BANDS if age[key]] + (
-            [("unknown", age["unknown"])] if age["unknown"] else []),
-        by_community=sorted(community.items(), key=lambda kv: (-kv[1], kv[0])) + (
-            [("", unknown_community)] if unknown_community else []))
+        by_age=[(key, age[key]) for _, _, key in AGE_BANDS if age[key]]
+        + ([("unknown", age["unknown"])] if age["unknown"] else []),
+        by_community=sorted(community.items(), key=lambda kv: (-kv[1], kv[0]))
+        + ([("", unknown_community)] if unknown_community else []),
+    )
 
 
 # --- what the annexes list ----------------------------------------------------------------------------
@@ -404,11 +518,15 @@ def forum_in_numbers(cur: duckdb.DuckDBPyConnection, forum_id: int) -> Numbers:
 
 def outside_competence(cur: duckdb.DuckDBPyConnection, forum_id: int) -> list[dict]:
     """Problems the experts flagged as outside the municipality's competence, with their notes."""
-    return rows_as_dicts(cur.execute(
-        "SELECT g.number AS group_number, g.name AS group_name, g.field, g.expert, p.title, p.detail, "
-        "p.competence_note FROM problem_in_force p JOIN working_group g ON g.id = p.group_id "
-        "WHERE p.forum_id = ? AND p.outside_competence "
-        "ORDER BY g.number, p.id", [forum_id]))
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT g.number AS group_number, g.name AS group_name, g.field, g.expert, p.title, p.detail, "
+            "p.competence_note FROM problem_in_force p JOIN working_group g ON g.id = p.group_id "
+            "WHERE p.forum_id = ? AND p.outside_competence "
+            "ORDER BY g.number, p.id",
+            [forum_id],
+        )
+    )
 
 
 def every_problem(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict[int, list[dict]]:
@@ -417,6 +535,8 @@ def every_problem(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict[int, li
     out = {}
     for g in forum_mod.groups(cur, forum_id):
         result = dl.ranking(cur, forum, g["id"])
-        out[g["id"]] = [{"rank": r.rank, "title": r.title, "pebbles": r.pebbles,
-                         "outside_competence": r.outside_competence} for r in result.ranked]
+        out[g["id"]] = [
+            {"rank": r.rank, "title": r.title, "pebbles": r.pebbles, "outside_competence": r.outside_competence}
+            for r in result.ranked
+        ]
     return out

@@ -5,10 +5,11 @@ with the same embedded fonts as the printed material (real, searchable text). Ch
 drawn as vector bars with their numbers beside them, so they print sharply and need no
 plotting library at all.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Callable
 
 import duckdb
 from fpdf import FPDF
@@ -21,8 +22,12 @@ from forum_core.printing import KIND_HEADINGS, document
 
 BAR = (11, 92, 173)
 GREY = (110, 110, 110)
-STATUS_COLOURS = {"included": (27, 122, 62), "partly": (176, 112, 0), "not_included": (180, 35, 35),
-                  "outside_competence": (90, 90, 140)}
+STATUS_COLOURS = {
+    "included": (27, 122, 62),
+    "partly": (176, 112, 0),
+    "not_included": (180, 35, 35),
+    "outside_competence": (90, 90, 140),
+}
 Progress = Callable[[int, int], None]
 
 
@@ -117,8 +122,14 @@ class _Doc:
         self.pdf.set_fill_color(0)  # the default: tables take no fill (a chart's colour must not leak in)
         self.pdf.set_font("georgian", "B", 8.5)
         self.room(12)
-        with self.pdf.table(col_widths=widths, text_align="LEFT", line_height=4.6, width=sum(widths),
-                            align="LEFT", first_row_as_headings=True) as table:
+        with self.pdf.table(
+            col_widths=widths,
+            text_align="LEFT",
+            line_height=4.6,
+            width=sum(widths),
+            align="LEFT",
+            first_row_as_headings=True,
+        ) as table:
             table.row([str(h) for h in headers])
             self.pdf.set_font("georgian", "", 8.5)
             for values in rows:
@@ -175,10 +186,13 @@ def _cover(doc: _Doc, forum: dict, title: str, subtitle: str) -> None:
     doc.pdf.set_font("georgian", "", 13)
     doc.pdf.multi_cell(doc.width, 7, subtitle, new_x="LMARGIN", new_y="NEXT", align="C")
     doc.pdf.ln(16)
-    for key, value in (("report.cover_forum", forum["title"]), ("report.cover_municipality", forum["municipality"]),
-                       ("report.cover_date", forum["forum_date"].strftime("%d.%m.%Y")),
-                       ("report.cover_venue", forum["venue"]),
-                       ("report.cover_organizers", forum.get("organizers") or "")):
+    for key, value in (
+        ("report.cover_forum", forum["title"]),
+        ("report.cover_municipality", forum["municipality"]),
+        ("report.cover_date", forum["forum_date"].strftime("%d.%m.%Y")),
+        ("report.cover_venue", forum["venue"]),
+        ("report.cover_organizers", forum.get("organizers") or ""),
+    ):
         if value:
             doc.pdf.set_font("georgian", "B", 11)
             doc.pdf.set_x(40)
@@ -191,18 +205,23 @@ def _numbers(doc: _Doc, numbers: report.Numbers) -> None:
     lang = doc.lang
     doc.page()
     doc.heading(t(lang, "report.numbers_title"), 16)
-    doc.para(t(lang, "report.numbers_line", invited=numbers.invited, came=numbers.came, walk_ins=numbers.walk_ins),
-             11)
+    doc.para(t(lang, "report.numbers_line", invited=numbers.invited, came=numbers.came, walk_ins=numbers.walk_ins), 11)
     doc.pdf.ln(2)
-    doc.table([t(lang, "report.col_group"), t(lang, "report.col_invited"), t(lang, "report.col_came")],
-              [[f"{g['number']}. {g['name']}", g["invited"], g["came"]] for g in numbers.per_group]
-              + [[t(lang, "report.col_total"), numbers.invited, numbers.came]], [110, 32, 32])
-    doc.bar_chart(t(lang, "report.chart_per_group"), [(f"{g['number']}. {g['name']}", g["came"])
-                                                        for g in numbers.per_group])
+    doc.table(
+        [t(lang, "report.col_group"), t(lang, "report.col_invited"), t(lang, "report.col_came")],
+        [[f"{g['number']}. {g['name']}", g["invited"], g["came"]] for g in numbers.per_group]
+        + [[t(lang, "report.col_total"), numbers.invited, numbers.came]],
+        [110, 32, 32],
+    )
+    doc.bar_chart(
+        t(lang, "report.chart_per_group"), [(f"{g['number']}. {g['name']}", g["came"]) for g in numbers.per_group]
+    )
     doc.bar_chart(t(lang, "report.chart_gender"), [(t(lang, f"report.gender_{k}"), v) for k, v in numbers.by_gender])
     doc.bar_chart(t(lang, "report.chart_age"), [(t(lang, f"report.age_{k}"), v) for k, v in numbers.by_age])
-    doc.bar_chart(t(lang, "report.chart_community"),
-                  [(name or t(lang, "report.community_unknown"), v) for name, v in numbers.by_community[:15]])
+    doc.bar_chart(
+        t(lang, "report.chart_community"),
+        [(name or t(lang, "report.community_unknown"), v) for name, v in numbers.by_community[:15]],
+    )
 
 
 def _answer_lines(doc: _Doc, answer: dict | None, indent: float = 4) -> None:
@@ -210,8 +229,13 @@ def _answer_lines(doc: _Doc, answer: dict | None, indent: float = 4) -> None:
     if answer is None:
         doc.para(t(lang, "report.status_none"), 9.5, bold=True, colour=GREY, indent=indent)
         return
-    doc.para(t(lang, f"report.status_{answer['status']}"), 9.5, bold=True,
-             colour=STATUS_COLOURS[answer["status"]], indent=indent)
+    doc.para(
+        t(lang, f"report.status_{answer['status']}"),
+        9.5,
+        bold=True,
+        colour=STATUS_COLOURS[answer["status"]],
+        indent=indent,
+    )
     doc.field(t(lang, "report.program_code"), answer["program_code"], indent)
     if answer["amount"] is not None:
         doc.field(t(lang, "report.amount"), f"{_money(answer['amount'])} ₾", indent)
@@ -224,8 +248,11 @@ def _initiative(doc: _Doc, row: dict, programs: dict[int, dict]) -> None:
         doc.field(t(lang, "ini.kind"), t(lang, f"ini.kind_{row['kind']}"))
     for name in ("title", "goal", "actions"):
         doc.field(t(lang, f"ini.{name}"), row.get(name))
-    who = ", ".join(str(v) for v in (row.get("beneficiaries_count"), row.get("beneficiaries_age"),
-                                      row.get("beneficiaries_specifics")) if v)
+    who = ", ".join(
+        str(v)
+        for v in (row.get("beneficiaries_count"), row.get("beneficiaries_age"), row.get("beneficiaries_specifics"))
+        if v
+    )
     doc.field(t(lang, "report.beneficiaries"), who)
     doc.field(t(lang, "ini.vulnerable_groups"), row.get("vulnerable_groups"))
     if row.get("large_scale"):
@@ -242,8 +269,9 @@ def _initiative(doc: _Doc, row: dict, programs: dict[int, dict]) -> None:
         doc.field(t(lang, "ini.program_id"), f"{program['program_code']} {program['name']}{amount}")
 
 
-def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka",
-                        progress: Progress | None = None) -> bytes:
+def recommendations_pdf(
+    cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str = "ka", progress: Progress | None = None
+) -> bytes:
     """The recommendations document for the mayor (see issue: cover, numbers, recommendations,
     priorities and initiatives per field, the competence annex, every problem, strengths and weaknesses)."""
     forum = forum_mod.get_forum(cur, forum_id)
@@ -272,9 +300,19 @@ def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str
         doc.room(22)
         doc.pdf.ln(1.5)
         doc.para(f"{n}. {rec['text']}", 11, bold=True)
-        doc.para(t(lang, "report.from_groups", groups=", ".join(
-            f"{s['group_number']}. {s['group_name']} ({t(lang, 'report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
-            for s in rec["sources"] if s["still_priority"])), 9, indent=4)
+        doc.para(
+            t(
+                lang,
+                "report.from_groups",
+                groups=", ".join(
+                    f"{s['group_number']}. {s['group_name']} ({t(lang, 'report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
+                    for s in rec["sources"]
+                    if s["still_priority"]
+                ),
+            ),
+            9,
+            indent=4,
+        )
         if rec["edited"]:
             doc.para(t(lang, "report.groups_words", text=rec["original"]), 8.5, colour=GREY, indent=4)
     if not recs:
@@ -290,8 +328,9 @@ def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str
             doc.para(t(lang, "report.group_not_finalised"), 9.5, colour=GREY)
         for item in top:
             doc.room(20)
-            doc.para(f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}", 10.5,
-                     bold=True)
+            doc.para(
+                f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}", 10.5, bold=True
+            )
             _initiative(doc, dl.initiative(cur, g["id"], item["problem_id"]), programs)
             doc.pdf.ln(1)
         step()
@@ -318,9 +357,14 @@ def recommendations_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang: str
     for g in groups:
         if raised.get(g["id"]):
             doc.para(f"{g['number']}. {g['name']}", 10.5, bold=True)
-            doc.table([t(lang, "fac.rank"), t(lang, "fac.problem_title"), t(lang, "fac.pebbles")],
-                      [[r["rank"], r["title"] + (" ⚑" if r["outside_competence"] else ""), r["pebbles"]]
-                       for r in raised[g["id"]]], [14, 136, 24])
+            doc.table(
+                [t(lang, "fac.rank"), t(lang, "fac.problem_title"), t(lang, "fac.pebbles")],
+                [
+                    [r["rank"], r["title"] + (" ⚑" if r["outside_competence"] else ""), r["pebbles"]]
+                    for r in raised[g["id"]]
+                ],
+                [14, 136, 24],
+            )
     doc.heading(t(lang, "report.annex_assessment"), 14)
     for g in groups:
         items = dl.assessment(cur, g["id"])
@@ -347,15 +391,27 @@ def participants_report_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang:
     pending = sum(1 for r in recs if not r["answer"])
     doc.page()
     doc.heading(t(lang, "report.answers_title"), 16)
-    doc.bar_chart(t(lang, "report.chart_statuses"),
-                  [(t(lang, f"report.status_{s}"), tally[s]) for s in report.STATUSES]
-                  + [(t(lang, "report.status_none"), pending)], label_width=70)
+    doc.bar_chart(
+        t(lang, "report.chart_statuses"),
+        [(t(lang, f"report.status_{s}"), tally[s]) for s in report.STATUSES]
+        + [(t(lang, "report.status_none"), pending)],
+        label_width=70,
+    )
     for n, rec in enumerate(recs, start=1):
         doc.room(22)
         doc.pdf.ln(1.5)
         doc.para(f"{n}. {rec['text']}", 11, bold=True)
-        doc.para(t(lang, "report.from_groups", groups=", ".join(
-            f"{s['group_number']}. {s['group_name']}" for s in rec["sources"] if s["still_priority"])), 9, indent=4)
+        doc.para(
+            t(
+                lang,
+                "report.from_groups",
+                groups=", ".join(
+                    f"{s['group_number']}. {s['group_name']}" for s in rec["sources"] if s["still_priority"]
+                ),
+            ),
+            9,
+            indent=4,
+        )
         _answer_lines(doc, rec["answer"])
     doc.page()
     doc.heading(t(lang, "report.by_group_title"), 16)
@@ -365,9 +421,19 @@ def participants_report_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang:
         if not top:
             continue
         doc.heading(f"{g['number']}. {g['name']} — {g['field']}", 12)
-        doc.table([t(lang, "fac.rank"), t(lang, "fac.problem_title"), t(lang, "fac.pebbles"), t(lang, "report.status")],
-                  [[item["rank"], item["title"], item["pebbles"],
+        doc.table(
+            [t(lang, "fac.rank"), t(lang, "fac.problem_title"), t(lang, "fac.pebbles"), t(lang, "report.status")],
+            [
+                [
+                    item["rank"],
+                    item["title"],
+                    item["pebbles"],
                     t(lang, f"report.status_{status[item['problem_id']]['status']}")
-                    if item["problem_id"] in status else t(lang, "report.status_none")] for item in top],
-                  [12, 100, 20, 42])
+                    if item["problem_id"] in status
+                    else t(lang, "report.status_none"),
+                ]
+                for item in top
+            ],
+            [12, 100, 20, 42],
+        )
     return doc.output()

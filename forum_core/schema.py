@@ -6,6 +6,7 @@ Only primary keys are declared: uniqueness rules (one phone per person and so on
 are checked by the services under the write lock, which gives clear messages
 instead of constraint errors.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -106,29 +107,32 @@ MIGRATIONS: list[list] = [
 ]
 
 
-
 def _issue_missing_tokens(con: duckdb.DuckDBPyConnection) -> None:
     """Participants created before tokens existed get one (migration 2)."""
     from forum_core import tokens
 
     rows = con.execute(
         "SELECT p.id, p.forum_id, f.token_secret FROM participant p JOIN forum f ON f.id = p.forum_id "
-        "WHERE p.id NOT IN (SELECT participant_id FROM participant_token)").fetchall()
+        "WHERE p.id NOT IN (SELECT participant_id FROM participant_token)"
+    ).fetchall()
     for pid, _forum_id, secret in rows:
-        con.execute("INSERT INTO participant_token (token, participant_id, issued_at) VALUES (?, ?, ?)",
-                    [tokens.new_token(secret), pid, datetime.now()])
+        con.execute(
+            "INSERT INTO participant_token (token, participant_id, issued_at) VALUES (?, ?, ?)",
+            [tokens.new_token(secret), pid, datetime.now()],
+        )
 
 
-MIGRATIONS.append([
-    # 2: QR tokens, check-in events (appended, never updated; scans are logged in audit_log)
-    """CREATE TABLE participant_token (
+MIGRATIONS.append(
+    [
+        # 2: QR tokens, check-in events (appended, never updated; scans are logged in audit_log)
+        """CREATE TABLE participant_token (
         token VARCHAR PRIMARY KEY,
         participant_id INTEGER NOT NULL,
         issued_at TIMESTAMP NOT NULL,
         revoked_at TIMESTAMP
     )""",
-    "CREATE SEQUENCE checkin_id_seq START 1",
-    """CREATE TABLE checkin_event (
+        "CREATE SEQUENCE checkin_id_seq START 1",
+        """CREATE TABLE checkin_event (
         id BIGINT PRIMARY KEY DEFAULT nextval('checkin_id_seq'),
         forum_id INTEGER NOT NULL,
         participant_id INTEGER NOT NULL,
@@ -141,14 +145,16 @@ MIGRATIONS.append([
         device VARCHAR,
         undoes BIGINT
     )""",
-    _issue_missing_tokens,
-])
+        _issue_missing_tokens,
+    ]
+)
 
-MIGRATIONS.append([
-    # 3: group work: strengths/weaknesses, problems, pebble counts (events), group events, initiatives
-    "ALTER TABLE forum ADD COLUMN flagged_in_vote BOOLEAN DEFAULT false",
-    "CREATE SEQUENCE item_id_seq START 1",
-    """CREATE TABLE assessment_item (
+MIGRATIONS.append(
+    [
+        # 3: group work: strengths/weaknesses, problems, pebble counts (events), group events, initiatives
+        "ALTER TABLE forum ADD COLUMN flagged_in_vote BOOLEAN DEFAULT false",
+        "CREATE SEQUENCE item_id_seq START 1",
+        """CREATE TABLE assessment_item (
         id INTEGER PRIMARY KEY DEFAULT nextval('item_id_seq'),
         forum_id INTEGER NOT NULL,
         group_id INTEGER NOT NULL,
@@ -158,8 +164,8 @@ MIGRATIONS.append([
         created_at TIMESTAMP NOT NULL,
         deleted_at TIMESTAMP
     )""",
-    "CREATE SEQUENCE problem_id_seq START 1",
-    """CREATE TABLE problem (
+        "CREATE SEQUENCE problem_id_seq START 1",
+        """CREATE TABLE problem (
         id INTEGER PRIMARY KEY DEFAULT nextval('problem_id_seq'),
         forum_id INTEGER NOT NULL,
         group_id INTEGER NOT NULL,
@@ -171,8 +177,8 @@ MIGRATIONS.append([
         outside_competence BOOLEAN NOT NULL DEFAULT false,
         competence_note VARCHAR NOT NULL DEFAULT ''
     )""",
-    "CREATE SEQUENCE vote_id_seq START 1",
-    """CREATE TABLE pebble_count (
+        "CREATE SEQUENCE vote_id_seq START 1",
+        """CREATE TABLE pebble_count (
         id BIGINT PRIMARY KEY DEFAULT nextval('vote_id_seq'),
         forum_id INTEGER NOT NULL,
         group_id INTEGER NOT NULL,
@@ -183,8 +189,8 @@ MIGRATIONS.append([
         role VARCHAR NOT NULL,
         device VARCHAR
     )""",
-    "CREATE SEQUENCE group_event_id_seq START 1",
-    """CREATE TABLE group_event (
+        "CREATE SEQUENCE group_event_id_seq START 1",
+        """CREATE TABLE group_event (
         id BIGINT PRIMARY KEY DEFAULT nextval('group_event_id_seq'),
         forum_id INTEGER NOT NULL,
         group_id INTEGER NOT NULL,
@@ -194,8 +200,8 @@ MIGRATIONS.append([
         role VARCHAR NOT NULL,
         device VARCHAR
     )""",
-    "CREATE SEQUENCE initiative_id_seq START 1",
-    """CREATE TABLE initiative (
+        "CREATE SEQUENCE initiative_id_seq START 1",
+        """CREATE TABLE initiative (
         id INTEGER PRIMARY KEY DEFAULT nextval('initiative_id_seq'),
         forum_id INTEGER NOT NULL,
         group_id INTEGER NOT NULL,
@@ -217,12 +223,14 @@ MIGRATIONS.append([
         program_id INTEGER,
         updated_at TIMESTAMP NOT NULL
     )""",
-])
+    ]
+)
 
-MIGRATIONS.append([
-    # 4: the plenary screen's state, as the moderator's events (mode, presenting group, order, timer, reveal)
-    "CREATE SEQUENCE plenary_event_id_seq START 1",
-    """CREATE TABLE plenary_event (
+MIGRATIONS.append(
+    [
+        # 4: the plenary screen's state, as the moderator's events (mode, presenting group, order, timer, reveal)
+        "CREATE SEQUENCE plenary_event_id_seq START 1",
+        """CREATE TABLE plenary_event (
         id BIGINT PRIMARY KEY DEFAULT nextval('plenary_event_id_seq'),
         forum_id INTEGER NOT NULL,
         kind VARCHAR NOT NULL,           -- mode | present | order | reveal | slot | timer_start | timer_pause | timer_reset
@@ -231,12 +239,14 @@ MIGRATIONS.append([
         role VARCHAR NOT NULL,
         device VARCHAR
     )""",
-])
+    ]
+)
 
-MIGRATIONS.append([
-    # 5: access codes (salted scrypt hashes only) and signed-in devices (sha256 of their cookie token)
-    "CREATE SEQUENCE access_code_id_seq START 1",
-    """CREATE TABLE access_code (
+MIGRATIONS.append(
+    [
+        # 5: access codes (salted scrypt hashes only) and signed-in devices (sha256 of their cookie token)
+        "CREATE SEQUENCE access_code_id_seq START 1",
+        """CREATE TABLE access_code (
         id INTEGER PRIMARY KEY DEFAULT nextval('access_code_id_seq'),
         forum_id INTEGER,                -- NULL: the installation's organizer code
         role VARCHAR NOT NULL,
@@ -248,8 +258,8 @@ MIGRATIONS.append([
         created_at TIMESTAMP NOT NULL,
         revoked_at TIMESTAMP
     )""",
-    "CREATE SEQUENCE device_session_id_seq START 1",
-    """CREATE TABLE device_session (
+        "CREATE SEQUENCE device_session_id_seq START 1",
+        """CREATE TABLE device_session (
         id INTEGER PRIMARY KEY DEFAULT nextval('device_session_id_seq'),
         token_hash VARCHAR NOT NULL,
         code_id INTEGER NOT NULL,
@@ -261,16 +271,18 @@ MIGRATIONS.append([
         expires_at TIMESTAMP NOT NULL,
         revoked_at TIMESTAMP
     )""",
-])
+    ]
+)
 
-MIGRATIONS.append([
-    # 6: after the forum. The committee's recommendations are made from the groups' published
-    # priorities; their wording is kept apart from the groups' own words (wording '' = the
-    # group's words), a merged recommendation points at the one it joined, and the mayor's
-    # answers are appended (the latest counts).
-    "ALTER TABLE forum ADD COLUMN organizers VARCHAR NOT NULL DEFAULT ''",
-    "CREATE SEQUENCE recommendation_id_seq START 1",
-    """CREATE TABLE recommendation (
+MIGRATIONS.append(
+    [
+        # 6: after the forum. The committee's recommendations are made from the groups' published
+        # priorities; their wording is kept apart from the groups' own words (wording '' = the
+        # group's words), a merged recommendation points at the one it joined, and the mayor's
+        # answers are appended (the latest counts).
+        "ALTER TABLE forum ADD COLUMN organizers VARCHAR NOT NULL DEFAULT ''",
+        "CREATE SEQUENCE recommendation_id_seq START 1",
+        """CREATE TABLE recommendation (
         id INTEGER PRIMARY KEY DEFAULT nextval('recommendation_id_seq'),
         forum_id INTEGER NOT NULL,
         position DOUBLE NOT NULL,
@@ -279,14 +291,14 @@ MIGRATIONS.append([
         created_at TIMESTAMP NOT NULL,
         updated_at TIMESTAMP NOT NULL
     )""",
-    """CREATE TABLE recommendation_source (
+        """CREATE TABLE recommendation_source (
         recommendation_id INTEGER NOT NULL,
         forum_id INTEGER NOT NULL,
         group_id INTEGER NOT NULL,
         problem_id INTEGER NOT NULL
     )""",
-    "CREATE SEQUENCE answer_id_seq START 1",
-    """CREATE TABLE recommendation_answer (
+        "CREATE SEQUENCE answer_id_seq START 1",
+        """CREATE TABLE recommendation_answer (
         id BIGINT PRIMARY KEY DEFAULT nextval('answer_id_seq'),
         forum_id INTEGER NOT NULL,
         recommendation_id INTEGER NOT NULL,
@@ -298,25 +310,29 @@ MIGRATIONS.append([
         role VARCHAR NOT NULL,
         device VARCHAR
     )""",
-])
+    ]
+)
 
-MIGRATIONS.append([
-    # 7: the mark of an older version's check-in journal: the last record DuckDB holds
-    # (read once at start-up by forum_core/legacy_journal.py)
-    "CREATE TABLE journal_applied (applied_through BIGINT NOT NULL)",
-    "INSERT INTO journal_applied VALUES (0)",
-])
+MIGRATIONS.append(
+    [
+        # 7: the mark of an older version's check-in journal: the last record DuckDB holds
+        # (read once at start-up by forum_core/legacy_journal.py)
+        "CREATE TABLE journal_applied (applied_through BIGINT NOT NULL)",
+        "INSERT INTO journal_applied VALUES (0)",
+    ]
+)
 
-MIGRATIONS.append([
-    # 8: derived state, defined once. Every reader of "who is present", "which priorities
-    # are published" and "which problems are in force" reads these views.
-    # A person is present when their latest check-in event is a check-in (not an undo).
-    """CREATE VIEW present_participant AS
+MIGRATIONS.append(
+    [
+        # 8: derived state, defined once. Every reader of "who is present", "which priorities
+        # are published" and "which problems are in force" reads these views.
+        # A person is present when their latest check-in event is a check-in (not an undo).
+        """CREATE VIEW present_participant AS
         SELECT forum_id, participant_id, max(id) AS event_id, arg_max(happened_at, id) AS happened_at,
                arg_max(desk, id) AS desk, arg_max(method, id) AS method
         FROM checkin_event GROUP BY forum_id, participant_id HAVING arg_max(kind, id) = 'check_in'""",
-    # A group's published priorities: the top list of its latest finalise, unless reopened since.
-    """CREATE VIEW published_priority AS
+        # A group's published priorities: the top list of its latest finalise, unless reopened since.
+        """CREATE VIEW published_priority AS
         WITH last AS (
             SELECT group_id, max(id) AS event_id FROM group_event
             WHERE kind IN ('finalise', 'reopen') GROUP BY group_id),
@@ -327,15 +343,17 @@ MIGRATIONS.append([
                           "basis": "VARCHAR"}]'), recursive := true)
             FROM group_event e JOIN last ON last.event_id = e.id WHERE e.kind = 'finalise')
         SELECT forum_id, group_id, event_id, finalised_at, rank, problem_id, title, pebbles, basis FROM top""",
-    # A problem in force: not deleted and not merged into another.
-    """CREATE VIEW problem_in_force AS
+        # A problem in force: not deleted and not merged into another.
+        """CREATE VIEW problem_in_force AS
         SELECT * FROM problem WHERE deleted_at IS NULL AND merged_into IS NULL""",
-])
+    ]
+)
 
-MIGRATIONS.append([
-    # 9: a scan's id, made in the browser (like pretix's nonce): delivered again after a
-    # Wi-Fi drop, a reload or a retry, it gets the same answer and records nothing new.
-    """CREATE TABLE scan_receipt (
+MIGRATIONS.append(
+    [
+        # 9: a scan's id, made in the browser (like pretix's nonce): delivered again after a
+        # Wi-Fi drop, a reload or a retry, it gets the same answer and records nothing new.
+        """CREATE TABLE scan_receipt (
         scan_id VARCHAR PRIMARY KEY,
         forum_id INTEGER NOT NULL,
         desk VARCHAR NOT NULL,
@@ -346,15 +364,14 @@ MIGRATIONS.append([
         checked_in_desk VARCHAR,
         received_at TIMESTAMP NOT NULL
     )""",
-])
+    ]
+)
 
 LATEST = len(MIGRATIONS)
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
+    con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)")
     row = con.execute("SELECT max(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
 

@@ -8,6 +8,7 @@ code unguessable among a few thousand; the tag tells a mistyped or forged code
 (``invalid``) from a well-formed one nobody holds (``unknown``) without a lookup.
 The QR holds only the token: no name, no phone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -60,4 +61,4 @@ def has_valid_tag(secret: str, code: str) -> bool:
 
 def printable(code: str) -> str:
     """``ABCDEFGHJ`` -> ``ABC-DEF-GHJ`` for people reading it off the paper."""
-    return "-".join(code[i:i + 3] for i in range(0, len(code), 3))
+    return "-".join(code[i : i + 3] for i in range(0, len(code), 3))

@@ -3,6 +3,7 @@
 Services return values, never raise, for bad input: a list of :class:`FieldError`
 (field, reason code, parameters) that the pages translate with ``error.<code>``.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,14 @@ def clean_text(value: Any, multiline: bool = False) -> str:
     return text.strip()
 
 
-def check_text(errors: list[FieldError], name: str, value: Any, kind: str = "short",
-               required: bool = False, multiline: bool = False) -> str:
+def check_text(
+    errors: list[FieldError],
+    name: str,
+    value: Any,
+    kind: str = "short",
+    required: bool = False,
+    multiline: bool = False,
+) -> str:
     """Clean ``value``; record an error if it is missing or too long; return the cleaned text."""
     text = clean_text(value, multiline=multiline)
     limit = MAX_LEN[kind]
@@ -73,8 +80,9 @@ def check_text(errors: list[FieldError], name: str, value: Any, kind: str = "sho
     return text
 
 
-def check_int(errors: list[FieldError], name: str, value: Any, low: int, high: int,
-              required: bool = True) -> int | None:
+def check_int(
+    errors: list[FieldError], name: str, value: Any, low: int, high: int, required: bool = True
+) -> int | None:
     """Parse an integer in [low, high]; record ``not_a_number`` / ``out_of_range`` otherwise."""
     if value is None or (isinstance(value, str) and not value.strip()) or _is_nan(value):
         if required:

@@ -8,6 +8,7 @@ member has a catalog entry (``action.<value>``, ``reason.<value>``) in ``ka`` an
 ``en`` (``tests/unit/test_vocabulary.py`` fails when one lacks it). Pages turn
 reasons into words; the audit page turns actions into words.
 """
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -177,18 +178,41 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.PARTICIPANT_MOVE: _GROUP_WORK,  # a person who came to this room instead of their own
     Action.VOTE_REOPEN: _ORGANIZER,
     Action.GROUP_REOPEN: _ORGANIZER,
-    **{a: _GROUP_WORK for a in Action if a.value.split(".")[0] in ("assessment", "problem", "vote", "initiative")
-       and a is not Action.VOTE_REOPEN},
-    **{a: _GROUP_WORK for a in (Action.GROUP_PRESENTER, Action.GROUP_REVOTE, Action.GROUP_TIE_DECISION,
-                                Action.GROUP_FINALISE)},
+    **{
+        a: _GROUP_WORK
+        for a in Action
+        if a.value.split(".")[0] in ("assessment", "problem", "vote", "initiative") and a is not Action.VOTE_REOPEN
+    },
+    **dict.fromkeys(
+        (Action.GROUP_PRESENTER, Action.GROUP_REVOTE, Action.GROUP_TIE_DECISION, Action.GROUP_FINALISE), _GROUP_WORK
+    ),
     **{a: _STAGE for a in Action if a.value.startswith("plenary.")},
-    **{a: _ORGANIZER for a in (
-        Action.ACCESS_CODE_CREATE, Action.ACCESS_CODE_REVOKE, Action.ACCESS_DEVICE_REVOKE,
-        Action.FORUM_CREATE, Action.FORUM_UPDATE, Action.FORUM_SELECT, Action.GROUPS_SAVE, Action.GROUP_DELETE,
-        Action.PROGRAMS_SAVE, Action.DEMO_LOAD, Action.PARTICIPANTS_IMPORT, Action.PARTICIPANT_ADD,
-        Action.PARTICIPANT_UPDATE, Action.PARTICIPANT_REMOVE, Action.TOKEN_REISSUE, Action.REPORT_SYNC,
-        Action.REPORT_EDIT, Action.REPORT_MERGE, Action.REPORT_ORDER, Action.REPORT_ORGANIZERS,
-        Action.REPORT_ANSWER)},
+    **dict.fromkeys(
+        (
+            Action.ACCESS_CODE_CREATE,
+            Action.ACCESS_CODE_REVOKE,
+            Action.ACCESS_DEVICE_REVOKE,
+            Action.FORUM_CREATE,
+            Action.FORUM_UPDATE,
+            Action.FORUM_SELECT,
+            Action.GROUPS_SAVE,
+            Action.GROUP_DELETE,
+            Action.PROGRAMS_SAVE,
+            Action.DEMO_LOAD,
+            Action.PARTICIPANTS_IMPORT,
+            Action.PARTICIPANT_ADD,
+            Action.PARTICIPANT_UPDATE,
+            Action.PARTICIPANT_REMOVE,
+            Action.TOKEN_REISSUE,
+            Action.REPORT_SYNC,
+            Action.REPORT_EDIT,
+            Action.REPORT_MERGE,
+            Action.REPORT_ORDER,
+            Action.REPORT_ORGANIZERS,
+            Action.REPORT_ANSWER,
+        ),
+        _ORGANIZER,
+    ),
 }
 
 # The actions that change one working group's work: a facilitator or expert may make

@@ -1,4 +1,5 @@
 """Access (organizer): codes per role and group, slips to print, signed-in devices."""
+
 import pandas as pd
 import streamlit as st
 
@@ -20,10 +21,20 @@ made = st.session_state.get("codes_made")
 if made:
     st.success(t("access.codes_made", count=len(made)))
     # a plain table: codes can be read and copied (the slips are the way to hand them out)
-    st.table(pd.DataFrame([(t(f"role.{m['role']}"), m["label"], m["code"]) for m in made],
-                          columns=[t("access.role"), t("access.label"), t("access.code")]))
-    st.download_button(t("access.slips"), printing.access_slips_pdf(forum, made, lang), "access-codes.pdf",
-                       "application/pdf", key="slips_download", type="primary")
+    st.table(
+        pd.DataFrame(
+            [(t(f"role.{m['role']}"), m["label"], m["code"]) for m in made],
+            columns=[t("access.role"), t("access.label"), t("access.code")],
+        )
+    )
+    st.download_button(
+        t("access.slips"),
+        printing.access_slips_pdf(forum, made, lang),
+        "access-codes.pdf",
+        "application/pdf",
+        key="slips_download",
+        type="primary",
+    )
     st.warning(t("access.shown_once"))
     if st.button(t("access.done"), key="codes_done"):
         st.session_state.pop("codes_made", None)
@@ -47,9 +58,15 @@ with right:
     if st.button(t("access.make_one"), key="make_one"):
         outcome = access.create_code(db, actor, forum_id, role, group_id, label)
         if outcome.ok:
-            st.session_state["codes_made"] = [{"id": outcome.value[0], "role": role, "group_id": group_id,
-                                               "label": label or (group_label.get(group_id, "") if group_id else ""),
-                                               "code": access.format_code(outcome.value[1])}]
+            st.session_state["codes_made"] = [
+                {
+                    "id": outcome.value[0],
+                    "role": role,
+                    "group_id": group_id,
+                    "label": label or (group_label.get(group_id, "") if group_id else ""),
+                    "code": access.format_code(outcome.value[1]),
+                }
+            ]
             st.rerun()
         else:
             session.show_outcome(outcome)
@@ -75,12 +92,24 @@ def in_group(row: dict) -> str:
     return f" · {t('label.group')} {row['group_number']}" if row["group_number"] else ""
 
 
-revocable(active, lambda r: f"{t('role.' + r['role'])}{in_group(r)} · {r['label'] or ''} · {r['prefix']}-······ · "
-                            f"{r['created_at']:%d.%m %H:%M}", "revoke_code", access.revoke_code, t("access.revoke"))
+revocable(
+    active,
+    lambda r: (
+        f"{t('role.' + r['role'])}{in_group(r)} · {r['label'] or ''} · {r['prefix']}-······ · "
+        f"{r['created_at']:%d.%m %H:%M}"
+    ),
+    "revoke_code",
+    access.revoke_code,
+    t("access.revoke"),
+)
 st.caption(t("access.revoked_count", count=len(rows) - len(active)))
 
 # --- devices signed in --------------------------------------------------------------------------------
 st.subheader(t("access.devices"))
-revocable(access.devices(cur, forum_id), lambda d: f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · "
-                                                   f"{t('access.since')} {d['created_at']:%H:%M}",
-          "revoke_device", access.revoke_device, t("access.sign_device_out"))
+revocable(
+    access.devices(cur, forum_id),
+    lambda d: f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since')} {d['created_at']:%H:%M}",
+    "revoke_device",
+    access.revoke_device,
+    t("access.sign_device_out"),
+)

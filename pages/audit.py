@@ -1,4 +1,5 @@
 """Audit trail (organizer): every change, filtered; a group's vote counts at any moment."""
+
 import json
 
 import pandas as pd
@@ -15,12 +16,24 @@ group_label = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
 
 st.title(t("audit.title"))
 c1, c2, c3 = st.columns(3)
-group_id = c1.selectbox(t("label.group"), [None] + list(group_label),
-                        format_func=lambda g: t("audit.all") if g is None else group_label[g], key="audit_group")
-role = c2.selectbox(t("access.role"), [None] + list(access.ROLES),
-                    format_func=lambda r: t("audit.all") if r is None else t(f"role.{r}"), key="audit_role")
-kind = c3.selectbox(t("audit.kind"), [None] + list(audit.KINDS),
-                    format_func=lambda k: t("audit.all") if k is None else k, key="audit_kind")
+group_id = c1.selectbox(
+    t("label.group"),
+    [None] + list(group_label),
+    format_func=lambda g: t("audit.all") if g is None else group_label[g],
+    key="audit_group",
+)
+role = c2.selectbox(
+    t("access.role"),
+    [None] + list(access.ROLES),
+    format_func=lambda r: t("audit.all") if r is None else t(f"role.{r}"),
+    key="audit_role",
+)
+kind = c3.selectbox(
+    t("audit.kind"),
+    [None] + list(audit.KINDS),
+    format_func=lambda k: t("audit.all") if k is None else k,
+    key="audit_kind",
+)
 
 
 def short(value) -> str:
@@ -29,11 +42,34 @@ def short(value) -> str:
 
 limit = st.select_slider(t("audit.limit"), [100, 200, 500, 2000], value=200, key="audit_limit")
 rows = audit.entries(cur, forum_id, group_id, role, kind, limit=limit)
-st.dataframe(pd.DataFrame(
-    [(r["happened_at"], t(f"role.{r['role']}"), r["device"], r["action"],
-      group_label.get(r["group_id"], ""), short(r["before"]), short(r["after"])) for r in rows],
-    columns=[t("audit.when"), t("access.role"), t("audit.device"), t("audit.action"), t("label.group"),
-             t("audit.before"), t("audit.after")]), hide_index=True, width="stretch", key="audit_table")
+st.dataframe(
+    pd.DataFrame(
+        [
+            (
+                r["happened_at"],
+                t(f"role.{r['role']}"),
+                r["device"],
+                r["action"],
+                group_label.get(r["group_id"], ""),
+                short(r["before"]),
+                short(r["after"]),
+            )
+            for r in rows
+        ],
+        columns=[
+            t("audit.when"),
+            t("access.role"),
+            t("audit.device"),
+            t("audit.action"),
+            t("label.group"),
+            t("audit.before"),
+            t("audit.after"),
+        ],
+    ),
+    hide_index=True,
+    width="stretch",
+    key="audit_table",
+)
 st.caption(t("audit.shown", count=len(rows)))
 
 st.subheader(t("audit.replay"))
@@ -42,8 +78,19 @@ moments = audit.vote_moments(cur, replay_group)
 if not moments:
     st.info(t("audit.no_counts"))
 else:
-    moment = st.select_slider(t("audit.moment"), options=moments, value=moments[-1],
-                              format_func=lambda m: m.strftime("%H:%M:%S"), key="replay_moment")
-    st.dataframe(pd.DataFrame([(r["title"], r["pebbles"]) for r in audit.counts_at(cur, replay_group, moment)],
-                              columns=[t("audit.problem"), t("plenary.pebbles")]),
-                 hide_index=True, width="stretch", key="replay_table")
+    moment = st.select_slider(
+        t("audit.moment"),
+        options=moments,
+        value=moments[-1],
+        format_func=lambda m: m.strftime("%H:%M:%S"),
+        key="replay_moment",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [(r["title"], r["pebbles"]) for r in audit.counts_at(cur, replay_group, moment)],
+            columns=[t("audit.problem"), t("plenary.pebbles")],
+        ),
+        hide_index=True,
+        width="stretch",
+        key="replay_table",
+    )

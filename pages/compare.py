@@ -1,4 +1,5 @@
 """Several forums side by side (organizer): fields and priorities, and the problems that came back."""
+
 import pandas as pd
 import streamlit as st
 
@@ -14,10 +15,12 @@ st.title(t("compare.title"))
 st.caption(t("compare.help"))
 forums = forum_mod.list_forums(cur)
 forum_label = {f["id"]: f"{f['municipality']} {f['forum_date']:%Y} · {f['title']}" for f in forums}
-chosen = st.multiselect(t("compare.forums"), list(forum_label), default=list(forum_label),
-                        format_func=forum_label.get, key="compare_forums")
-files = st.file_uploader(t("compare.upload"), type=["zip"], accept_multiple_files=True, key="compare_files",
-                         help=t("compare.upload_help"))
+chosen = st.multiselect(
+    t("compare.forums"), list(forum_label), default=list(forum_label), format_func=forum_label.get, key="compare_forums"
+)
+files = st.file_uploader(
+    t("compare.upload"), type=["zip"], accept_multiple_files=True, key="compare_files", help=t("compare.upload_help")
+)
 
 summaries = [comparison.from_database_now(db, forum_id) for forum_id in chosen]
 for file in files or []:
@@ -38,18 +41,29 @@ if len(summaries) < 1:
     st.info(t("compare.choose"))
 else:
     st.subheader(t("compare.by_field"))
-    st.caption(t("compare.marks", **{k: v for k, v in status_mark.items()}))
-    st.html(render("compare/table.html", t=t, summaries=summaries, rows=comparison.by_field(summaries),
-                   marks=status_mark))
+    st.caption(t("compare.marks", **dict(status_mark.items())))
+    st.html(
+        render("compare/table.html", t=t, summaries=summaries, rows=comparison.by_field(summaries), marks=status_mark)
+    )
     st.subheader(t("compare.came_back"))
     back = comparison.came_back(summaries)
     if not back:
         st.caption(t("compare.none_came_back"))
     else:
-        st.dataframe(pd.DataFrame([{
-            t("compare.problem"): c["title"],
-            t("compare.appearances"): " → ".join(
-                f"{a['forum']}: {a['rank']}. ({a['pebbles']}){mark(a['status'])}"
-                for a in c["appearances"]),
-            t("compare.funded_before"): t("compare.yes") if c["funded_before"] else t("compare.no")} for c in back]),
-            hide_index=True, width="stretch", key="came_back_table")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        t("compare.problem"): c["title"],
+                        t("compare.appearances"): " → ".join(
+                            f"{a['forum']}: {a['rank']}. ({a['pebbles']}){mark(a['status'])}" for a in c["appearances"]
+                        ),
+                        t("compare.funded_before"): t("compare.yes") if c["funded_before"] else t("compare.no"),
+                    }
+                    for c in back
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            key="came_back_table",
+        )

@@ -1,4 +1,5 @@
 """The moderator's control of the projector: mode, presenting group and order, timer, reveal."""
+
 from datetime import datetime
 
 import streamlit as st
@@ -25,28 +26,47 @@ names = {g.group_id: f"{g.number}. {g.name}" for g in snap.groups}
 
 # --- mode ----------------------------------------------------------------------------------
 st.session_state["control_mode"] = state.mode
-st.segmented_control(t("control.mode"), plenary.MODES, format_func=lambda m: t(f"control.mode_{m}"),
-                     key="control_mode",
-                     on_change=lambda: report(plenary.set_mode(db, actor, forum_id,
-                                                               st.session_state["control_mode"] or state.mode)))
+st.segmented_control(
+    t("control.mode"),
+    plenary.MODES,
+    format_func=lambda m: t(f"control.mode_{m}"),
+    key="control_mode",
+    on_change=lambda: report(plenary.set_mode(db, actor, forum_id, st.session_state["control_mode"] or state.mode)),
+)
 
 st.session_state["control_revealed"] = state.revealed
-st.toggle(t("control.revealed"), key="control_revealed",
-          on_change=lambda: report(plenary.set_revealed(db, actor, forum_id, st.session_state["control_revealed"])))
+st.toggle(
+    t("control.revealed"),
+    key="control_revealed",
+    on_change=lambda: report(plenary.set_revealed(db, actor, forum_id, st.session_state["control_revealed"])),
+)
 
 # --- presenting group and timer ---------------------------------------------------------------
 st.subheader(t("control.presenting"))
 prev_col, choice_col, next_col = st.columns([1, 3, 1])
-prev_col.button(t("control.previous"), key="control_prev", width="stretch",
-                on_click=lambda: report(plenary.step_group(db, actor, forum_id, -1)))
-next_col.button(t("control.next"), key="control_next", width="stretch", type="primary",
-                on_click=lambda: report(plenary.step_group(db, actor, forum_id, +1)))
+prev_col.button(
+    t("control.previous"),
+    key="control_prev",
+    width="stretch",
+    on_click=lambda: report(plenary.step_group(db, actor, forum_id, -1)),
+)
+next_col.button(
+    t("control.next"),
+    key="control_next",
+    width="stretch",
+    type="primary",
+    on_click=lambda: report(plenary.step_group(db, actor, forum_id, +1)),
+)
 if state.presenting is not None:
     st.session_state["control_group"] = state.presenting
-choice_col.selectbox(t("control.group"), list(state.order), format_func=names.get, key="control_group",
-                     label_visibility="collapsed",
-                     on_change=lambda: report(plenary.present_group(db, actor, forum_id,
-                                                                    st.session_state["control_group"])))
+choice_col.selectbox(
+    t("control.group"),
+    list(state.order),
+    format_func=names.get,
+    key="control_group",
+    label_visibility="collapsed",
+    on_change=lambda: report(plenary.present_group(db, actor, forum_id, st.session_state["control_group"])),
+)
 
 
 @st.fragment(run_every=1)
@@ -59,15 +79,34 @@ def timer_panel() -> None:
 
 timer_panel()
 start, pause, reset = st.columns(3)
-start.button(t("control.start"), key="timer_start", width="stretch", type="primary",
-             on_click=lambda: report(plenary.start_timer(db, actor, forum_id)))
-pause.button(t("control.pause"), key="timer_pause", width="stretch",
-             on_click=lambda: report(plenary.pause_timer(db, actor, forum_id)))
-reset.button(t("control.reset"), key="timer_reset", width="stretch",
-             on_click=lambda: report(plenary.reset_timer(db, actor, forum_id)))
+start.button(
+    t("control.start"),
+    key="timer_start",
+    width="stretch",
+    type="primary",
+    on_click=lambda: report(plenary.start_timer(db, actor, forum_id)),
+)
+pause.button(
+    t("control.pause"),
+    key="timer_pause",
+    width="stretch",
+    on_click=lambda: report(plenary.pause_timer(db, actor, forum_id)),
+)
+reset.button(
+    t("control.reset"),
+    key="timer_reset",
+    width="stretch",
+    on_click=lambda: report(plenary.reset_timer(db, actor, forum_id)),
+)
 with st.form("slot_form", border=False):
-    minutes = st.number_input(t("control.slot_minutes"), min_value=1, max_value=60, step=1,
-                              value=max(1, state.slot_s // 60), key="slot_minutes")
+    minutes = st.number_input(
+        t("control.slot_minutes"),
+        min_value=1,
+        max_value=60,
+        step=1,
+        value=max(1, state.slot_s // 60),
+        key="slot_minutes",
+    )
     if st.form_submit_button(t("button.save")):
         report(plenary.set_slot_minutes(db, actor, forum_id, minutes))
         st.rerun()
@@ -78,7 +117,15 @@ for position, group_id in enumerate(state.order, start=1):  # names start with t
     label, up, down = st.columns([6, 1, 1])
     marker = "▶ " if group_id == state.presenting else ""
     label.text(f"{marker}{names.get(group_id, '')}")
-    up.button("↑", key=f"order_up_{group_id}", disabled=position == 1,
-              on_click=lambda g=group_id: report(plenary.move_in_order(db, actor, forum_id, g, -1)))
-    down.button("↓", key=f"order_down_{group_id}", disabled=position == len(state.order),
-                on_click=lambda g=group_id: report(plenary.move_in_order(db, actor, forum_id, g, +1)))
+    up.button(
+        "↑",
+        key=f"order_up_{group_id}",
+        disabled=position == 1,
+        on_click=lambda g=group_id: report(plenary.move_in_order(db, actor, forum_id, g, -1)),
+    )
+    down.button(
+        "↓",
+        key=f"order_down_{group_id}",
+        disabled=position == len(state.order),
+        on_click=lambda g=group_id: report(plenary.move_in_order(db, actor, forum_id, g, +1)),
+    )

@@ -5,6 +5,7 @@ what is typed is kept on the tablet and saved by itself, through a Wi-Fi drop an
 The step and the chosen problem are in the address (?step=vote&problem=12): a reload opens
 the same place.
 """
+
 import pandas as pd
 import streamlit as st
 
@@ -33,8 +34,9 @@ wanted = st.query_params.get("group")
 if me.group_id is None and wanted and wanted.isdigit() and int(wanted) in by_number:
     st.session_state["facilitator_group"] = int(wanted)
 labels = {n: f"{n}. {g['name']} · {t('label.room')} {g['room'] or '—'}" for n, g in by_number.items()}
-number = st.selectbox(t("fac.group"), list(labels), format_func=labels.get, key="facilitator_group",
-                      disabled=me.group_id is not None)
+number = st.selectbox(
+    t("fac.group"), list(labels), format_func=labels.get, key="facilitator_group", disabled=me.group_id is not None
+)
 if number is None:
     st.stop()
 st.query_params["group"] = str(number)
@@ -52,8 +54,12 @@ reloaded = "fac_step" not in st.session_state
 if reloaded:  # opening the page (or reloading it): the step in the address
     wanted_step = st.query_params.get("step")
     st.session_state["fac_step"] = wanted_step if wanted_step in STEP_KEYS else "who"
-step = st.segmented_control(t("fac.steps"), STEP_KEYS, format_func=step_label.get, key="fac_step",
-                            label_visibility="collapsed") or "who"
+step = (
+    st.segmented_control(
+        t("fac.steps"), STEP_KEYS, format_func=step_label.get, key="fac_step", label_visibility="collapsed"
+    )
+    or "who"
+)
 st.query_params["step"] = step
 device = str(me.device_id or me.label or me.role)  # keeps the drafts of two signed-in devices apart
 
@@ -104,7 +110,10 @@ if step == "who":
     query = st.text_input(t("fac.take_in_search"), key="take_in_query", max_chars=60)
     if query and len(query.strip()) >= 2:
         from forum_core import participants as people
-        for p in [p for p in people.search(cur, forum_id, query, role=session.role(), limit=6) if p["group_id"] != group_id]:
+
+        for p in [
+            p for p in people.search(cur, forum_id, query, role=session.role(), limit=6) if p["group_id"] != group_id
+        ]:
             c1, c2 = st.columns([4, 1])
             c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']}")
             if c2.button(t("fac.take_in"), key=f"take_{p['id']}"):
@@ -114,10 +123,10 @@ if step == "who":
 # --- expert briefing --------------------------------------------------------------------
 elif step == "briefing":
     programs = forum_mod.budget_programs(cur, forum_id, field=group["field"])
-    table = pd.DataFrame([(p["program_code"], p["name"], float(p["amount"] or 0), p["year"], p["description"])
-                          for p in programs],
-                         columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"),
-                                  t("fac.description")])
+    table = pd.DataFrame(
+        [(p["program_code"], p["name"], float(p["amount"] or 0), p["year"], p["description"]) for p in programs],
+        columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"), t("fac.description")],
+    )
     st.caption(t("fac.briefing_help", field=group["field"]))
     total = sum(float(p["amount"] or 0) for p in programs)
     st.metric(t("fac.briefing_total"), f"{total:,.0f} ₾")
@@ -129,8 +138,13 @@ elif step == "briefing":
             st.markdown(f"**{float(p['amount'] or 0):,.0f} ₾** · {p['year'] or ''}")
             st.text(p["description"] or "")
 
-    st.dataframe(table, hide_index=True, width="stretch", key="briefing_table",
-                 column_config={t("fac.amount"): st.column_config.NumberColumn(format="%.0f ₾")})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        key="briefing_table",
+        column_config={t("fac.amount"): st.column_config.NumberColumn(format="%.0f ₾")},
+    )
     if programs and st.button(t("fac.full_screen"), key="briefing_full"):
         full_screen()
 
@@ -146,13 +160,21 @@ elif step == "assessment":
         with column:
             st.subheader(t(printing.KIND_HEADINGS[kind]))
             for number_in_list, item in enumerate(items[kind], start=1):
-                text_field(dl.field_id("item", item["id"]), f"{t(f'fac.{kind}')} {number_in_list}", item["text"],
-                           max_chars=500)
+                text_field(
+                    dl.field_id("item", item["id"]), f"{t(f'fac.{kind}')} {number_in_list}", item["text"], max_chars=500
+                )
                 up, down, delete = st.columns(3)
-                up.button("↑", key=f"up_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, -1)))
-                down.button("↓", key=f"down_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, 1)))
-                delete.button(t("button.delete"), key=f"del_{item['id']}",
-                              on_click=lambda i=item["id"]: report(dl.delete_item(db, actor, i)))
+                up.button(
+                    "↑", key=f"up_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, -1))
+                )
+                down.button(
+                    "↓", key=f"down_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, 1))
+                )
+                delete.button(
+                    t("button.delete"),
+                    key=f"del_{item['id']}",
+                    on_click=lambda i=item["id"]: report(dl.delete_item(db, actor, i)),
+                )
             st.text_input(t(f"fac.add_{kind}"), key=f"new_{kind}", max_chars=500, on_change=add, args=(kind,))
 
 # --- problems ------------------------------------------------------------------------------
@@ -172,41 +194,80 @@ elif step == "problems":
                 st.session_state["problem_rev"] = rev + 1
             st.rerun()
     titles = {p["id"]: p["title"] + (" ⚑" if p["outside_competence"] else "") for p in problem_rows}
-    st.dataframe(pd.DataFrame([(p["title"], p["detail"], t("fac.outside") if p["outside_competence"] else "",
-                                p["competence_note"]) for p in problem_rows],
-                              columns=[t("fac.problem_title"), t("label.detail"), t("fac.expert_flag"),
-                                       t("fac.competence_note")]),
-                 hide_index=True, width="stretch", key="problem_table")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                (p["title"], p["detail"], t("fac.outside") if p["outside_competence"] else "", p["competence_note"])
+                for p in problem_rows
+            ],
+            columns=[t("fac.problem_title"), t("label.detail"), t("fac.expert_flag"), t("fac.competence_note")],
+        ),
+        hide_index=True,
+        width="stretch",
+        key="problem_table",
+    )
     # One problem at a time is edited, flagged, merged or deleted: a list of 60 editors would be slow.
     problem_from_address("problem_choice", titles)
-    chosen = st.selectbox(t("fac.choose_problem"), list(titles), format_func=titles.get, index=None,
-                          key="problem_choice", placeholder=t("fac.choose_problem_hint"))
+    chosen = st.selectbox(
+        t("fac.choose_problem"),
+        list(titles),
+        format_func=titles.get,
+        index=None,
+        key="problem_choice",
+        placeholder=t("fac.choose_problem_hint"),
+    )
     problem_to_address(chosen)
     p = next((x for x in problem_rows if x["id"] == chosen), None)
     if p is not None:
         # The wording saves itself (no form to submit): an edit begun before a merge or another
         # device's save is refused as stale and shown beside the newer text, never written over it.
         with st.container(border=True, key=f"edit_problem_{p['id']}"):
-            text_field(dl.field_id("problem", p["id"], "title"), t("fac.problem_title"), p["title"], max_chars=200,
-                       disabled=locked)
-            text_field(dl.field_id("problem", p["id"], "detail"), t("fac.problem_detail"), p["detail"],
-                       multiline=True, max_chars=2000, disabled=locked)
+            text_field(
+                dl.field_id("problem", p["id"], "title"),
+                t("fac.problem_title"),
+                p["title"],
+                max_chars=200,
+                disabled=locked,
+            )
+            text_field(
+                dl.field_id("problem", p["id"], "detail"),
+                t("fac.problem_detail"),
+                p["detail"],
+                multiline=True,
+                max_chars=2000,
+                disabled=locked,
+            )
         st.markdown(f"**{t('fac.expert_flag')}**")
 
         def flag(pid: int) -> None:
             note = next((x["competence_note"] for x in dl.problems(db.cursor(), group_id) if x["id"] == pid), "")
-            report(dl.flag_competence(db, actor, pid, st.session_state[f"fo_{pid}"], note or "",
-                                      expected_note=note or ""), "fac.saved")
+            report(
+                dl.flag_competence(db, actor, pid, st.session_state[f"fo_{pid}"], note or "", expected_note=note or ""),
+                "fac.saved",
+            )
 
         st.session_state[f"fo_{p['id']}"] = bool(p["outside_competence"])
         st.checkbox(t("fac.outside_competence"), key=f"fo_{p['id']}", on_change=flag, args=(p["id"],))
-        text_field(dl.field_id("competence_note", p["id"]), t("fac.competence_note"), p["competence_note"],
-                   multiline=True, max_chars=500, placeholder=t("fac.competence_note_hint"), rows=2)
+        text_field(
+            dl.field_id("competence_note", p["id"]),
+            t("fac.competence_note"),
+            p["competence_note"],
+            multiline=True,
+            max_chars=500,
+            placeholder=t("fac.competence_note_hint"),
+            rows=2,
+        )
         # Merging: the problem chosen in this box is the one that disappears into the one above.
         others = [i for i in titles if i != p["id"]]
         c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
-        target = c1.selectbox(t("fac.merge_with"), others, format_func=titles.get, index=None,
-                              key=f"merge_{p['id']}", placeholder=t("fac.merge_hint"))
+        target = c1.selectbox(
+            t("fac.merge_with"),
+            others,
+            format_func=titles.get,
+            index=None,
+            key=f"merge_{p['id']}",
+            placeholder=t("fac.merge_hint"),
+        )
         if c2.button(t("fac.merge"), key=f"do_merge_{p['id']}", disabled=target is None or locked):
             report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
             st.rerun()
@@ -227,8 +288,9 @@ elif step == "vote":
 
     def typed(pid: int, round_: int) -> None:
         key = f"peb_{pid}_{round_}"
-        outcome = dl.set_pebbles(db, actor, pid, st.session_state[key], round_,
-                                 expected=st.session_state.get(f"seen_{key}"))
+        outcome = dl.set_pebbles(
+            db, actor, pid, st.session_state[key], round_, expected=st.session_state.get(f"seen_{key}")
+        )
         if outcome.reason == "stale":
             session.flash("warning", t("fac.reason_stale_count", count=outcome.value))
         else:
@@ -240,8 +302,9 @@ elif step == "vote":
         shown = st.session_state.get(key)
         if shown is None:
             shown = st.session_state.get(f"seen_{key}", 0)
-        outcome = dl.set_pebbles(db, actor, pid, min(dl.MAX_PEBBLES, max(0, int(shown) + delta)), round_,
-                                 expected=int(shown))
+        outcome = dl.set_pebbles(
+            db, actor, pid, min(dl.MAX_PEBBLES, max(0, int(shown) + delta)), round_, expected=int(shown)
+        )
         if outcome.reason == "stale":
             session.flash("warning", t("fac.reason_stale_count", count=outcome.value))
         else:
@@ -258,18 +321,29 @@ elif step == "vote":
         name, minus, number_col, plus = st.columns([6, 1, 2, 1], vertical_alignment="center")
         mark = " ⚑" if p["outside_competence"] else ""
         name.text(p["title"] + mark)
-        minus.button("−", key=f"minus_{key}", on_click=bump, args=(p["id"], round_, -1), disabled=locked,
-                     width="stretch")
-        number_col.number_input(t("fac.pebbles"), min_value=0, max_value=dl.MAX_PEBBLES, step=1, key=key,
-                                on_change=typed, args=(p["id"], round_), disabled=locked,
-                                label_visibility="collapsed")
-        plus.button("+", key=f"plus_{key}", on_click=bump, args=(p["id"], round_, 1), disabled=locked,
-                    width="stretch")
+        minus.button(
+            "−", key=f"minus_{key}", on_click=bump, args=(p["id"], round_, -1), disabled=locked, width="stretch"
+        )
+        number_col.number_input(
+            t("fac.pebbles"),
+            min_value=0,
+            max_value=dl.MAX_PEBBLES,
+            step=1,
+            key=key,
+            on_change=typed,
+            args=(p["id"], round_),
+            disabled=locked,
+            label_visibility="collapsed",
+        )
+        plus.button("+", key=f"plus_{key}", on_click=bump, args=(p["id"], round_, 1), disabled=locked, width="stretch")
 
     if published:
         st.success(t("fac.finalised"))
-    st.metric(t("fac.pebbles_counted"), f"{result.total} / {result.capacity}",
-              help=t("fac.capacity_help", per=forum["pebbles_per_participant"], count=forum["pebbles_per_participant"]))
+    st.metric(
+        t("fac.pebbles_counted"),
+        f"{result.total} / {result.capacity}",
+        help=t("fac.capacity_help", per=forum["pebbles_per_participant"], count=forum["pebbles_per_participant"]),
+    )
     if result.over_by:
         st.warning(t("fac.over_count", over=result.over_by, count=result.over_by, capacity=result.capacity))
     # Counting goes problem by problem, as the pebbles are counted on each sheet:
@@ -289,12 +363,23 @@ elif step == "vote":
         st.caption(t("fac.excluded", titles=", ".join(p["title"] for p in problem_rows if p["id"] in result.excluded)))
 
     st.subheader(t("fac.ranking"))
-    st.dataframe(pd.DataFrame(
-        [(r.rank, r.title + (" ⚑" if r.outside_competence else ""), r.pebbles,
-          t(f"fac.basis_{r.basis}") if r.problem_id in {x.problem_id for x in result.top} else "")
-         for r in result.ranked],
-        columns=[t("fac.rank"), t("fac.problem_title"), t("fac.pebbles"), t("fac.basis")]),
-        hide_index=True, width="stretch", key="ranking_table")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                (
+                    r.rank,
+                    r.title + (" ⚑" if r.outside_competence else ""),
+                    r.pebbles,
+                    t(f"fac.basis_{r.basis}") if r.problem_id in {x.problem_id for x in result.top} else "",
+                )
+                for r in result.ranked
+            ],
+            columns=[t("fac.rank"), t("fac.problem_title"), t("fac.pebbles"), t("fac.basis")],
+        ),
+        hide_index=True,
+        width="stretch",
+        key="ranking_table",
+    )
 
     # The latest re-vote stays open for typing until the vote is finalised, even once
     # its first counts already break the tie (the ranking updates as counts are typed).
@@ -306,14 +391,25 @@ elif step == "vote":
             count_row(p, latest["round"], False)
     if result.tie and not published:
         tied = {p["id"]: p for p in problem_rows if p["id"] in result.tie}
-        st.warning(t("fac.tie", places=result.tie_places, count=result.tie_places, titles=", ".join(p["title"] for p in tied.values())))
+        st.warning(
+            t(
+                "fac.tie",
+                places=result.tie_places,
+                count=result.tie_places,
+                titles=", ".join(p["title"] for p in tied.values()),
+            )
+        )
         if st.button(t("fac.start_revote"), key="start_revote"):
             report(dl.start_revote(db, actor, group_id, result.tie))
             st.rerun()
         with st.form("tie_decision"):
-            chosen = st.multiselect(t("fac.decision_chosen", places=result.tie_places), list(tied),
-                                    format_func=lambda i: tied[i]["title"], max_selections=result.tie_places,
-                                    key="tie_chosen")
+            chosen = st.multiselect(
+                t("fac.decision_chosen", places=result.tie_places),
+                list(tied),
+                format_func=lambda i: tied[i]["title"],
+                max_selections=result.tie_places,
+                key="tie_chosen",
+            )
             reason = st.text_input(t("fac.decision_reason"), max_chars=500, key="tie_reason")
             if st.form_submit_button(t("fac.decide")):
                 report(dl.decide_tie(db, actor, group_id, result.tie, chosen, reason), "fac.tie_decided")
@@ -352,8 +448,9 @@ elif step == "initiatives":
     def save(problem_id: int, name: str) -> None:
         key = f"ini_{problem_id}_{name}"
         value = st.session_state[key]
-        outcome = dl.save_initiative_field(db, actor, group_id, problem_id, name, value,
-                                           st.session_state.get(f"seen_{key}"))
+        outcome = dl.save_initiative_field(
+            db, actor, group_id, problem_id, name, value, st.session_state.get(f"seen_{key}")
+        )
         if outcome.reason == "stale":
             session.flash("warning", t("fac.reason_stale_field"))
         elif not outcome.ok:
@@ -365,8 +462,14 @@ elif step == "initiatives":
         label = t(f"ini.{name}")
         if kind in ("text", "area"):  # typed text saves itself, through a Wi-Fi drop and a reload
             limit = MAX_LEN[dl.INITIATIVE_TEXT[name]]
-            text_field(dl.field_id("initiative", group_id, row["problem_id"], name), label, value,
-                       multiline=kind == "area", max_chars=limit, key=key)  # st-key-ini_<problem>_<name>
+            text_field(
+                dl.field_id("initiative", group_id, row["problem_id"], name),
+                label,
+                value,
+                multiline=kind == "area",
+                max_chars=limit,
+                key=key,
+            )  # st-key-ini_<problem>_<name>
             return
         # show what is stored (maybe by another device), also when the widget comes back after
         # another priority was shown (Streamlit forgot its value meanwhile)
@@ -377,18 +480,36 @@ elif step == "initiatives":
         if kind == "number":
             st.number_input(label, key=key, on_change=save, args=args, min_value=0, step=1, value=None)
         elif kind == "choice":
-            st.selectbox(label, options, key=key, on_change=save, args=args,
-                         format_func=lambda v, n=name: t(f"ini.{n}_{v or 'none'}"))
+            st.selectbox(
+                label,
+                options,
+                key=key,
+                on_change=save,
+                args=args,
+                format_func=lambda v, n=name: t(f"ini.{n}_{v or 'none'}"),
+            )
         elif kind == "program":
-            st.selectbox(label, [None] + list(program_label), key=key, on_change=save, args=args,
-                         format_func=lambda v: program_label.get(v, "—"))
+            st.selectbox(
+                label,
+                [None] + list(program_label),
+                key=key,
+                on_change=save,
+                args=args,
+                format_func=lambda v: program_label.get(v, "—"),
+            )
 
     rows = {item["problem_id"]: dl.initiative(cur, group_id, item["problem_id"]) for item in top}
-    item_label = {item["problem_id"]: f"{'✓ ' if dl.is_complete(rows[item['problem_id']]) else ''}{item['rank']}. "
-                                      f"{item['title']} ({item['pebbles']})" for item in top}
+    item_label = {
+        item["problem_id"]: f"{'✓ ' if dl.is_complete(rows[item['problem_id']]) else ''}{item['rank']}. "
+        f"{item['title']} ({item['pebbles']})"
+        for item in top
+    }
     problem_from_address("priority_choice", item_label)
-    chosen_priority = st.radio(t("fac.priorities"), list(item_label), format_func=item_label.get,
-                               key="priority_choice") if top else None
+    chosen_priority = (
+        st.radio(t("fac.priorities"), list(item_label), format_func=item_label.get, key="priority_choice")
+        if top
+        else None
+    )
     problem_to_address(chosen_priority)
     for item in [i for i in top if i["problem_id"] == chosen_priority]:  # one form at a time keeps taps fast
         row = rows[item["problem_id"]]
@@ -421,11 +542,21 @@ elif step == "presenter":
     if current:
         st.success(t("fac.presenter_is", name=f"{current['first_name']} {current['last_name']}"))
     names = {m["id"]: f"{m['last_name']} {m['first_name']}" for m in here}
-    chosen = st.selectbox(t("fac.presenter"), list(names), format_func=names.get, index=None, key="presenter_choice",
-                          placeholder=t("fac.presenter_hint"))
+    chosen = st.selectbox(
+        t("fac.presenter"),
+        list(names),
+        format_func=names.get,
+        index=None,
+        key="presenter_choice",
+        placeholder=t("fac.presenter_hint"),
+    )
     if st.button(t("button.save"), key="save_presenter", disabled=chosen is None):
         report(dl.set_presenter(db, actor, forum_id, group_id, chosen), "fac.saved")
         st.rerun()
-    st.download_button(t("fac.summary_pdf"), key="summary_pdf", file_name=f"group_{group['number']}.pdf",
-                       mime="application/pdf",
-                       data=lambda: printing.group_summary_pdf(db.cursor(), forum_id, group_id, lang))
+    st.download_button(
+        t("fac.summary_pdf"),
+        key="summary_pdf",
+        file_name=f"group_{group['number']}.pdf",
+        mime="application/pdf",
+        data=lambda: printing.group_summary_pdf(db.cursor(), forum_id, group_id, lang),
+    )

@@ -1,4 +1,5 @@
 """The address "/": each person goes on to their role's page (the public to the sign-in)."""
+
 import streamlit as st
 
 from forum_core import access

@@ -1,10 +1,10 @@
 """The projector in the main hall: full screen, nobody touching it, following the moderator."""
+
 from datetime import datetime
 
 import streamlit as st
 
-from forum_core import plenary
-from forum_core import printing
+from forum_core import plenary, printing
 from ui import session
 from ui.render import arrivals_chart, pebble_chart, render
 
@@ -71,16 +71,28 @@ def welcome(snap: plenary.Snapshot, now: datetime) -> None:
         st.html(render("plenary/arrived.html", t=t, checked_in=snap.totals.checked_in, expected=snap.totals.expected))
     chart_col, qr_col = st.columns([4, 1])
     with chart_col:
-        spec, data = arrivals_chart(list(snap.arrivals), t("plenary.expected"), t("plenary.came"),
-                                    height=min(560, 44 * max(1, len(snap.arrivals))))
+        spec, data = arrivals_chart(
+            list(snap.arrivals),
+            t("plenary.expected"),
+            t("plenary.came"),
+            height=min(560, 44 * max(1, len(snap.arrivals))),
+        )
         st.vega_lite_chart(data, spec, width="stretch")
     with qr_col:
         qr_block(results_address())
 
 
 def wall(snap: plenary.Snapshot) -> None:
-    st.html(render("plenary/wall.html", t=t, groups=snap.groups, revealed=snap.state.revealed,
-                   done=snap.totals.groups_finalised, count=snap.totals.groups))
+    st.html(
+        render(
+            "plenary/wall.html",
+            t=t,
+            groups=snap.groups,
+            revealed=snap.state.revealed,
+            done=snap.totals.groups_finalised,
+            count=snap.totals.groups,
+        )
+    )
 
 
 def presenting(snap: plenary.Snapshot, now: datetime) -> None:
@@ -108,25 +120,41 @@ def presenting(snap: plenary.Snapshot, now: datetime) -> None:
 def initiative_lines(p: dict) -> dict:
     """A priority with its initiative as plain text, for plenary/initiatives.html."""
     i = p["initiative"] or {}
-    who = ", ".join(x for x in (
-        t("plenary.beneficiaries_count", count=i["beneficiaries_count"])
-        if i.get("beneficiaries_count") else "", i.get("beneficiaries_age"),
-        i.get("beneficiaries_specifics")) if x)
-    return {"rank": p["rank"], "title": p["title"], "pebbles": p["pebbles"],
-            "initiative": i.get("title") or "", "goal": i.get("goal") or "", "who": who}
+    who = ", ".join(
+        x
+        for x in (
+            t("plenary.beneficiaries_count", count=i["beneficiaries_count"]) if i.get("beneficiaries_count") else "",
+            i.get("beneficiaries_age"),
+            i.get("beneficiaries_specifics"),
+        )
+        if x
+    )
+    return {
+        "rank": p["rank"],
+        "title": p["title"],
+        "pebbles": p["pebbles"],
+        "initiative": i.get("title") or "",
+        "goal": i.get("goal") or "",
+        "who": who,
+    }
 
 
 def summary(snap: plenary.Snapshot) -> None:
     n = snap.totals
-    figures = [(n.checked_in, t("plenary.total_participants")), (n.problems, t("plenary.total_problems")),
-               (n.pebbles, t("plenary.total_pebbles")), (n.initiatives, t("plenary.total_initiatives"))]
+    figures = [
+        (n.checked_in, t("plenary.total_participants")),
+        (n.problems, t("plenary.total_problems")),
+        (n.pebbles, t("plenary.total_pebbles")),
+        (n.initiatives, t("plenary.total_initiatives")),
+    ]
     left, right = st.columns([6, 1])
     with left:
         st.html(render("plenary/totals.html", t=t, figures=figures))
     with right:
         qr_block(results_address(), width=150)
-    st.html(render("plenary/summary.html", t=t, fields=plenary.by_field(list(snap.groups)),
-                   revealed=snap.state.revealed))
+    st.html(
+        render("plenary/summary.html", t=t, fields=plenary.by_field(list(snap.groups)), revealed=snap.state.revealed)
+    )
 
 
 @st.fragment(run_every=1)

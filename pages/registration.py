@@ -1,4 +1,5 @@
 """Registration desk: scan (handheld scanner or camera), find by name, walk-ins."""
+
 import hashlib
 from datetime import datetime
 
@@ -36,15 +37,17 @@ with main:
     # kept in the browser until the laptop answered, and sent over plain HTTP (ui/api.py).
     desk_ui.scanner(desk, lang, st.session_state.get("last_result"), st.session_state.get("result_id", 0))
 
-    camera_tab, name_tab, walk_in_tab, paper_tab = st.tabs([t("desk.tab_camera"), t("desk.tab_name"),
-                                                            t("desk.tab_walk_in"), t("desk.tab_paper")])
+    camera_tab, name_tab, walk_in_tab, paper_tab = st.tabs(
+        [t("desk.tab_camera"), t("desk.tab_name"), t("desk.tab_walk_in"), t("desk.tab_paper")]
+    )
 
     with camera_tab:
         st.caption(t("desk.camera_help"))
         # The camera starts only when asked: on plain http the browser would refuse it anyway.
         use_camera = st.toggle(t("desk.use_camera"), key="use_camera")
         photo = (st.camera_input(t("desk.camera_label"), key="camera") if use_camera else None) or st.file_uploader(
-            t("desk.photo_label"), type=["jpg", "jpeg", "png", "webp"], key="photo")
+            t("desk.photo_label"), type=["jpg", "jpeg", "png", "webp"], key="photo"
+        )
         if photo is not None:
             data = photo.getvalue()
             digest = hashlib.sha256(data).hexdigest()
@@ -60,8 +63,9 @@ with main:
                 st.warning(t("desk.no_qr_found"))
 
     with name_tab:
-        query = st.text_input(t("desk.name_search"), key="name_query", max_chars=60,
-                              placeholder=t("participants.search_hint"))
+        query = st.text_input(
+            t("desk.name_search"), key="name_query", max_chars=60, placeholder=t("participants.search_hint")
+        )
         if query and len(query.strip()) >= 2:
             matches = people.search(cur, forum_id, query, role=session.role(), limit=8)
             present = checkin.checked_in_ids(cur, forum_id)
@@ -77,8 +81,10 @@ with main:
 
     with walk_in_tab:
         sizes = sorted(forum_mod.groups(cur, forum_id), key=lambda g: (g["size"], g["number"]))
-        labels = {g["id"]: t("desk.group_with_size", number=g["number"], name=g["name"], size=g["size"], count=g["size"])
-                  for g in sizes}
+        labels = {
+            g["id"]: t("desk.group_with_size", number=g["number"], name=g["name"], size=g["size"], count=g["size"])
+            for g in sizes
+        }
         errors = st.session_state.get("walk_in_errors", ())
         rev = st.session_state.get("walk_in_rev", 0)
         with st.form("walk_in"):
@@ -86,8 +92,14 @@ with main:
             a.text_input(t("label.first_name"), key=f"w{rev}_first_name", max_chars=60)
             b.text_input(t("label.last_name"), key=f"w{rev}_last_name", max_chars=60)
             a.text_input(t("desk.phone_optional"), key=f"w{rev}_phone", max_chars=40)
-            b.selectbox(t("label.group"), list(labels), format_func=labels.get, key=f"w{rev}_group", index=None,
-                        placeholder=t("participants.choose_group"))
+            b.selectbox(
+                t("label.group"),
+                list(labels),
+                format_func=labels.get,
+                key=f"w{rev}_group",
+                index=None,
+                placeholder=t("participants.choose_group"),
+            )
             for error in errors:
                 st.error(session.error_line(error))
             register = st.form_submit_button(t("desk.register_walk_in"), type="primary")
@@ -102,31 +114,45 @@ with main:
             st.rerun()
         badge_for = st.session_state.get("walk_in_badge")
         if badge_for is not None:
-            st.download_button(t("desk.walk_in_badge"), key="walk_in_badge_pdf", file_name="badge.pdf",
-                               mime="application/pdf",
-                               data=lambda: printing.badges_pdf(db.cursor(), forum_id, lang, participant_ids=[badge_for]))
+            st.download_button(
+                t("desk.walk_in_badge"),
+                key="walk_in_badge_pdf",
+                file_name="badge.pdf",
+                mime="application/pdf",
+                data=lambda: printing.badges_pdf(db.cursor(), forum_id, lang, participant_ids=[badge_for]),
+            )
 
     with paper_tab:
         st.caption(t("desk.paper_help"))
         group_names = {g["id"]: f"{g['number']}. {g['name']}" for g in forum_mod.groups(cur, forum_id)}
-        sheet_group = st.selectbox(t("label.group"), list(group_names), format_func=group_names.get,
-                                   key="paper_group", index=None, placeholder=t("participants.choose_group"))
+        sheet_group = st.selectbox(
+            t("label.group"),
+            list(group_names),
+            format_func=group_names.get,
+            key="paper_group",
+            index=None,
+            placeholder=t("participants.choose_group"),
+        )
         if sheet_group is not None:
             present = checkin.checked_in_ids(cur, forum_id)
             waiting = [p for p in checkin.sign_in_sheet(cur, forum_id, sheet_group) if p["id"] not in present]
             with st.form("paper_sheet"):
                 ticked_at = st.time_input(t("desk.paper_time"), key="paper_time", step=60)
-                ticks = {p["id"]: st.checkbox(f"{p['last_name']} {p['first_name']}", key=f"tick_{p['id']}")
-                         for p in waiting}
+                ticks = {
+                    p["id"]: st.checkbox(f"{p['last_name']} {p['first_name']}", key=f"tick_{p['id']}") for p in waiting
+                }
                 if not waiting:
                     st.caption(t("desk.paper_all_in"))
                 record = st.form_submit_button(t("desk.paper_record"), type="primary")
             if record:
                 forum_day = session.current_forum(cur)["forum_date"]
                 at = datetime.combine(forum_day, ticked_at)
-                done = sum(checkin.check_in_participant(db, session.actor(), forum_id, pid, desk, method="paper",
-                                                        at=at).status == checkin.GREEN
-                           for pid, ticked in ticks.items() if ticked)
+                done = sum(
+                    checkin.check_in_participant(db, session.actor(), forum_id, pid, desk, method="paper", at=at).status
+                    == checkin.GREEN
+                    for pid, ticked in ticks.items()
+                    if ticked
+                )
                 session.flash("success", t("desk.paper_recorded", count=done))
                 st.rerun()
 
@@ -140,17 +166,24 @@ with side:
         came = sum(r["checked_in"] for r in rows)
         expected = sum(r["expected"] for r in rows)
         st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
-        st.dataframe(pd.DataFrame([(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}")
-                                   for r in rows],
-                                  columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")]),
-                     hide_index=True, width="stretch", key="arrivals_table")
+        st.dataframe(
+            pd.DataFrame(
+                [(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}") for r in rows],
+                columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")],
+            ),
+            hide_index=True,
+            width="stretch",
+            key="arrivals_table",
+        )
         st.markdown(f"**{t('desk.recent', desk=desk)}**")
         last = checkin.recent(fcur, forum_id, desk=desk, limit=10)
         if not last:
             st.caption(t("desk.none_yet"))
         for e in last:
             kind = t("desk.recent_undo") if e["kind"] == "undo" else ""
-            st.text(f"{e['happened_at']:%H:%M:%S} · {e['last_name']} {e['first_name']} · "
-                    f"{t('label.group')} {e['group_number']} {kind}")
+            st.text(
+                f"{e['happened_at']:%H:%M:%S} · {e['last_name']} {e['first_name']} · "
+                f"{t('label.group')} {e['group_number']} {kind}"
+            )
 
     live_figures()

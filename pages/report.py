@@ -1,4 +1,5 @@
 """After the forum (organizer): recommendations, the reporting forum's answers, documents, exports."""
+
 import pandas as pd
 import streamlit as st
 
@@ -33,14 +34,20 @@ def flash_outcome(outcome, ok_key: str | None = None) -> None:
         session.flash_outcome(outcome)
 
 
-organizers = st.text_input(t("report.organizers"), value=forum.get("organizers") or "", max_chars=500,
-                           key="organizers", help=t("report.organizers_help"))
+organizers = st.text_input(
+    t("report.organizers"),
+    value=forum.get("organizers") or "",
+    max_chars=500,
+    key="organizers",
+    help=t("report.organizers_help"),
+)
 if organizers != (forum.get("organizers") or ""):
     flash_outcome(report.set_organizers(db, actor, forum_id, organizers), "report.saved")
     st.rerun()
 
 recs_tab, answers_tab, docs_tab, export_tab = st.tabs(
-    [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")])
+    [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")]
+)
 
 label = {r["id"]: f"{n}. {r['text'][:80]}" for n, r in enumerate(recs, start=1)}
 
@@ -67,71 +74,148 @@ with recs_tab:
     # The whole list as one table, and one recommendation at a time to work on: fifty
     # recommendations with their widgets each would make every keystroke's rerun slow.
     if recs:
-        st.dataframe(pd.DataFrame([{
-            "#": n, t("report.col_recommendation"): r["text"],
-            t("report.col_groups"): ", ".join(map(str, r["groups"])), t("fac.pebbles"): r["pebbles"],
-            t("report.col_edited"): "✓" if r["edited"] else "", t("report.col_merged"): len(r["merged"]) or ""}
-            for n, r in enumerate(recs, start=1)]), hide_index=True, width="stretch", key="recs_table")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "#": n,
+                        t("report.col_recommendation"): r["text"],
+                        t("report.col_groups"): ", ".join(map(str, r["groups"])),
+                        t("fac.pebbles"): r["pebbles"],
+                        t("report.col_edited"): "✓" if r["edited"] else "",
+                        t("report.col_merged"): len(r["merged"]) or "",
+                    }
+                    for n, r in enumerate(recs, start=1)
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+            key="recs_table",
+        )
         chosen = widgets.stepped_choice("rec", t("report.working_on"), [r["id"] for r in recs], label.get)
         n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == chosen)
         with st.container(border=True, key=f"rec_{rec['id']}"):
             head, up, down = st.columns([12, 1, 1], vertical_alignment="center")
             head.markdown(f"**{n}. {rec['text']}**")
-            up.button("↑", key=f"up_{rec['id']}", on_click=step, args=(rec["id"], -1), disabled=n == 1,
-                      help=t("report.move_up"))
-            down.button("↓", key=f"down_{rec['id']}", on_click=step, args=(rec["id"], 1), disabled=n == len(recs),
-                        help=t("report.move_down"))
-            st.caption(t("report.from_groups", groups="; ".join(
-                f"{s['group_number']}. {s['group_name']} — {s['title']}"
-                + (f" ({t('report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})" if s["still_priority"]
-                   else f" ({t('report.no_longer_priority')})") for s in rec["sources"])))
+            up.button(
+                "↑",
+                key=f"up_{rec['id']}",
+                on_click=step,
+                args=(rec["id"], -1),
+                disabled=n == 1,
+                help=t("report.move_up"),
+            )
+            down.button(
+                "↓",
+                key=f"down_{rec['id']}",
+                on_click=step,
+                args=(rec["id"], 1),
+                disabled=n == len(recs),
+                help=t("report.move_down"),
+            )
+            st.caption(
+                t(
+                    "report.from_groups",
+                    groups="; ".join(
+                        f"{s['group_number']}. {s['group_name']} — {s['title']}"
+                        + (
+                            f" ({t('report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
+                            if s["still_priority"]
+                            else f" ({t('report.no_longer_priority')})"
+                        )
+                        for s in rec["sources"]
+                    ),
+                )
+            )
             if rec["stale"]:
                 st.warning(t("report.stale"))
-            st.text_area(t("report.wording"), value=rec["wording"], key=f"wording_{rec['id']}", max_chars=2000,
-                         height=68, placeholder=rec["original"], help=t("report.wording_help"),
-                         on_change=save_wording, args=(rec["id"],))
+            st.text_area(
+                t("report.wording"),
+                value=rec["wording"],
+                key=f"wording_{rec['id']}",
+                max_chars=2000,
+                height=68,
+                placeholder=rec["original"],
+                help=t("report.wording_help"),
+                on_change=save_wording,
+                args=(rec["id"],),
+            )
             left, right = st.columns([4, 1], vertical_alignment="bottom")
             others = [r["id"] for r in recs if r["id"] != rec["id"]]
-            left.selectbox(t("report.merge_with"), others, index=None, format_func=label.get,
-                           key=f"merge_{rec['id']}", placeholder=t("report.merge_placeholder"))
+            left.selectbox(
+                t("report.merge_with"),
+                others,
+                index=None,
+                format_func=label.get,
+                key=f"merge_{rec['id']}",
+                placeholder=t("report.merge_placeholder"),
+            )
             right.button(t("report.merge"), key=f"join_{rec['id']}", on_click=join, args=(rec["id"],))
             for member in rec["merged"]:
-                st.button(t("report.take_out", title=rec["merged_texts"][member][:80]), key=f"out_{member}",
-                          on_click=take_out,
-                          args=(member,))
+                st.button(
+                    t("report.take_out", title=rec["merged_texts"][member][:80]),
+                    key=f"out_{member}",
+                    on_click=take_out,
+                    args=(member,),
+                )
 
 with answers_tab:
     st.caption(t("report.answers_help"))
     status_label = {s: t(f"report.status_{s}") for s in report.STATUSES}
     by_label = {v: k for k, v in status_label.items()}
-    table = pd.DataFrame([{
-        "id": r["id"], "n": n, "text": r["text"], "groups": ", ".join(str(g) for g in r["groups"]),
-        "status": status_label.get((r["answer"] or {}).get("status")),
-        "program_code": (r["answer"] or {}).get("program_code") or "",
-        "amount": float(r["answer"]["amount"]) if r["answer"] and r["answer"]["amount"] is not None else None,
-        "reason": (r["answer"] or {}).get("reason") or ""} for n, r in enumerate(recs, start=1)])
+    table = pd.DataFrame(
+        [
+            {
+                "id": r["id"],
+                "n": n,
+                "text": r["text"],
+                "groups": ", ".join(str(g) for g in r["groups"]),
+                "status": status_label.get((r["answer"] or {}).get("status")),
+                "program_code": (r["answer"] or {}).get("program_code") or "",
+                "amount": float(r["answer"]["amount"]) if r["answer"] and r["answer"]["amount"] is not None else None,
+                "reason": (r["answer"] or {}).get("reason") or "",
+            }
+            for n, r in enumerate(recs, start=1)
+        ]
+    )
     if recs:
         codes = [p["program_code"] for p in forum_mod.budget_programs(cur, forum_id)]
         # The editor keeps typed changes by row number: a key made of the list's order makes a
         # reordered or merged list start clean instead of putting answers on other rows.
         editor_key = "answers_" + "_".join(str(r["id"]) for r in recs)
         edited = st.data_editor(
-            table, key=editor_key, hide_index=True, width="stretch", disabled=["n", "text", "groups"],
+            table,
+            key=editor_key,
+            hide_index=True,
+            width="stretch",
+            disabled=["n", "text", "groups"],
             column_order=["n", "text", "groups", "status", "program_code", "amount", "reason"],
             column_config={
                 "n": st.column_config.NumberColumn("#", width="small"),
                 "text": st.column_config.TextColumn(t("report.col_recommendation"), width="large"),
                 "groups": st.column_config.TextColumn(t("report.col_groups"), width="small"),
-                "status": st.column_config.SelectboxColumn(t("report.status"), options=list(status_label.values()),
-                                                           width="medium"),
-                "program_code": st.column_config.TextColumn(t("report.program_code"), max_chars=120,
-                                                            help=t("report.program_help", codes=", ".join(codes))),
+                "status": st.column_config.SelectboxColumn(
+                    t("report.status"), options=list(status_label.values()), width="medium"
+                ),
+                "program_code": st.column_config.TextColumn(
+                    t("report.program_code"), max_chars=120, help=t("report.program_help", codes=", ".join(codes))
+                ),
                 "amount": st.column_config.NumberColumn(t("report.amount_gel"), min_value=0, format="%.2f"),
-                "reason": st.column_config.TextColumn(t("report.reason"), max_chars=500, width="medium")})
+                "reason": st.column_config.TextColumn(t("report.reason"), max_chars=500, width="medium"),
+            },
+        )
         if st.button(t("report.save_answers"), key="save_answers", type="primary"):
-            typed = [{"id": row["id"], "n": row["n"], "status": by_label.get(row["status"]),
-                      "program_code": row["program_code"], "amount": row["amount"], "reason": row["reason"]}
-                     for row in edited.to_dict("records")]
+            typed = [
+                {
+                    "id": row["id"],
+                    "n": row["n"],
+                    "status": by_label.get(row["status"]),
+                    "program_code": row["program_code"],
+                    "amount": row["amount"],
+                    "reason": row["reason"],
+                }
+                for row in edited.to_dict("records")
+            ]
             outcomes = report.record_answers(db, actor, typed)
             saved = sum(o.reason == "saved" for o in outcomes.values())
             problems = [f"{n}. " + session.error_line(e) for n, o in outcomes.items() if not o.ok for e in o.errors]
@@ -145,41 +229,85 @@ with answers_tab:
 
 with docs_tab:
     st.caption(t("report.docs_help"))
-    doc_lang = st.segmented_control(t("report.doc_language"), list(i18n.LANGUAGES), default=session.lang(),
-                                    format_func=lambda code: i18n.t(code, "language.name"), key="doc_lang")
+    doc_lang = st.segmented_control(
+        t("report.doc_language"),
+        list(i18n.LANGUAGES),
+        default=session.lang(),
+        format_func=lambda code: i18n.t(code, "language.name"),
+        key="doc_lang",
+    )
     doc_lang = doc_lang or session.lang()
     if st.button(t("report.make_recommendations"), key="make_recommendations"):
         bar = st.progress(0.0, text=t("print.working"))
         data = report_pdf.recommendations_pdf(
-            cur, forum_id, doc_lang,
-            progress=lambda done, total: bar.progress(done / total, text=t("print.progress", done=done, total=total)))
+            cur,
+            forum_id,
+            doc_lang,
+            progress=lambda done, total: bar.progress(done / total, text=t("print.progress", done=done, total=total)),
+        )
         bar.empty()
         st.session_state["pdf_recommendations"] = (doc_lang, data)
     if "pdf_recommendations" in st.session_state:
         made_lang, data = st.session_state["pdf_recommendations"]
-        st.download_button(t("report.download_recommendations"), data, key="dl_recommendations",
-                           file_name=f"recommendations-{made_lang}.pdf", mime="application/pdf")
+        st.download_button(
+            t("report.download_recommendations"),
+            data,
+            key="dl_recommendations",
+            file_name=f"recommendations-{made_lang}.pdf",
+            mime="application/pdf",
+        )
     st.divider()
-    st.download_button(t("report.download_participants_report"), key="dl_participants_report",
-                       file_name=f"report-to-participants-{doc_lang}.pdf", mime="application/pdf",
-                       data=lambda: report_pdf.participants_report_pdf(db.cursor(), forum_id, doc_lang))
+    st.download_button(
+        t("report.download_participants_report"),
+        key="dl_participants_report",
+        file_name=f"report-to-participants-{doc_lang}.pdf",
+        mime="application/pdf",
+        data=lambda: report_pdf.participants_report_pdf(db.cursor(), forum_id, doc_lang),
+    )
 
 with export_tab:
     st.caption(t("report.export_help"))
-    name = st.selectbox(t("report.export_table"), exports.table_names(), key="export_table",
-                        format_func=lambda n: f"{n} — {exports.TABLE_NOTES.get(n, '')[:70]}")
+    name = st.selectbox(
+        t("report.export_table"),
+        exports.table_names(),
+        key="export_table",
+        format_func=lambda n: f"{n} — {exports.TABLE_NOTES.get(n, '')[:70]}",
+    )
     left, right = st.columns(2)
-    left.download_button(t("report.download_csv"), key="dl_csv", file_name=f"{name}.csv", mime="text/csv",
-                         data=lambda: exports.table_csv(exports.one_table(db.cursor(), forum_id, name)))
-    right.download_button(t("report.download_xlsx"), key="dl_xlsx", file_name=f"{name}.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                          data=lambda: exports.tables_xlsx({name: exports.one_table(db.cursor(), forum_id, name)}))
+    left.download_button(
+        t("report.download_csv"),
+        key="dl_csv",
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        data=lambda: exports.table_csv(exports.one_table(db.cursor(), forum_id, name)),
+    )
+    right.download_button(
+        t("report.download_xlsx"),
+        key="dl_xlsx",
+        file_name=f"{name}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        data=lambda: exports.tables_xlsx({name: exports.one_table(db.cursor(), forum_id, name)}),
+    )
     st.divider()
-    st.download_button(t("report.download_all_xlsx"), key="dl_all_xlsx", file_name="forum.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       data=lambda: exports.tables_xlsx(exports.tables(db.cursor(), forum_id)))
-    st.download_button(t("report.download_parquet"), key="dl_parquet", file_name="forum-parquet.zip",
-                       mime="application/zip", data=lambda: exports.parquet_zip(db.cursor(), forum_id))
-    st.download_button(t("report.download_anonymised"), key="dl_anonymised", file_name="forum-anonymised.zip",
-                       mime="application/zip", help=t("report.anonymised_help"),
-                       data=lambda: exports.parquet_zip(db.cursor(), forum_id, anonymised=True))
+    st.download_button(
+        t("report.download_all_xlsx"),
+        key="dl_all_xlsx",
+        file_name="forum.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        data=lambda: exports.tables_xlsx(exports.tables(db.cursor(), forum_id)),
+    )
+    st.download_button(
+        t("report.download_parquet"),
+        key="dl_parquet",
+        file_name="forum-parquet.zip",
+        mime="application/zip",
+        data=lambda: exports.parquet_zip(db.cursor(), forum_id),
+    )
+    st.download_button(
+        t("report.download_anonymised"),
+        key="dl_anonymised",
+        file_name="forum-anonymised.zip",
+        mime="application/zip",
+        help=t("report.anonymised_help"),
+        data=lambda: exports.parquet_zip(db.cursor(), forum_id, anonymised=True),
+    )

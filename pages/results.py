@@ -1,4 +1,5 @@
 """Public results for participants' phones: finalised priorities and initiative headlines only."""
+
 import streamlit as st
 
 from forum_core import plenary, report
@@ -38,8 +39,12 @@ def results() -> None:
         return
     st.caption(t("results.count", done=len(published), total=len(snap.groups), count=len(snap.groups)))
     answers = report.public_statuses(db, forum_id)  # after the reporting forum: the mayor's answer
-    statuses = {p["problem_id"]: said(answers[p["problem_id"]])
-                for g in published for p in g["priorities"] if answers.get(p["problem_id"])}
+    statuses = {
+        p["problem_id"]: said(answers[p["problem_id"]])
+        for g in published
+        for p in g["priorities"]
+        if answers.get(p["problem_id"])
+    }
     for g in published:
         with st.container(border=True):
             st.html(render("results/group.html", t=t, group=g, statuses=statuses))
@@ -47,8 +52,11 @@ def results() -> None:
 
 def said(answer: dict) -> dict:
     """The municipality's answer as results/group.html shows it: a CSS class and the words (and the amount)."""
-    amount = (f' · {answer["amount"]:,.0f} ₾'.replace(",", " ")
-              if answer["amount"] is not None and answer["status"] in report.FUNDED else "")
+    amount = (
+        f" · {answer['amount']:,.0f} ₾".replace(",", " ")
+        if answer["amount"] is not None and answer["status"] in report.FUNDED
+        else ""
+    )
     return {"status": answer["status"], "text": t(f"report.status_{answer['status']}") + amount}
 
 

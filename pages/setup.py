@@ -1,4 +1,5 @@
 """Setup (organizer): start a forum (demo or new), its settings, agenda and working groups."""
+
 import tempfile
 from datetime import date, time
 from pathlib import Path
@@ -6,9 +7,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forum_core import backup, demo
+from forum_core import backup, demo, programs
 from forum_core import forum as forum_mod
-from forum_core import programs
 from ui import session
 
 ctx = session.page("setup")
@@ -25,36 +25,72 @@ def settings_widgets(prefix: str, values: dict) -> None:
     session.field_errors(errors, "title")
     left, right = st.columns(2)
     with left:
-        st.text_input(t("label.municipality"), value=values.get("municipality", ""), max_chars=120,
-                      key=f"{prefix}municipality")
+        st.text_input(
+            t("label.municipality"), value=values.get("municipality", ""), max_chars=120, key=f"{prefix}municipality"
+        )
         session.field_errors(errors, "municipality")
-        st.date_input(t("label.forum_date"), value=values.get("forum_date") or date.today(),
-                      key=f"{prefix}forum_date", format="DD.MM.YYYY")
+        st.date_input(
+            t("label.forum_date"),
+            value=values.get("forum_date") or date.today(),
+            key=f"{prefix}forum_date",
+            format="DD.MM.YYYY",
+        )
         session.field_errors(errors, "forum_date")
-        st.number_input(t("label.duration_min"), min_value=30, max_value=720, step=10,
-                        value=int(values.get("duration_min") or 240), key=f"{prefix}duration_min")
+        st.number_input(
+            t("label.duration_min"),
+            min_value=30,
+            max_value=720,
+            step=10,
+            value=int(values.get("duration_min") or 240),
+            key=f"{prefix}duration_min",
+        )
         session.field_errors(errors, "duration_min")
-        st.number_input(t("label.priorities_per_group"), min_value=1, max_value=10,
-                        value=int(values.get("priorities_per_group") or 5), key=f"{prefix}priorities_per_group")
+        st.number_input(
+            t("label.priorities_per_group"),
+            min_value=1,
+            max_value=10,
+            value=int(values.get("priorities_per_group") or 5),
+            key=f"{prefix}priorities_per_group",
+        )
         session.field_errors(errors, "priorities_per_group")
     with right:
         st.text_input(t("label.venue"), value=values.get("venue", ""), max_chars=200, key=f"{prefix}venue")
         session.field_errors(errors, "venue")
-        st.time_input(t("label.start_time"), value=values.get("start_time") or time(11, 0), step=300,
-                      key=f"{prefix}start_time")
+        st.time_input(
+            t("label.start_time"), value=values.get("start_time") or time(11, 0), step=300, key=f"{prefix}start_time"
+        )
         session.field_errors(errors, "start_time")
-        st.number_input(t("label.pebbles_per_participant"), min_value=1, max_value=20,
-                        value=int(values.get("pebbles_per_participant") or 3), key=f"{prefix}pebbles_per_participant")
+        st.number_input(
+            t("label.pebbles_per_participant"),
+            min_value=1,
+            max_value=20,
+            value=int(values.get("pebbles_per_participant") or 3),
+            key=f"{prefix}pebbles_per_participant",
+        )
         session.field_errors(errors, "pebbles_per_participant")
     st.text_area(t("label.goals"), value=values.get("goals") or "", max_chars=2000, key=f"{prefix}goals")
     session.field_errors(errors, "goals")
-    st.checkbox(t("label.flagged_in_vote"), value=bool(values.get("flagged_in_vote")), key=f"{prefix}flagged_in_vote",
-                help=t("setup.flagged_help"))
+    st.checkbox(
+        t("label.flagged_in_vote"),
+        value=bool(values.get("flagged_in_vote")),
+        key=f"{prefix}flagged_in_vote",
+        help=t("setup.flagged_help"),
+    )
 
 
 def read_settings(prefix: str) -> dict:
-    keys = ("title", "municipality", "forum_date", "venue", "start_time", "duration_min",
-            "pebbles_per_participant", "priorities_per_group", "goals", "flagged_in_vote")
+    keys = (
+        "title",
+        "municipality",
+        "forum_date",
+        "venue",
+        "start_time",
+        "duration_min",
+        "pebbles_per_participant",
+        "priorities_per_group",
+        "goals",
+        "flagged_in_vote",
+    )
     return {k: st.session_state.get(prefix + k) for k in keys}
 
 
@@ -94,8 +130,13 @@ st.title(t("setup.title"))
 forums = forum_mod.list_forums(cur)
 if len(forums) > 1:
     labels = {f["id"]: f"{f['title']} — {f['forum_date']:%d.%m.%Y}" for f in forums}
-    chosen = st.selectbox(t("setup.current_forum"), options=list(labels), index=list(labels).index(forum_id),
-                          format_func=labels.get, key="forum_choice")
+    chosen = st.selectbox(
+        t("setup.current_forum"),
+        options=list(labels),
+        index=list(labels).index(forum_id),
+        format_func=labels.get,
+        key="forum_choice",
+    )
     if chosen != forum_id:
         forum_mod.set_current_forum(db, session.actor(), chosen)
         for key in [k for k in st.session_state if str(k).startswith("s_")]:
@@ -103,22 +144,27 @@ if len(forums) > 1:
         st.session_state["editor_rev"] = st.session_state.get("editor_rev", 0) + 1
         st.rerun()
 
-settings_tab, groups_tab, programs_tab, new_tab = st.tabs([t("setup.tab_settings"), t("setup.tab_groups"),
-                                                          t("setup.tab_programs"), t("setup.tab_new")])
+settings_tab, groups_tab, programs_tab, new_tab = st.tabs(
+    [t("setup.tab_settings"), t("setup.tab_groups"), t("setup.tab_programs"), t("setup.tab_new")]
+)
 
 with settings_tab:
     with st.form("settings"):
         settings_widgets("s_", current)
         st.markdown(f"**{t('setup.agenda')}**")
         phases = forum_mod.phases(cur, forum_id)
-        phase_df = pd.DataFrame([{"name": p.name, "minutes": p.minutes} for p in phases],
-                                columns=["name", "minutes"])
+        phase_df = pd.DataFrame([{"name": p.name, "minutes": p.minutes} for p in phases], columns=["name", "minutes"])
         edited_phases = st.data_editor(
-            phase_df, num_rows="dynamic", hide_index=True, key=f"phases_editor_{editor_rev}", width="stretch",
+            phase_df,
+            num_rows="dynamic",
+            hide_index=True,
+            key=f"phases_editor_{editor_rev}",
+            width="stretch",
             column_config={
                 "name": st.column_config.TextColumn(t("label.phase_name"), max_chars=120, required=True),
                 "minutes": st.column_config.NumberColumn(t("label.minutes"), min_value=1, max_value=600, step=5),
-            })
+            },
+        )
         for error in errors:
             if error.field.startswith("phase"):
                 st.error(session.error_line(error), icon="⚠️")
@@ -143,7 +189,11 @@ with groups_tab:
     group_df = pd.DataFrame(group_rows, columns=columns)
     st.caption(t("setup.groups_help"))
     edited = st.data_editor(
-        group_df, num_rows="dynamic", hide_index=True, key=f"groups_editor_{editor_rev}", width="stretch",
+        group_df,
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"groups_editor_{editor_rev}",
+        width="stretch",
         column_config={
             "id": None,
             "number": st.column_config.NumberColumn(t("label.number"), min_value=1, max_value=99, step=1),
@@ -155,7 +205,8 @@ with groups_tab:
             "target_min": st.column_config.NumberColumn(t("label.target_min"), min_value=1, max_value=60),
             "target_max": st.column_config.NumberColumn(t("label.target_max"), min_value=1, max_value=60),
             "size": st.column_config.NumberColumn(t("label.size"), disabled=True),
-        })
+        },
+    )
     group_errors = st.session_state.get("group_errors", ())
     for error in group_errors:
         st.error(session.error_line(error), icon="⚠️")
@@ -165,10 +216,16 @@ with groups_tab:
         drafts = []
         for row in edited.to_dict("records"):
             gid = row.get("id")
-            drafts.append(forum_mod.GroupDraft(
-                id=None if gid is None or pd.isna(gid) else int(gid),
-                **{k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
-                   for k, v in row.items() if k not in ("id", "size")}))
+            drafts.append(
+                forum_mod.GroupDraft(
+                    id=None if gid is None or pd.isna(gid) else int(gid),
+                    **{
+                        k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
+                        for k, v in row.items()
+                        if k not in ("id", "size")
+                    },
+                )
+            )
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
         st.session_state["group_warnings"] = outcome.warnings
@@ -181,10 +238,16 @@ with programs_tab:
     st.caption(t("setup.programs_help"))
     programs = forum_mod.budget_programs(cur, forum_id)
     program_columns = ["id"] + list(forum_mod.PROGRAM_COLUMNS)
-    program_df = pd.DataFrame([{c: (float(p[c]) if c == "amount" and p[c] is not None else p[c])
-                                for c in program_columns} for p in programs], columns=program_columns)
+    program_df = pd.DataFrame(
+        [{c: (float(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns} for p in programs],
+        columns=program_columns,
+    )
     edited_programs = st.data_editor(
-        program_df, num_rows="dynamic", hide_index=True, key=f"programs_editor_{editor_rev}", width="stretch",
+        program_df,
+        num_rows="dynamic",
+        hide_index=True,
+        key=f"programs_editor_{editor_rev}",
+        width="stretch",
         column_config={
             "id": None,
             "field": st.column_config.TextColumn(t("label.field"), max_chars=120),
@@ -193,12 +256,15 @@ with programs_tab:
             "amount": st.column_config.NumberColumn(t("fac.amount"), min_value=0, format="%.0f"),
             "year": st.column_config.NumberColumn(t("fac.year"), min_value=2000, max_value=2100, format="%d"),
             "description": st.column_config.TextColumn(t("fac.description"), max_chars=500),
-        })
+        },
+    )
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")
     if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
-        rows = [{k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
-                for r in edited_programs.to_dict("records")]
+        rows = [
+            {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
+            for r in edited_programs.to_dict("records")
+        ]
         for r in rows:
             r["id"] = int(r["id"]) if r.get("id") is not None else None
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows)
@@ -213,8 +279,10 @@ with programs_tab:
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
             st.session_state["editor_rev"] = editor_rev + 1
-        session.flash("success" if outcome.ok else "error",
-                      t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.not_saved"))
+        session.flash(
+            "success" if outcome.ok else "error",
+            t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.not_saved"),
+        )
         st.rerun()
 
 with new_tab:
@@ -227,7 +295,9 @@ with st.expander(t("backup.title")):
     if auto is None:
         st.caption(t("backup.auto_off"))
     else:
-        st.caption(t("backup.auto_on", minutes=f"{auto.minutes:g}", keep=auto.keep, count=auto.keep, folder=str(auto.folder)))
+        st.caption(
+            t("backup.auto_on", minutes=f"{auto.minutes:g}", keep=auto.keep, count=auto.keep, folder=str(auto.folder))
+        )
         if auto.last is not None:
             st.caption(t("backup.last", name=auto.last.name))
         if auto.last_error:
@@ -242,8 +312,14 @@ with st.expander(t("backup.title")):
     st.subheader(t("backup.restore_title"))
     st.caption(t("backup.restore_help"))
     kept = backup.list_backups(auto.folder) if auto is not None else []
-    chosen = st.selectbox(t("backup.restore_choose"), kept, index=None, format_func=lambda p: p.name,
-                          key="restore_choice", placeholder=t("backup.restore_placeholder"))
+    chosen = st.selectbox(
+        t("backup.restore_choose"),
+        kept,
+        index=None,
+        format_func=lambda p: p.name,
+        key="restore_choice",
+        placeholder=t("backup.restore_placeholder"),
+    )
     uploaded = st.file_uploader(t("backup.restore_upload"), type=["zip"], key="restore_upload")
 
     def forget_restore() -> None:

@@ -1,4 +1,5 @@
 """Sign in with an access code; the public results need none."""
+
 import streamlit as st
 
 from forum_core import access

@@ -4,6 +4,7 @@ Forums that take seconds to build (the demo, the demo in full swing, the finishe
 built once per session (once per xdist worker) into a file; a test that asks for one gets its
 own copy of that file, made before its ``Database`` opens it.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,15 @@ from forum_core.db import Actor, Database  # noqa: E402
 
 ORGANIZER = Actor("organizer", "test laptop")
 SETTINGS = {
-    "title": "სატესტო ფორუმი", "municipality": "სატესტო მუნიციპალიტეტი", "forum_date": date(2027, 5, 30),
-    "venue": "სააქტო დარბაზი", "start_time": time(11, 0), "duration_min": 240,
-    "pebbles_per_participant": 3, "priorities_per_group": 5, "goals": "ბიუჯეტის პრიორიტეტები",
+    "title": "სატესტო ფორუმი",
+    "municipality": "სატესტო მუნიციპალიტეტი",
+    "forum_date": date(2027, 5, 30),
+    "venue": "სააქტო დარბაზი",
+    "start_time": time(11, 0),
+    "duration_min": 240,
+    "pebbles_per_participant": 3,
+    "priorities_per_group": 5,
+    "goals": "ბიუჯეტის პრიორიტეტები",
 }
 
 
@@ -57,10 +64,12 @@ def build_database(tmp_path_factory, name: str, make, start_from: Path | None = 
 @pytest.fixture(scope="session")
 def demo_forum_built(tmp_path_factory) -> tuple[Path, int]:
     """The demo forum, loaded once: (file, forum id)."""
+
     def make(database):
         outcome = demo.load_demo(database, ORGANIZER)
         assert outcome.ok
         return outcome.value
+
     return build_database(tmp_path_factory, "demo", make)
 
 
@@ -77,6 +86,7 @@ def full_swing_built(tmp_path_factory, demo_forum_built) -> tuple[Path, int]:
     def make(database):
         assert demo.simulate_group_work(database, ORGANIZER, forum, group_numbers=list(range(1, 9))) == 8
         return forum
+
     return build_database(tmp_path_factory, "swing", make, start_from=source)
 
 
@@ -105,9 +115,11 @@ def db(tmp_path, request) -> Database:
 @pytest.fixture
 def forum_id(db) -> int:
     """A forum with three groups: 1 სოციალური, 2 ინფრასტრუქტურა, 3 ახალგაზრდობა."""
-    drafts = [forum_mod.GroupDraft(number=1, name="სოციალური", field="სოციალური დაცვა", room="101"),
-              forum_mod.GroupDraft(number=2, name="ინფრასტრუქტურა", field="ინფრასტრუქტურა", room="102"),
-              forum_mod.GroupDraft(number=3, name="ახალგაზრდობა", field="ახალგაზრდობა", room="103")]
+    drafts = [
+        forum_mod.GroupDraft(number=1, name="სოციალური", field="სოციალური დაცვა", room="101"),
+        forum_mod.GroupDraft(number=2, name="ინფრასტრუქტურა", field="ინფრასტრუქტურა", room="102"),
+        forum_mod.GroupDraft(number=3, name="ახალგაზრდობა", field="ახალგაზრდობა", room="103"),
+    ]
     outcome = forum_mod.create_forum(db, ORGANIZER, SETTINGS, None, drafts)
     assert outcome.ok, outcome
     return outcome.value

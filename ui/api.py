@@ -8,6 +8,7 @@ it again (a retry, a reload) changes nothing twice.
 Who is asking comes from the device cookie, as on the pages; a request without a
 signed-in device, or whose role may not do it, is refused with 403.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -37,6 +38,7 @@ async def _json(request: Request) -> dict | None:
         return None
     try:
         import json
+
         data = json.loads(body)
     except ValueError:
         return None
@@ -56,8 +58,12 @@ def _card(result: checkin.CheckInResult, lang: str, desk: str) -> dict:
     from ui import desk as desk_ui  # the card's template lives with the desk page's widgets
 
     person = result.participant or {}
-    return {"status": str(result.status), "card": desk_ui.card_html(result, lang),
-            "undo": desk_ui.may_undo(result, desk), "participant_id": person.get("id")}
+    return {
+        "status": str(result.status),
+        "card": desk_ui.card_html(result, lang),
+        "undo": desk_ui.may_undo(result, desk),
+        "participant_id": person.get("id"),
+    }
 
 
 async def scans(request: Request) -> JSONResponse:
@@ -133,8 +139,9 @@ async def text(request: Request) -> JSONResponse:
         lang = i18n.normalize_language(data.get("lang"))
         # the stored text: after a save (the laptop may have trimmed it), or the newer one of a conflict
         current = outcome.value if isinstance(outcome.value, str) else None
-        message = " ".join([i18n.t(lang, f"reason.{outcome.reason}")]
-                           + [i18n.error_line(lang, e) for e in outcome.errors])
+        message = " ".join(
+            [i18n.t(lang, f"reason.{outcome.reason}")] + [i18n.error_line(lang, e) for e in outcome.errors]
+        )
         return {"ok": outcome.ok, "reason": str(outcome.reason), "current": current, "message": message}
 
     return JSONResponse(await run_in_threadpool(work))
@@ -155,16 +162,24 @@ def device(request: Request) -> RedirectResponse:
     found = runtime.collect(request.query_params.get("handoff", ""))
     if found is not None:
         token, max_age = found
-        response.set_cookie(DEVICE_COOKIE, token, max_age=max_age, path="/", httponly=True, samesite="strict",
-                            secure=request.url.scheme == "https")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            token,
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
     return response
 
 
 def signout(request: Request) -> RedirectResponse:
     """Forget the device cookie (the device session itself is already signed out)."""
     response = RedirectResponse(_next(request), status_code=303, headers={"Cache-Control": "no-store"})
-    response.delete_cookie(DEVICE_COOKIE, path="/", httponly=True, samesite="strict",
-                           secure=request.url.scheme == "https")
+    response.delete_cookie(
+        DEVICE_COOKIE, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https"
+    )
     return response
 
 

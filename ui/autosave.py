@@ -6,6 +6,7 @@ The field is drawn by the browser, not by Streamlit: what is typed is kept in th
 and again until the laptop answers. The status line says whether it is saved; a text
 changed meanwhile on another device is shown beside the person's own, for them to choose.
 """
+
 from __future__ import annotations
 
 import functools
@@ -35,16 +36,37 @@ def widget_key(field_id: str) -> str:
     return "autosave_" + "".join(c if c.isalnum() else "_" for c in field_id)
 
 
-def text_field(field_id: str, label: str, stored_value: str | None, lang: str, multiline: bool = False,
-               max_chars: int = 500, *, device: str = "", disabled: bool = False, placeholder: str = "",
-               rows: int = 3, key: str | None = None) -> None:
+def text_field(
+    field_id: str,
+    label: str,
+    stored_value: str | None,
+    lang: str,
+    multiline: bool = False,
+    max_chars: int = 500,
+    *,
+    device: str = "",
+    disabled: bool = False,
+    placeholder: str = "",
+    rows: int = 3,
+    key: str | None = None,
+) -> None:
     """Mount the autosaving field ``field_id`` (see ``deliberation.save_text``) showing ``stored_value``.
 
     ``device`` keeps drafts of two people sharing a browser apart (the signed-in device); ``key``
     is the Streamlit key (its ``st-key-…`` class in the page), by default made from the field id."""
     texts = {name: i18n.t(lang, f"autosave.{name}") for name in TEXTS}
     texts["not_allowed"] = i18n.t(lang, "reason.not_allowed")
-    data = {"field": field_id, "label": label, "stored": stored_value or "", "multiline": multiline,
-            "max_chars": max_chars, "device": device, "disabled": disabled, "placeholder": placeholder,
-            "rows": rows, "lang": lang, "texts": texts}
+    data = {
+        "field": field_id,
+        "label": label,
+        "stored": stored_value or "",
+        "multiline": multiline,
+        "max_chars": max_chars,
+        "device": device,
+        "disabled": disabled,
+        "placeholder": placeholder,
+        "rows": rows,
+        "lang": lang,
+        "texts": texts,
+    }
     _component()(key=key or widget_key(field_id), data=data)

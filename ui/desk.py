@@ -5,6 +5,7 @@ scanner's burst of keys anywhere on the page, gives each scan an id, keeps it in
 browser until the laptop has answered it, and sends it to ``/api/scans`` (``ui/api.py``).
 The answer's card is drawn here, from one template, for the route and the page alike.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,7 +16,9 @@ from forum_core import checkin, i18n
 from ui.render import render
 
 CARD_STYLE = {
-    "green": ("#0a7a2f", "#e6f6ec"), "amber": ("#a05a00", "#fff4df"), "red": ("#b3141b", "#fdeaea"),
+    "green": ("#0a7a2f", "#e6f6ec"),
+    "amber": ("#a05a00", "#fff4df"),
+    "red": ("#b3141b", "#fdeaea"),
 }
 _COMPONENTS = Path(__file__).resolve().parent / "components"
 
@@ -25,8 +28,16 @@ def card_html(result: checkin.CheckInResult, lang: str) -> str:
     p = result.participant or {}
     colour = "green" if result.status == checkin.GREEN else "amber" if result.status == checkin.AMBER else "red"
     fg, bg = CARD_STYLE[colour]
-    return render("registration/card.html", t=functools.partial(i18n.t, lang), result=result, participant=p,
-                  colour=colour, fg=fg, bg=bg, name=f"{p.get('first_name', '')} {p.get('last_name', '')}".strip())
+    return render(
+        "registration/card.html",
+        t=functools.partial(i18n.t, lang),
+        result=result,
+        participant=p,
+        colour=colour,
+        fg=fg,
+        bg=bg,
+        name=f"{p.get('first_name', '')} {p.get('last_name', '')}".strip(),
+    )
 
 
 def may_undo(result: checkin.CheckInResult, desk: str) -> bool:
@@ -47,16 +58,23 @@ def _scanner():
     )
 
 
-def scanner(desk: str, lang: str, result: checkin.CheckInResult | None = None, result_id: int = 0,
-            on_scanned=None):
+def scanner(desk: str, lang: str, result: checkin.CheckInResult | None = None, result_id: int = 0, on_scanned=None):
     """Mount the desk's scanner with its texts; ``result`` is an answer the page made (a check-in
     by name, a walk-in) to show as the card, ``result_id`` tells a new one from the one shown."""
     catalog = i18n.catalog(i18n.normalize_language(lang))
     # raw entries: the banner's plural forms are chosen in the browser, by the number waiting
-    texts = {key: catalog.get(f"desk.{key}", f"desk.{key}") for key in (
-        "scan_label", "scan_placeholder", "offline_banner", "undo")}
+    texts = {
+        key: catalog.get(f"desk.{key}", f"desk.{key}")
+        for key in ("scan_label", "scan_placeholder", "offline_banner", "undo")
+    }
     person = (result.participant or {}) if result else {}
-    data = {"desk": desk, "lang": lang, "texts": json.dumps(texts, ensure_ascii=False),
-            "card": card_html(result, lang) if result else "", "card_id": result_id,
-            "undo": bool(result) and may_undo(result, desk), "participant_id": person.get("id")}
+    data = {
+        "desk": desk,
+        "lang": lang,
+        "texts": json.dumps(texts, ensure_ascii=False),
+        "card": card_html(result, lang) if result else "",
+        "card_id": result_id,
+        "undo": bool(result) and may_undo(result, desk),
+        "participant_id": person.get("id"),
+    }
     return _scanner()(key="desk_scanner", data=data, on_scanned_change=on_scanned or (lambda: None))

@@ -8,6 +8,7 @@
   laptop itself (loopback) is never limited: the organizer's and projector's screens.
 - **Streamlit's metrics** (``/_stcore/metrics``) are answered only to the laptop itself.
 """
+
 from __future__ import annotations
 
 import os
@@ -77,6 +78,11 @@ def _is_page_load(path: str) -> bool:
 
 
 async def _plain(send, status: int, body: bytes, content_type: str = "text/plain; charset=utf-8") -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type.encode()), (b"cache-control", b"no-store")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", content_type.encode()), (b"cache-control", b"no-store")],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

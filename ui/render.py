@@ -7,6 +7,7 @@ rendered by :func:`render`, with autoescaping on: a problem titled
 ``**bold** [link](http://x)`` shows as typed too. Templates never mark people's text
 ``|safe``; only HTML that templates themselves produced (macros, includes) is trusted.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -63,34 +64,59 @@ def pebble_chart(rows: list[dict], pebbles_title: str, height: int = 300) -> tup
     Bars are labelled by rank: the titles stand beside the chart in large type."""
     labels = tuple(str(r["rank"]) for r in rows)
     return _pebble_spec(labels, pebbles_title, height), [
-        {"label": label, "pebbles": r["pebbles"]} for label, r in zip(labels, rows)]
+        {"label": label, "pebbles": r["pebbles"]} for label, r in zip(labels, rows)
+    ]
 
 
 @lru_cache(maxsize=64)
 def _pebble_spec(labels: tuple, pebbles_title: str, height: int) -> dict:
-    bars = alt.Chart().mark_bar(color="#0b5cad").encode(
-        y=alt.Y("label:N", sort=list(labels), title=None, axis=alt.Axis(labelFontSize=26, labelFontWeight="bold")),
-        x=alt.X("pebbles:Q", title=pebbles_title, axis=alt.Axis(labelFontSize=16, titleFontSize=16, tickMinStep=1)))
+    bars = (
+        alt.Chart()
+        .mark_bar(color="#0b5cad")
+        .encode(
+            y=alt.Y("label:N", sort=list(labels), title=None, axis=alt.Axis(labelFontSize=26, labelFontWeight="bold")),
+            x=alt.X("pebbles:Q", title=pebbles_title, axis=alt.Axis(labelFontSize=16, titleFontSize=16, tickMinStep=1)),
+        )
+    )
     text = bars.mark_text(align="left", dx=6, fontSize=20, fontWeight="bold", color="#111").encode(text="pebbles:Q")
     return _without_data(alt.layer(bars, text).properties(height=height).to_dict(validate=False))
 
 
-def arrivals_chart(rows: list[dict], expected_title: str, came_title: str,
-                   height: int = 320) -> tuple[dict, list[dict]]:
+def arrivals_chart(
+    rows: list[dict], expected_title: str, came_title: str, height: int = 320
+) -> tuple[dict, list[dict]]:
     """Per group: expected (light bar) with checked in (dark bar) over it and the count: (spec, data)."""
     labels = tuple(f"{r['number']}. {r['name']}" for r in rows)  # in group number order
     return _arrivals_spec(labels, expected_title, came_title, height), [
-        {"group": label, "expected": r["expected"], "came": r["checked_in"],
-         "text": f"{r['checked_in']} / {r['expected']}"} for label, r in zip(labels, rows)]
+        {
+            "group": label,
+            "expected": r["expected"],
+            "came": r["checked_in"],
+            "text": f"{r['checked_in']} / {r['expected']}",
+        }
+        for label, r in zip(labels, rows)
+    ]
 
 
 @lru_cache(maxsize=64)
 def _arrivals_spec(labels: tuple, expected_title: str, came_title: str, height: int) -> dict:
     y = alt.Y("group:N", sort=list(labels), title=None, axis=alt.Axis(labelFontSize=20, labelLimit=500))
-    expected = alt.Chart().mark_bar(color="#c9d8ea").encode(
-        y=y, x=alt.X("expected:Q", title=f"{came_title} / {expected_title}",
-                     axis=alt.Axis(labelFontSize=16, titleFontSize=18, tickMinStep=1)))
+    expected = (
+        alt.Chart()
+        .mark_bar(color="#c9d8ea")
+        .encode(
+            y=y,
+            x=alt.X(
+                "expected:Q",
+                title=f"{came_title} / {expected_title}",
+                axis=alt.Axis(labelFontSize=16, titleFontSize=18, tickMinStep=1),
+            ),
+        )
+    )
     came = alt.Chart().mark_bar(color="#0b5cad").encode(y=y, x="came:Q")
-    label = alt.Chart().mark_text(align="left", dx=6, fontSize=20, fontWeight="bold", color="#111").encode(
-        y=y, x="expected:Q", text="text:N")
+    label = (
+        alt.Chart()
+        .mark_text(align="left", dx=6, fontSize=20, fontWeight="bold", color="#111")
+        .encode(y=y, x="expected:Q", text="text:N")
+    )
     return _without_data(alt.layer(expected, came, label).properties(height=height).to_dict(validate=False))

@@ -5,6 +5,7 @@ Both the Streamlit pages (``ui/session.py``) and the app's own HTTP routes
 change goes through the same process lock. No Streamlit import: the routes run
 outside any script run.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,25 +3,25 @@
 The database is opened once per process (``st.cache_resource``); each script run
 takes a cursor of its own. The language comes from ``?lang=`` or the session.
 """
+
 from __future__ import annotations
 
 import functools
-from urllib.parse import quote
-from dataclasses import dataclass
-from typing import Any, Callable
 import os
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
 
 import streamlit as st
 
-from forum_core import access
+from forum_core import access, i18n
 from forum_core import forum as forum_mod
-from forum_core import i18n
 from forum_core.db import Actor, Database, DatabaseBusy
 from forum_core.validation import FieldError, Outcome
 from forum_core.vocabulary import Reason
 from ui import runtime
-
 
 _run = threading.local()  # each session's script runs in its own thread
 
@@ -206,6 +206,7 @@ def client_key() -> str:
     if address:
         return access.client_key(address)
     from streamlit.runtime.scriptrunner import get_script_run_ctx
+
     ctx = get_script_run_ctx()
     return access.client_key(None, ctx.session_id if ctx else None)
 
@@ -216,6 +217,7 @@ def follow_redirect() -> None:
     url = st.session_state.pop("redirect", None)
     if url:
         from ui import widgets
+
         widgets.redirect(url)  # stops this run: no page, no page switch that could drop it
 
 
@@ -250,13 +252,17 @@ def sign_in_form(page: str | None = None) -> None:
         st.caption(t_("access.signed_in_as", role=t_(f"role.{current.role}"), label=current.label))
     with st.form("sign_in", clear_on_submit=True):
         st.text_input(t_("access.code"), key="sign_in_code", type="password", max_chars=40)
-        st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60,
-                      help=t_("access.device_label_help"))
+        st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60, help=t_("access.device_label_help"))
         submitted = st.form_submit_button(t_("access.sign_in"), type="primary")
     if submitted:
         forum = current_forum(cursor())
-        result = access.sign_in(database(), forum["id"] if forum else None, st.session_state.get("sign_in_code", ""),
-                                st.session_state.get("sign_in_label", ""), client_key())
+        result = access.sign_in(
+            database(),
+            forum["id"] if forum else None,
+            st.session_state.get("sign_in_code", ""),
+            st.session_state.get("sign_in_label", ""),
+            client_key(),
+        )
         if result.status == "signed_in":
             signed_in(result)
             st.rerun()
@@ -328,9 +334,20 @@ def field_errors(errors, name: str) -> None:
 
 
 # Refusals that are nobody's mistake: look again, or another step comes first (amber, not red).
-_WARNING_REASONS = frozenset({Reason.UNCHANGED, Reason.STALE, Reason.LOCKED, Reason.NOT_FINALISED, Reason.NO_VOTES,
-                              Reason.TIE_UNRESOLVED, Reason.END_OF_ORDER, Reason.NOTHING_TO_IMPORT,
-                              Reason.ALREADY_CHECKED_IN, Reason.HAS_INVALID})
+_WARNING_REASONS = frozenset(
+    {
+        Reason.UNCHANGED,
+        Reason.STALE,
+        Reason.LOCKED,
+        Reason.NOT_FINALISED,
+        Reason.NO_VOTES,
+        Reason.TIE_UNRESOLVED,
+        Reason.END_OF_ORDER,
+        Reason.NOTHING_TO_IMPORT,
+        Reason.ALREADY_CHECKED_IN,
+        Reason.HAS_INVALID,
+    }
+)
 
 
 def outcome_kind(outcome: Outcome) -> str:

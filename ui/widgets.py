@@ -1,17 +1,20 @@
 """Widgets several pages share."""
+
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 
 from forum_core import i18n
 
 
-def stepped_choice(prefix: str, label: str, ids: list, format_func: Callable[[Any], str],
-                   widths: tuple[int, int, int] = (1, 10, 1)) -> Any:
+def stepped_choice(
+    prefix: str, label: str, ids: list, format_func: Callable[[Any], str], widths: tuple[int, int, int] = (1, 10, 1)
+) -> Any:
     """A select box with ◀ ▶ buttons beside it, for going through a list one item at a time
     (keys ``<prefix>_choice``, ``<prefix>_prev``, ``<prefix>_next``); returns the chosen id."""
     key = f"{prefix}_choice"
@@ -45,14 +48,14 @@ def _connection_component():
 
 def connection_watch(lang: str, discreet: bool = False) -> None:
     """Every page: the app's own message while the laptop cannot be reached (ui/components/connection.js)."""
-    _connection_component()(key="connection_watch", data={
-        "lang": lang, "discreet": discreet, "offline": i18n.t(lang, "connection.offline")})
+    _connection_component()(
+        key="connection_watch", data={"lang": lang, "discreet": discreet, "offline": i18n.t(lang, "connection.offline")}
+    )
 
 
 @functools.lru_cache(maxsize=1)
 def _redirect_component():
-    return st.components.v2.component(
-        "forum_redirect", js=(_COMPONENTS / "redirect.js").read_text(encoding="utf-8"))
+    return st.components.v2.component("forum_redirect", js=(_COMPONENTS / "redirect.js").read_text(encoding="utf-8"))
 
 
 def redirect(url: str) -> None:

@@ -5,6 +5,7 @@ installs it), or one named in ``FORUM_CHROMIUM``, or Playwright's own where it i
 installed. Without any, the tests fail with a message saying how to install one:
 they never skip silently.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,13 +19,26 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench"))
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 ORGANIZER_CODE = "E2-EORGAN"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def chromium_path(playwright) -> str | None:
-    for candidate in (os.environ.get("FORUM_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    for candidate in (
+        os.environ.get("FORUM_CHROMIUM"),
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     try:
@@ -49,8 +63,10 @@ def browser():
     with sync_playwright() as playwright:
         path = chromium_path(playwright)
         if path is None:
-            pytest.fail("No Chromium browser found for the end-to-end tests. Install Debian's: "
-                        "'apt-get update && apt-get install -y chromium' (or set FORUM_CHROMIUM to a Chromium binary).")
+            pytest.fail(
+                "No Chromium browser found for the end-to-end tests. Install Debian's: "
+                "'apt-get update && apt-get install -y chromium' (or set FORUM_CHROMIUM to a Chromium binary)."
+            )
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

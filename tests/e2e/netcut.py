@@ -5,6 +5,7 @@ drops a tablet); ``restore()`` lets them through again. The proxy listens on loo
 only and runs in a thread of its own, so a test drives it while Playwright drives the
 browser.
 """
+
 from __future__ import annotations
 
 import asyncio

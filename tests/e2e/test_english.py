@@ -2,21 +2,27 @@
 
 Its own file, so the two browser days run side by side on the suite's two workers.
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 from playwright.sync_api import expect
 
 from forum_core.i18n import t
 from tests.e2e.conftest import ORGANIZER_CODE
-from tests.e2e.test_forum_day import (choose_option, codes_from_table, import_with_bad_rows, open_page,
-                                      sign_in)
+from tests.e2e.test_forum_day import choose_option, codes_from_table, import_with_bad_rows, open_page, sign_in
 
-
-PAGE_TITLES = {"setup": "setup.title", "participants": "participants.title", "access": "access.title",
-               "audit": "audit.title", "registration": "desk.title", "overview": "overview.title",
-               "control": "control.title", "results": "results.title", "report": "report.title",
-               "compare": "compare.title"}
+PAGE_TITLES = {
+    "setup": "setup.title",
+    "participants": "participants.title",
+    "access": "access.title",
+    "audit": "audit.title",
+    "registration": "desk.title",
+    "overview": "overview.title",
+    "control": "control.title",
+    "results": "results.title",
+    "report": "report.title",
+    "compare": "compare.title",
+}
 
 
 def test_every_page_and_a_write_in_english(browser, app_server, shots):

@@ -4,6 +4,7 @@ differs by language: every page's texts, the sign-in, the import and a walk-in w
 Organizer, desk, two facilitators, moderator, projector and a participant's phone each
 use their own browser context (their own cookies), as separate devices would.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,12 +18,14 @@ from tests.e2e.conftest import ORGANIZER_CODE
 
 TIMEOUT = 30_000
 expect.set_options(timeout=15_000)  # a 2-core laptop making 120 invitations takes a few seconds
-IMPORT_CSV = ("first_name,last_name,phone,group\n"
-              "ანა,ახალაძე,599 11 22 33,1\n"
-              "ბექა,ბერიძე,+995599112234,2\n"
-              "ცირა,ცერცვაძე,599-112-235,3\n"
-              ",უსახელო,599112236,1\n"          # no first name
-              "დავით,დავითაშვილი,12345,99\n")    # not a Georgian phone, unknown group
+IMPORT_CSV = (
+    "first_name,last_name,phone,group\n"
+    "ანა,ახალაძე,599 11 22 33,1\n"
+    "ბექა,ბერიძე,+995599112234,2\n"
+    "ცირა,ცერცვაძე,599-112-235,3\n"
+    ",უსახელო,599112236,1\n"  # no first name
+    "დავით,დავითაშვილი,12345,99\n"
+)  # not a Georgian phone, unknown group
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 900):
@@ -36,7 +39,8 @@ def open_page(browser, url: str, width: int = 1280, height: int = 900):
 def import_with_bad_rows(organizer, lang: str, shots) -> None:
     organizer.get_by_role("tab", name=t(lang, "participants.tab_import")).click()
     organizer.locator(".st-key-import_file input[type=file]").set_input_files(
-        files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}])
+        files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}]
+    )
     expect(organizer.get_by_text(t(lang, "import.has_invalid", count=2))).to_be_visible()
     shots(organizer, "import-preview")
     organizer.locator(".st-key-import_confirm button").click()
@@ -150,8 +154,13 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     import_with_bad_rows(organizer, lang, shots)
 
     # the invitations as the organizer prints them, and the codes the desk will scan
-    pdf = make_and_download(organizer, t(lang, "print.tab"), "make_invitations", "dl_invitations",
-                            lambda: shots(organizer, "invitations-made"))
+    pdf = make_and_download(
+        organizer,
+        t(lang, "print.tab"),
+        "make_invitations",
+        "dl_invitations",
+        lambda: shots(organizer, "invitations-made"),
+    )
     scanned = qr_codes_from_pdf(pdf, pages=4)
     assert len(scanned) == 4 and all(re.fullmatch(r"[2-9A-X]{9}", c) for c in scanned)
 
@@ -184,6 +193,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     expect(scan_box).to_be_focused()
     card = desk.locator("[data-testid=desk-card]")
     previous = ""
+
     def scan(code: str) -> None:
         """A scanner types the code and Enter into whatever has the focus (the scan box, untouched)."""
         expect(scan_box).to_be_focused()
@@ -231,7 +241,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
         for i, page in enumerate(rooms):  # the two rooms type at the same time
             page.locator(f".st-key-pt_{n} input").fill(titles[i][n])
             page.get_by_role("button", name=t(lang, "fac.add_problem")).click()
-    for i, page in enumerate(rooms):
+    for page in rooms:
         expect(page.locator(".st-key-pt_6 input")).to_be_visible()
         for _ in range(5):  # a click while the page is still redrawing the last save can be lost
             page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_vote"), exact=False).click()
@@ -245,7 +255,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     for n, value in enumerate(pebbles):
         for i, page in enumerate(rooms):
             try:
-                set_count(page, value, sum(pebbles[:n + 1]))
+                set_count(page, value, sum(pebbles[: n + 1]))
             except AssertionError:
                 shots(page, f"room{i + 1}-count-{n}-failed")
                 raise
@@ -299,8 +309,15 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     # 6. after the forum: the organizer makes the recommendations document from what the rooms typed
     organizer.goto(f"{base}/report{q}")
     expect(organizer.locator('[class*="st-key-wording_"] textarea')).to_have_count(1)  # one open to work on
-    document = pdf_text(make_and_download(organizer, t(lang, "report.tab_documents"), "make_recommendations",
-                                          "dl_recommendations", lambda: shots(organizer, "report-documents")))
+    document = pdf_text(
+        make_and_download(
+            organizer,
+            t(lang, "report.tab_documents"),
+            "make_recommendations",
+            "dl_recommendations",
+            lambda: shots(organizer, "report-documents"),
+        )
+    )
     assert t(lang, "report.numbers_title") in document
     for i in range(2):
         assert titles[i][0] in document and titles[i][4] in document

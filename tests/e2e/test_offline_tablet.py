@@ -8,6 +8,7 @@ and stays away for 8 s while they type on. During the cut each page shows, in it
 When the network returns the pages are reloaded at once: they open on the same step and
 priority (the address), the fields hold all 200 characters, and so does the database.
 """
+
 from __future__ import annotations
 
 import time
@@ -55,8 +56,12 @@ def prepare(path) -> dict:
         token = access.sign_in(db, forum_id, code.value[1], label, f"e2e {label}", access.Throttle()).token
         code = access.create_code(db, ORGANIZER, forum_id, "expert", group["id"], f"expert {group['number']}")
         expert = access.sign_in(db, forum_id, code.value[1], "Expert", f"e2e expert {label}", access.Throttle()).token
-        tablets[group["number"]] = {"group_id": group["id"], "problem_id": ids[0], "token": token,
-                                    "expert_token": expert}
+        tablets[group["number"]] = {
+            "group_id": group["id"],
+            "problem_id": ids[0],
+            "token": token,
+            "expert_token": expert,
+        }
     db.close()
     return tablets
 
@@ -106,7 +111,8 @@ def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser,
                 expect(goal_field(page, tablets[n])).to_be_visible()
                 # the label names the field (label for=id)
                 assert goal_field(page, tablets[n]).evaluate("el => el.labels[0].textContent") == t(
-                    TABLETS[n], "ini.goal")
+                    TABLETS[n], "ini.goal"
+                )
                 goal_field(page, tablets[n]).click()
                 page.keyboard.type(goal_text(n)[:120])
             shots(pages[1], "typed-before-cut")
@@ -132,7 +138,7 @@ def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser,
                 no_developer_dialog(page)
 
             net.restore()
-            for n, page in pages.items():  # reloaded as soon as the network is back
+            for page in pages.values():  # reloaded as soon as the network is back
                 page.reload()
             for n, page in pages.items():
                 expect(goal_field(page, tablets[n])).to_have_value(goal_text(n))  # the same step and priority
@@ -170,12 +176,15 @@ def test_a_text_changed_on_another_device_is_shown_beside_mine_and_a_draft_survi
         url = f"http://127.0.0.1:{port}"
         page = open_tablet(browser, url, tablet, "en")
         expert = browser.new_context()
-        expert.add_cookies([{"name": "forum_device", "value": tablet["expert_token"], "domain": "127.0.0.1",
-                             "path": "/"}])
+        expert.add_cookies(
+            [{"name": "forum_device", "value": tablet["expert_token"], "domain": "127.0.0.1", "path": "/"}]
+        )
 
         def other_device(name: str, value: str, expected: str) -> dict:
-            answer = expert.request.post(f"{url}/api/text", data={"field": field_id(tablet, name), "value": value,
-                                                                  "expected": expected, "lang": "en"})
+            answer = expert.request.post(
+                f"{url}/api/text",
+                data={"field": field_id(tablet, name), "value": value, "expected": expected, "lang": "en"},
+            )
             assert answer.ok
             return answer.json()
 

@@ -3,6 +3,7 @@
 The sign-in form hands the device's token to the app's HTTP route (/api/device), whose
 answer sets the cookie HttpOnly and SameSite=Strict; no page script ever sees it.
 """
+
 from __future__ import annotations
 
 import pytest

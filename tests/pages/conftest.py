@@ -1,4 +1,5 @@
 """Page tests drive navigation.py (the script app.py serves) with AppTest against a fresh database file per test."""
+
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,7 @@ def app_database():
     import os
 
     from ui import runtime
+
     return runtime.database(os.environ["FORUM_DB"])
 
 

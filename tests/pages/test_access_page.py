@@ -1,4 +1,5 @@
 """Each page refuses the wrong role; signing in and out; codes and devices on the access page."""
+
 import pytest
 
 from forum_core import access
@@ -6,10 +7,29 @@ from forum_core import forum as forum_mod
 from forum_core.i18n import t
 from tests.pages.conftest import ORGANIZER_CODE, app_database, open_app, texts
 
-PAGES = ["setup", "participants", "access", "audit", "registration", "facilitator", "overview", "control",
-         "plenary", "results", "report", "compare"]
-ROLES = [("public", None), ("desk", None), ("facilitator", 1), ("expert", 1), ("moderator", None),
-         ("projector", None), ("organizer", None)]
+PAGES = [
+    "setup",
+    "participants",
+    "access",
+    "audit",
+    "registration",
+    "facilitator",
+    "overview",
+    "control",
+    "plenary",
+    "results",
+    "report",
+    "compare",
+]
+ROLES = [
+    ("public", None),
+    ("desk", None),
+    ("facilitator", 1),
+    ("expert", 1),
+    ("moderator", None),
+    ("projector", None),
+    ("organizer", None),
+]
 
 
 def sees_sign_in(at, lang="en") -> bool:
@@ -58,7 +78,9 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
     url = redirect_url(at)
     assert url.startswith("/api/device?handoff=") and not any("document.cookie" in h.value for h in at.get("html"))
     from urllib.parse import parse_qs, urlparse
+
     from ui import runtime
+
     token, max_age = runtime.collect(parse_qs(urlparse(url).query)["handoff"][0])
     assert max_age >= 16 * 3600 - 60  # the browser keeps the device for the forum day
     assert access.resume(app_database(), token) == me  # what a reload of the page finds
@@ -72,7 +94,10 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
 
 def redirect_url(at) -> str:
     import json
-    found = [json.loads(e.proto.json)["url"] for e in at.get("bidi_component") if e.proto.component_name == "forum_redirect"]
+
+    found = [
+        json.loads(e.proto.json)["url"] for e in at.get("bidi_component") if e.proto.component_name == "forum_redirect"
+    ]
     assert len(found) == 1, found
     return found[0]
 
@@ -100,8 +125,9 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
 
 
-@pytest.mark.parametrize("address,shown", [("192.168.1.50", False), ("10.0.0.7", False), (None, False),
-                                           ("127.0.0.1", True), ("::1", True)])
+@pytest.mark.parametrize(
+    "address,shown", [("192.168.1.50", False), ("10.0.0.7", False), (None, False), ("127.0.0.1", True), ("::1", True)]
+)
 def test_the_first_start_code_is_shown_only_on_the_laptop(db_file, monkeypatch, capsys, address, shown):
     """A first start with no code given: the code is on the server's console, and in the browser
     only when the browser runs on the laptop itself."""

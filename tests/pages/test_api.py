@@ -3,6 +3,7 @@
 The desk's browser sends its scans here (ui/components/desk.js): each with an id made in
 the browser, applied once; the card comes back as the server's escaped HTML.
 """
+
 import time
 
 import pytest
@@ -29,9 +30,11 @@ def device(role: str, label: str, group_id=None) -> str:
 
 
 def send(client, token, *scans, desk="Desk 1", lang="ka"):
-    answer = client.post("/api/scans", cookies={"forum_device": token},
-                         json={"desk": desk, "lang": lang, "scans": [
-                             {"id": i, "code": c, "at": at} for i, c, at in scans]})
+    answer = client.post(
+        "/api/scans",
+        cookies={"forum_device": token},
+        json={"desk": desk, "lang": lang, "scans": [{"id": i, "code": c, "at": at} for i, c, at in scans]},
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["results"]
 
@@ -45,16 +48,23 @@ def test_scans_green_amber_mistyped_forged_unknown_in_georgian(client):
     person = people.all_active(cur, 1)[0]
     code = checkin.token_of(cur, person["id"])
     token = device("desk", "Desk 1")
-    green, = send(client, token, ("s1", f" {code.lower()} ", now_ms(-10)))
+    (green,) = send(client, token, ("s1", f" {code.lower()} ", now_ms(-10)))
     assert green["status"] == "checked_in" and person["last_name"] in green["card"] and green["undo"]
     assert t("ka", "desk.card_go_to_room", room=person["room"]) in green["card"]
-    amber, = send(client, token, ("s2", code, now_ms()))  # ten seconds later: already checked in
+    (amber,) = send(client, token, ("s2", code, now_ms()))  # ten seconds later: already checked in
     assert amber["status"] == "already_checked_in" and not amber["undo"]
     typo = code[:-1] + ("A" if code[-1] != "A" else "B")
     secret = forum_mod.get_forum(cur, 1)["token_secret"]
-    statuses = [r["status"] for r in send(client, token, ("s3", typo, now_ms()),
-                                          ("s4", tokens.new_token("forged secret"), now_ms()),
-                                          ("s5", tokens.new_token(secret), now_ms()))]
+    statuses = [
+        r["status"]
+        for r in send(
+            client,
+            token,
+            ("s3", typo, now_ms()),
+            ("s4", tokens.new_token("forged secret"), now_ms()),
+            ("s5", tokens.new_token(secret), now_ms()),
+        )
+    ]
     assert statuses == ["invalid_code", "invalid_code", "unknown_code"]
     assert checkin.arrivals(runtime.database().cursor(), 1)[person["group_number"] - 1]["checked_in"] == 1
 
@@ -81,9 +91,10 @@ def test_a_double_read_within_two_seconds_is_the_same_green_card(client):
     token = device("desk", "Desk 1")
     first, second = send(client, token, ("r1", code, now_ms(-1)), ("r2", code, now_ms()))
     assert first["status"] == second["status"] == "checked_in"
-    assert db.cursor().execute("SELECT count(*) FROM checkin_event WHERE participant_id = ?",
-                               [person["id"]]).fetchone() == (1,)
-    other_desk, = send(client, device("desk", "Desk 2"), ("r3", code, now_ms()), desk="Desk 2")
+    assert db.cursor().execute(
+        "SELECT count(*) FROM checkin_event WHERE participant_id = ?", [person["id"]]
+    ).fetchone() == (1,)
+    (other_desk,) = send(client, device("desk", "Desk 2"), ("r3", code, now_ms()), desk="Desk 2")
     assert other_desk["status"] == "already_checked_in"  # another desk: amber, whatever the time
 
 
@@ -93,14 +104,16 @@ def test_undo_only_on_this_desks_own_check_in(client):
     code = checkin.token_of(db.cursor(), person["id"])
     a, b = device("desk", "Desk A"), device("desk", "Desk B")
     send(client, a, ("u1", code, now_ms(-5)), desk="Desk A")
-    amber, = send(client, b, ("u2", code, now_ms()), desk="Desk B")
+    (amber,) = send(client, b, ("u2", code, now_ms()), desk="Desk B")
     assert amber["status"] == "already_checked_in" and amber["undo"] is False
-    refused = client.post("/api/undo", cookies={"forum_device": b},
-                          json={"participant_id": person["id"], "desk": "Desk B", "lang": "en"}).json()
+    refused = client.post(
+        "/api/undo", cookies={"forum_device": b}, json={"participant_id": person["id"], "desk": "Desk B", "lang": "en"}
+    ).json()
     assert refused["reason"] == "not_own_check_in" and refused["message"] == t("en", "reason.not_own_check_in")
     assert checkin.current_check_in(db.cursor(), person["id"]) is not None  # the real check-in stands
-    done = client.post("/api/undo", cookies={"forum_device": a},
-                       json={"participant_id": person["id"], "desk": "Desk A", "lang": "en"}).json()
+    done = client.post(
+        "/api/undo", cookies={"forum_device": a}, json={"participant_id": person["id"], "desk": "Desk A", "lang": "en"}
+    ).json()
     assert done["ok"] and checkin.current_check_in(db.cursor(), person["id"]) is None
 
 
@@ -109,8 +122,9 @@ def test_fifty_waiting_scans_are_applied_in_order(client):
     present = checkin.checked_in_ids(db.cursor(), 1)
     codes = [c for p, c in checkin.tokens_of_forum(db.cursor(), 1).items() if p not in present][:30]
     token = device("desk", "Desk 1")
-    batch = [(f"q{n}", c, now_ms(-60 + n)) for n, c in enumerate(codes)] + \
-            [(f"q{30 + n}", c, now_ms()) for n, c in enumerate(codes[:20])]
+    batch = [(f"q{n}", c, now_ms(-60 + n)) for n, c in enumerate(codes)] + [
+        (f"q{30 + n}", c, now_ms()) for n, c in enumerate(codes[:20])
+    ]
     results = send(client, token, *batch)
     assert [r["id"] for r in results] == [b[0] for b in batch]
     assert [r["status"] for r in results] == ["checked_in"] * 30 + ["already_checked_in"] * 20
@@ -124,8 +138,9 @@ def test_who_may_send_scans(client):
     assert client.post("/api/scans", json=body, cookies={"forum_device": "forged"}).status_code == 403
     for role in ("projector", "moderator"):
         assert client.post("/api/scans", json=body, cookies={"forum_device": device(role, role)}).status_code == 403
-    assert client.post("/api/scans", content=b"not json", cookies={"forum_device": device("desk", "d")}
-                       ).status_code == 400
+    assert (
+        client.post("/api/scans", content=b"not json", cookies={"forum_device": device("desk", "d")}).status_code == 400
+    )
     assert checkin.checked_in_ids(cur, 1) == set()
     assert client.get("/api/ping").json() == {"ok": True}
 
@@ -143,7 +158,7 @@ def test_the_device_cookie_is_set_by_the_server_http_only_once_per_handoff(clien
     secure = TestClient(Starlette(routes=api.ROUTES), base_url="https://forum.local")
     answer = secure.get(f"/api/device?handoff={runtime.hand_off(token, 60)}", follow_redirects=False)
     assert "Secure" in answer.headers["set-cookie"]
-    elsewhere = client.get(f"/api/device?handoff=x&next=//evil.example/", follow_redirects=False)
+    elsewhere = client.get("/api/device?handoff=x&next=//evil.example/", follow_redirects=False)
     assert elsewhere.headers["location"] == "/"  # never sent to another site
     out = client.get("/api/signout?next=/signin", follow_redirects=False)
     assert out.headers["location"] == "/signin" and 'forum_device=""' in out.headers["set-cookie"]
@@ -151,6 +166,7 @@ def test_the_device_cookie_is_set_by_the_server_http_only_once_per_handoff(clien
 
 def test_a_device_stays_signed_in_until_the_end_of_the_forum_day(demo_db):
     from datetime import datetime, timedelta
+
     db = runtime.database()
     day = forum_mod.get_forum(db.cursor(), 1)["forum_date"]
     evening_before = datetime.combine(day, datetime.min.time()) - timedelta(hours=6)

@@ -1,4 +1,5 @@
 """The organizer's audit page: every change, filtered, and a group's counts at a moment."""
+
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import Actor

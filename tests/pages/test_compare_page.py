@@ -1,4 +1,5 @@
 """The comparison page (organizer): forums of this database and another installation's export side by side."""
+
 import re
 import shutil
 
@@ -24,8 +25,10 @@ def test_two_forums_side_by_side_with_what_came_back(finished_forum_file, db_fil
     assert len(heads) == 3 and "2027" in heads[1] and "2028" in heads[2]  # oldest first as chosen
     social = next(row for row in table.split("<tr>") if row.startswith("<th>სოციალური დაცვა</th>"))
     newer = social.split("<td>")[1]
-    assert "<li>სოფლის გზები ისევ დაზიანებულია <b>(7)</b></li><li>სპორტული მოედანი არ გვაქვს <b>(4)</b></li>" \
+    assert (
+        "<li>სოფლის გზები ისევ დაზიანებულია <b>(7)</b></li><li>სპორტული მოედანი არ გვაქვს <b>(4)</b></li>"
         in social.split("<td>")[2] + newer
+    )
     assert "(სოციალური დაცვა) <b>(8)</b> ◐" in table  # the 2027 roads were partly funded
     back = at.dataframe[0].value
     assert len(back) == 1 and back.iloc[0][t("en", "compare.problem")].startswith("სოფლის გზები დაზიანებულია")
@@ -38,5 +41,7 @@ def test_one_forum_alone_has_nothing_that_came_back_and_its_export_reads_the_sam
     assert not at.dataframe and t("ka", "compare.none_came_back") in texts(at)
     # another installation's export reads the same as this database
     data = exports.parquet_zip(app_database().cursor(), 1, anonymised=True)
-    assert comparison.from_export(data, "x.zip").priorities == comparison.from_database(
-        app_database().cursor(), 1).priorities
+    assert (
+        comparison.from_export(data, "x.zip").priorities
+        == comparison.from_database(app_database().cursor(), 1).priorities
+    )

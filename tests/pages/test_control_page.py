@@ -1,9 +1,11 @@
 """The moderator's control page drives what every projector shows."""
+
 import os
+
 from markupsafe import escape  # as the templates escape (ui/render.py)
 
-from forum_core import plenary
 from forum_core import forum as forum_mod
+from forum_core import plenary
 from forum_core.i18n import t
 from tests.pages.conftest import open_app
 from tests.pages.test_plenary_page import day_db, html  # noqa: F401  (fixture)
@@ -13,6 +15,7 @@ PAGE = "pages/control.py"
 
 def app_db():
     from ui import runtime
+
     return runtime.database(os.environ["FORUM_DB"])
 
 
@@ -65,7 +68,10 @@ def test_control_drives_the_projector(day_db):  # noqa: F811
 
 def test_two_projectors_follow_the_same_control(day_db):  # noqa: F811
     control = open_app("ka", PAGE, role="moderator")
-    hall, overflow = open_app("ka", "pages/plenary.py", role="projector"), open_app("en", "pages/plenary.py", role="projector")
+    hall, overflow = (
+        open_app("ka", "pages/plenary.py", role="projector"),
+        open_app("en", "pages/plenary.py", role="projector"),
+    )
     control.segmented_control(key="control_mode").set_value("summary").run()
     hall.run()
     overflow.run()

@@ -4,6 +4,7 @@ The autosaving text fields are drawn by the browser (ui/components/autosave.js) 
 through POST /api/text; here their data (field id, stored text) is read off the page and
 their saves go through the same service the route calls (``deliberation.save_text``).
 """
+
 import json
 import os
 
@@ -19,6 +20,7 @@ PAGE = "pages/facilitator.py"
 
 def app_db():
     from ui import runtime
+
     return runtime.database(os.environ["FORUM_DB"])
 
 
@@ -146,6 +148,7 @@ def test_over_count_warning_and_markup_shown_as_text(demo_db):
 
 def dl_actor(group_id):
     from forum_core.db import Actor
+
     return Actor("facilitator", "test", group_id)
 
 
@@ -164,10 +167,10 @@ def test_a_second_pass_through_the_count_shows_the_stored_counts(demo_db):
     at = open_app("en", PAGE)
     group, (roads, water) = vote_ready(at, ["roads", "water"])
     at.number_input(key=f"peb_{roads}_0").set_value(4).run()
-    at.button(key="count_next").click().run()                       # on to the next problem
+    at.button(key="count_next").click().run()  # on to the next problem
     assert at.selectbox(key="count_choice").value == water
-    at.button(key="count_prev").click().run()                       # and back: the second pass
-    assert at.number_input(key=f"peb_{roads}_0").value == 4          # was 0
+    at.button(key="count_prev").click().run()  # and back: the second pass
+    assert at.number_input(key=f"peb_{roads}_0").value == 4  # was 0
     at.button(key=f"plus_peb_{roads}_0").click().run()
     assert dl.counts(app_db().cursor(), group["id"])[(roads, 0)] == 5
     assert at.number_input(key=f"peb_{roads}_0").value == 5
@@ -179,7 +182,7 @@ def test_plus_acts_on_the_count_shown_never_on_a_newer_one(demo_db):
     at = open_app("en", PAGE)
     group, (roads,) = vote_ready(at, ["roads"])
     at.number_input(key=f"peb_{roads}_0").set_value(4).run()
-    dl.set_pebbles(app_db(), dl_actor(group["id"]), roads, 9)        # another tablet recounted meanwhile
+    dl.set_pebbles(app_db(), dl_actor(group["id"]), roads, 9)  # another tablet recounted meanwhile
     at.button(key=f"plus_peb_{roads}_0").click().run()
     assert dl.counts(app_db().cursor(), group["id"])[(roads, 0)] == 9  # not 10, not 5
     assert any("(9)" in w.value for w in at.warning)

@@ -5,6 +5,7 @@ recommendations made), and every text the page shows is collected: headings, tex
 captions, alerts, widget labels, options, placeholders, help, table headers, HTML. A text
 that is a catalog key, or looks like one (``word.word_word``), fails the test.
 """
+
 import re
 
 import pytest
@@ -14,22 +15,58 @@ from forum_core import i18n
 from tests.pages.conftest import open_app
 
 KEY_LIKE = re.compile(r"\b[a-z]{2,}\.[a-z_]+[a-z]\b")
-PAGES = [("setup", "organizer", None), ("participants", "organizer", None), ("access", "organizer", None),
-         ("audit", "organizer", None), ("registration", "desk", None), ("facilitator", "facilitator", 1),
-         ("facilitator", "expert", 2), ("overview", "moderator", None), ("control", "moderator", None),
-         ("plenary", "projector", None), ("results", None, None), ("report", "organizer", None),
-         ("compare", "organizer", None)]
+PAGES = [
+    ("setup", "organizer", None),
+    ("participants", "organizer", None),
+    ("access", "organizer", None),
+    ("audit", "organizer", None),
+    ("registration", "desk", None),
+    ("facilitator", "facilitator", 1),
+    ("facilitator", "expert", 2),
+    ("overview", "moderator", None),
+    ("control", "moderator", None),
+    ("plenary", "projector", None),
+    ("results", None, None),
+    ("report", "organizer", None),
+    ("compare", "organizer", None),
+]
 # Texts that look like keys but are not: addresses, file names, e-mail domains.
 ALLOWED = re.compile(r"\.(py|pdf|csv|xlsx|xls|ods|zip|duckdb|toml|json|ge|com|org)\b|://")
 
 
 def shown_texts(at) -> list[str]:
     out = []
-    for kind in ("markdown", "error", "warning", "success", "info", "caption", "title", "subheader", "header",
-                 "text", "metric", "exception"):
+    for kind in (
+        "markdown",
+        "error",
+        "warning",
+        "success",
+        "info",
+        "caption",
+        "title",
+        "subheader",
+        "header",
+        "text",
+        "metric",
+        "exception",
+    ):
         out += [str(getattr(e, "value", "")) for e in getattr(at, kind, [])]
-    for kind in ("button", "text_input", "text_area", "selectbox", "multiselect", "radio", "checkbox", "toggle",
-                 "number_input", "date_input", "time_input", "tabs", "expander", "segmented_control"):
+    for kind in (
+        "button",
+        "text_input",
+        "text_area",
+        "selectbox",
+        "multiselect",
+        "radio",
+        "checkbox",
+        "toggle",
+        "number_input",
+        "date_input",
+        "time_input",
+        "tabs",
+        "expander",
+        "segmented_control",
+    ):
         for e in at.get(kind):
             proto = e.proto
             for field in ("label", "placeholder", "help"):
@@ -47,6 +84,7 @@ def shown_texts(at) -> list[str]:
 def finished_demo_db(db_file, finished_forum_file):
     """The demo forum after its day (every group finalised, recommendations made)."""
     import shutil
+
     shutil.copyfile(finished_forum_file, db_file)
     return db_file
 

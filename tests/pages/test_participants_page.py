@@ -10,11 +10,13 @@ PAGE = "pages/participants.py"
 
 def app_db():
     from ui import runtime
+
     return runtime.database(os.environ["FORUM_DB"])
 
 
 def group_id(number):
     from forum_core import forum as forum_mod
+
     return next(g["id"] for g in forum_mod.groups(app_db().cursor(), 1) if g["number"] == number)
 
 
@@ -59,7 +61,8 @@ def test_add_person_refuses_bad_input_in_georgian_then_adds(demo_db):
     assert t("ka", "participants.added") in texts(at)
     found = people.search(app_db().cursor(), 1, "lia kharaishvili", role="organizer")
     assert [(p["last_name"], p["group_number"], p["phone"]) for p in found] == [
-        ("<b>ხარაიშვილი</b>", 3, "+995598112233")]
+        ("<b>ხარაიშვილი</b>", 3, "+995598112233")
+    ]
     # the form is empty again for the next person
     assert at.text_input(key="add1_first_name").value == ""
     # typed markup is shown as text in the table, never rendered
@@ -89,10 +92,12 @@ def test_edit_move_and_remove_with_confirmation(demo_db):
 
 def test_import_preview_then_only_valid_rows(demo_db):
     at = open_app("en", PAGE)
-    rows = [["ლევან", "ახალაძე", "595 10 20 30", "1", "", "", "", "", ""],
-            ["ანა", "ახალაძე", "595 10 20 31", "2", "", "1990", "", "", ""],
-            ["ნინო", "", "595 10 20 32", "2", "", "", "", "", ""],
-            ["ია", "ახალაძე", "555", "4", "", "", "", "", ""]]
+    rows = [
+        ["ლევან", "ახალაძე", "595 10 20 30", "1", "", "", "", "", ""],
+        ["ანა", "ახალაძე", "595 10 20 31", "2", "", "1990", "", "", ""],
+        ["ნინო", "", "595 10 20 32", "2", "", "", "", "", ""],
+        ["ია", "ახალაძე", "555", "4", "", "", "", "", ""],
+    ]
     at.file_uploader(key="import_file").set_value(("list.csv", csv_bytes(rows), "text/csv")).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
@@ -107,15 +112,20 @@ def test_import_preview_then_only_valid_rows(demo_db):
 
 def test_import_of_an_unreadable_file_says_why_in_georgian(demo_db):
     at = open_app("ka", PAGE)
-    at.file_uploader(key="import_file").set_value(("list.csv", "a,b\n1,2".encode("utf-16-be")[2:] + b"\xff\xfe\x00",
-                                                   "text/csv")).run()
+    at.file_uploader(key="import_file").set_value(
+        ("list.csv", "a,b\n1,2".encode("utf-16-be")[2:] + b"\xff\xfe\x00", "text/csv")
+    ).run()
     shown = [e.value for e in at.error]
-    assert shown and shown[0] in (t("ka", "error.bad_encoding"), t("ka", "error.missing_columns", columns="first_name, last_name, phone, group"))
+    assert shown and shown[0] in (
+        t("ka", "error.bad_encoding"),
+        t("ka", "error.missing_columns", columns="first_name, last_name, phone, group"),
+    )
     assert not any(b.key == "import_confirm" for b in at.button)
 
 
 def test_print_all_invitations_with_progress_and_reissue_a_code(demo_db):
     from forum_core import checkin
+
     at = open_app("en", "pages/participants.py")
     at.button(key="make_invitations").click().run()
     assert not at.exception
@@ -132,8 +142,10 @@ def test_print_all_invitations_with_progress_and_reissue_a_code(demo_db):
 def test_import_preview_lists_changes_and_possible_duplicates_and_the_organizer_decides(demo_db):
     person = people.search(app_db().cursor(), 1, "chikovani", role="organizer")[0]
     other_group = 2 if person["group_number"] != 2 else 3
-    rows = [[person["first_name"], person["last_name"], person["phone"], str(other_group), "", "", "", "", ""],
-            [person["first_name"], person["last_name"], "595 10 20 99", "1", "", "", "", "", ""]]
+    rows = [
+        [person["first_name"], person["last_name"], person["phone"], str(other_group), "", "", "", "", ""],
+        [person["first_name"], person["last_name"], "595 10 20 99", "1", "", "", "", "", ""],
+    ]
     at = open_app("en", PAGE)
     at.file_uploader(key="import_file").set_value(("list.csv", csv_bytes(rows), "text/csv")).run()
     assert not at.exception
@@ -152,6 +164,7 @@ def test_import_preview_lists_changes_and_possible_duplicates_and_the_organizer_
 
 def test_import_of_an_ods_file_made_by_an_office_suite(demo_db):
     from pathlib import Path
+
     data = (Path(__file__).parent.parent / "fixtures" / "participants.ods").read_bytes()
     at = open_app("ka", PAGE)
     at.file_uploader(key="import_file").set_value(("სია.ods", data, "application/vnd.oasis.opendocument.spreadsheet"))
@@ -163,8 +176,10 @@ def test_import_of_an_ods_file_made_by_an_office_suite(demo_db):
 
 def test_print_tab_names_people_whose_names_cannot_be_printed(demo_db):
     from tests.conftest import ORGANIZER
-    assert people.add(app_db(), ORGANIZER, 1, {"first_name": "明", "last_name": "王", "phone": "595 10 20 77",
-                                                "group": group_id(1)}).ok
+
+    assert people.add(
+        app_db(), ORGANIZER, 1, {"first_name": "明", "last_name": "王", "phone": "595 10 20 77", "group": group_id(1)}
+    ).ok
     at = open_app("en", PAGE)
     warnings = [w.value for w in at.warning]
     assert any("明 王 (1) — 明王" in w for w in warnings), warnings

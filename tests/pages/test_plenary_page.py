@@ -1,12 +1,13 @@
 """The projector page in each of its modes, driven by the moderator's state."""
+
 import os
 import re
 from datetime import datetime, timedelta
 
 import pytest
 
-from forum_core import demo, plenary
 from forum_core import deliberation as dl
+from forum_core import demo, plenary
 from forum_core import forum as forum_mod
 from forum_core.db import Actor, Database
 from forum_core.i18n import t
@@ -25,6 +26,7 @@ def day_db(swing_db):
 
 def app_db():
     from ui import runtime
+
     return runtime.database(os.environ["FORUM_DB"])
 
 
@@ -115,10 +117,12 @@ def test_summary_shows_totals_and_priorities_by_field(day_db):
     at = open_app("en", PAGE, role="projector")
     body = html(at)
     snap = plenary.snapshot(app_db(), 1)
-    for value, key in ((snap.totals.checked_in, "plenary.total_participants"),
-                       (snap.totals.problems, "plenary.total_problems"),
-                       (snap.totals.pebbles, "plenary.total_pebbles"),
-                       (snap.totals.initiatives, "plenary.total_initiatives")):
+    for value, key in (
+        (snap.totals.checked_in, "plenary.total_participants"),
+        (snap.totals.problems, "plenary.total_problems"),
+        (snap.totals.pebbles, "plenary.total_pebbles"),
+        (snap.totals.initiatives, "plenary.total_initiatives"),
+    ):
         assert f'<div class="big">{value}</div><div class="sub">{t("en", key)}</div>' in body
     for field_name, _ in plenary.by_field(list(snap.groups)):
         assert f"<h3>{field_name}</h3>" in body
@@ -142,5 +146,6 @@ def test_people_text_is_shown_as_text_on_the_projector(demo_db):
 def started_ago(db, seconds: int) -> None:
     """Move the timer's start into the past, through the write path (so the projector's cache follows)."""
     from forum_core.vocabulary import Action
+
     with db.unit(MODERATOR, Action.PLENARY_TIMER_START) as u:
         u.update("plenary_event", {"happened_at": datetime.now() - timedelta(seconds=seconds)}, "kind = 'timer_start'")

@@ -1,6 +1,7 @@
 import os
 
-from forum_core import checkin, forum as forum_mod, tokens
+from forum_core import checkin
+from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.i18n import t
 from tests.pages.conftest import open_app, texts
@@ -10,14 +11,17 @@ PAGE = "pages/registration.py"
 
 def app_db():
     from ui import runtime
+
     return runtime.database(os.environ["FORUM_DB"])
 
 
 def scanner_data(at) -> dict:
     """What the page hands to the desk's scanner component (ui/desk.py): its texts and the card to show."""
     import json
-    found = [json.loads(e.proto.json) for e in at.get("bidi_component")
-             if e.proto.component_name == "forum_desk_scanner"]
+
+    found = [
+        json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "forum_desk_scanner"
+    ]
     assert len(found) == 1
     return found[0]
 
@@ -29,6 +33,7 @@ def card(at) -> str:
 def test_the_scanner_gets_its_texts_in_the_page_language(demo_db):
     """Scanning itself runs in the browser and over HTTP (tests/pages/test_api.py, tests/e2e)."""
     import json
+
     data = scanner_data(open_app("ka", PAGE))
     texts = json.loads(data["texts"])
     assert texts["scan_label"] == t("ka", "desk.scan_label") and data["lang"] == "ka" and data["card"] == ""
@@ -56,7 +61,7 @@ def test_short_query_lists_nobody(demo_db):
 def test_register_a_walk_in(demo_db):
     at = open_app("en", PAGE)
     group = forum_mod.groups(app_db().cursor(), 1)[2]
-    sizes = [labels for labels in at.selectbox(key="w0_group").options]
+    sizes = list(at.selectbox(key="w0_group").options)
     assert sizes[0].startswith(f"{group['number']}.")  # the smallest group first (11 people)
     at.text_input(key="w0_first_name").set_value("ლუკა")
     at.text_input(key="w0_last_name").set_value("გოგოლაძე")
@@ -81,6 +86,7 @@ def test_walk_in_with_bad_phone_is_refused(demo_db):
 def test_live_figures_count_arrivals(demo_db):
     at = open_app("en", PAGE)
     from forum_core.db import Actor
+
     for p in people.all_active(app_db().cursor(), 1)[:3]:  # three scans arrive (from this desk's browser)
         checkin.scan(app_db(), Actor("desk", "Desk 1"), 1, checkin.token_of(app_db().cursor(), p["id"]), "Desk 1")
     at.run()  # the scanner's answer asks the page to run again
@@ -89,6 +95,7 @@ def test_live_figures_count_arrivals(demo_db):
 
 def test_paper_sheet_ticks_are_checked_in_with_their_time(demo_db):
     from datetime import time
+
     at = open_app("en", PAGE)
     group = forum_mod.groups(app_db().cursor(), 1)[1]
     at.selectbox(key="paper_group").set_value(group["id"]).run()

@@ -21,6 +21,7 @@ def three_groups_file(tmp_path_factory, demo_forum_built):
     def make(database):
         demo.simulate_group_work(database, ORGANIZER, forum_id, group_numbers=[1, 2, 3])
         return forum_id
+
     return build_database(tmp_path_factory, "three_groups", make, start_from=source)[0]
 
 
@@ -78,8 +79,9 @@ def test_answers_show_in_the_table_and_on_the_public_page(finished_file):
     open_app("en", PAGE)
     db = app_database()
     rec = report.recommendations(db.cursor(), 1)[0]
-    assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": 40000,
-                                                          "program_code": "02 01"}).ok
+    assert report.record_answer(
+        db, ORGANIZER, rec["id"], {"status": "included", "amount": 40000, "program_code": "02 01"}
+    ).ok
     at = open_app("en", PAGE)
     table = at.dataframe[1].value  # the answers table, filled from what was recorded
     row = table[table["id"] == rec["id"]].iloc[0]
@@ -114,8 +116,12 @@ def test_a_restored_backup_shows_every_page_as_before(finished_file, tmp_path, m
     open_app("en", PAGE)  # recommendations made
     rec = report.recommendations(db.cursor(), 1)[0]
     report.record_answer(db, ORGANIZER, rec["id"], {"status": "partly", "amount": 900, "reason": "ნაწილი"})
-    pages = {"pages/results.py": None, "pages/report.py": "organizer", "pages/overview.py": "organizer",
-             "pages/plenary.py": "projector"}
+    pages = {
+        "pages/results.py": None,
+        "pages/report.py": "organizer",
+        "pages/overview.py": "organizer",
+        "pages/plenary.py": "projector",
+    }
 
     def shown() -> dict:
         out = {}

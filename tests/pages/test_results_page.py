@@ -1,4 +1,5 @@
 """The public results page: priorities and initiative headlines, never personal data."""
+
 import re
 
 from forum_core import deliberation as dl

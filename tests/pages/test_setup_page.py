@@ -35,6 +35,7 @@ def test_create_a_new_forum_in_english_with_validation(db_file):
     assert at.title[0].value == "Forum setup"
     assert "The forum is created." in texts(at)
     from ui import runtime
+
     database = runtime.database(os.environ["FORUM_DB"])  # the app's own connection in this process
     forum = forum_mod.get_forum(database.cursor(), forum_mod.current_forum_id(database.cursor()))
     assert forum["municipality"] == "Rustavi municipality"
@@ -80,8 +81,9 @@ def test_restore_a_backup_from_the_page_asks_first(demo_db):
     open_app("en", "pages/setup.py")
     db = app_database()
     made = backup.backup(db, demo_db.parent / "backups" / "backup-20270528-100000-000000")
-    assert people.add(db, ORGANIZER, 1, {"first_name": "ნინო", "last_name": "ახალი", "group": 1,
-                                               "phone": "599 98 76 54"}).ok  # after it
+    assert people.add(
+        db, ORGANIZER, 1, {"first_name": "ნინო", "last_name": "ახალი", "group": 1, "phone": "599 98 76 54"}
+    ).ok  # after it
     assert people.count_active(db.cursor(), 1) == 118
     at = open_app("en", "pages/setup.py")
     at.selectbox(key="restore_choice").set_value(made).run()

@@ -1,4 +1,5 @@
 """Roles, codes, devices and the sign-in throttle."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -38,8 +39,9 @@ def test_the_write_path_refuses_a_role_whatever_the_page_shows(db, demo_forum):
     assert dl.add_problem(db, projector, group["id"], "გზები").reason == "not_allowed"
     assert plenary.set_mode(db, projector, demo_forum, "wall").reason == "not_allowed"
     # a facilitator may tick people present only by the facilitator's method (the refusal is an answer)
-    assert checkin.check_in_participant(db, Actor("facilitator", "room 201"), demo_forum, 1, "x").status == \
-        "not_allowed"
+    assert (
+        checkin.check_in_participant(db, Actor("facilitator", "room 201"), demo_forum, 1, "x").status == "not_allowed"
+    )
     assert db.cursor().execute("SELECT count(*) FROM problem").fetchone() == (0,)
 
 
@@ -49,7 +51,8 @@ def test_codes_are_stored_only_as_salted_hashes(db, demo_forum):
     b = access.create_code(db, ORGANIZER, demo_forum, "facilitator", group["id"], "ნინო").value[1]
     assert a != b and len(a) == 8 and all(ch in "23456789ABCDEFGHJKLMNPQRSTUVWX" for ch in a)
     dump = repr(db.cursor().execute("SELECT * FROM access_code").fetchall()) + repr(
-        db.cursor().execute("SELECT * FROM audit_log").fetchall())
+        db.cursor().execute("SELECT * FROM audit_log").fetchall()
+    )
     assert a not in dump and a[2:] not in dump and b[2:] not in dump
     salts = [r[0] for r in db.cursor().execute("SELECT salt FROM access_code").fetchall()]
     assert len(set(salts)) == 2
@@ -61,8 +64,9 @@ def test_codes_are_stored_only_as_salted_hashes(db, demo_forum):
 def test_sign_in_resume_and_remote_sign_out(db, demo_forum):
     group = forum_mod.groups(db.cursor(), demo_forum)[2]
     code = access.create_code(db, ORGANIZER, demo_forum, "facilitator", group["id"]).value[1]
-    result = access.sign_in(db, demo_forum, access.format_code(code).lower(), " Tablet  room 203 ", "c1",
-                            access.Throttle())
+    result = access.sign_in(
+        db, demo_forum, access.format_code(code).lower(), " Tablet  room 203 ", "c1", access.Throttle()
+    )
     assert result.status == "signed_in" and result.token
     me = result.identity
     assert (me.role, me.group_id, me.label) == ("facilitator", group["id"], "Tablet room 203")
@@ -96,9 +100,9 @@ def test_codes_belong_to_their_forum_and_the_organizer_code_to_all(db, demo_foru
         assert access.sign_in(db, forum_id, "MY ORGANIZER 1", "", "c", access.Throttle()).identity.role == "organizer"
 
 
-
 def test_a_given_organizer_code_must_not_be_trivially_short(tmp_path):
     from forum_core.db import Database
+
     fresh = Database(tmp_path / "fresh.duckdb")
     with pytest.raises(ValueError):
         access.ensure_organizer_code(fresh, "ab-1")
@@ -117,7 +121,7 @@ def test_first_start_makes_a_code_once(db):
 def test_throttle_after_five_wrong_codes_waits_longer_each_time(db, demo_forum):
     clock = FakeClock()
     throttle = access.Throttle(clock)
-    for n in range(5):
+    for _n in range(5):
         result = access.sign_in(db, demo_forum, "WRONG-CODE", "tablet", "client-a", throttle)
         assert result.status == "wrong_code"
     assert result.wait_s == 1.0
@@ -133,14 +137,18 @@ def test_throttle_after_five_wrong_codes_waits_longer_each_time(db, demo_forum):
     clock.now += 4.0
     assert access.sign_in(db, demo_forum, code, "", "client-a", throttle).status == "signed_in"
     assert throttle.wait("client-a") == 0
-    failures = db.cursor().execute("SELECT role, device, after FROM audit_log WHERE action = 'access.sign_in_failed'"
-                                   ).fetchall()
+    failures = (
+        db.cursor()
+        .execute("SELECT role, device, after FROM audit_log WHERE action = 'access.sign_in_failed'")
+        .fetchall()
+    )
     # one entry a minute per client: the first failure; the other six wait for the client's next entry
     assert len(failures) == 1 and failures[0][:2] == ("public", "tablet")
     assert '"attempts": 1' in failures[0][2]
     assert "WRONG" not in repr(failures)  # the typed code is never logged
     clock.now += 60.0
     assert access.sign_in(db, demo_forum, "WRONG-CODE", "tablet", "client-a", throttle).status == "wrong_code"
-    after = db.cursor().execute("SELECT after FROM audit_log WHERE action = 'access.sign_in_failed' ORDER BY id"
-                                ).fetchall()
+    after = (
+        db.cursor().execute("SELECT after FROM audit_log WHERE action = 'access.sign_in_failed' ORDER BY id").fetchall()
+    )
     assert len(after) == 2 and '"attempts": 7' in after[1][0]  # six before and this one

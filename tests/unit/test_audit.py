@@ -1,4 +1,5 @@
 """The audit trail read back: filters, and a group's counts at any moment."""
+
 import time
 from datetime import datetime
 

@@ -1,4 +1,5 @@
 """Restoring a backup into the running app, and backups as downloadable ZIPs."""
+
 import io
 import shutil
 import zipfile
@@ -32,11 +33,14 @@ def test_a_running_app_restores_a_backup_and_keeps_working(finished_db, tmp_path
     kept = db.path + ".before-restore"
     assert zipfile.is_zipfile(io.BytesIO(backup.zip_backup(made)))
     from pathlib import Path
+
     assert Path(kept).exists()
     # the same object writes on: memos of the old data are gone
     code = next(iter(checkin.tokens_of_forum(db.cursor(), FORUM).values()))
-    assert checkin.scan(db, Actor("desk", "Desk 1"), FORUM, code, "Desk 1").status in ("checked_in",
-                                                                                       "already_checked_in")
+    assert checkin.scan(db, Actor("desk", "Desk 1"), FORUM, code, "Desk 1").status in (
+        "checked_in",
+        "already_checked_in",
+    )
     assert report.record_answer(db, ORGANIZER, recs[0]["id"], {"status": "partly"}).ok
 
 
@@ -99,8 +103,9 @@ def test_a_restore_keeps_the_write_ahead_log_with_the_copy_it_keeps(forum_id, db
     assert kept.exists() and Path(str(kept) + ".wal").exists() and not wal.exists()
     con = duckdb.connect(str(kept))  # the kept copy alone, as DuckDB opens it: X with X.wal
     try:
-        assert con.execute("SELECT key FROM app_setting WHERE value = 'only in the log' ORDER BY 1").fetchall() \
-            == [(f"crash-{n}",) for n in range(5)]
+        assert con.execute("SELECT key FROM app_setting WHERE value = 'only in the log' ORDER BY 1").fetchall() == [
+            (f"crash-{n}",) for n in range(5)
+        ]
         assert con.execute("SELECT title FROM forum").fetchall() == [("renamed just before the crash",)]
         assert con.execute("SELECT count(*) FROM working_group").fetchone() == (3,)  # and what was checkpointed
     finally:
@@ -125,6 +130,7 @@ def test_a_restore_keeps_the_write_ahead_log_with_the_copy_it_keeps(forum_id, db
 
 # --- a restore runs nothing from the backup -------------------------------------------------------------
 
+
 def files_under(folder: Path) -> set[str]:
     return {str(p.relative_to(folder)) for p in folder.rglob("*")}
 
@@ -132,9 +138,11 @@ def files_under(folder: Path) -> set[str]:
 def test_a_restore_runs_no_sql_from_the_backup(forum_id, db, tmp_path):
     made = backup.backup(db, tmp_path / "bk")
     pwned, attached = tmp_path / "pwned.csv", tmp_path / "attached.duckdb"
-    evil = (f"COPY (SELECT 42) TO '{pwned}';\n"
-            f"ATTACH '{attached}' AS evil;\nCREATE TABLE evil.t AS SELECT 1;\n"
-            "INSTALL httpfs;\nLOAD httpfs;\nCREATE TABLE planted (a INTEGER);\n")
+    evil = (
+        f"COPY (SELECT 42) TO '{pwned}';\n"
+        f"ATTACH '{attached}' AS evil;\nCREATE TABLE evil.t AS SELECT 1;\n"
+        "INSTALL httpfs;\nLOAD httpfs;\nCREATE TABLE planted (a INTEGER);\n"
+    )
     for name in ("schema.sql", "load.sql"):
         (made / name).write_text(evil, encoding="utf-8")
     before = files_under(tmp_path)
@@ -153,6 +161,7 @@ def test_a_restore_runs_no_sql_from_the_backup(forum_id, db, tmp_path):
 
 
 # --- what a restore refuses -----------------------------------------------------------------------------
+
 
 def write_parquet(path: Path, select: str) -> None:
     import duckdb
@@ -194,14 +203,17 @@ def test_a_backup_with_an_unknown_table_or_column_is_refused_and_changes_no_file
     cases = {
         "unknown_table": lambda f: write_parquet(f / "intruder.parquet", "SELECT 1 AS a"),
         "unknown_column": lambda f: write_parquet(
-            f / "app_setting.parquet", "SELECT 'k' AS key, 'v' AS value, 'x' AS evil"),
+            f / "app_setting.parquet", "SELECT 'k' AS key, 'v' AS value, 'x' AS evil"
+        ),
         "missing_column": lambda f: parquet_without(f / "forum.parquet", "title"),  # NOT NULL, no default
         "unknown_file": lambda f: (f / "notes.txt").write_text("x"),
         "missing_table": lambda f: (f / "problem.parquet").unlink(),
         "newer_version": lambda f: write_parquet(
-            f / "schema_version.parquet", f"SELECT {schema.LATEST + 1} AS version, now()::TIMESTAMP AS applied_at"),
+            f / "schema_version.parquet", f"SELECT {schema.LATEST + 1} AS version, now()::TIMESTAMP AS applied_at"
+        ),
         "bad_data": lambda f: write_parquet(  # two rows with one key: refused by the table, after it was begun
-            f / "app_setting.parquet", "SELECT 'same' AS key, 'v' AS value FROM range(2)"),
+            f / "app_setting.parquet", "SELECT 'same' AS key, 'v' AS value FROM range(2)"
+        ),
     }
     for code, change in cases.items():
         folder = spoil(code, change)
@@ -211,8 +223,10 @@ def test_a_backup_with_an_unknown_table_or_column_is_refused_and_changes_no_file
         assert target.read_bytes() == original, code
         assert sorted(p.name for p in target.parent.iterdir()) == ["forum.duckdb"], code  # no other file
     with pytest.raises(backup.BackupError) as refused:
-        backup.restore(spoil("fresh", lambda f: write_parquet(f / "intruder.parquet", "SELECT 1 AS a")),
-                       tmp_path / "new" / "forum.duckdb")
+        backup.restore(
+            spoil("fresh", lambda f: write_parquet(f / "intruder.parquet", "SELECT 1 AS a")),
+            tmp_path / "new" / "forum.duckdb",
+        )
     assert refused.value.code == "unknown_table" and list((tmp_path / "new").iterdir()) == []
 
 
@@ -237,17 +251,21 @@ def test_ids_continue_after_the_largest_restored_id(finished_db, tmp_path):
     restored = backup.restore(made, tmp_path / "out.duckdb")
     con = duckdb.connect(str(restored))
     try:
-        defaults = con.execute("SELECT c.table_name, c.column_name, c.column_default FROM duckdb_columns() c "
-                               "JOIN duckdb_tables() t USING (table_name) "
-                               "WHERE c.column_default LIKE 'nextval(%'").fetchall()
+        defaults = con.execute(
+            "SELECT c.table_name, c.column_name, c.column_default FROM duckdb_columns() c "
+            "JOIN duckdb_tables() t USING (table_name) "
+            "WHERE c.column_default LIKE 'nextval(%'"
+        ).fetchall()
         assert len(defaults) >= 15
         for table, column, default in defaults:
             highest = con.execute(f"SELECT coalesce(max({column}), 0) FROM {table}").fetchone()[0]
             assert con.execute(f"SELECT {default}").fetchone()[0] == highest + 1, table
         before = con.execute("SELECT max(id) FROM participant").fetchone()[0]
-        new = con.execute("INSERT INTO participant (forum_id, first_name, last_name, source, search_key, version, "
-                          "created_at, updated_at) VALUES (1, 'a', 'b', 'test', 'a b', 1, now(), now()) "
-                          "RETURNING id").fetchone()[0]
+        new = con.execute(
+            "INSERT INTO participant (forum_id, first_name, last_name, source, search_key, version, "
+            "created_at, updated_at) VALUES (1, 'a', 'b', 'test', 'a b', 1, now(), now()) "
+            "RETURNING id"
+        ).fetchone()[0]
         assert new > before + 1  # the nextval above took before + 1
     finally:
         con.close()
@@ -267,13 +285,17 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path):
     for statement in schema.MIGRATIONS[0]:  # a database of version 1: no tokens, no later columns
         con.execute(statement)
     con.execute("INSERT INTO schema_version VALUES (1, ?)", [datetime(2026, 1, 1)])
-    con.execute("INSERT INTO forum (title, municipality, forum_date, venue, start_time, duration_min, "
-                "pebbles_per_participant, priorities_per_group, token_secret, created_at, updated_at) "
-                "VALUES ('ძველი', 'თელავი', DATE '2026-05-30', 'დარბაზი', TIME '11:00', 240, 3, 5, 'secret', "
-                "now(), now())")
-    con.execute("INSERT INTO participant (forum_id, first_name, last_name, source, search_key, version, "
-                "created_at, updated_at) SELECT 1, 'გიორგი', 'ბერიძე', 'manual', 'giorgi beridze', 1, now(), now() "
-                "FROM range(3)")
+    con.execute(
+        "INSERT INTO forum (title, municipality, forum_date, venue, start_time, duration_min, "
+        "pebbles_per_participant, priorities_per_group, token_secret, created_at, updated_at) "
+        "VALUES ('ძველი', 'თელავი', DATE '2026-05-30', 'დარბაზი', TIME '11:00', 240, 3, 5, 'secret', "
+        "now(), now())"
+    )
+    con.execute(
+        "INSERT INTO participant (forum_id, first_name, last_name, source, search_key, version, "
+        "created_at, updated_at) SELECT 1, 'გიორგი', 'ბერიძე', 'manual', 'giorgi beridze', 1, now(), now() "
+        "FROM range(3)"
+    )
     folder = tmp_path / "bk"
     con.execute(f"EXPORT DATABASE '{folder}' (FORMAT parquet)")
     con.close()
@@ -284,8 +306,9 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path):
     try:
         versions = [r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY 1").fetchall()]
         assert versions == list(range(1, schema.LATEST + 1))
-        assert con.execute("SELECT applied_at FROM schema_version WHERE version = 1").fetchone()[0] \
-            == datetime(2026, 1, 1)  # the backup's own history
+        assert con.execute("SELECT applied_at FROM schema_version WHERE version = 1").fetchone()[0] == datetime(
+            2026, 1, 1
+        )  # the backup's own history
         assert con.execute("SELECT title, organizers, flagged_in_vote FROM forum").fetchall() == [("ძველი", "", False)]
         # migration 2 issued a token to each participant, as it does for an old database at start-up
         assert con.execute("SELECT count(DISTINCT participant_id) FROM participant_token").fetchone() == (3,)
@@ -297,6 +320,7 @@ def test_a_backup_of_an_older_schema_is_brought_up_to_date(tmp_path):
 
 
 # --- ZIP uploads ----------------------------------------------------------------------------------------
+
 
 def test_a_zip_bomb_is_refused_before_anything_is_unpacked(finished_db, tmp_path):
     import time
@@ -339,8 +363,17 @@ def test_a_zip_over_the_total_limit_is_refused(finished_db, tmp_path, monkeypatc
     assert backup.is_backup(backup.unzip_backup(data, tmp_path / "upload"))
 
 
-@pytest.mark.parametrize("name", ["../evil.parquet", "bk/../../evil.parquet", "/tmp/evil.parquet",
-                                  "..\\evil.parquet", "C:/evil.parquet", "C:\\evil.parquet"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../evil.parquet",
+        "bk/../../evil.parquet",
+        "/tmp/evil.parquet",
+        "..\\evil.parquet",
+        "C:/evil.parquet",
+        "C:\\evil.parquet",
+    ],
+)
 def test_a_zip_with_a_path_out_of_the_folder_is_refused(finished_db, tmp_path, name):
     made = backup.backup(finished_db, tmp_path / "bk")
     buffer = io.BytesIO()

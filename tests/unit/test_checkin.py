@@ -43,6 +43,7 @@ def test_mistyped_forged_unknown_and_replaced_codes(db, demo_forum):
     p, code = first_person(db, demo_forum)
     secret = forum_mod.get_forum(db.cursor(), demo_forum)["token_secret"]
     from forum_core import tokens
+
     typo = code[:-1] + ("A" if code[-1] != "A" else "B")
     assert checkin.scan(db, DESK1, demo_forum, typo, "Desk 1").status == "invalid_code"
     assert checkin.scan(db, DESK1, demo_forum, tokens.new_token("forged"), "Desk 1").status == "invalid_code"
@@ -68,8 +69,9 @@ def test_undo_is_recorded_and_allows_a_new_check_in(db, demo_forum):
 
 def test_walk_in_is_added_and_checked_in_at_once(db, demo_forum):
     group = forum_mod.groups(db.cursor(), demo_forum)[4]
-    outcome = checkin.register_walk_in(db, DESK1, demo_forum, {"first_name": "ლუკა", "last_name": "მესხი",
-                                                                "phone": "", "group": group["id"]}, "Desk 3")
+    outcome = checkin.register_walk_in(
+        db, DESK1, demo_forum, {"first_name": "ლუკა", "last_name": "მესხი", "phone": "", "group": group["id"]}, "Desk 3"
+    )
     assert outcome.ok
     result = outcome.value
     assert result.status == "checked_in" and result.token and result.participant["group_number"] == group["number"]
@@ -128,8 +130,8 @@ def test_400_people_from_8_threads_each_checked_in_exactly_once(db, forum_id):
     def desk(n):
         # threads n and n+4 scan the same quarter of the people in opposite orders:
         # every person is scanned twice, by two threads racing each other
-        quarter = codes[(n % 4) * size:(n % 4) * size + size]
-        for code in (quarter if n < 4 else quarter[::-1]):
+        quarter = codes[(n % 4) * size : (n % 4) * size + size]
+        for code in quarter if n < 4 else quarter[::-1]:
             try:
                 # eight desks: two desks racing for one code get one green and one amber card (the
                 # same desk reading a code twice within 2 s would get green twice: a double read)
@@ -143,8 +145,11 @@ def test_400_people_from_8_threads_each_checked_in_exactly_once(db, forum_id):
     assert errors == []
     assert statuses.count("checked_in") == PEOPLE
     assert statuses.count("already_checked_in") == PEOPLE
-    per_person = db.cursor().execute(
-        "SELECT count(*) FROM checkin_event WHERE kind = 'check_in' GROUP BY participant_id").fetchall()
+    per_person = (
+        db.cursor()
+        .execute("SELECT count(*) FROM checkin_event WHERE kind = 'check_in' GROUP BY participant_id")
+        .fetchall()
+    )
     assert len(per_person) == PEOPLE and {c for (c,) in per_person} == {1}
 
 
@@ -152,13 +157,17 @@ def test_check_ins_survive_a_restart(tmp_path):
     path = tmp_path / "f.duckdb"
     db = Database(path)
     from forum_core import demo
+
     forum_id = demo.load_demo(db, ORGANIZER).value
     p, code = first_person(db, forum_id)
     checkin.scan(db, DESK1, forum_id, code, "Desk 1")
     group = forum_mod.groups(db.cursor(), forum_id)[0]["id"]
     walk = checkin.register_walk_in(db, DESK1, forum_id, {"first_name": "ა", "last_name": "ბ", "group": group}, "D2")
-    other = next(x["id"] for x in people.all_active(db.cursor(), forum_id)
-                 if x["id"] not in (p["id"], walk.value.participant["id"]))
+    other = next(
+        x["id"]
+        for x in people.all_active(db.cursor(), forum_id)
+        if x["id"] not in (p["id"], walk.value.participant["id"])
+    )
     checkin.check_in_participant(db, DESK1, forum_id, other, "Desk 1")
     checkin.undo(db, DESK1, forum_id, other, "Desk 1")
     db.close()
@@ -175,6 +184,7 @@ def test_qr_photo_is_decoded(db, demo_forum):
     import io
 
     import qrcode
+
     _, code = first_person(db, demo_forum)
     buf = io.BytesIO()
     qrcode.make(code).save(buf, format="PNG")
@@ -196,8 +206,12 @@ def test_scan_memo_follows_moves_removals_and_new_people(db, demo_forum):
     leaver_code = checkin.token_of(cur, leaver["id"])
     assert people.remove(db, ORGANIZER, leaver["id"], people.get(cur, leaver["id"])["version"]).ok
     assert checkin.scan(db, DESK1, demo_forum, leaver_code, "Desk 1").status == "unknown_code"
-    added = people.add(db, ORGANIZER, demo_forum, {"first_name": "ნინო", "last_name": "ახალი", "phone": "599000111",
-                                                    "group": groups[0]["number"]})
+    added = people.add(
+        db,
+        ORGANIZER,
+        demo_forum,
+        {"first_name": "ნინო", "last_name": "ახალი", "phone": "599000111", "group": groups[0]["number"]},
+    )
     assert added.ok, added
     new_code = checkin.token_of(db.cursor(), added.value)
     assert checkin.scan(db, DESK1, demo_forum, new_code, "Desk 1").status == "checked_in"

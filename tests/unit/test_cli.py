@@ -1,4 +1,5 @@
 """The organizer's command line, run as a real subprocess."""
+
 import os
 import subprocess
 import sys
@@ -11,8 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(*args, cwd=ROOT):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "forum_core", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "forum_core", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120
+    )
 
 
 def test_help_lists_the_commands():
@@ -50,9 +52,16 @@ def test_invalid_rows_exit_non_zero_and_write_nothing(tmp_path, demo_forum_file)
 
 def test_a_held_database_gives_one_sentence_not_a_traceback(tmp_path):
     db = tmp_path / "held.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-                               "time.sleep(60)", str(db)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         result = run("export", "--db", str(db), "--out", str(tmp_path / "x.csv"))
@@ -85,8 +94,9 @@ def test_after_the_forum_documents_and_export_from_the_command_line(finished_for
     text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "რეკომენდაციები 2028 წლის ადგილობრივი ბიუჯეტისთვის" in text
     english = tmp_path / "report.pdf"
-    assert run("report-to-participants", "--db", str(db), "--out", str(english),
-               "--document-lang", "en").returncode == 0
+    assert (
+        run("report-to-participants", "--db", str(db), "--out", str(english), "--document-lang", "en").returncode == 0
+    )
     assert "What entered the 2028 draft budget" in "".join(p.extract_text() for p in PdfReader(english).pages)
     archive = tmp_path / "public.zip"
     assert run("export-forum", "--db", str(db), "--out", str(archive), "--anonymised").returncode == 0
@@ -102,7 +112,6 @@ def test_the_days_access_codes_from_the_command_line(tmp_path):
 
     from forum_core import access
     from forum_core.db import Database
-
     from forum_core.i18n import t
 
     db = str(tmp_path / "f.duckdb")
@@ -111,8 +120,21 @@ def test_the_days_access_codes_from_the_command_line(tmp_path):
     database.cursor().execute("UPDATE working_group SET name = '=1+1' WHERE number = 3")
     database.close()
     slips, codes = tmp_path / "slips.pdf", tmp_path / "codes.csv"
-    result = run("access-codes", "--db", db, "--out", str(slips), "--csv", str(codes), "--desks", "4",
-                 "--projectors", "2", "--address", "https://192.168.1.10:8501")
+    result = run(
+        "access-codes",
+        "--db",
+        db,
+        "--out",
+        str(slips),
+        "--csv",
+        str(codes),
+        "--desks",
+        "4",
+        "--projectors",
+        "2",
+        "--address",
+        "https://192.168.1.10:8501",
+    )
     assert result.returncode == 0, result.stderr
     assert "https://192.168.1.10:8501" in result.stdout and str(slips) in result.stdout
     assert "წვდომის კოდი" in result.stdout  # Georgian unless asked
@@ -124,21 +146,32 @@ def test_the_days_access_codes_from_the_command_line(tmp_path):
     assert {int(r[1]) for r in made if r[0] in ("facilitator", "expert")} == set(range(1, 11))
     assert all(r[1] == "" for r in made if r[0] not in ("facilitator", "expert"))
     text = "".join(page.extract_text() for page in PdfReader(slips).pages)
-    for role, _, label, code in made:
+    for _role, _, _label, code in made:
         assert code in text and len(code) == 9 and code[2] == "-"
     assert text.count("https://192.168.1.10:8501") == len(made)
     assert t("ka", "role.moderator") in text and t("ka", "role.desk") in text
-    assert ["facilitator", "3", "3. =1+1"] == made[4 + 4][:3]
+    assert made[4 + 4][:3] == ["facilitator", "3", "3. =1+1"]
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for cell in r)  # formula-safe
     # the codes work: each signs in as its role (and group)
     database = Database(db)
     try:
-        for role, group, _, code in made[:6] + made[-3:]:
+        for role, _group, _, code in made[:6] + made[-3:]:
             me = access.sign_in(database, 1, code, "", f"cli test {code}", access.Throttle()).identity
             assert me.role == role
     finally:
         database.close()
     # without --address: this laptop's address and the app's port; without --csv no CSV
-    plain = run("access-codes", "--db", db, "--out", str(tmp_path / "more.pdf"), "--desks", "0",
-                "--projectors", "0", "--lang", "en")
+    plain = run(
+        "access-codes",
+        "--db",
+        db,
+        "--out",
+        str(tmp_path / "more.pdf"),
+        "--desks",
+        "0",
+        "--projectors",
+        "0",
+        "--lang",
+        "en",
+    )
     assert plain.returncode == 0 and ":8501" in plain.stdout and "21 access codes made" in plain.stdout

@@ -1,4 +1,5 @@
 """Several forums: fields and priorities side by side, problems that came back, another installation's export."""
+
 from datetime import date
 
 from forum_core import comparison, exports, report
@@ -12,8 +13,7 @@ EXPERT = Actor("expert", "tablet")
 
 def second_forum(db) -> int:
     """The same municipality a year later: group 1 (same field) raises the roads again, and a new problem."""
-    settings = dict(SETTINGS, title="ფორუმი 2028", municipality="თელავის მუნიციპალიტეტი",
-                    forum_date=date(2028, 5, 27))
+    settings = dict(SETTINGS, title="ფორუმი 2028", municipality="თელავის მუნიციპალიტეტი", forum_date=date(2028, 5, 27))
     drafts = [forum_mod.GroupDraft(number=1, name="სოციალური დაცვა", field="სოციალური დაცვა", room="201")]
     forum_id = forum_mod.create_forum(db, ORGANIZER, settings, None, drafts).value
     group_id = forum_mod.groups(db.cursor(), forum_id)[0]["id"]
@@ -35,8 +35,10 @@ def test_fields_side_by_side_and_the_problems_that_came_back(finished_db):
     rows = {r["field"]: r for r in comparison.by_field(summaries)}
     social = rows["სოციალური დაცვა"]
     assert [p["title"] for p in social["db:1"]][0].startswith("სოფლის გზები დაზიანებულია")
-    assert [p["title"] for p in social[f"db:{later}"]] == ["სოფლის გზები ისევ დაზიანებულია",
-                                                          "სპორტული მოედანი არ გვაქვს"]
+    assert [p["title"] for p in social[f"db:{later}"]] == [
+        "სოფლის გზები ისევ დაზიანებულია",
+        "სპორტული მოედანი არ გვაქვს",
+    ]
     assert f"db:{later}" not in rows["ინფრასტრუქტურა"]
     back = comparison.came_back(summaries)
     roads = next(c for c in back if "ისევ" in c["appearances"][-1]["forum"] or True)
@@ -62,7 +64,8 @@ def test_another_installations_export_reads_like_this_database(finished_db):
         there = comparison.from_export(exports.parquet_zip(cur, 1, anonymised=anonymised), "telavi-2027.zip")
         assert there.key == "file:telavi-2027.zip" and there.title == here.title
         assert there.forum_date == here.forum_date
-        assert [(p["field"], p["rank"], p["title"], p["pebbles"]) for p in there.priorities] == \
-               [(p["field"], p["rank"], p["title"], p["pebbles"]) for p in here.priorities]
+        assert [(p["field"], p["rank"], p["title"], p["pebbles"]) for p in there.priorities] == [
+            (p["field"], p["rank"], p["title"], p["pebbles"]) for p in here.priorities
+        ]
     # one forum against its own copy: every priority came back
     assert len(comparison.came_back([here, there])) == len({p["title"] for p in here.priorities})

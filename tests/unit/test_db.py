@@ -1,4 +1,5 @@
 """The unit of work: one transaction under the process lock, audited, role and group checked."""
+
 import json
 import subprocess
 import sys
@@ -30,10 +31,9 @@ def test_a_unit_commits_and_is_audited(db):
 
 
 def test_a_failing_unit_leaves_nothing_behind(db):
-    with pytest.raises(RuntimeError):
-        with db.unit(ACTOR, A) as u:
-            _setting(u, "k", "v")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), db.unit(ACTOR, A) as u:
+        _setting(u, "k", "v")
+        raise RuntimeError("boom")
     cur = db.cursor()
     assert cur.execute("SELECT count(*) FROM app_setting").fetchone() == (0,)
     assert cur.execute("SELECT count(*) FROM audit_log").fetchone() == (0,)
@@ -56,25 +56,23 @@ def test_a_unit_without_own_audit_entry_is_still_audited(db):
 
 def test_units_write_only_through_declared_helpers(db):
     """A writing statement through execute is refused: the unit must name what it writes."""
-    with pytest.raises(RuntimeError, match="insert/update/delete"):
-        with db.unit(ACTOR, A) as u:
-            u.execute("INSERT INTO app_setting VALUES ('a', 'b')")
+    with pytest.raises(RuntimeError, match="insert/update/delete"), db.unit(ACTOR, A) as u:
+        u.execute("INSERT INTO app_setting VALUES ('a', 'b')")
     assert db.cursor().execute("SELECT count(*) FROM app_setting").fetchone() == (0,)
 
 
 def test_unknown_actions_and_reasons_are_programming_errors(db):
-    with pytest.raises(ValueError):
-        with db.unit(ACTOR, "test.anything"):
-            pass
+    with pytest.raises(ValueError), db.unit(ACTOR, "test.anything"):
+        pass
     from forum_core.validation import Outcome
+
     with pytest.raises(ValueError):
         Outcome(False, "some_new_reason")
 
 
 def test_the_role_is_checked_before_anything_runs(db):
-    with pytest.raises(NotAllowed) as refused:
-        with db.unit(Actor("desk", "d1"), Action.FORUM_UPDATE):
-            pytest.fail("the unit must not run")
+    with pytest.raises(NotAllowed) as refused, db.unit(Actor("desk", "d1"), Action.FORUM_UPDATE):
+        pytest.fail("the unit must not run")
     assert refused.value.reason is Reason.NOT_ALLOWED
     assert db.attempt(Actor("public"), Action.PARTICIPANT_ADD, lambda u: pytest.fail("ran")).reason == "not_allowed"
 
@@ -83,9 +81,8 @@ def test_a_group_role_may_change_only_its_own_group(db):
     facilitator = Actor("facilitator", "tablet", group_id=1)
     with db.unit(facilitator, Action.PROBLEM_ADD, group_id=1) as u:
         u.insert("app_setting", {"key": "mine", "value": "1"})
-    with pytest.raises(NotAllowed) as refused:
-        with db.unit(facilitator, Action.PROBLEM_ADD, group_id=2) as u:
-            pytest.fail("the unit must not run")
+    with pytest.raises(NotAllowed) as refused, db.unit(facilitator, Action.PROBLEM_ADD, group_id=2) as u:
+        pytest.fail("the unit must not run")
     assert refused.value.reason is Reason.OUTSIDE_GROUP
     # the organizer is bound to no group
     with db.unit(ACTOR, Action.PROBLEM_ADD, group_id=2):
@@ -160,6 +157,7 @@ def test_migration_runs_once_and_survives_reopening(tmp_path):
 def test_a_clean_stop_leaves_only_the_database_file(tmp_path, demo_forum, db):
     """Nothing beside the database that a later database could replay (the journal is gone)."""
     from forum_core import checkin
+
     code = next(iter(checkin.tokens_of_forum(db.cursor(), demo_forum).values()))
     assert checkin.scan(db, Actor("desk", "d1"), demo_forum, code, "d1").status == "checked_in"
     db.close()
@@ -169,9 +167,16 @@ def test_a_clean_stop_leaves_only_the_database_file(tmp_path, demo_forum, db):
 
 def test_second_process_gets_one_clear_sentence(tmp_path):
     path = tmp_path / "held.duckdb"
-    holder = subprocess.Popen([sys.executable, "-c",
-                               "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
-                               str(path)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(DatabaseBusy) as busy:
@@ -190,13 +195,32 @@ def test_second_process_gets_one_clear_sentence(tmp_path):
 
 def _journal_line(seq, participant_id, at, forum_id=1):
     stamp = {"$datetime": at.isoformat()}
-    return json.dumps({
-        "seq": seq,
-        "appends": [["checkin_event", ["forum_id", "participant_id", "kind", "method", "happened_at", "recorded_at",
-                                       "desk", "role", "device"],
-                     [forum_id, participant_id, "check_in", "scan", stamp, stamp, "Desk 1", "desk", "d1"]]],
-        "audits": [[stamp, forum_id, "desk", "d1", "checkin.scan", "scan", str(participant_id), None, "{}"]],
-    }) + "\n"
+    return (
+        json.dumps(
+            {
+                "seq": seq,
+                "appends": [
+                    [
+                        "checkin_event",
+                        [
+                            "forum_id",
+                            "participant_id",
+                            "kind",
+                            "method",
+                            "happened_at",
+                            "recorded_at",
+                            "desk",
+                            "role",
+                            "device",
+                        ],
+                        [forum_id, participant_id, "check_in", "scan", stamp, stamp, "Desk 1", "desk", "d1"],
+                    ]
+                ],
+                "audits": [[stamp, forum_id, "desk", "d1", "checkin.scan", "scan", str(participant_id), None, "{}"]],
+            }
+        )
+        + "\n"
+    )
 
 
 def _reopen(db):
@@ -214,6 +238,7 @@ def test_a_leftover_journal_is_applied_once_then_removed(db, demo_forum):
     assert sorted(r[0] for r in cur.execute("SELECT participant_id FROM present_participant").fetchall()) == [1, 2]
     assert cur.execute("SELECT count(*) FROM audit_log WHERE action = 'checkin.scan'").fetchone() == (2,)
     import os
+
     assert not os.path.exists(journal)
     db = _reopen(db)  # once only
     assert db.cursor().execute("SELECT count(*) FROM checkin_event").fetchone() == (2,)
@@ -223,6 +248,7 @@ def test_a_leftover_journal_is_applied_once_then_removed(db, demo_forum):
 def test_a_rehearsal_journal_never_lands_in_a_new_database(tmp_path):
     """The ghost check-ins: a journal older than the database file is not replayed into it."""
     from forum_core import demo
+
     path = tmp_path / "forum.duckdb"
     with open(str(path) + ".journal", "w") as fh:
         fh.write(_journal_line(1, 1, datetime.now() - timedelta(days=1)))

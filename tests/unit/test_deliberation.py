@@ -1,9 +1,11 @@
 """Group work: the ranking (pure), and the services around it on a real database."""
+
 import threading
 
 import pytest
 
-from forum_core import checkin, deliberation as dl
+from forum_core import checkin
+from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.db import Actor
@@ -21,6 +23,7 @@ def test_smart_hints():
 
 
 # --- services on a database ------------------------------------------------------------------
+
 
 @pytest.fixture
 def room(db, demo_forum):
@@ -65,9 +68,11 @@ def test_a_whole_vote_with_tie_finalise_and_reopen(db, room):
 def test_plus_minus_from_two_devices_at_once_lose_nothing(db, room):
     forum, group = room
     (pid,) = add(db, group, "გზები")
+
     def press(actor):
         for _ in range(20):
             assert dl.add_pebbles(db, actor, pid, +1).ok
+
     threads = [threading.Thread(target=press, args=(a,)) for a in (FACILITATOR, EXPERT)]
     [t.start() for t in threads]
     [t.join() for t in threads]
@@ -78,7 +83,12 @@ def test_plus_minus_from_two_devices_at_once_lose_nothing(db, room):
 def test_bad_counts_are_refused(db, room):
     forum, group = room
     (pid,) = add(db, group, "გზები")
-    for bad, code in (("-1", "out_of_range"), ("abc", "not_a_number"), (10 ** 9, "out_of_range"), ("2.5", "not_a_number")):
+    for bad, code in (
+        ("-1", "out_of_range"),
+        ("abc", "not_a_number"),
+        (10**9, "out_of_range"),
+        ("2.5", "not_a_number"),
+    ):
         outcome = dl.set_pebbles(db, FACILITATOR, pid, bad)
         assert not outcome.ok and outcome.errors[0].code == code
     assert dl.counts(db.cursor(), group["id"]) == {}
@@ -86,6 +96,7 @@ def test_bad_counts_are_refused(db, room):
 
 def test_counts_at_a_past_moment_can_be_replayed(db, room):
     import time as _t
+
     forum, group = room
     (pid,) = add(db, group, "გზები")
     dl.set_pebbles(db, FACILITATOR, pid, 4)
@@ -146,8 +157,9 @@ def test_assessment_lists_add_edit_reorder_delete(db, room):
 def test_initiative_fields_save_one_by_one_with_stale_check(db, room):
     forum, group = room
     (pid,) = add(db, group, "გზები")
-    save = lambda name, value, expected: dl.save_initiative_field(db, FACILITATOR, group["id"], pid, name, value,
-                                                                   expected)
+    save = lambda name, value, expected: dl.save_initiative_field(
+        db, FACILITATOR, group["id"], pid, name, value, expected
+    )
     assert save("title", "გზების შეკეთება", "").ok
     assert save("goal", "12 კმ გზა 2028 წლის ბოლომდე", "").ok
     assert save("beneficiaries_count", "1200", None).value == 1200
@@ -188,6 +200,7 @@ def test_take_in_a_person_from_another_group(db, room):
 
 def test_cached_progress_and_ranking_follow_every_write(db, demo_forum):
     from tests.conftest import ORGANIZER
+
     forum = forum_mod.get_forum(db.cursor(), demo_forum)
     group = forum_mod.groups(db.cursor(), demo_forum)[0]
     assert dl.progress_now(db, forum, group)["step"] == "assessment"
@@ -204,6 +217,7 @@ def test_cached_progress_and_ranking_follow_every_write(db, demo_forum):
 
 
 # --- save_text: every text field of the group pages through one entry point -------------------
+
 
 def test_save_text_item_and_problem_fields(db, room):
     forum, group = room
@@ -263,15 +277,29 @@ def test_save_text_outside_group_and_bad_field_ids(db, room):
     (pid,) = add(db, group, "გზები")
     item = dl.add_item(db, FACILITATOR, group["id"], "strength", "ხალხი").value
     stranger = Actor("facilitator", "tablet room 202", group_id=2)
-    for field, expected in ((f"item:{item}", "ხალხი"), (f"problem:{pid}:title", "გზები"),
-                            (f"problem:{pid}:detail", ""), (f"competence_note:{pid}", ""),
-                            (f"initiative:{group['id']}:{pid}:goal", "")):
+    for field, expected in (
+        (f"item:{item}", "ხალხი"),
+        (f"problem:{pid}:title", "გზები"),
+        (f"problem:{pid}:detail", ""),
+        (f"competence_note:{pid}", ""),
+        (f"initiative:{group['id']}:{pid}:goal", ""),
+    ):
         outcome = dl.save_text(db, stranger, field, "სხვა ჯგუფიდან", expected)
         assert outcome.reason == "outside_group" and outcome.value is None, field
     assert dl.problems(db.cursor(), group["id"])[0]["title"] == "გზები"
-    for bad in ("", "item", "item:x", "item:1:2", f"problem:{pid}:owner", f"initiative:{group['id']}:{pid}:kind",
-                f"initiative:{group['id']}:{pid}:cost_gel", f"initiative:{group['id']}:{pid}:title; DROP",
-                "problem:99999:title", "item:99999", None):
+    for bad in (
+        "",
+        "item",
+        "item:x",
+        "item:1:2",
+        f"problem:{pid}:owner",
+        f"initiative:{group['id']}:{pid}:kind",
+        f"initiative:{group['id']}:{pid}:cost_gel",
+        f"initiative:{group['id']}:{pid}:title; DROP",
+        "problem:99999:title",
+        "item:99999",
+        None,
+    ):
         assert dl.save_text(db, FACILITATOR, bad, "x", "").reason == "not_found", bad
     assert dl.save_text(db, FACILITATOR, f"item:{item}", 5, "ხალხი").reason == "not_found"
 

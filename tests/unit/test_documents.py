@@ -7,6 +7,7 @@ catalogs and the database have it. No text may look like a catalog key (``fac.we
 Lines stay inside the margins, annex tables have no fill, and a name no bundled font can
 show is named before printing (page and command line).
 """
+
 from __future__ import annotations
 
 import io
@@ -59,18 +60,27 @@ def forum(finished_forum_file, tmp_path_factory):
     group = groups[0]
     ids = {}
     for n, (kind, first, last) in enumerate(NAMES):
-        outcome = people.add(db, ORGANIZER, FORUM, {"first_name": first, "last_name": last,
-                                                    "phone": f"595 90 00 {n:02d}", "group": group["id"]})
+        outcome = people.add(
+            db,
+            ORGANIZER,
+            FORUM,
+            {"first_name": first, "last_name": last, "phone": f"595 90 00 {n:02d}", "group": group["id"]},
+        )
         assert outcome.ok, (kind, outcome)
         ids[kind] = outcome.value
     facilitator = Actor("facilitator", "tablet", group["id"])
     dl.mark_present(db, facilitator, FORUM, group["id"], ids["armenian"])
     presenter = dl.set_presenter(db, facilitator, FORUM, group["id"], ids["armenian"]).ok
     recs = report.recommendations(db.cursor(), FORUM)
-    report.record_answer(db, ORGANIZER, recs[0]["id"], {"status": "included", "program_code": "02 01 01",
-                                                        "amount": "250000", "reason": "გზების პროგრამაში"})
-    report.record_answer(db, ORGANIZER, recs[1]["id"], {"status": "outside_competence",
-                                                        "reason": "Paid from the state budget"})
+    report.record_answer(
+        db,
+        ORGANIZER,
+        recs[0]["id"],
+        {"status": "included", "program_code": "02 01 01", "amount": "250000", "reason": "გზების პროგრამაში"},
+    )
+    report.record_answer(
+        db, ORGANIZER, recs[1]["id"], {"status": "outside_competence", "reason": "Paid from the state budget"}
+    )
     slips = access.create_forum_codes(db, ORGANIZER, FORUM, desks=2, projectors=1)
     cur = db.cursor()
     info = forum_mod.get_forum(cur, FORUM)
@@ -85,8 +95,18 @@ def forum(finished_forum_file, tmp_path_factory):
         docs["recommendations", lang] = report_pdf.recommendations_pdf(cur, FORUM, lang)
         docs["participants_report", lang] = report_pdf.participants_report_pdf(cur, FORUM, lang)
     texts = {key: extract(pdf) for key, pdf in docs.items()}
-    yield {"db": db, "cur": cur, "group": group, "groups": groups, "ids": ids, "slips": slips, "docs": docs,
-           "texts": texts, "forum": info, "presenter": presenter}
+    yield {
+        "db": db,
+        "cur": cur,
+        "group": group,
+        "groups": groups,
+        "ids": ids,
+        "slips": slips,
+        "docs": docs,
+        "texts": texts,
+        "forum": info,
+        "presenter": presenter,
+    }
     db.close()
 
 
@@ -117,10 +137,21 @@ def test_invitations_greet_every_kind_of_name(forum, lang):
     for kind, first, last in NAMES:
         assert_has(text, t(lang, "print.dear", name=f"{first} {last}"), f"invitation {kind}")
     info = forum["forum"]
-    for expected in (info["title"], info["municipality"], t(lang, "print.invitation_text"), t(lang, "label.goals"),
-                     t(lang, "label.forum_date"), t(lang, "label.start_time"), t(lang, "print.duration"),
-                     t(lang, "label.venue"), t(lang, "print.your_group"), t(lang, "label.room"),
-                     t(lang, "print.bring_code"), forum["group"]["name"], forum["group"]["field"]):
+    for expected in (
+        info["title"],
+        info["municipality"],
+        t(lang, "print.invitation_text"),
+        t(lang, "label.goals"),
+        t(lang, "label.forum_date"),
+        t(lang, "label.start_time"),
+        t(lang, "print.duration"),
+        t(lang, "label.venue"),
+        t(lang, "print.your_group"),
+        t(lang, "label.room"),
+        t(lang, "print.bring_code"),
+        forum["group"]["name"],
+        forum["group"]["field"],
+    ):
         assert_has(text, expected, "invitation")
     codes = checkin.tokens_of_forum(forum["cur"], FORUM)
     for pid in forum["ids"].values():
@@ -144,11 +175,13 @@ def test_badges_carry_every_name_whole(forum, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_sign_in_sheets_headers_and_every_person(forum, lang):
     pages = forum["texts"]["sign_in_sheets", lang]
-    header = " ".join(["№", t(lang, "label.last_name"), t(lang, "label.first_name"), t(lang, "print.tick"),
-                       t(lang, "print.time")])
+    header = " ".join(
+        ["№", t(lang, "label.last_name"), t(lang, "label.first_name"), t(lang, "print.tick"), t(lang, "print.time")]
+    )
     for g in forum["groups"]:
-        page = next(p for p in pages if compact(f"{t(lang, 'print.sheet_title')}: {g['number']}. {g['name']}")
-                    in compact(p))
+        page = next(
+            p for p in pages if compact(f"{t(lang, 'print.sheet_title')}: {g['number']}. {g['name']}") in compact(p)
+        )
         assert header in page, page[:300]  # the headers as words, not wrong letters
         for p in checkin.sign_in_sheet(forum["cur"], FORUM, g["id"]):
             assert p["last_name"] in page and p["first_name"] in page
@@ -178,7 +211,9 @@ def test_group_summary(forum, lang):
                 assert_has(text, item["text"], "summary")
     assert_has(text, t(lang, "fac.priorities"), "summary")
     for item in dl.priorities(forum["cur"], g["id"]):
-        assert_has(text, f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}", "summary")
+        assert_has(
+            text, f"{item['rank']}. {item['title']} — {t(lang, 'fac.pebbles_n', count=item['pebbles'])}", "summary"
+        )
     who = dl.presenter(forum["cur"], g["id"])
     assert who is not None
     assert_has(text, f"{t(lang, 'fac.presenter')}: {who['first_name']} {who['last_name']}", "summary")
@@ -191,12 +226,31 @@ def test_recommendations_document(forum, lang):
     cur = forum["cur"]
     text = joined(forum, "recommendations", lang)
     year = forum["forum"]["forum_date"].year + 1
-    for key in ("report.numbers_title", "report.col_group", "report.col_invited", "report.col_came",
-                "report.col_total", "report.chart_per_group", "report.chart_gender", "report.chart_age",
-                "report.chart_community", "report.recs_title", "report.recs_intro", "report.fields_title",
-                "report.annex_competence", "report.annex_competence_intro", "report.annex_problems",
-                "report.annex_assessment", "report.expert_note", "fac.rank", "fac.problem_title", "fac.pebbles",
-                "fac.strengths", "fac.weaknesses", "report.age_unknown"):
+    for key in (
+        "report.numbers_title",
+        "report.col_group",
+        "report.col_invited",
+        "report.col_came",
+        "report.col_total",
+        "report.chart_per_group",
+        "report.chart_gender",
+        "report.chart_age",
+        "report.chart_community",
+        "report.recs_title",
+        "report.recs_intro",
+        "report.fields_title",
+        "report.annex_competence",
+        "report.annex_competence_intro",
+        "report.annex_problems",
+        "report.annex_assessment",
+        "report.expert_note",
+        "fac.rank",
+        "fac.problem_title",
+        "fac.pebbles",
+        "fac.strengths",
+        "fac.weaknesses",
+        "report.age_unknown",
+    ):
         assert_has(text, t(lang, key), key)
     assert_has(text, t(lang, "report.doc_title", year=year), "title")
     for rec in report.for_document(cur, FORUM):
@@ -212,9 +266,18 @@ def test_recommendations_document(forum, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_report_to_participants(forum, lang):
     text = joined(forum, "participants_report", lang)
-    for key in ("report.answers_title", "report.chart_statuses", "report.by_group_title", "report.status_included",
-                "report.status_outside_competence", "report.status_none", "fac.rank", "fac.problem_title",
-                "fac.pebbles", "report.status"):
+    for key in (
+        "report.answers_title",
+        "report.chart_statuses",
+        "report.by_group_title",
+        "report.status_included",
+        "report.status_outside_competence",
+        "report.status_none",
+        "fac.rank",
+        "fac.problem_title",
+        "fac.pebbles",
+        "report.status",
+    ):
         assert_has(text, t(lang, key), key)
     assert_has(text, t(lang, "report.participants_title", year=forum["forum"]["forum_date"].year + 1), "title")
     for rec in report.for_document(forum["cur"], FORUM):
@@ -260,8 +323,12 @@ def test_unprintable_names_are_named_before_printing(forum, tmp_path, capsys):
 
     assert printing.unprintable_people(forum["cur"], FORUM) == []  # every name of the forum can be printed
     db = forum["db"]
-    outcome = people.add(db, ORGANIZER, FORUM, {"first_name": "明", "last_name": "王", "phone": "595 90 00 99",
-                                                "group": forum["group"]["id"]})
+    outcome = people.add(
+        db,
+        ORGANIZER,
+        FORUM,
+        {"first_name": "明", "last_name": "王", "phone": "595 90 00 99", "group": forum["group"]["id"]},
+    )
     assert outcome.ok
     try:
         found = printing.unprintable_people(db.cursor(), FORUM)

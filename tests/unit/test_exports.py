@@ -1,4 +1,5 @@
 """Exports: every table as CSV / XLSX / Parquet with a README, and the anonymised export."""
+
 import csv
 import io
 import re
@@ -70,8 +71,17 @@ def test_the_anonymised_export_has_no_personal_data(finished_db):
     for facilitator, expert in staff:
         assert not named(facilitator) and not named(expert)
     columns = {c for t in tables.values() for c in t.column_names}
-    assert not columns & {"first_name", "last_name", "phone", "birth_year", "community", "email", "needs",
-                          "device", "token_secret"}
+    assert not columns & {
+        "first_name",
+        "last_name",
+        "phone",
+        "birth_year",
+        "community",
+        "email",
+        "needs",
+        "device",
+        "token_secret",
+    }
     assert "participant.parquet" not in files and "audit_log.parquet" not in files
     # what it is for: the priorities, the answer and the counts stay
     assert tables["priorities.parquet"].num_rows == 50
@@ -122,12 +132,22 @@ def hostile_forum(db, demo_forum):
 
     groups = forum_mod.groups(db.cursor(), demo_forum)
     for n, text in enumerate(HOSTILE):
-        outcome = people.add(db, ORGANIZER, demo_forum, {
-            "first_name": text, "last_name": HOSTILE[-1 - n], "phone": f"599 10 20 3{n}",
-            "group": groups[n]["id"], "community": "@community", "needs": "-wheelchair"})
+        outcome = people.add(
+            db,
+            ORGANIZER,
+            demo_forum,
+            {
+                "first_name": text,
+                "last_name": HOSTILE[-1 - n],
+                "phone": f"599 10 20 3{n}",
+                "group": groups[n]["id"],
+                "community": "@community",
+                "needs": "-wheelchair",
+            },
+        )
         assert outcome.ok, outcome
         assert dl.add_problem(db, ORGANIZER, groups[0]["id"], text + f" {n}").ok
-    db.cursor().execute("UPDATE working_group SET name = ? WHERE id = ?", ['=cmd|\' /C calc\'!A0', groups[1]["id"]])
+    db.cursor().execute("UPDATE working_group SET name = ? WHERE id = ?", ["=cmd|' /C calc'!A0", groups[1]["id"]])
     return demo_forum
 
 
@@ -156,12 +176,16 @@ def test_participant_csv_cells_are_text_and_reimport_unchanged(db, hostile_forum
     assert plan.problem is None and not plan.invalid
     assert plan.count("new") == 0 and plan.count("unchanged") == people.count_active(cur, hostile_forum)
     # the import writes the names as they were, not with the quote
-    before = {p["id"]: (p["first_name"], p["last_name"], p["phone"], p["needs"]) for p in
-              people.all_active(cur, hostile_forum)}
+    before = {
+        p["id"]: (p["first_name"], p["last_name"], p["phone"], p["needs"])
+        for p in people.all_active(cur, hostile_forum)
+    }
     edited = data.decode("utf-8-sig").replace("'=HYPERLINK", "'=HYPERLINK2", 1).encode("utf-8")
     assert importer.apply(db, ORGANIZER, hostile_forum, edited, "people.csv").ok
-    after = {p["id"]: (p["first_name"], p["last_name"], p["phone"], p["needs"]) for p in
-             people.all_active(db.cursor(), hostile_forum)}
+    after = {
+        p["id"]: (p["first_name"], p["last_name"], p["phone"], p["needs"])
+        for p in people.all_active(db.cursor(), hostile_forum)
+    }
     changed = {i for i in before if before[i] != after[i]}
     assert len(changed) == 1 and after[changed.pop()][0] == '=HYPERLINK2("http://x")'
 
@@ -204,8 +228,10 @@ def test_every_table_export_is_formula_safe(db, hostile_forum):
     for name in ("participant", "problem", "working_group"):
         table = named[name]
         rows = list(csv.reader(io.StringIO(exports.table_csv(table).decode("utf-8-sig"), newline="")))
-        originals = [["" if v is None else str(v) if not isinstance(v, str) else v for v in r.values()]
-                     for r in table.to_pylist()]
+        originals = [
+            ["" if v is None else str(v) if not isinstance(v, str) else v for v in r.values()]
+            for r in table.to_pylist()
+        ]
         for got, want in zip(rows[1:], originals):
             for cell, original in zip(got, want):
                 assert not cell.startswith(TRIGGERS)
@@ -216,14 +242,19 @@ def test_every_table_export_is_formula_safe(db, hostile_forum):
 def test_the_importer_strips_exactly_the_one_quote_an_export_added(db, demo_forum):
     from forum_core import importer
 
-    text = ("first_name,last_name,phone,group\n"
-            "'=A1,'-B,'+995 599 11 22 33,1\n"
-            "''=C,O'Brien,599 11 22 34,1\n"
-            "'Nino,'Beridze,599 11 22 35,1\n")
+    text = (
+        "first_name,last_name,phone,group\n"
+        "'=A1,'-B,'+995 599 11 22 33,1\n"
+        "''=C,O'Brien,599 11 22 34,1\n"
+        "'Nino,'Beridze,599 11 22 35,1\n"
+    )
     plan = importer.preview(db.cursor(), demo_forum, text.encode(), "x.csv")
     got = [(r.person.first_name, r.person.last_name, r.person.phone) for r in plan.rows if r.person]
-    assert got == [("=A1", "-B", "+995599112233"), ("'=C", "O'Brien", "+995599112234"),
-                   ("'Nino", "'Beridze", "+995599112235")]
+    assert got == [
+        ("=A1", "-B", "+995599112233"),
+        ("'=C", "O'Brien", "+995599112234"),
+        ("'Nino", "'Beridze", "+995599112235"),
+    ]
     # and a stored text that starts with a quote before '=' goes out with one more and comes back as it was
     assert exports.csv_cell("'=C") == "''=C" and exports.csv_cell("'Nino") == "'Nino"
 

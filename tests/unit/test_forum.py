@@ -22,19 +22,32 @@ def test_create_forum_with_default_agenda(db, forum_id):
 
 
 def test_settings_are_validated_and_nothing_written(db):
-    bad = dict(SETTINGS, title="  ", pebbles_per_participant=0, priorities_per_group="five",
-               forum_date="30.05.2027", duration_min=10_000)
+    bad = dict(
+        SETTINGS,
+        title="  ",
+        pebbles_per_participant=0,
+        priorities_per_group="five",
+        forum_date="30.05.2027",
+        duration_min=10_000,
+    )
     outcome = forum_mod.create_forum(db, ORGANIZER, bad)
     assert not outcome.ok
-    assert {("title", "required"), ("pebbles_per_participant", "out_of_range"),
-            ("priorities_per_group", "not_a_number"), ("forum_date", "bad_date"),
-            ("duration_min", "out_of_range")} <= codes(outcome)
+    assert {
+        ("title", "required"),
+        ("pebbles_per_participant", "out_of_range"),
+        ("priorities_per_group", "not_a_number"),
+        ("forum_date", "bad_date"),
+        ("duration_min", "out_of_range"),
+    } <= codes(outcome)
     assert db.cursor().execute("SELECT count(*) FROM forum").fetchone() == (0,)
 
 
 def test_group_validation_messages():
-    drafts = [G(1, "ჯგუფი", "სფერო", "12"), G(1, "", "სფერო", "12"), G(100, "სხვა", "", "13", target_min=12,
-                                                                     target_max=10)]
+    drafts = [
+        G(1, "ჯგუფი", "სფერო", "12"),
+        G(1, "", "სფერო", "12"),
+        G(100, "სხვა", "", "13", target_min=12, target_max=10),
+    ]
     cleaned, errors, warnings = forum_mod.validate_groups(drafts)
     got = {(e.field, e.code) for e in errors}
     assert ("group.2.number", "duplicate_number") in got
@@ -54,24 +67,33 @@ def test_room_clash_is_a_warning_not_an_error(db, forum_id):
 
 def test_save_groups_renames_adds_and_deletes(db, forum_id):
     rows = forum_mod.groups(db.cursor(), forum_id)
-    drafts = [G(id=rows[0]["id"], number=1, name="სოციალური დაცვა", field="სოციალური დაცვა", room="201"),
-              G(id=rows[1]["id"], number=2, name=rows[1]["name"], field=rows[1]["field"], room="102"),
-              G(number=4, name="განათლება", field="განათლება", room="104")]
+    drafts = [
+        G(id=rows[0]["id"], number=1, name="სოციალური დაცვა", field="სოციალური დაცვა", room="201"),
+        G(id=rows[1]["id"], number=2, name=rows[1]["name"], field=rows[1]["field"], room="102"),
+        G(number=4, name="განათლება", field="განათლება", room="104"),
+    ]
     outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts)
     assert outcome.ok
     after = forum_mod.groups(db.cursor(), forum_id)
     assert [(g["number"], g["name"], g["room"]) for g in after] == [
-        (1, "სოციალური დაცვა", "201"), (2, "ინფრასტრუქტურა", "102"), (4, "განათლება", "104")]
-    actions = db.cursor().execute(
-        "SELECT action FROM audit_log WHERE entity = 'group' ORDER BY id").fetchall()
+        (1, "სოციალური დაცვა", "201"),
+        (2, "ინფრასტრუქტურა", "102"),
+        (4, "განათლება", "104"),
+    ]
+    actions = db.cursor().execute("SELECT action FROM audit_log WHERE entity = 'group' ORDER BY id").fetchall()
     assert ("group.delete",) in actions
 
 
 def test_a_group_with_members_cannot_be_deleted(db, forum_id):
     from forum_core import participants as people
+
     rows = forum_mod.groups(db.cursor(), forum_id)
-    assert people.add(db, ORGANIZER, forum_id, {"first_name": "ნინო", "last_name": "ბერიძე",
-                                                 "phone": "599123456", "group": rows[2]["id"]}).ok
+    assert people.add(
+        db,
+        ORGANIZER,
+        forum_id,
+        {"first_name": "ნინო", "last_name": "ბერიძე", "phone": "599123456", "group": rows[2]["id"]},
+    ).ok
     drafts = [G(id=r["id"], number=r["number"], name=r["name"], field=r["field"]) for r in rows[:2]]
     outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts)
     assert not outcome.ok and outcome.errors[0].code == "group_not_empty"
@@ -80,22 +102,29 @@ def test_a_group_with_members_cannot_be_deleted(db, forum_id):
 
 def test_update_settings_and_agenda_with_duration_warning(db, forum_id):
     new = dict(SETTINGS, title="ფორუმი 2028", start_time="10:30", forum_date="2028-05-30")
-    phases = [{"name": "გახსნა", "minutes": 30}, {"name": "ჯგუფები", "minutes": 180},
-              {"name": "პრეზენტაციები", "minutes": 70}]
+    phases = [
+        {"name": "გახსნა", "minutes": 30},
+        {"name": "ჯგუფები", "minutes": 180},
+        {"name": "პრეზენტაციები", "minutes": 70},
+    ]
     outcome = forum_mod.update_settings(db, ORGANIZER, forum_id, new, phases)
     assert outcome.ok
     assert [w.code for w in outcome.warnings] == ["phases_vs_duration"]
     forum = forum_mod.get_forum(db.cursor(), forum_id)
     assert forum["title"] == "ფორუმი 2028" and forum["start_time"] == time(10, 30)
     assert forum["forum_date"] == date(2028, 5, 30)
-    audit = db.cursor().execute("SELECT before, after FROM audit_log WHERE entity = 'forum' AND action = "
-                                "'forum.update'").fetchone()
+    audit = (
+        db.cursor()
+        .execute("SELECT before, after FROM audit_log WHERE entity = 'forum' AND action = 'forum.update'")
+        .fetchone()
+    )
     assert "სატესტო ფორუმი" in audit[0] and "ფორუმი 2028" in audit[1]
 
 
 def test_bad_agenda_is_refused(db, forum_id):
-    outcome = forum_mod.update_settings(db, ORGANIZER, forum_id, SETTINGS,
-                                        [{"name": "", "minutes": 30}, {"name": "x", "minutes": -5}])
+    outcome = forum_mod.update_settings(
+        db, ORGANIZER, forum_id, SETTINGS, [{"name": "", "minutes": 30}, {"name": "x", "minutes": -5}]
+    )
     assert {("phase.1.name", "required"), ("phase.2.minutes", "out_of_range")} <= codes(outcome)
 
 
@@ -108,21 +137,36 @@ def test_several_forums_and_the_current_one(db, forum_id):
 
 
 def test_budget_programs_typed_and_imported(db, forum_id):
-    rows = [{"field": "ინფრასტრუქტურა", "program_code": "02 01", "name": "გზები", "amount": "2400000", "year": 2027,
-             "description": "სოფლის გზები"}]
+    rows = [
+        {
+            "field": "ინფრასტრუქტურა",
+            "program_code": "02 01",
+            "name": "გზები",
+            "amount": "2400000",
+            "year": 2027,
+            "description": "სოფლის გზები",
+        }
+    ]
     assert forum_mod.save_programs(db, ORGANIZER, forum_id, rows).ok
-    bad = forum_mod.save_programs(db, ORGANIZER, forum_id, [{"field": "", "program_code": "x", "name": "y",
-                                                              "amount": -5}])
-    assert {(e.field, e.code) for e in bad.errors} == {("program.1.field", "required"),
-                                                       ("program.1.amount", "out_of_range")}
-    csv = ("სფერო,კოდი,დასახელება,თანხა,წელი,აღწერა\n"
-           "ინფრასტრუქტურა,02 01,გზების მოვლა,2500000,2027,ახალი\n"
-           "ახალგაზრდობა,05 03,გრანტები,120000,2027,\n").encode("utf-8")
+    bad = forum_mod.save_programs(
+        db, ORGANIZER, forum_id, [{"field": "", "program_code": "x", "name": "y", "amount": -5}]
+    )
+    assert {(e.field, e.code) for e in bad.errors} == {
+        ("program.1.field", "required"),
+        ("program.1.amount", "out_of_range"),
+    }
+    csv = (
+        "სფერო,კოდი,დასახელება,თანხა,წელი,აღწერა\n"
+        "ინფრასტრუქტურა,02 01,გზების მოვლა,2500000,2027,ახალი\n"
+        "ახალგაზრდობა,05 03,გრანტები,120000,2027,\n"
+    ).encode()
     outcome = program_import.import_programs(db, ORGANIZER, forum_id, csv, "p.csv")
     assert outcome.ok and outcome.value == 2
     programs = forum_mod.budget_programs(db.cursor(), forum_id)
     assert [(p["program_code"], p["name"], int(p["amount"])) for p in programs] == [
-        ("05 03", "გრანტები", 120000), ("02 01", "გზების მოვლა", 2500000)]
+        ("05 03", "გრანტები", 120000),
+        ("02 01", "გზების მოვლა", 2500000),
+    ]
     assert len(forum_mod.budget_programs(db.cursor(), forum_id, field="ინფრასტრუქტურა")) == 1
     missing = program_import.import_programs(db, ORGANIZER, forum_id, b"a,b\n1,2\n", "p.csv")
     assert missing.errors[0].code == "missing_columns"
@@ -130,6 +174,7 @@ def test_budget_programs_typed_and_imported(db, forum_id):
 
 def test_flagged_in_vote_setting(db, forum_id):
     assert not forum_mod.get_forum(db.cursor(), forum_id)["flagged_in_vote"]
-    assert forum_mod.update_settings(db, ORGANIZER, forum_id, dict(SETTINGS, flagged_in_vote=True),
-                                     [{"name": "x", "minutes": 240}]).ok
+    assert forum_mod.update_settings(
+        db, ORGANIZER, forum_id, dict(SETTINGS, flagged_in_vote=True), [{"name": "x", "minutes": 240}]
+    ).ok
     assert forum_mod.get_forum(db.cursor(), forum_id)["flagged_in_vote"]

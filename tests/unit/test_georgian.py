@@ -3,14 +3,26 @@ import pytest
 from forum_core import georgian
 
 
-@pytest.mark.parametrize("raw", ["599 12 34 56", "+995599123456", "599-123-456", "(599) 123 456",
-                                 "00995 599 123 456", "995599123456", "0599123456", "599123456.0"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "599 12 34 56",
+        "+995599123456",
+        "599-123-456",
+        "(599) 123 456",
+        "00995 599 123 456",
+        "995599123456",
+        "0599123456",
+        "599123456.0",
+    ],
+)
 def test_the_same_mobile_number_written_many_ways(raw):
     assert georgian.normalize_phone(raw) == "+995599123456"
 
 
-@pytest.mark.parametrize("raw", ["12345", "+7 999 123 45 67", "599 12 34 5", "599 12 34 567",
-                                 "abc", "", "199123456", "+995 199 123 456"])
+@pytest.mark.parametrize(
+    "raw", ["12345", "+7 999 123 45 67", "599 12 34 5", "599 12 34 567", "abc", "", "199123456", "+995 199 123 456"]
+)
 def test_not_a_georgian_number(raw):
     assert georgian.normalize_phone(raw) is None
 

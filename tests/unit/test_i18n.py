@@ -1,11 +1,15 @@
 """Every key in one catalog is in the other, and every key the code uses exists."""
+
 import re
 from pathlib import Path
 
 from forum_core import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for d in ("forum_core", "pages", "ui") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py", ROOT / "navigation.py"]
+SOURCES = [p for d in ("forum_core", "pages", "ui") for p in (ROOT / d).rglob("*.py")] + [
+    ROOT / "app.py",
+    ROOT / "navigation.py",
+]
 
 
 def test_catalogs_have_the_same_keys():
@@ -49,6 +53,7 @@ def test_every_error_code_has_a_message():
 def test_outcome_reasons_shown_by_pages_exist():
     """Pages show an outcome through ui.session.outcome_message: ``reason.<value>`` for every reason."""
     from forum_core.vocabulary import Reason
+
     for lang in i18n.LANGUAGES:
         assert all(f"reason.{r}" in i18n.catalog(lang) for r in Reason), lang
 
@@ -60,6 +65,7 @@ def test_translation_and_fallback():
 
 
 # --- plural forms --------------------------------------------------------------------------------
+
 
 def test_plural_entries_are_well_formed():
     """A plural entry is an object of CLDR categories; ``other`` is always there, and English,
@@ -76,8 +82,16 @@ def test_plural_entries_are_well_formed():
 
 
 def test_plural_category():
-    assert [i18n.plural_category("en", n) for n in (0, 1, "1", 2, 11, 21, 1.5, None)] == \
-        ["other", "one", "one", "other", "other", "other", "other", "other"]
+    assert [i18n.plural_category("en", n) for n in (0, 1, "1", 2, 11, 21, 1.5, None)] == [
+        "other",
+        "one",
+        "one",
+        "other",
+        "other",
+        "other",
+        "other",
+        "other",
+    ]
     assert i18n.plural_category("ka", 1) == "one" and i18n.plural_category("ka", 5) == "other"
 
 
@@ -107,9 +121,35 @@ def test_count_chooses_the_form():
 # that never hold a number of things (names, paths, texts) and limits that are never 1
 # ({max}, {min}) are skipped, as are short function words ending in "s" ("is", "has").
 _TEXT_PLACEHOLDERS = {
-    "backup", "code", "codes", "column", "columns", "desk", "detail", "error", "field", "folder", "groups",
-    "holder", "label", "municipality", "name", "page", "path", "reason", "role", "room", "text", "time",
-    "title", "titles", "value", "max", "min", "max_mb"}
+    "backup",
+    "code",
+    "codes",
+    "column",
+    "columns",
+    "desk",
+    "detail",
+    "error",
+    "field",
+    "folder",
+    "groups",
+    "holder",
+    "label",
+    "municipality",
+    "name",
+    "page",
+    "path",
+    "reason",
+    "role",
+    "room",
+    "text",
+    "time",
+    "title",
+    "titles",
+    "value",
+    "max",
+    "min",
+    "max_mb",
+}
 _IRREGULAR_PLURALS = {"people", "children", "men", "women", "persons"}
 _NOT_NOUNS = {"is", "was", "has", "does", "this", "its", "his", "as", "us", "less", "plus", "minus", "s"}
 
@@ -138,8 +178,11 @@ def test_the_plural_heuristic_itself():
 
 def test_english_counts_have_a_singular():
     """No "1 pebbles": an English plain string that puts a plural noun after a number fails."""
-    offending = {key: found for key, entry in i18n.catalog("en").items()
-                 if isinstance(entry, str) and (found := _plural_noun_after_number(entry))}
+    offending = {
+        key: found
+        for key, entry in i18n.catalog("en").items()
+        if isinstance(entry, str) and (found := _plural_noun_after_number(entry))
+    }
     assert offending == {}
 
 
@@ -151,9 +194,9 @@ def test_plural_entries_are_called_with_a_count():
         text = path.read_text(encoding="utf-8")
         for match in re.finditer(r"""\bt\(\s*(?:lang,\s*)?["']([a-z_]+\.[a-z0-9_.]+)["']""", text):
             if match.group(1) in plural:
-                call = text[match.end():match.end() + 300]
+                call = text[match.end() : match.end() + 300]
                 depth, end = 1, 0
-                for end, ch in enumerate(call):
+                for end, ch in enumerate(call):  # noqa: B007 (end is read after the loop)
                     depth += {"(": 1, ")": -1}.get(ch, 0)
                     if depth == 0:
                         break

@@ -1,4 +1,5 @@
 """Random bytes and random table-like files never break the importer, and a refused import writes nothing."""
+
 import io
 import zipfile
 
@@ -10,14 +11,20 @@ from forum_core.i18n import t
 from tests.conftest import ORGANIZER
 
 HEADERS = importer.TEMPLATE_HEADERS + ["სახელი", "გვარი", "ტელეფონი", "ჯგუფი", "full_name", "", "???"]
-CELLS = st.one_of(st.text(max_size=30), st.integers(-10 ** 12, 10 ** 12).map(str),
-                  st.sampled_from(["599 12 34 56", "+995599123456", "1", "10", "99", "1990", "ქ", "მ", "", " "]))
+CELLS = st.one_of(
+    st.text(max_size=30),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["599 12 34 56", "+995599123456", "1", "10", "99", "1990", "ქ", "მ", "", " "]),
+)
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def participants_now(db, forum_id):
-    return db.cursor().execute("SELECT count(*), max(updated_at) FROM participant WHERE forum_id = ?",
-                               [forum_id]).fetchone()
+    return (
+        db.cursor()
+        .execute("SELECT count(*), max(updated_at) FROM participant WHERE forum_id = ?", [forum_id])
+        .fetchone()
+    )
 
 
 def check(db, forum_id, data: bytes, filename: str) -> None:
@@ -35,32 +42,41 @@ def check(db, forum_id, data: bytes, filename: str) -> None:
 
 
 @FUZZ
-@given(data=st.binary(max_size=2000),
-       name=st.sampled_from(["list.csv", "list.xlsx", "list.xls", "list.ods", "list.txt", "", "x"]))
+@given(
+    data=st.binary(max_size=2000),
+    name=st.sampled_from(["list.csv", "list.xlsx", "list.xls", "list.ods", "list.txt", "", "x"]),
+)
 def test_random_bytes(db, forum_id, data, name):
     check(db, forum_id, data, name)
 
 
 @FUZZ
-@given(header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8),
-       rows=st.lists(st.lists(CELLS, max_size=9), max_size=12),
-       sep=st.sampled_from([",", ";", "\t", "|"]), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
-       quote=st.booleans())
+@given(
+    header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8),
+    rows=st.lists(st.lists(CELLS, max_size=9), max_size=12),
+    sep=st.sampled_from([",", ";", "\t", "|"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+    quote=st.booleans(),
+)
 def test_random_csv_like_files(db, forum_id, header, rows, sep, encoding, quote):
     def cell(value: str) -> str:
         return '"' + value.replace('"', '""') + '"' if quote else value
+
     text = "\n".join(sep.join(cell(v) for v in line) for line in [header] + rows)
     check(db, forum_id, text.encode(encoding, errors="replace"), "list.csv")
 
 
 @FUZZ
-@given(header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8),
-       rows=st.lists(st.lists(st.one_of(CELLS, st.integers(-10 ** 6, 10 ** 6), st.floats(allow_nan=True),
-                                        st.none()), max_size=9), max_size=8),
-       damage=st.integers(0, 3))
+@given(
+    header=st.lists(st.sampled_from(HEADERS), min_size=1, max_size=8),
+    rows=st.lists(
+        st.lists(st.one_of(CELLS, st.integers(-(10**6), 10**6), st.floats(allow_nan=True), st.none()), max_size=9),
+        max_size=8,
+    ),
+    damage=st.integers(0, 3),
+)
 def test_random_xlsx_like_files(db, forum_id, header, rows, damage):
     from openpyxl import Workbook
-
     from openpyxl.utils.exceptions import IllegalCharacterError
 
     book = Workbook()
@@ -89,8 +105,10 @@ def test_random_xlsx_like_files(db, forum_id, header, rows, damage):
 
 
 @FUZZ
-@given(data=st.binary(max_size=600).map(lambda b: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b),
-       name=st.sampled_from(["list.xls", "list.csv"]))
+@given(
+    data=st.binary(max_size=600).map(lambda b: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b),
+    name=st.sampled_from(["list.xls", "list.csv"]),
+)
 def test_random_old_excel_like_files(db, forum_id, data, name):
     check(db, forum_id, data, name)
 
@@ -110,7 +128,9 @@ LETTERS = {
 @given(script=st.sampled_from(sorted(LETTERS)), data=st.data())
 def test_real_names_are_never_taken_for_encoding_damage(script, data):
     word = st.text(alphabet=LETTERS[script], min_size=1, max_size=14)
-    name = data.draw(st.lists(word, min_size=1, max_size=3).map(lambda w: data.draw(st.sampled_from([" ", "-"])).join(w)))
+    name = data.draw(
+        st.lists(word, min_size=1, max_size=3).map(lambda w: data.draw(st.sampled_from([" ", "-"])).join(w))
+    )
     assert not importer.damaged(name)
 
 

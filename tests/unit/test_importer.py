@@ -1,4 +1,5 @@
 """Import of participant lists; every file is built here, in the test."""
+
 import codecs
 import io
 
@@ -82,18 +83,23 @@ def test_georgian_headers_in_any_case_and_spacing_and_full_name(db, forum_id):
 
 def test_invalid_rows_are_reported_with_line_column_reason(db, forum_id):
     rows = [
-        ["", "კაპანაძე", "599 12 34 56", "1", "", "", "", "", ""],          # line 2: no first name
-        ["ნინო", "ბერიძე", "12345", "1", "", "", "", "", ""],               # line 3: bad phone
-        ["ნინო", "ლომიძე", "599 22 22 22", "77", "", "", "", "", ""],       # line 4: unknown group
-        ["ნინო", "მესხი", "599 33 33 33", "1", "", "1850", "", "", ""],     # line 5: birth year
-        ["ანა", "თოდუა", "599 44 44 44", "1", "", "", "", "", ""],          # line 6: ok
-        ["ანა", "სურმავა", "599444444", "2", "", "", "", "", ""],           # line 7: same phone as line 6
+        ["", "კაპანაძე", "599 12 34 56", "1", "", "", "", "", ""],  # line 2: no first name
+        ["ნინო", "ბერიძე", "12345", "1", "", "", "", "", ""],  # line 3: bad phone
+        ["ნინო", "ლომიძე", "599 22 22 22", "77", "", "", "", "", ""],  # line 4: unknown group
+        ["ნინო", "მესხი", "599 33 33 33", "1", "", "1850", "", "", ""],  # line 5: birth year
+        ["ანა", "თოდუა", "599 44 44 44", "1", "", "", "", "", ""],  # line 6: ok
+        ["ანა", "სურმავა", "599444444", "2", "", "", "", "", ""],  # line 7: same phone as line 6
         ["ია", "ყიფიანი", "599 55 55 55", "1", "unknown", "", "", "", ""],  # line 8: gender
     ]
     plan = importer.preview(db.cursor(), forum_id, csv_bytes(rows), "f.csv")
-    assert reasons(plan) == {(2, "first_name", "required"), (3, "phone", "bad_phone"),
-                             (4, "group", "unknown_group"), (5, "birth_year", "out_of_range"),
-                             (7, "phone", "duplicate_in_file"), (8, "gender", "bad_gender")}
+    assert reasons(plan) == {
+        (2, "first_name", "required"),
+        (3, "phone", "bad_phone"),
+        (4, "group", "unknown_group"),
+        (5, "birth_year", "out_of_range"),
+        (7, "phone", "duplicate_in_file"),
+        (8, "gender", "bad_gender"),
+    }
     assert plan.counts["new"] == 1
     lines = importer.report_lines(plan, "en")
     assert "line 3, Phone: “12345” is not a Georgian phone number (e.g. 599 12 34 56)." in lines
@@ -115,17 +121,22 @@ def test_reimport_updates_instead_of_duplicating(db, forum_id):
     same = importer.preview(db.cursor(), forum_id, csv_bytes(ROWS), "f.csv")
     assert same.counts == {"new": 0, "update": 0, "unchanged": 3, "invalid": 0}
     corrected = [list(r) for r in ROWS]
-    corrected[0][3] = "2"             # Nino moves to group 2
-    corrected[1][0] = "გიორგიი"       # a typo in Giorgi's first name, same phone and surname
+    corrected[0][3] = "2"  # Nino moves to group 2
+    corrected[1][0] = "გიორგიი"  # a typo in Giorgi's first name, same phone and surname
     plan = importer.preview(db.cursor(), forum_id, csv_bytes(corrected), "f.csv")
     assert plan.counts == {"new": 0, "update": 2, "unchanged": 1, "invalid": 0}
     # every update lists each changed field, before -> after
     assert {(r.line, k, v) for r in plan.updates for k, v in r.changes.items()} == {
-        (2, "group", ("1. სოციალური", "2. ინფრასტრუქტურა")), (3, "first_name", ("გიორგი", "გიორგიი"))}
+        (2, "group", ("1. სოციალური", "2. ინფრასტრუქტურა")),
+        (3, "first_name", ("გიორგი", "გიორგიი")),
+    }
     lines = importer.report_lines(plan, "en")
     assert "line 2, ნინო კაპანაძე: Group 1. სოციალური → 2. ინფრასტრუქტურა" in lines
     assert "line 3, გიორგიი ბერიძე: First name გიორგი → გიორგიი" in lines
-    assert count(db, forum_id) == 3 and people.search(db.cursor(), forum_id, "nino", role="organizer")[0]["group_number"] == 1
+    assert (
+        count(db, forum_id) == 3
+        and people.search(db.cursor(), forum_id, "nino", role="organizer")[0]["group_number"] == 1
+    )
     assert importer.apply(db, ORGANIZER, forum_id, csv_bytes(corrected), "f.csv").ok
     assert count(db, forum_id) == 3
     assert people.search(db.cursor(), forum_id, "nino", role="organizer")[0]["group_number"] == 2
@@ -135,15 +146,19 @@ def test_reimport_updates_instead_of_duplicating(db, forum_id):
 
 def test_same_name_with_another_phone_is_a_new_person_flagged_as_possible_duplicate(db, forum_id):
     importer.apply(db, ORGANIZER, forum_id, csv_bytes(ROWS), "f.csv")
-    namesake = [["ნინო", "კაპანაძე", "577 99 88 77", "3", "ქ", "2001", "ყვარელი", "", ""],
-                ["ნინო", "კაპანაძე", "577 99 88 66", "2", "", "", "", "", ""]]
+    namesake = [
+        ["ნინო", "კაპანაძე", "577 99 88 77", "3", "ქ", "2001", "ყვარელი", "", ""],
+        ["ნინო", "კაპანაძე", "577 99 88 66", "2", "", "", "", "", ""],
+    ]
     plan = importer.preview(db.cursor(), forum_id, csv_bytes(namesake), "f.csv")
     assert plan.counts == {"new": 2, "update": 0, "unchanged": 0, "invalid": 0}
     first, second = plan.possible_duplicates
     assert first.duplicates[0]["phone"] == "+995599123456" and second.duplicates[-1] == {"line": 2}
     lines = importer.report_lines(plan, "en")
-    assert ("line 2, ნინო კაპანაძე (+995 577 99 88 77): a new person with the same name as ნინო კაპანაძე "
-            "(+995 599 12 34 56, group 1. სოციალური) already on the list") in lines
+    assert (
+        "line 2, ნინო კაპანაძე (+995 577 99 88 77): a new person with the same name as ნინო კაპანაძე "
+        "(+995 599 12 34 56, group 1. სოციალური) already on the list"
+    ) in lines
     assert "line 3, ნინო კაპანაძე (+995 577 99 88 66): a new person with the same name as line 2 of the file" in lines
     assert any("ახალი ადამიანი იგივე სახელით" in ln for ln in importer.report_lines(plan, "ka"))
     # the organizer leaves them out: nothing changes
@@ -170,8 +185,10 @@ def test_an_id_column_from_an_export_names_the_person(db, forum_id):
     tamar = people.search(db.cursor(), forum_id, "tamar", role="organizer")[0]
     nino = people.search(db.cursor(), forum_id, "nino", role="organizer")[0]
     header = ["participant id"] + HEADER
-    rows = [[tamar["id"], "თამარ", "ლომიძე", "555 000 222", "3", "", "", "", "", ""],   # a new phone
-            [nino["id"], "ნინო", "კაპანაძე", "555-000-111", "1", "", "", "", "", ""]]  # Tamar's old phone
+    rows = [
+        [tamar["id"], "თამარ", "ლომიძე", "555 000 222", "3", "", "", "", "", ""],  # a new phone
+        [nino["id"], "ნინო", "კაპანაძე", "555-000-111", "1", "", "", "", "", ""],
+    ]  # Tamar's old phone
     plan = importer.preview(db.cursor(), forum_id, csv_bytes(rows, header=header), "f.csv")
     assert [r.action for r in plan.rows] == ["update", "invalid"]
     assert plan.rows[0].changes["phone"] == ("+995555000111", "+995555000222")
@@ -207,19 +224,27 @@ def test_a_western_code_page_file_with_latin_names_is_read(db, forum_id):
 
 
 def test_encoding_damage_is_refused_with_how_to_save_it(db, forum_id):
-    georgian_rows = [["ნინო", "კაპანაძე", "599123456", "1"], ["გიორგი", "ბერიძე", "577654321", "2"],
-                     ["თამარ", "ლომიძე", "555000111", "3"]]
+    georgian_rows = [
+        ["ნინო", "კაპანაძე", "599123456", "1"],
+        ["გიორგი", "ბერიძე", "577654321", "2"],
+        ["თამარ", "ლომიძე", "555000111", "3"],
+    ]
     english = ["first_name", "last_name", "phone", "group"]
     damaged = {
-        "question marks, English headers": "\r\n".join(",".join(r) for r in [english] + georgian_rows)
-        .encode("cp1252", errors="replace"),
-        "question marks, Georgian headers": "\r\n".join(",".join(r) for r in [["სახელი", "გვარი", "ტელეფონი",
-                                                                               "ჯგუფი"]] + georgian_rows)
-        .encode("cp1252", errors="replace"),
+        "question marks, English headers": "\r\n".join(",".join(r) for r in [english] + georgian_rows).encode(
+            "cp1252", errors="replace"
+        ),
+        "question marks, Georgian headers": "\r\n".join(
+            ",".join(r) for r in [["სახელი", "გვარი", "ტელეფონი", "ჯგუფი"]] + georgian_rows
+        ).encode("cp1252", errors="replace"),
         "replacement characters": "\r\n".join(",".join(r) for r in [english] + georgian_rows)
-        .encode("utf-8").decode("ascii", errors="replace").encode("utf-8"),
+        .encode("utf-8")
+        .decode("ascii", errors="replace")
+        .encode("utf-8"),
         "mojibake (UTF-8 read as Windows-1252)": "\r\n".join(",".join(r) for r in [english] + georgian_rows)
-        .encode("utf-8").decode("cp1252", errors="replace").encode("utf-8"),
+        .encode("utf-8")
+        .decode("cp1252", errors="replace")
+        .encode("utf-8"),
     }
     for name, data in damaged.items():
         plan = importer.preview(db.cursor(), forum_id, data, "f.csv")
@@ -231,13 +256,16 @@ def test_encoding_damage_is_refused_with_how_to_save_it(db, forum_id):
     # one damaged name among good ones: that row is invalid, the rest import
     mixed = csv_bytes(ROWS + [["????", "?????", "599 77 77 77", "1", "", "", "", "", ""]])
     plan = importer.preview(db.cursor(), forum_id, mixed, "f.csv")
-    assert plan.counts["new"] == 3 and reasons(plan) == {(5, "first_name", "damaged_text"),
-                                                         (5, "last_name", "damaged_text")}
+    assert plan.counts["new"] == 3 and reasons(plan) == {
+        (5, "first_name", "damaged_text"),
+        (5, "last_name", "damaged_text"),
+    }
     assert count(db, forum_id) == 0
 
 
 def test_title_rows_second_sheet_and_date_birth_years(db, forum_id):
     from datetime import date, datetime
+
     wb = Workbook()
     wb.active.title = "notes"
     wb.active["A1"] = "Prepared by the council"
@@ -268,8 +296,8 @@ def test_title_rows_second_sheet_and_date_birth_years(db, forum_id):
 def test_csv_line_numbers_are_the_rows_a_spreadsheet_shows(db, forum_id):
     rows = [
         ["ნინო", "კაპანაძე", "599 12 34 56", "1", "", "", "", "", '"ეტლი\nდა\nთანმხლები"'],  # row 2, 3 lines
-        ["გიორგი", "ბერიძე", "12345", "1", "", "", "", "", ""],                              # row 3: bad phone
-        ["თამარ", "ლომიძე", "555 000 111", "99", "", "", "", "", ""],                        # row 4: group
+        ["გიორგი", "ბერიძე", "12345", "1", "", "", "", "", ""],  # row 3: bad phone
+        ["თამარ", "ლომიძე", "555 000 111", "99", "", "", "", "", ""],  # row 4: group
     ]
     plan = importer.preview(db.cursor(), forum_id, csv_bytes(rows), "f.csv")
     assert reasons(plan) == {(3, "phone", "bad_phone"), (4, "group", "unknown_group")}
@@ -282,8 +310,13 @@ FIXTURES = __import__("pathlib").Path(__file__).parent.parent / "fixtures"
 def test_office_files_made_by_a_real_office_suite(db, forum_id):
     """Files saved by LibreOffice (see tests/fixtures/make_office_files.py): the list on the second
     sheet under two title rows, phones as numbers, birth years as date cells."""
-    expected = [("ნინო", "კაპანაძე", 1985), ("Արամ", "Պետրոսյան", 1979), ("Ирина", "Смирнова", 1990),
-                ("Elvin", "Məmmədov", 2001), ("ნიკოლოზ-ალექსანდრე", "ჯავახიშვილი-ორბელიანი", 1962)]
+    expected = [
+        ("ნინო", "კაპანაძე", 1985),
+        ("Արամ", "Պետրոսյան", 1979),
+        ("Ирина", "Смирнова", 1990),
+        ("Elvin", "Məmmədov", 2001),
+        ("ნიკოლოზ-ალექსანდრე", "ჯავახიშვილი-ორბელიანი", 1962),
+    ]
     for name in ("participants_libreoffice.xlsx", "participants.xls", "participants.ods", "participants_utf16.csv"):
         plan = importer.preview(db.cursor(), forum_id, (FIXTURES / name).read_bytes(), name)
         assert plan.problem is None and plan.counts["new"] == 5, (name, plan.counts, reasons(plan))
@@ -299,8 +332,20 @@ def test_office_files_made_by_a_real_office_suite(db, forum_id):
 
 
 def _big_rows(n):
-    return [[f"სახელი{i}", f"გვარი{i}", f"5{i:08d}", str(i % 3 + 1), "ქ" if i % 2 else "კ", str(1950 + i % 50),
-             "თელავი", "", ""] for i in range(n)]
+    return [
+        [
+            f"სახელი{i}",
+            f"გვარი{i}",
+            f"5{i:08d}",
+            str(i % 3 + 1),
+            "ქ" if i % 2 else "კ",
+            str(1950 + i % 50),
+            "თელავი",
+            "",
+            "",
+        ]
+        for i in range(n)
+    ]
 
 
 def test_a_5000_row_file_imports_in_one_go(db, forum_id):
@@ -324,20 +369,26 @@ def test_template_is_importable(db, forum_id):
 def test_quotes_and_sql_fragments_are_stored_unchanged(db, forum_id):
     evil = "O'Brien\"; DROP TABLE participant; --"
     rows = [[evil, "<script>alert(1)</script>", "599 12 34 56", "1", "", "", "**bold** [x](http://x)", "", ""]]
-    data = csv_bytes([["\"" + evil.replace('"', '""') + "\""] + rows[0][1:]])
+    data = csv_bytes([['"' + evil.replace('"', '""') + '"'] + rows[0][1:]])
     assert importer.apply(db, ORGANIZER, forum_id, data, "f.csv").ok
     p = people.all_active(db.cursor(), forum_id)[0]
-    assert (p["first_name"], p["last_name"], p["community"]) == (evil, "<script>alert(1)</script>",
-                                                                 "**bold** [x](http://x)")
+    assert (p["first_name"], p["last_name"], p["community"]) == (
+        evil,
+        "<script>alert(1)</script>",
+        "**bold** [x](http://x)",
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.one_of(
-    st.binary(max_size=400),
-    st.lists(st.lists(st.text(max_size=12), max_size=6), max_size=6).map(
-        lambda rows: "\n".join(",".join(r) for r in [HEADER[:4]] + rows).encode("utf-8")),
-    st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b),
-))
+@given(
+    data=st.one_of(
+        st.binary(max_size=400),
+        st.lists(st.lists(st.text(max_size=12), max_size=6), max_size=6).map(
+            lambda rows: "\n".join(",".join(r) for r in [HEADER[:4]] + rows).encode("utf-8")
+        ),
+        st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b),
+    )
+)
 def test_random_files_end_in_a_report_or_a_clear_error(db, forum_id, data):
     before = count(db, forum_id)
     plan = importer.preview(db.cursor(), forum_id, data, "fuzz.csv")

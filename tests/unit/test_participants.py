@@ -20,17 +20,24 @@ def test_add_normalises_and_audits(db, forum_id):
     row = people.get(db.cursor(), outcome.value)
     assert (row["phone"], row["birth_year"], row["gender"]) == ("+995599123456", 1980, "m")
     assert db.cursor().execute("SELECT action FROM audit_log WHERE entity = 'participant'").fetchall() == [
-        ("participant.add",)]
+        ("participant.add",)
+    ]
 
 
 def test_bad_input_is_refused_with_reasons_and_changes_nothing(db, forum_id):
     g = group_ids(db, forum_id)
-    outcome = people.add(db, ORGANIZER, forum_id, person(9999, first_name="", phone="12345",
-                                                         birth_year="1850", email="x@", gender="?"))
+    outcome = people.add(
+        db, ORGANIZER, forum_id, person(9999, first_name="", phone="12345", birth_year="1850", email="x@", gender="?")
+    )
     assert not outcome.ok
     assert {(e.field, e.code) for e in outcome.errors} == {
-        ("first_name", "required"), ("phone", "bad_phone"), ("group", "unknown_group"),
-        ("birth_year", "out_of_range"), ("email", "bad_email"), ("gender", "bad_gender")}
+        ("first_name", "required"),
+        ("phone", "bad_phone"),
+        ("group", "unknown_group"),
+        ("birth_year", "out_of_range"),
+        ("email", "bad_email"),
+        ("gender", "bad_gender"),
+    }
     assert people.count_active(db.cursor(), forum_id) == 0
     assert db.cursor().execute("SELECT count(*) FROM audit_log WHERE entity = 'participant'").fetchone() == (0,)
     assert g
@@ -99,8 +106,14 @@ def test_parallel_adds_from_many_threads(db, forum_id):
     def worker(n):
         for i in range(25):
             try:
-                results.append(people.add(db, ORGANIZER, forum_id, person(
-                    g[i % 3], first_name=f"პ{n}", last_name=f"ტ{i}", phone=f"5991{n:02d}{i:03d}")))
+                results.append(
+                    people.add(
+                        db,
+                        ORGANIZER,
+                        forum_id,
+                        person(g[i % 3], first_name=f"პ{n}", last_name=f"ტ{i}", phone=f"5991{n:02d}{i:03d}"),
+                    )
+                )
             except Exception as exc:  # pragma: no cover
                 errors.append(exc)
 

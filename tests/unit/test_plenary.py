@@ -1,4 +1,5 @@
 """The plenary: screen state from the moderator's events, the timer, the read models."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -51,10 +52,19 @@ def test_fold_of_events():
     ev = lambda kind, payload, s: {"kind": kind, "payload": payload, "happened_at": at(s)}  # noqa: E731
     state = plenary.fold([], [11, 12, 13], 420)
     assert (state.mode, state.presenting, state.order, state.revealed) == ("welcome", 11, (11, 12, 13), True)
-    state = plenary.fold([ev("mode", {"mode": "presenting"}, 0), ev("present", {"group_id": 12}, 1),
-                          ev("timer_start", {}, 10), ev("timer_pause", {}, 70), ev("timer_start", {}, 100),
-                          ev("order", {"group_ids": [13, 11]}, 101), ev("reveal", {"revealed": False}, 102)],
-                         [11, 12, 13], 420)
+    state = plenary.fold(
+        [
+            ev("mode", {"mode": "presenting"}, 0),
+            ev("present", {"group_id": 12}, 1),
+            ev("timer_start", {}, 10),
+            ev("timer_pause", {}, 70),
+            ev("timer_start", {}, 100),
+            ev("order", {"group_ids": [13, 11]}, 101),
+            ev("reveal", {"revealed": False}, 102),
+        ],
+        [11, 12, 13],
+        420,
+    )
     assert state.mode == "presenting" and state.presenting == 12 and not state.revealed
     assert state.order == (13, 11, 12)  # groups missing from a saved order keep their place at the end
     assert state.timer.running and state.timer.remaining(at(160)) == 420 - 60 - 60
@@ -93,8 +103,11 @@ def test_commands_drive_the_state_and_are_audited(db, demo_forum):
     assert state.slot_s == 300 and state.timer.remaining(datetime.now()) == 300
     assert plenary.set_revealed(db, MODERATOR, demo_forum, False).ok
     assert not plenary.screen_state(db.cursor(), demo_forum).revealed
-    audited = db.cursor().execute("SELECT role, device, action FROM audit_log WHERE action LIKE 'plenary.%' "
-                                  "ORDER BY id").fetchall()
+    audited = (
+        db.cursor()
+        .execute("SELECT role, device, action FROM audit_log WHERE action LIKE 'plenary.%' ORDER BY id")
+        .fetchall()
+    )
     assert len(audited) == 7 and audited[0] == ("moderator", "stage laptop", "plenary.mode")
 
 
@@ -129,8 +142,9 @@ def test_snapshot_shows_finalised_groups_in_rank_order(db, day):
     n = snap.totals
     assert (n.groups_finalised, n.groups, n.problems, n.initiatives) == (8, 10, 64, 40)
     assert n.checked_in == 80 and n.expected == 117
-    assert n.pebbles == sum(dl.ranking(db.cursor(), forum_mod.get_forum(db.cursor(), day), g.group_id).total
-                            for g in snap.groups)
+    assert n.pebbles == sum(
+        dl.ranking(db.cursor(), forum_mod.get_forum(db.cursor(), day), g.group_id).total for g in snap.groups
+    )
     assert sum(a["checked_in"] for a in snap.arrivals) == 80
 
 
@@ -139,8 +153,9 @@ def test_snapshot_follows_every_commit_and_is_reused_between(db, day):
     again = plenary.snapshot(db, day)  # nothing written: the cached parts, not recomputed
     assert again.groups is first.groups and again.arrivals is first.arrivals
     # a check-in refreshes the arrivals, a finalised vote the wall
-    absent = next(p for p in people.all_active(db.cursor(), day)
-                  if p["id"] not in checkin.checked_in_ids(db.cursor(), day))
+    absent = next(
+        p for p in people.all_active(db.cursor(), day) if p["id"] not in checkin.checked_in_ids(db.cursor(), day)
+    )
     checkin.check_in_participant(db, ORGANIZER, day, absent["id"], "Desk 1")
     assert plenary.snapshot(db, day).totals.checked_in == first.totals.checked_in + 1
     assert demo.simulate_group_work(db, ORGANIZER, day, group_numbers=[9]) == 1

@@ -1,4 +1,5 @@
 """PDFs: Georgian text extractable, QR codes decodable and usable at the desk."""
+
 import io
 
 import pypdfium2 as pdfium
@@ -75,6 +76,7 @@ def test_sign_in_sheets_sorted_by_last_name(db, demo_forum):
 
 def test_group_summary_has_priorities_and_initiatives(db, demo_forum):
     from forum_core import deliberation as dl
+
     forum = forum_mod.get_forum(db.cursor(), demo_forum)
     group = forum_mod.groups(db.cursor(), demo_forum)[3]
     FACILITATOR = Actor("facilitator", "tablet", group["id"])

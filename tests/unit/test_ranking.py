@@ -1,4 +1,5 @@
 """The pebble vote's rules (forum_core.ranking), pure: no database."""
+
 from forum_core.ranking import rank
 
 
@@ -16,6 +17,7 @@ def top_ids(r):
 
 
 # --- the ranking, pure ------------------------------------------------------------------
+
 
 def test_order_by_pebbles_then_recording_order():
     counts = {(1, 0): 3, (2, 0): 9, (3, 0): 3, (4, 0): 7, (5, 0): 1, (6, 0): 0, (7, 0): 5}

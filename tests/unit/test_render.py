@@ -5,6 +5,7 @@ Each template is rendered with a hostile string in every slot that carries peopl
 another installation's forum labels); the output must hold it escaped, never as markup,
 and never evaluated as a template.
 """
+
 import functools
 from datetime import date, datetime, time
 from pathlib import Path
@@ -35,14 +36,34 @@ HOSTILE = {
 
 
 def priority(s: str, rank: int = 1, outside: bool = True) -> dict:
-    return {"rank": rank, "title": s, "pebbles": 7, "problem_id": rank, "outside_competence": outside,
-            "initiative": {"kind": "", "title": s, "goal": s, "beneficiaries_count": 3,
-                           "beneficiaries_age": s, "beneficiaries_specifics": s}}
+    return {
+        "rank": rank,
+        "title": s,
+        "pebbles": 7,
+        "problem_id": rank,
+        "outside_competence": outside,
+        "initiative": {
+            "kind": "",
+            "title": s,
+            "goal": s,
+            "beneficiaries_count": 3,
+            "beneficiaries_age": s,
+            "beneficiaries_specifics": s,
+        },
+    }
 
 
 def group(s: str, finalised: bool = True) -> GroupResult:
-    return GroupResult(group_id=1, number=1, name=s, field=s, room=s, finalised=finalised,
-                       priorities=(priority(s, 1), priority(s, 2, outside=False)), presenter=s)
+    return GroupResult(
+        group_id=1,
+        number=1,
+        name=s,
+        field=s,
+        room=s,
+        finalised=finalised,
+        priorities=(priority(s, 1), priority(s, 2, outside=False)),
+        presenter=s,
+    )
 
 
 def card_result(s: str, status=checkin.GREEN) -> checkin.CheckInResult:
@@ -53,30 +74,65 @@ def card_result(s: str, status=checkin.GREEN) -> checkin.CheckInResult:
 # template -> (context with s in every people's-text slot, how many slots show s at least)
 CASES = {
     "plenary/qr.html": (lambda s: {"t": t, "address": s}, 1),
-    "plenary/welcome.html": (lambda s: {
-        "forum": {"title": s, "municipality": s, "venue": s, "forum_date": date(2027, 5, 26)},
-        "agenda": [{"name": s, "starts": time(10, 0), "current": True},
-                   {"name": s, "starts": time(11, 0), "current": False}]}, 5),
+    "plenary/welcome.html": (
+        lambda s: {
+            "forum": {"title": s, "municipality": s, "venue": s, "forum_date": date(2027, 5, 26)},
+            "agenda": [
+                {"name": s, "starts": time(10, 0), "current": True},
+                {"name": s, "starts": time(11, 0), "current": False},
+            ],
+        },
+        5,
+    ),
     "plenary/arrived.html": (lambda s: {"t": t, "checked_in": 80, "expected": 117}, 0),
-    "plenary/wall.html": (lambda s: {"t": t, "groups": [group(s), group(s, finalised=False)], "revealed": True,
-                                     "done": 1, "count": 2}, 4),
+    "plenary/wall.html": (
+        lambda s: {"t": t, "groups": [group(s), group(s, finalised=False)], "revealed": True, "done": 1, "count": 2},
+        4,
+    ),
     "plenary/heading.html": (lambda s: {"text": s}, 1),
     "plenary/group.html": (lambda s: {"t": t, "group": group(s)}, 3),
     "plenary/timer.html": (lambda s: {"phase": "ok", "clock": "7:00"}, 0),
     "plenary/working.html": (lambda s: {"t": t}, 0),
-    "plenary/initiatives.html": (lambda s: {"t": t, "priorities": [
-        {"rank": 1, "title": s, "pebbles": 7, "initiative": s, "goal": s, "who": s}]}, 4),
+    "plenary/initiatives.html": (
+        lambda s: {"t": t, "priorities": [{"rank": 1, "title": s, "pebbles": 7, "initiative": s, "goal": s, "who": s}]},
+        4,
+    ),
     "plenary/totals.html": (lambda s: {"t": t, "figures": [(80, s), (12, s)]}, 2),
     "plenary/summary.html": (lambda s: {"t": t, "fields": [(s, [group(s), group(s)])], "revealed": True}, 7),
-    "results/group.html": (lambda s: {"t": t, "group": {  # no presenter: public means no names
-        "number": 1, "name": s, "field": s, "priorities": [priority(s)]},
-        "statuses": {1: {"status": "partly", "text": s}}}, 6),
-    "compare/table.html": (lambda s: {
-        "t": t, "summaries": [ForumSummary(key="a", title=s, municipality=s, forum_date=date(2027, 5, 26), source=s)],
-        "rows": [{"field": s, "a": [{"title": s, "pebbles": 8, "status": "partly"}]}],
-        "marks": {"partly": "◐"}}, 4),
-    "registration/card.html": (lambda s: {"t": t, "result": card_result(s), "participant": card_result(s).participant,
-                                          "colour": "green", "fg": "#0a7a2f", "bg": "#e6f6ec", "name": f"{s} {s}"}, 4),
+    "results/group.html": (
+        lambda s: {
+            "t": t,
+            "group": {  # no presenter: public means no names
+                "number": 1,
+                "name": s,
+                "field": s,
+                "priorities": [priority(s)],
+            },
+            "statuses": {1: {"status": "partly", "text": s}},
+        },
+        6,
+    ),
+    "compare/table.html": (
+        lambda s: {
+            "t": t,
+            "summaries": [ForumSummary(key="a", title=s, municipality=s, forum_date=date(2027, 5, 26), source=s)],
+            "rows": [{"field": s, "a": [{"title": s, "pebbles": 8, "status": "partly"}]}],
+            "marks": {"partly": "◐"},
+        },
+        4,
+    ),
+    "registration/card.html": (
+        lambda s: {
+            "t": t,
+            "result": card_result(s),
+            "participant": card_result(s).participant,
+            "colour": "green",
+            "fg": "#0a7a2f",
+            "bg": "#e6f6ec",
+            "name": f"{s} {s}",
+        },
+        4,
+    ),
 }
 
 TEMPLATES = Path(render_mod.__file__).parent / "templates"
@@ -112,8 +168,16 @@ def test_people_text_is_escaped(name, kind):
 def test_every_desk_card_escapes(status):
     s = HOSTILE["attribute"]
     result = card_result(s, status)
-    out = render("registration/card.html", t=t, result=result, participant=result.participant, colour="amber",
-                 fg="#a05a00", bg="#fff4df", name=s)
+    out = render(
+        "registration/card.html",
+        t=t,
+        result=result,
+        participant=result.participant,
+        colour="amber",
+        fg="#a05a00",
+        bg="#fff4df",
+        name=s,
+    )
     assert "<img" not in out and str(escape(s)) in out
     assert out.startswith(f"<div data-testid='desk-card' data-status='{status}' ")
 

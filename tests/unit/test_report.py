@@ -1,4 +1,5 @@
 """Recommendations from the published priorities, the committee's edits, the mayor's answers, the numbers."""
+
 from collections import Counter
 from decimal import Decimal
 
@@ -110,13 +111,16 @@ def test_the_mayors_answer_latest_counts_and_is_audited(db, finished):
     assert by_problem[rec["sources"][0]["problem_id"]]["status"] == "included"
 
 
-@pytest.mark.parametrize("raw, field, code", [
-    ({"status": "maybe"}, "status", "required"),
-    ({"status": "included", "amount": "-5"}, "amount", "out_of_range"),
-    ({"status": "included", "amount": "ათასი"}, "amount", "not_a_number"),
-    ({"status": "not_included", "amount": "100"}, "amount", "amount_without_funding"),
-    ({"status": "included", "reason": "x" * 501}, "reason", "too_long"),
-])
+@pytest.mark.parametrize(
+    "raw, field, code",
+    [
+        ({"status": "maybe"}, "status", "required"),
+        ({"status": "included", "amount": "-5"}, "amount", "out_of_range"),
+        ({"status": "included", "amount": "ათასი"}, "amount", "not_a_number"),
+        ({"status": "not_included", "amount": "100"}, "amount", "amount_without_funding"),
+        ({"status": "included", "reason": "x" * 501}, "reason", "too_long"),
+    ],
+)
 def test_a_bad_answer_is_refused_and_stores_nothing(db, finished, raw, field, code):
     rec = report.recommendations(db.cursor(), finished)[0]
     outcome = report.record_answer(db, ORGANIZER, rec["id"], raw)
@@ -135,10 +139,20 @@ def test_only_the_organizer_changes_recommendations(db, finished):
 
 def test_the_forum_in_numbers_counts_who_came(db, finished):
     cur = db.cursor()
-    walk_in = checkin.register_walk_in(db, Actor("desk", "Desk 1"), finished,
-                                       {"first_name": "ნინო", "last_name": "ბერიძე", "group":
-                                        forum_mod.groups(cur, finished)[0]["id"], "gender": "f",
-                                        "birth_year": 2003, "community": "თელავი"}, "Desk 1")
+    walk_in = checkin.register_walk_in(
+        db,
+        Actor("desk", "Desk 1"),
+        finished,
+        {
+            "first_name": "ნინო",
+            "last_name": "ბერიძე",
+            "group": forum_mod.groups(cur, finished)[0]["id"],
+            "gender": "f",
+            "birth_year": 2003,
+            "community": "თელავი",
+        },
+        "Desk 1",
+    )
     assert walk_in.ok and walk_in.value.status == "checked_in", walk_in
     numbers = report.forum_in_numbers(cur, finished)
     everyone = people.all_active(cur, finished)
@@ -162,11 +176,13 @@ def test_problems_outside_competence_are_listed_with_the_experts_note(db, finish
 def test_a_whole_table_of_answers_skips_empty_rows_and_reports_each_row(db, finished):
     recs = report.recommendations(db.cursor(), finished)
     report.record_answer(db, ORGANIZER, recs[0]["id"], {"status": "included", "amount": 5000})
-    rows = [{"id": r["id"], "n": n, "status": None, "program_code": "", "amount": float("nan"), "reason": ""}
-            for n, r in enumerate(recs, start=1)]
-    rows[0].update(status="included", amount=5000.0)                # as stored
+    rows = [
+        {"id": r["id"], "n": n, "status": None, "program_code": "", "amount": float("nan"), "reason": ""}
+        for n, r in enumerate(recs, start=1)
+    ]
+    rows[0].update(status="included", amount=5000.0)  # as stored
     rows[1].update(status="partly", program_code="03 02", amount=1200.5)
-    rows[2].update(status=None, reason="ჯერ განიხილება")              # a reason without an answer
+    rows[2].update(status=None, reason="ჯერ განიხილება")  # a reason without an answer
     outcomes = report.record_answers(db, ORGANIZER, rows)
     assert set(outcomes) == {1, 2, 3}
     assert outcomes[1].reason == "unchanged" and outcomes[2].reason == "saved"

@@ -1,4 +1,5 @@
 """The recommendations document and the report to participants: real Georgian text, charts drawn."""
+
 import io
 import re
 
@@ -6,8 +7,8 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from forum_core import demo, report, report_pdf
 from forum_core import deliberation as dl
+from forum_core import demo, report, report_pdf
 from forum_core import forum as forum_mod
 from tests.conftest import ORGANIZER
 
@@ -37,8 +38,12 @@ def answered(finished_db):
     report.edit_wording(db, ORGANIZER, recs[0]["id"], "სოფლის გზების რეაბილიტაცია ყველა თემში")
     report.merge(db, ORGANIZER, recs[0]["id"], recs[5]["id"])
     report.move(db, ORGANIZER, recs[2]["id"], -1)
-    report.record_answer(db, ORGANIZER, recs[0]["id"], {"status": "included", "program_code": "02 01 01",
-                                                        "amount": "250000", "reason": "გზების პროგრამაში"})
+    report.record_answer(
+        db,
+        ORGANIZER,
+        recs[0]["id"],
+        {"status": "included", "program_code": "02 01 01", "amount": "250000", "reason": "გზების პროგრამაში"},
+    )
     report.record_answer(db, ORGANIZER, recs[1]["id"], {"status": "not_included", "reason": "თანხა არ იყო"})
     report.set_organizers(db, ORGANIZER, FORUM, "თელავის მერია და სამოქალაქო ორგანიზაცია „ფორუმი“")
     return db
@@ -74,7 +79,7 @@ def test_the_numbers_page_draws_its_charts(answered):
     numbers = next(i for i, p in enumerate(pages) if "ფორუმი ციფრებში" in p)
     assert "მოწვეული: 117. მოვიდა: 100" in pages[numbers]
     assert bar_pixels(pdf, numbers) > 5000  # four bar charts
-    assert bar_pixels(pdf, 0) == 0          # the cover has none
+    assert bar_pixels(pdf, 0) == 0  # the cover has none
 
 
 def test_the_document_in_english(answered):

@@ -1,4 +1,5 @@
 """Nothing typed is lost: many threads at once, a killed process, backups restored."""
+
 from __future__ import annotations
 
 import os
@@ -41,10 +42,19 @@ def run_stress(db: Database, forum_id: int, seconds: float, threads: int = 16, s
     random.Random(seed).shuffle(codes)
     code_lock = threading.Lock()
     used = [codes[-1]]
-    shared = {g["id"]: [dl.add_problem(db, ORGANIZER, g["id"], f"საერთო {i}").value for i in range(3)]
-              for g in groups}
-    done: dict = {"scan": [], "walk_in": [], "edit": {}, "edits": 0, "pebbles": Counter(), "counted": 0,
-                  "initiative": {}, "saves": 0, "scans": 0, "errors": []}
+    shared = {g["id"]: [dl.add_problem(db, ORGANIZER, g["id"], f"საერთო {i}").value for i in range(3)] for g in groups}
+    done: dict = {
+        "scan": [],
+        "walk_in": [],
+        "edit": {},
+        "edits": 0,
+        "pebbles": Counter(),
+        "counted": 0,
+        "initiative": {},
+        "saves": 0,
+        "scans": 0,
+        "errors": [],
+    }
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
@@ -61,9 +71,17 @@ def run_stress(db: Database, forum_id: int, seconds: float, threads: int = 16, s
                 if result.status == "checked_in":
                     done["scan"].append(result.participant["id"])
             if n % 2 == 0:  # every other desk also registers walk-ins
-                outcome = checkin.register_walk_in(db, actor, forum_id, {
-                    "first_name": "სტუმარი", "last_name": f"{n}-{time.monotonic_ns()}",
-                    "group": groups[n % len(groups)]["id"]}, f"Desk {n}")
+                outcome = checkin.register_walk_in(
+                    db,
+                    actor,
+                    forum_id,
+                    {
+                        "first_name": "სტუმარი",
+                        "last_name": f"{n}-{time.monotonic_ns()}",
+                        "group": groups[n % len(groups)]["id"],
+                    },
+                    f"Desk {n}",
+                )
                 if outcome.ok:
                     with lock:
                         done["walk_in"].append(outcome.value.participant["id"])
@@ -117,8 +135,9 @@ def check_nothing_lost(db: Database, forum_id: int, done: dict) -> None:
     assert set(done["scan"]) <= present and set(done["walk_in"]) <= present
     # each person checked in once: a desk that reads the same code again within 2 s gets the same
     # green card (a scanner's double read), which records nothing, so it is counted by events here
-    events = cur.execute("SELECT participant_id, count(*) FROM checkin_event WHERE kind = 'check_in' "
-                         "GROUP BY ALL HAVING count(*) > 1").fetchall()
+    events = cur.execute(
+        "SELECT participant_id, count(*) FROM checkin_event WHERE kind = 'check_in' GROUP BY ALL HAVING count(*) > 1"
+    ).fetchall()
     assert events == []
     walk_ins = {r[0] for r in cur.execute("SELECT id FROM participant WHERE source = 'walk_in'").fetchall()}
     assert walk_ins == set(done["walk_in"])
@@ -133,9 +152,13 @@ def check_nothing_lost(db: Database, forum_id: int, done: dict) -> None:
         assert dl.initiative(cur, group_id, problem_id)["goal"] == goal
     audit = dict(cur.execute("SELECT action, count(*) FROM audit_log GROUP BY action").fetchall())
     assert audit.get("checkin.scan", 0) == done["scans"]  # every scan logged, green or amber
-    walk_in_audit = Counter(r[0] for r in cur.execute(
-        "SELECT action FROM audit_log WHERE entity_id IN (SELECT CAST(id AS VARCHAR) FROM participant "
-        "WHERE source = 'walk_in') AND entity IN ('participant', 'checkin')").fetchall())
+    walk_in_audit = Counter(
+        r[0]
+        for r in cur.execute(
+            "SELECT action FROM audit_log WHERE entity_id IN (SELECT CAST(id AS VARCHAR) FROM participant "
+            "WHERE source = 'walk_in') AND entity IN ('participant', 'checkin')"
+        ).fetchall()
+    )
     assert walk_in_audit == {"participant.add": len(done["walk_in"]), "checkin.check_in": len(done["walk_in"])}
     assert audit.get("problem.edit", 0) == done["edits"]
     assert audit.get("vote.count", 0) == done["counted"]
@@ -177,8 +200,9 @@ while True:
 
 def test_a_process_killed_mid_write_loses_nothing_it_reported(tmp_path):
     path = tmp_path / "crash.duckdb"
-    child = subprocess.Popen([sys.executable, "-c", WRITER.format(root=str(ROOT), path=str(path))],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER.format(root=str(ROOT), path=str(path))], stdout=subprocess.PIPE, text=True
+    )
     assert child.stdout.readline().strip() == "ready"
     reported = []
     deadline = time.monotonic() + 20
@@ -190,8 +214,10 @@ def test_a_process_killed_mid_write_loses_nothing_it_reported(tmp_path):
     db = Database(path)  # starts normally: the write-ahead log is replayed
     stored = {r[0] for r in db.cursor().execute("SELECT id FROM problem").fetchall()}
     assert set(reported) <= stored
-    audited = {int(r[0]) for r in db.cursor().execute(
-        "SELECT entity_id FROM audit_log WHERE action = 'problem.add'").fetchall()}
+    audited = {
+        int(r[0])
+        for r in db.cursor().execute("SELECT entity_id FROM audit_log WHERE action = 'problem.add'").fetchall()
+    }
     assert set(reported) <= audited
     group = forum_mod.groups(db.cursor(), 1)[0]["id"]
     assert dl.add_problem(db, ORGANIZER, group, "after the crash").ok  # and takes new writes
@@ -254,8 +280,14 @@ def test_automatic_backups_keep_the_newest_and_restore(tmp_path):
 
 def test_the_backup_command_line_round_trip(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    run = lambda *a: subprocess.run([sys.executable, "-m", "forum_core", *a], cwd=ROOT, env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=120)
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "forum_core", *a],
+        cwd=ROOT,
+        env=env,  # noqa: E731
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     db_path, target = tmp_path / "a.duckdb", tmp_path / "bk"
     assert run("demo", "--db", str(db_path)).returncode == 0
     assert run("backup", "--db", str(db_path), "--out", str(target)).returncode == 0
@@ -274,9 +306,23 @@ def test_the_backup_command_line_round_trip(tmp_path):
 def test_a_second_process_gets_one_clear_sentence(tmp_path):
     db = Database(tmp_path / "held.duckdb")
     demo.load_demo(db, ORGANIZER)
-    result = subprocess.run([sys.executable, "-m", "forum_core", "backup", "--db", str(tmp_path / "held.duckdb"),
-                             "--out", str(tmp_path / "bk")], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "forum_core",
+            "backup",
+            "--db",
+            str(tmp_path / "held.duckdb"),
+            "--out",
+            str(tmp_path / "bk"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+    )
     db.close()
     assert result.returncode == 3
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -285,17 +331,34 @@ def test_a_second_process_gets_one_clear_sentence(tmp_path):
 
 # --- quotes and SQL in every kind of text -------------------------------------------------------------
 
-NASTY = ["Robert'); DROP TABLE participant;--", "' OR '1'='1", '"; DELETE FROM problem; --', "50% _off_ \\x",
-         "ა'ბ\"გ `დ` $e$", "<script>alert(1)</script>", "**bold** [link](http://x)"]
+NASTY = [
+    "Robert'); DROP TABLE participant;--",
+    "' OR '1'='1",
+    '"; DELETE FROM problem; --',
+    "50% _off_ \\x",
+    "ა'ბ\"გ `დ` $e$",
+    "<script>alert(1)</script>",
+    "**bold** [link](http://x)",
+]
 
 
 def test_quotes_and_sql_fragments_are_stored_unchanged(db, demo_forum):
     cur = db.cursor()
     group = forum_mod.groups(cur, demo_forum)[0]
     for n, text in enumerate(NASTY):
-        added = people.add(db, ORGANIZER, demo_forum, {"first_name": text[:60], "last_name": text[:60],
-                                                       "phone": f"5991{n:05d}", "group": group["number"],
-                                                       "community": text, "needs": text})
+        added = people.add(
+            db,
+            ORGANIZER,
+            demo_forum,
+            {
+                "first_name": text[:60],
+                "last_name": text[:60],
+                "phone": f"5991{n:05d}",
+                "group": group["number"],
+                "community": text,
+                "needs": text,
+            },
+        )
         assert added.ok, added
         stored = people.get(cur, added.value)
         assert (stored["first_name"], stored["community"], stored["needs"]) == (text[:60], text, text)
@@ -306,7 +369,9 @@ def test_quotes_and_sql_fragments_are_stored_unchanged(db, demo_forum):
         assert dl.add_item(db, ORGANIZER, group["id"], "strength", text).ok
         assert checkin.scan(db, Actor("desk", text), demo_forum, text, text).status == "invalid_code"
     assert [i["text"] for i in dl.assessment(cur, group["id"])["strength"]] == NASTY
-    assert people.search(cur, demo_forum, "Robert'); DROP", role="organizer", limit=5)  # searching with quotes works too
+    assert people.search(
+        cur, demo_forum, "Robert'); DROP", role="organizer", limit=5
+    )  # searching with quotes works too
     assert cur.execute("SELECT count(*) FROM participant").fetchone()[0] == 117 + len(NASTY)
     settings = dict(forum_mod.get_forum(cur, demo_forum))
     settings["title"] = NASTY[0]
@@ -346,7 +411,12 @@ def test_the_app_exits_cleanly_while_automatic_backups_run(tmp_path):
     for attempt in range(3):
         folder = tmp_path / str(attempt)
         folder.mkdir()
-        done = subprocess.run([sys.executable, "-c", EXIT_DURING_BACKUP, str(folder)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", EXIT_DURING_BACKUP, str(folder)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr[-500:]
         assert backup.list_backups(folder / "backups")  # backups were being made

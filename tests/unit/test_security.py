@@ -1,6 +1,7 @@
 """Issue 15 findings, reproduced: sign-in limits that hold (per address and in total, parallel
 attempts, a timing oracle, the audit trail under a guessing attack), the organizer code of a
 first start only for the laptop itself, public results without names."""
+
 import threading
 
 import pytest
@@ -37,8 +38,10 @@ def scrypt_calls(monkeypatch):
 def test_rotating_addresses_does_not_buy_more_checks(db, demo_forum, scrypt_calls):
     clock = FakeClock()
     throttle = access.Throttle(clock)
-    results = [access.sign_in(db, demo_forum, f"WR-ONGCO{n % 10}", "", f"ip:10.0.{n // 250}.{n % 250}", throttle)
-               for n in range(200)]  # every guess from another address, all in the same second
+    results = [
+        access.sign_in(db, demo_forum, f"WR-ONGCO{n % 10}", "", f"ip:10.0.{n // 250}.{n % 250}", throttle)
+        for n in range(200)
+    ]  # every guess from another address, all in the same second
     checked = [r for r in results if r.status == "wrong_code"]
     refused = [r for r in results if r.status == "wait"]
     assert len(checked) == access.Throttle.BURST == len(scrypt_calls)
@@ -78,8 +81,15 @@ def test_the_check_costs_the_same_with_or_without_the_prefix(db, demo_forum, scr
     code = access.create_code(db, ORGANIZER, demo_forum, "moderator").value[1]
     scrypt_calls.clear()
     wrong_secret = code[:2] + ("22222222" if code[2:] != "222222" else "333333")[:6]
-    no_prefix = next(a + b for a in "23456789" for b in "ABCDEF" if a + b not in {
-        r[0] for r in db.cursor().execute("SELECT prefix FROM access_code").fetchall()}) + "XYZ234"
+    no_prefix = (
+        next(
+            a + b
+            for a in "23456789"
+            for b in "ABCDEF"
+            if a + b not in {r[0] for r in db.cursor().execute("SELECT prefix FROM access_code").fetchall()}
+        )
+        + "XYZ234"
+    )
     throttle = access.Throttle(FakeClock())
     assert access.sign_in(db, demo_forum, wrong_secret, "", "a", throttle).status == "wrong_code"
     with_prefix = len(scrypt_calls)
@@ -98,7 +108,7 @@ def test_a_guessing_attack_cannot_fill_the_audit_trail(db, demo_forum):
     count = "SELECT count(*) FROM audit_log WHERE action = 'access.sign_in_failed'"
     # 1,000 wrong codes from one address over 100 minutes (the throttle lets few through; each
     # minute one entry at most, with the number of attempts it stands for)
-    for n in range(1000):
+    for _ in range(1000):
         access.sign_in(db, demo_forum, "WR-ONGCODE", "", "ip:10.0.0.9", throttle)
         clock.now += 6.0
     one = db.cursor().execute(count).fetchone()[0]
@@ -109,8 +119,12 @@ def test_a_guessing_attack_cannot_fill_the_audit_trail(db, demo_forum):
         clock.now += 0.6
     many = db.cursor().execute(count).fetchone()[0] - one
     assert many <= 11 * access.Throttle.AUDIT_PER_MINUTE
-    rows = [r[0] for r in db.cursor().execute(
-        "SELECT after FROM audit_log WHERE action = 'access.sign_in_failed' ORDER BY id").fetchall()]
+    rows = [
+        r[0]
+        for r in db.cursor()
+        .execute("SELECT after FROM audit_log WHERE action = 'access.sign_in_failed' ORDER BY id")
+        .fetchall()
+    ]
     assert any('"attempts": ' in r and '"attempts": 1,' not in r for r in rows)  # a counter, not a row each
     assert "WRONGCODE" not in repr(rows) and "WR-ONGCODE" not in repr(rows)
 
@@ -131,8 +145,11 @@ def test_the_throttle_key_of_an_address():
     assert access.client_key("192.168.1.20") == "ip:192.168.1.20"
     assert access.client_key("::ffff:192.168.1.20") == "ip:192.168.1.20"
     # one phone can take any address of its IPv6 /64: they are one client
-    assert access.client_key("2001:db8:1:2:aaaa::1") == access.client_key("2001:db8:1:2:ffff::99") == \
-        "ip:2001:db8:1:2::/64"
+    assert (
+        access.client_key("2001:db8:1:2:aaaa::1")
+        == access.client_key("2001:db8:1:2:ffff::99")
+        == "ip:2001:db8:1:2::/64"
+    )
     assert access.client_key("::1") == "ip:::1"
     assert access.client_key(None, "s1") == "session:s1" and access.client_key("", None) == "session:unknown"
     assert access.client_key("not an address") == "ip:not an address"
@@ -144,8 +161,17 @@ def test_the_throttle_key_of_an_address():
 def test_only_a_browser_on_the_laptop_is_local():
     for address in ("127.0.0.1", "127.0.1.1", "::1", "localhost", "LOCALHOST", "::ffff:127.0.0.1"):
         assert access.is_local_address(address), address
-    for address in ("192.168.1.23", "10.0.0.1", "fe80::1", "2001:db8::1", "0.0.0.0", "", None,
-                    "127.0.0.1.evil", "localhost.attacker"):
+    for address in (
+        "192.168.1.23",
+        "10.0.0.1",
+        "fe80::1",
+        "2001:db8::1",
+        "0.0.0.0",
+        "",
+        None,
+        "127.0.0.1.evil",
+        "localhost.attacker",
+    ):
         assert not access.is_local_address(address), address
 
 

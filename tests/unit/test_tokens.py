@@ -30,7 +30,7 @@ def test_a_single_typo_is_caught_almost_always():
         code = tokens.new_token(SECRET)
         pos = rng.randrange(tokens.LENGTH)
         wrong = rng.choice([c for c in tokens.ALPHABET if c != code[pos]])
-        typo = code[:pos] + wrong + code[pos + 1:]
+        typo = code[:pos] + wrong + code[pos + 1 :]
         caught += not tokens.has_valid_tag(SECRET, typo)
     assert caught >= trials - 2  # the 3-char tag lets through about 1 typo in 27,000
 

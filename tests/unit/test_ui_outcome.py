@@ -1,4 +1,5 @@
 """ui.session's outcome helpers, without a Streamlit run: the page's ``st`` and language replaced."""
+
 import pytest
 
 from forum_core.validation import FieldError, Outcome

@@ -1,5 +1,6 @@
 """The closed vocabularies (forum_core.vocabulary): every action and reason has words in
 both languages and every action a permission rule; the code uses no reason outside them."""
+
 import ast
 import re
 from pathlib import Path
@@ -16,16 +17,22 @@ CORE = sorted((ROOT / "forum_core").glob("*.py"))
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_action_has_words(lang):
     catalog = i18n.catalog(lang)
-    missing = [a.value for a in Action if not isinstance(catalog.get(f"action.{a.value}"), str)
-               or not catalog[f"action.{a.value}"].strip()]
+    missing = [
+        a.value
+        for a in Action
+        if not isinstance(catalog.get(f"action.{a.value}"), str) or not catalog[f"action.{a.value}"].strip()
+    ]
     assert missing == []
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
 def test_every_reason_has_words(lang):
     catalog = i18n.catalog(lang)
-    missing = [r.value for r in Reason if not isinstance(catalog.get(f"reason.{r.value}"), str)
-               or not catalog[f"reason.{r.value}"].strip()]
+    missing = [
+        r.value
+        for r in Reason
+        if not isinstance(catalog.get(f"reason.{r.value}"), str) or not catalog[f"reason.{r.value}"].strip()
+    ]
     assert missing == []
 
 
@@ -60,10 +67,16 @@ def test_placeholders_match_between_languages():
 
 # --- the code uses no reason outside the vocabulary -------------------------------------------
 
+
 def _module_constants(tree: ast.Module) -> dict[str, ast.expr]:
     """Simple module-level assignments (``GREEN = Reason.CHECKED_IN``), to follow a name once."""
-    return {target.id: node.value for node in tree.body if isinstance(node, ast.Assign)
-            for target in node.targets if isinstance(target, ast.Name)}
+    return {
+        target.id: node.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
 
 
 def _reason_expressions(tree: ast.Module):
@@ -74,8 +87,9 @@ def _reason_expressions(tree: ast.Module):
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-        position, keyword = {"Outcome": (1, "reason"), "CheckInResult": (0, "status"),
-                             "refuse": (0, "reason")}.get(name, (None, None))
+        position, keyword = {"Outcome": (1, "reason"), "CheckInResult": (0, "status"), "refuse": (0, "reason")}.get(
+            name, (None, None)
+        )
         if position is None:
             continue
         if len(node.args) > position and not isinstance(node.args[position], ast.Starred):
@@ -122,23 +136,29 @@ def test_outcome_and_check_in_reasons_are_in_the_vocabulary():
     used = _used_reasons()
     assert len(used) > 50, "the scan found too few reasons: the pattern is broken"
     members = {r.name for r in Reason}
-    wrong = [(where, reason) for where, reason in used
-             if (reason[7:] not in members if reason.startswith("Reason.") else reason not in set(Reason))]
+    wrong = [
+        (where, reason)
+        for where, reason in used
+        if (reason[7:] not in members if reason.startswith("Reason.") else reason not in set(Reason))
+    ]
     assert wrong == []
 
 
 def test_the_reason_scan_finds_a_wrong_reason():
-    tree = ast.parse('GREEN = Reason.CHECKED_IN\n'
-                     'def f(u):\n'
-                     '    u.refuse("no_such_reason")\n'
-                     '    return Outcome(False, "other" if u else Reason.NOPE), CheckInResult(GREEN)\n'
-                     '    return Outcome(True, Reason("odd")), CheckInResult(Reason(row["status"]))\n')
+    tree = ast.parse(
+        "GREEN = Reason.CHECKED_IN\n"
+        "def f(u):\n"
+        '    u.refuse("no_such_reason")\n'
+        '    return Outcome(False, "other" if u else Reason.NOPE), CheckInResult(GREEN)\n'
+        '    return Outcome(True, Reason("odd")), CheckInResult(Reason(row["status"]))\n'
+    )
     constants = _module_constants(tree)
     found = {r for _, expr in _reason_expressions(tree) for r in _literal_reasons(expr, constants)}
     assert found == {"no_such_reason", "other", "Reason.NOPE", "Reason.CHECKED_IN", "odd"}
 
 
 # --- backup refusals have words where they are shown ------------------------------------------
+
 
 def test_every_backup_error_has_words():
     """pages/setup.py shows ``backup.error_<code>``; ``python -m forum_core restore`` shows
