@@ -65,14 +65,15 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TEMPLATE_HEADERS = ["first_name", "last_name", "phone", "group", "gender", "birth_year", "community", "email", "needs"]
 
 
-def _norm_header(text: Any) -> str:
+def normalize_header(text: Any) -> str:
+    """A column header as it is matched against the known names (case, spaces, _ and - ignored)."""
     text = "" if text is None else str(text)
     text = text.replace("\ufeff", "").strip().casefold()
     return re.sub(r"[\s_\-]+", " ", text).strip()
 
 
 _ALIAS = {
-    _norm_header(alias): key
+    normalize_header(alias): key
     for key, aliases in COLUMN_ALIASES.items()
     for alias in aliases + ([key] if key != "id" else [])
 }
@@ -259,7 +260,7 @@ def _mostly_damaged(texts: list[Any], share: float) -> bool:
 
 
 def _recognised(cells: list[Any]) -> set[str]:
-    return {_ALIAS[_norm_header(c)] for c in cells if isinstance(c, str) and _norm_header(c) in _ALIAS}
+    return {_ALIAS[normalize_header(c)] for c in cells if isinstance(c, str) and normalize_header(c) in _ALIAS}
 
 
 def _has_required(keys: set[str]) -> bool:
@@ -325,9 +326,9 @@ def map_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:
     mapping: dict[str, int] = {}
     ignored = []
     for index, header in enumerate(headers):
-        key = _ALIAS.get(_norm_header(header))
+        key = _ALIAS.get(normalize_header(header))
         if key is None or key in mapping:
-            if _norm_header(header):
+            if normalize_header(header):
                 ignored.append(header.strip())
             continue
         mapping[key] = index

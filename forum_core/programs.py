@@ -27,10 +27,10 @@ def import_programs(db: Database, actor: Actor, forum_id: int, data: bytes, file
         table = importer.read_table(data, filename)
     except importer.FileProblem as problem:
         return Outcome(False, "file_problem", (FieldError("file", problem.code, problem.params),))
-    aliases = {importer._norm_header(a): key for key, names in PROGRAM_ALIASES.items() for a in names}
+    aliases = {importer.normalize_header(a): key for key, names in PROGRAM_ALIASES.items() for a in names}
     mapping = {}
     for index, header in enumerate(table.headers):
-        key = aliases.get(importer._norm_header(header))
+        key = aliases.get(importer.normalize_header(header))
         if key and key not in mapping:
             mapping[key] = index
     missing = [c for c in ("field", "program_code", "name") if c not in mapping]

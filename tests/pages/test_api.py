@@ -174,3 +174,29 @@ def test_a_device_stays_signed_in_until_the_end_of_the_forum_day(demo_db):
     assert ends.date() == day + timedelta(days=1) and ends - evening_before > timedelta(hours=16)
     long_before = evening_before - timedelta(days=30)  # a rehearsal a month earlier: the day's 16 hours
     assert access.device_expiry(db.cursor(), 1, long_before) == long_before + timedelta(hours=access.DEVICE_HOURS)
+
+
+def test_a_long_name_shrinks_to_fit_the_desk_card(client):
+    db = runtime.database()
+    group = forum_mod.groups(db.cursor(), 1)[0]["id"]
+    long = people.add(
+        db,
+        ORGANIZER,
+        1,
+        {
+            "first_name": "მარიამ-ელისაბედ",
+            "last_name": "ჩიქოვანი-დადეშქელიანი-ბაგრატიონ-მუხრანელი",
+            "phone": "599000111",
+            "group": group,
+        },
+    ).value
+    short = people.all_active(db.cursor(), 1)[0]
+    token = device("desk", "Desk 1")
+    cards = send(
+        client,
+        token,
+        ("l1", checkin.token_of(db.cursor(), long), now_ms()),
+        ("l2", checkin.token_of(db.cursor(), short["id"]), now_ms()),
+    )
+    assert "font-size:1.4rem" in cards[0]["card"] and "overflow-wrap:anywhere" in cards[0]["card"]
+    assert "font-size:2.6rem" in cards[1]["card"]

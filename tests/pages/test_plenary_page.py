@@ -149,3 +149,23 @@ def started_ago(db, seconds: int) -> None:
 
     with db.unit(MODERATOR, Action.PLENARY_TIMER_START) as u:
         u.update("plenary_event", {"happened_at": datetime.now() - timedelta(seconds=seconds)}, "kind = 'timer_start'")
+
+
+def test_the_projector_keeps_its_picture_with_only_a_small_mark_when_the_laptop_is_away(day_db):
+    """Every page mounts the connection watch (ui/components/connection.js); the projector's is
+    discreet (a mark in a corner), a desk's or tablet's shows the message in its language."""
+    import json
+
+    def watch(at) -> dict:
+        found = [
+            json.loads(e.proto.json)
+            for e in at.get("bidi_component")
+            if e.proto.component_name == "forum_connection_watch"
+        ]
+        assert len(found) == 1
+        return found[0]
+
+    projector = watch(open_app("ka", PAGE, role="projector"))
+    assert projector["discreet"] is True and projector["lang"] == "ka"
+    desk = watch(open_app("en", "pages/registration.py", role="desk"))
+    assert desk["discreet"] is False and desk["offline"] == t("en", "connection.offline")
