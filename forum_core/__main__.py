@@ -20,7 +20,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", default=str(DEFAULT_DB_PATH), help="DuckDB file (default: %(default)s)")
-    common.add_argument("--lang", default="en", choices=["ka", "en"], help="language of messages")
+    common.add_argument(
+        "--lang", default="ka", choices=["ka", "en"], help="language of messages (default: %(default)s, like the app)"
+    )
     # The printed material is in Georgian unless asked, like the app.
     printed = argparse.ArgumentParser(add_help=False)
     printed.add_argument("--db", default=str(DEFAULT_DB_PATH), help="DuckDB file (default: %(default)s)")

@@ -28,10 +28,10 @@ def test_demo_export_and_reimport(tmp_path):
     db = str(tmp_path / "f.duckdb")
     assert run("demo", "--db", db).returncode == 0
     out = tmp_path / "people.xlsx"
-    result = run("export", "--db", db, "--out", str(out))
+    result = run("export", "--db", db, "--out", str(out), "--lang", "en")
     assert result.returncode == 0 and out.exists()
     assert "117 participants" in result.stdout
-    again = run("import-participants", "--db", db, str(out))
+    again = run("import-participants", "--db", db, str(out), "--lang", "en")
     assert again.returncode == 0
     assert "unchanged: 117" in again.stdout
 
@@ -40,10 +40,10 @@ def test_invalid_rows_exit_non_zero_and_write_nothing(tmp_path, demo_forum_file)
     db = str(copy_database(demo_forum_file, tmp_path / "f.duckdb"))  # what `demo --db` writes, made once
     bad = tmp_path / "bad.csv"
     bad.write_text("სახელი,გვარი,ტელეფონი,ჯგუფი\nნინო,ნოზაძე,599 98 76 54,1\nანა,ბერიძე,123,1\n", encoding="utf-8")
-    refused = run("import-participants", "--db", db, str(bad))
+    refused = run("import-participants", "--db", db, str(bad), "--lang", "en")
     assert refused.returncode == 1
     assert "line 3, Phone" in refused.stdout and "Nothing was written" in refused.stderr
-    exported = run("export", "--db", db, "--out", str(tmp_path / "p.csv"))
+    exported = run("export", "--db", db, "--out", str(tmp_path / "p.csv"), "--lang", "en")
     assert "117 participants" in exported.stdout
     taken = run("import-participants", "--db", db, str(bad), "--skip-invalid", "--lang", "ka")
     assert taken.returncode == 0 and "ახალი: 1" in taken.stdout
@@ -74,9 +74,13 @@ def test_a_held_database_gives_one_sentence_not_a_traceback(tmp_path):
         holder.wait()
 
 
-def test_no_forum_yet(tmp_path):
+def test_no_forum_yet_said_in_georgian_unless_asked(tmp_path):
+    from forum_core.i18n import t
+
     result = run("export", "--db", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "x.csv"))
-    assert result.returncode == 2 and "no current forum" in result.stderr
+    assert result.returncode == 2 and result.stderr.strip() == t("ka", "cli.no_forum")  # Georgian, like the app
+    english = run("export", "--db", str(tmp_path / "empty.duckdb"), "--out", str(tmp_path / "x.csv"), "--lang", "en")
+    assert english.returncode == 2 and "no current forum" in english.stderr
 
 
 def test_after_the_forum_documents_and_export_from_the_command_line(finished_forum_file, tmp_path):
