@@ -61,16 +61,7 @@ LANG = "ka"
 CARD_SELECTOR = "[data-testid=desk-card]"  # ui/templates/registration/card.html: keep this attribute
 GREEN = "checked_in"  # the card's data-status for a fresh check-in (checkin.GREEN), as tests/e2e expect it
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.e2e.conftest import CHROMIUM_ARGS  # noqa: E402 (the browser tests' flags)
 
 # Installed in the page before the app's own scripts: timestamps of the Enter keydown and
 # of the expected card's appearance, in the page's own clock.

@@ -125,23 +125,6 @@ def _read_version(con: duckdb.DuckDBPyConnection, files: dict[str, Path], source
     return int(version)
 
 
-def _migrate_to(con: duckdb.DuckDBPyConnection, version: int) -> None:
-    """The app's migrations up to ``version``, each in its transaction as :func:`schema.migrate` runs them."""
-    for number in range(schema.current_version(con) + 1, version + 1):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            for statement in schema.MIGRATIONS[number - 1]:
-                if callable(statement):
-                    statement(con)
-                else:
-                    con.execute(statement)
-            con.execute("INSERT INTO schema_version VALUES (?, ?)", [number, datetime.now()])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-
-
 def _known_tables(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[bool, bool]]]:
     """Each table of the database: its columns in order, each as (nullable, has a default)."""
     rows = con.execute(
@@ -254,7 +237,7 @@ def _build(source: Path, building: Path) -> None:
         con.execute("SET allowed_directories = ?", [[folder.rstrip(os.sep) + os.sep]])
         con.execute("SET enable_external_access = false")
         version = _read_version(con, files, source)
-        _migrate_to(con, version)
+        schema.migrate(con, up_to=version)
         _load_tables(con, files)
         _continue_sequences(con)
         schema.migrate(con)  # the migrations since the backup: new columns get their defaults

@@ -376,10 +376,11 @@ def current_version(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0] or 0)
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> int:
-    """Apply every migration newer than the database; return the resulting version."""
+def migrate(con: duckdb.DuckDBPyConnection, up_to: int = LATEST) -> int:
+    """Apply every migration newer than the database (up to ``up_to``: a restore builds the
+    schema of its backup's version first); return the resulting version."""
     version = current_version(con)
-    for number in range(version + 1, LATEST + 1):
+    for number in range(version + 1, up_to + 1):
         con.execute("BEGIN TRANSACTION")
         try:
             for statement in MIGRATIONS[number - 1]:
