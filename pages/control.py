@@ -71,6 +71,7 @@ choice_col.selectbox(
 
 @st.fragment(run_every=1)
 def timer_panel() -> None:
+    session.still_signed_in()
     timer = plenary.snapshot(db, forum_id).state.timer
     now = datetime.now()
     colour = {"ok": "green", "last_minute": "orange", "over": "red"}[timer.phase(now)]

@@ -13,6 +13,7 @@ st.title(t("overview.title"))
 
 @st.fragment(run_every=10)
 def board() -> None:
+    session.still_signed_in()
     rows = dl.overview_now(session.database(), forum)
     st.dataframe(
         pd.DataFrame(

@@ -161,6 +161,7 @@ def summary(snap: plenary.Snapshot) -> None:
 def screen() -> None:
     """Redrawn every second (the timer); the data comes from the shared snapshot, which is
     recomputed only after a commit, so the newest finalised vote shows within a second or two."""
+    session.still_signed_in()
     snap = plenary.snapshot(db, forum_id)
     now = datetime.now()
     mode = snap.state.mode

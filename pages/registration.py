@@ -161,6 +161,7 @@ with side:
 
     @st.fragment(run_every=5)
     def live_figures() -> None:
+        session.still_signed_in()
         fcur = db.cursor()
         rows = checkin.arrivals(fcur, forum_id)
         came = sum(r["checked_in"] for r in rows)

@@ -182,6 +182,14 @@ def identity() -> access.Identity:
     return current
 
 
+def still_signed_in() -> None:
+    """First line of every refreshing fragment: a device signed out remotely (or whose day is
+    over) stops refreshing its data at once; the whole page runs again and shows the sign-in."""
+    current = st.session_state.get("identity")
+    if current is not None and current.role != "public" and not access.still_valid(database(), current):
+        st.rerun(scope="app")
+
+
 def role() -> str:
     return identity().role
 

@@ -41,3 +41,32 @@ def test_show_outcome_picks_the_colour(shown):
     assert [kind for kind, _ in shown] == ["success", "success", "info", "warning", "error", "success", "warning"]
     assert shown[0][1] == "Saved." and shown[1][1] == "The participant is added." and shown[2][1] == "Nothing changed."
     assert "room 1" in shown[-1][1]
+
+
+def test_a_refreshing_fragment_of_a_device_signed_out_remotely_stops(monkeypatch, db, demo_forum):
+    """Desk figures, the projector and the overview refresh by themselves (fragments): the first
+    refresh after the organizer signs a device out reruns the whole page, which shows the sign-in."""
+    from types import SimpleNamespace
+
+    from forum_core import access
+    from tests.conftest import ORGANIZER
+
+    code = access.create_code(db, ORGANIZER, demo_forum, "projector", None, "hall").value[1]
+    me = access.sign_in(db, demo_forum, code, "hall", "test", access.Throttle()).identity
+    reruns = []
+
+    class Rerun(Exception):
+        pass
+
+    def rerun(scope="fragment"):
+        reruns.append(scope)
+        raise Rerun
+
+    monkeypatch.setattr(session, "st", SimpleNamespace(session_state={"identity": me}, rerun=rerun))
+    monkeypatch.setattr(session, "database", lambda: db)
+    session.still_signed_in()  # signed in: the fragment goes on
+    assert reruns == []
+    access.revoke_device(db, ORGANIZER, me.device_id)
+    with pytest.raises(Rerun):
+        session.still_signed_in()
+    assert reruns == ["app"]
