@@ -7,6 +7,10 @@
   refused and a page load gets a short page saying so, in Georgian and English. The
   laptop itself (loopback) is never limited: the organizer's and projector's screens.
 - **Streamlit's metrics** (``/_stcore/metrics``) are answered only to the laptop itself.
+- **Uploads only where a page offers one.** Streamlit's upload endpoint takes files for any
+  session; here it takes them only from sessions whose role has an uploader on its pages
+  (organizer: lists, programs, backups; desk: a QR photo), up to that role's size, and
+  refuses the rest (403, or 413 past the size) before a byte is read.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ import os
 import threading
 from collections import Counter
 
+from ui import runtime
+
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 STREAM_PATH = "/_stcore/stream"
+UPLOAD_PATH = "/_stcore/upload_file/"
 TOO_MANY = """<!doctype html><html lang="ka"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>ფორუმი</title></head>
 <body style="font-family: sans-serif; max-width: 36rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5">
@@ -48,6 +55,10 @@ class SessionLimit:
             return await self.app(scope, receive, send)
         client = (scope.get("client") or ("", 0))[0]
         path = scope.get("path", "")
+        if scope["type"] == "http" and path.startswith(UPLOAD_PATH) and scope.get("method") in ("PUT", "POST"):
+            refused = _upload_refused(scope, path)
+            if refused:
+                return await _plain(send, refused, b"upload refused")
         if client in LOOPBACK:
             return await self.app(scope, receive, send)
         if path.startswith("/_stcore/metrics"):
@@ -70,6 +81,18 @@ class SessionLimit:
         if scope["type"] == "http" and _is_page_load(path) and self.open[client] >= self.per_address:
             return await _plain(send, 429, TOO_MANY.encode(), "text/html; charset=utf-8")
         return await self.app(scope, receive, send)
+
+
+def _upload_refused(scope, path: str) -> int:
+    """0 if the upload may go on, else the HTTP status that refuses it."""
+    session_id = path[len(UPLOAD_PATH) :].split("/", 1)[0]
+    limit = runtime.UPLOADING_ROLES.get(runtime.session_role(session_id))
+    if limit is None:
+        return 403
+    length = dict(scope.get("headers") or []).get(b"content-length")
+    if length is None or not length.isdigit() or int(length) > limit:
+        return 413  # the browser always says how much it sends; past the role's size, refused
+    return 0
 
 
 def _is_page_load(path: str) -> bool:

@@ -70,3 +70,24 @@ def collect(handoff: str) -> tuple[str, int] | None:
     if found is None or time.monotonic() - found[2] > HANDOFF_SECONDS:
         return None
     return found[0], found[1]
+
+
+# --- which role each browser session has (for the upload limits, ui/middleware.py) ------------
+# Streamlit's upload endpoint takes files for any session id; the middleware lets through only
+# sessions whose role has an uploader on its pages. Filled on every page run (ui/session.py).
+
+UPLOADING_ROLES = {"organizer": 20 * 2**20, "desk": 8 * 2**20}  # role -> largest upload (bytes)
+_session_roles: dict[str, str] = {}
+MAX_SESSIONS_KNOWN = 5000
+
+
+def note_session(session_id: str, role: str) -> None:
+    with _lock:
+        if session_id not in _session_roles and len(_session_roles) >= MAX_SESSIONS_KNOWN:
+            _session_roles.pop(next(iter(_session_roles)))  # the oldest: long gone
+        _session_roles[session_id] = role
+
+
+def session_role(session_id: str) -> str:
+    with _lock:
+        return _session_roles.get(session_id, "public")

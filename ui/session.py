@@ -179,7 +179,17 @@ def identity() -> access.Identity:
         current = access.PUBLIC  # signed out remotely, or the day is over
         st.session_state["identity"] = current
         flash("warning", t("access.signed_out_remotely"))
+    _note_session(current.role)
     return current
+
+
+def _note_session(role: str) -> None:
+    """Tell the upload guard (ui/middleware.py) which role this browser session has."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        runtime.note_session(ctx.session_id, role)
 
 
 def still_signed_in() -> None:

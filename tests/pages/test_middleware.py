@@ -47,3 +47,30 @@ def test_one_address_holds_at_most_n_sessions_and_is_told_why():
 
 def test_metrics_only_for_the_laptop_itself():
     assert client(2).get("/_stcore/metrics").status_code == 404
+
+
+def uploads() -> TestClient:
+    async def upload(request):
+        return PlainTextResponse(f"stored {len(await request.body())}")
+
+    app = Starlette(
+        routes=[Route("/_stcore/upload_file/{session}/{file}", upload, methods=["PUT", "POST"])],
+        middleware=[Middleware(SessionLimit, per_address=8)],
+    )
+    return TestClient(app)
+
+
+def test_uploads_only_from_sessions_whose_role_has_an_uploader():
+    from ui import runtime
+
+    runtime.note_session("organizer-session", "organizer")
+    runtime.note_session("desk-session", "desk")
+    runtime.note_session("projector-session", "projector")
+    http = uploads()
+    photo = b"x" * 1000
+    assert http.put("/_stcore/upload_file/organizer-session/f1", content=photo).text == "stored 1000"
+    assert http.put("/_stcore/upload_file/desk-session/f1", content=photo).text == "stored 1000"
+    for session in ("projector-session", "never-seen", "public-phone"):  # no uploader on their pages
+        assert http.put(f"/_stcore/upload_file/{session}/f1", content=photo).status_code == 403
+    big = b"x" * (9 * 2**20)  # a desk uploads QR photos: 8 MiB at most
+    assert http.put("/_stcore/upload_file/desk-session/f2", content=big).status_code == 413
