@@ -11,8 +11,8 @@
 // 3. The answer's card (HTML made by the server's template, people's text escaped there)
 //    is shown here, so it appears even when Streamlit's own connection is down.
 
-const BURST_GAP_MS = 100;    // a scanner's keys never wait this long for each other
-const BURST_AVERAGE_MS = 50; // and come this fast on average (a fast typist: ~100 ms)
+const BURST_GAP_MS = 150;    // a scanner's keys never wait this long for each other
+const BURST_AVERAGE_MS = 60; // and come this fast on average (a fast typist: ~100 ms a key)
 const MIN_CODE = 6;
 const RETRY_MS = 1000;
 const QUEUE_KEY = "forum.desk.queue";
