@@ -218,7 +218,7 @@ function createDesk() {
         if (burst.before !== null) setFieldValue(burst.field, burst.before);
         box.value = "";
         desk.enqueue(burst.keys);
-        desk.focusBox();
+        box.focus({ preventScroll: true }); // the next scan starts in the scan box
       } else if (inBox) {
         event.preventDefault(); // typed by hand into the scan box
         const code = box.value;
