@@ -192,7 +192,11 @@ def _continue_sequences(con: duckdb.DuckDBPyConnection) -> None:
     """Each id sequence starts after the largest id loaded, so new rows get fresh ids.
 
     DuckDB has no ``ALTER SEQUENCE ... RESTART`` and will not drop a sequence a column's
-    default uses: the defaults are taken off, the sequence made anew, and the defaults put back."""
+    default uses: the defaults are taken off, the sequence made anew, and the defaults put back.
+
+    DDL takes no parameters: the table, column and sequence names and the defaults below come
+    from the catalog of the database the app's own migrations just built (never from the
+    backup), and are quoted as identifiers; the start is an integer."""
     users: dict[str, list[tuple[str, str, str]]] = {}
     for table, column, default in con.execute(
         "SELECT table_name, column_name, column_default FROM duckdb_columns() "

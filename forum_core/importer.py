@@ -582,56 +582,16 @@ def apply(
     return outcome
 
 
-_INSERT_COLUMNS = (
-    "id",
-    "forum_id",
-    "group_id",
-    "first_name",
-    "last_name",
-    "phone",
-    "gender",
-    "birth_year",
-    "community",
-    "email",
-    "needs",
-    "source",
-    "search_key",
-    "phone_digits",
-    "version",
-    "created_at",
-    "updated_at",
-)
-
-
 def _insert_new(unit: Unit, forum_id: int, persons: list[people.Person]) -> None:
     if not persons:
         return
     ids = [r[0] for r in unit.execute("SELECT nextval('participant_id_seq') FROM range(?)", [len(persons)]).fetchall()]
     rows = []
     for pid, p in zip(ids, persons):
-        rows.append(
-            (
-                pid,
-                forum_id,
-                p.group_id,
-                p.first_name,
-                p.last_name,
-                p.phone,
-                p.gender,
-                p.birth_year,
-                p.community,
-                p.email,
-                p.needs,
-                "import",
-                georgian.search_key(p.first_name, p.last_name),
-                georgian.phone_digits(p.phone),
-                1,
-                unit.now,
-                unit.now,
-            )
-        )
+        row = {"id": pid, **people.stored_row(forum_id, p, "import", unit.now)}
+        rows.append(tuple(row.values()))
         unit.audit("participant", pid, None, people.row_values(p), forum_id, action="participant.add")
-    unit.insert_many("participant", _INSERT_COLUMNS, rows)
+    unit.insert_many("participant", tuple(row), rows)  # the columns of stored_row, with the id first
     people.issue_tokens(unit, forum_id, ids)
 
 

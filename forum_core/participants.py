@@ -228,30 +228,30 @@ def phone_owner(cur: duckdb.DuckDBPyConnection, forum_id: int, phone: str) -> di
     )
 
 
+def stored_row(forum_id: int, p: Person, source: str, now) -> dict:
+    """The participant table's row for a new person (one place for the single add and the import)."""
+    return {
+        "forum_id": forum_id,
+        "group_id": p.group_id,
+        "first_name": p.first_name,
+        "last_name": p.last_name,
+        "phone": p.phone,
+        "gender": p.gender,
+        "birth_year": p.birth_year,
+        "community": p.community,
+        "email": p.email,
+        "needs": p.needs,
+        "source": source,
+        "search_key": georgian.search_key(p.first_name, p.last_name),
+        "phone_digits": georgian.phone_digits(p.phone),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def insert(unit: Unit, forum_id: int, p: Person, source: str) -> int:
-    pid = unit.write(
-        "participant",
-        """INSERT INTO participant (forum_id, group_id, first_name, last_name, phone, gender, birth_year,
-               community, email, needs, source, search_key, phone_digits, version, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id""",
-        [
-            forum_id,
-            p.group_id,
-            p.first_name,
-            p.last_name,
-            p.phone,
-            p.gender,
-            p.birth_year,
-            p.community,
-            p.email,
-            p.needs,
-            source,
-            georgian.search_key(p.first_name, p.last_name),
-            georgian.phone_digits(p.phone),
-            unit.now,
-            unit.now,
-        ],
-    ).fetchone()[0]
+    pid = unit.insert("participant", stored_row(forum_id, p, source, unit.now), returning="id")
     unit.audit("participant", pid, None, row_values(p), forum_id, action="participant.add")
     issue_tokens(unit, forum_id, [pid])
     return pid

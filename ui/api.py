@@ -11,8 +11,10 @@ signed-in device, or whose role may not do it, is refused with 403.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route
@@ -37,8 +39,6 @@ async def _json(request: Request) -> dict | None:
     if len(body) > MAX_BODY:
         return None
     try:
-        import json
-
         data = json.loads(body)
     except ValueError:
         return None
@@ -76,8 +76,6 @@ async def scans(request: Request) -> JSONResponse:
     data = await _json(request)
     if data is None or not isinstance(data.get("scans"), list) or len(data["scans"]) > MAX_SCANS_PER_REQUEST:
         return JSONResponse({"error": "bad_request"}, status_code=400)
-    from starlette.concurrency import run_in_threadpool
-
     return JSONResponse(await run_in_threadpool(_apply_scans, me, data))
 
 
@@ -106,7 +104,6 @@ async def undo(request: Request) -> JSONResponse:
     data = await _json(request)
     if data is None or not isinstance(data.get("participant_id"), int):
         return JSONResponse({"error": "bad_request"}, status_code=400)
-    from starlette.concurrency import run_in_threadpool
 
     def work() -> dict:
         db = runtime.database()
@@ -130,7 +127,6 @@ async def text(request: Request) -> JSONResponse:
     data = await _json(request)
     if data is None or not isinstance(data.get("field"), str) or not isinstance(data.get("value"), str):
         return JSONResponse({"error": "bad_request"}, status_code=400)
-    from starlette.concurrency import run_in_threadpool
 
     def work() -> dict:
         db = runtime.database()
