@@ -25,7 +25,7 @@ from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
 from forum_core.ranking import Ranked, Ranking, rank  # noqa: F401 (Ranked is part of this API)
-from forum_core.validation import FieldError, Outcome, check_int, check_text
+from forum_core.validation import FieldError, Outcome, check_int, check_text, clean_text
 from forum_core.vocabulary import Action, may_write
 
 ITEM_KINDS = ("strength", "weakness")
@@ -718,14 +718,32 @@ def _same(stored: Any, expected: Any) -> bool:
     return (stored or "") == (expected or "")
 
 
-def save_text(db: Database, actor: Actor, field: str, value: str, expected: str | None) -> Outcome:
+def save_text(
+    db: Database, actor: Actor, field: str, value: str, expected: str | None, unconfirmed: str | None = None
+) -> Outcome:
     """Save one text field typed on a tablet, addressed by its field id (above).
 
     ``expected`` is the stored text the person started from. If the stored text changed
     meanwhile (another device, a merge), nothing is overwritten: ``stale`` with the stored
     text in ``outcome.value``. Saving the text already stored is ``unchanged`` (ok), also
     when another device saved the same words. An ok outcome carries the stored text too.
+
+    ``unconfirmed`` is a text this device sent whose answer never came back (the Wi-Fi
+    dropped on the way back): if that is what is stored now, it was this device's own save,
+    not another device's change, so the new text follows it.
     """
+    outcome = _save_text(db, actor, field, value, expected)
+    if (
+        outcome.reason == "stale"
+        and isinstance(unconfirmed, str)
+        and isinstance(outcome.value, str)
+        and outcome.value in (clean_text(unconfirmed), clean_text(unconfirmed, multiline=True))
+    ):
+        return _save_text(db, actor, field, value, outcome.value)
+    return outcome
+
+
+def _save_text(db: Database, actor: Actor, field: str, value: str, expected: str | None) -> Outcome:
     match = _FIELD.match(field or "") if isinstance(field, str) else None
     if match is None or not isinstance(value, str) or not (expected is None or isinstance(expected, str)):
         return Outcome(False, "not_found")

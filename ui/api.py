@@ -131,7 +131,8 @@ async def text(request: Request) -> JSONResponse:
     def work() -> dict:
         db = runtime.database()
         expected = data.get("expected") if isinstance(data.get("expected"), str) else None
-        outcome = dl.save_text(db, me.actor(), data["field"], data["value"], expected)
+        unconfirmed = data.get("unconfirmed") if isinstance(data.get("unconfirmed"), str) else None
+        outcome = dl.save_text(db, me.actor(), data["field"], data["value"], expected, unconfirmed)
         lang = i18n.normalize_language(data.get("lang"))
         # the stored text: after a save (the laptop may have trimmed it), or the newer one of a conflict
         current = outcome.value if isinstance(outcome.value, str) else None

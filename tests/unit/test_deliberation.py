@@ -326,3 +326,20 @@ def test_problem_wording_is_locked_once_finalised(db, room):
     assert dl.save_text(db, FACILITATOR, f"problem:{pid}:title", "სხვა", "გზები").reason == "locked"
     # the initiatives are written after the vote
     assert dl.save_text(db, FACILITATOR, f"initiative:{group['id']}:{pid}:goal", "მიზანი", "").ok
+
+
+def test_a_save_whose_answer_was_lost_is_not_taken_for_another_devices_change(db, room):
+    """The Wi-Fi dropped on the way back: the laptop stored "draft 2" but the tablet never heard.
+    Its next save says so (unconfirmed) and goes through; without it, it is a conflict."""
+    forum, group = room
+    pid = dl.add_problem(db, FACILITATOR, group["id"], "გზები").value
+    field = dl.field_id("initiative", group["id"], pid, "goal")
+    assert dl.save_text(db, FACILITATOR, field, "draft 1", None).ok
+    assert dl.save_text(db, FACILITATOR, field, "draft 2", "draft 1").ok  # the answer is lost
+    assert dl.save_text(db, FACILITATOR, field, "draft 3", "draft 1").reason == "stale"
+    done = dl.save_text(db, FACILITATOR, field, "draft 3", "draft 1", unconfirmed="draft 2")
+    assert done.ok and dl.initiative(db.cursor(), group["id"], pid)["goal"] == "draft 3"
+    other = dl.save_text(db, EXPERT, field, "theirs", "draft 3")  # another device's change is still a conflict
+    assert other.ok
+    mine = dl.save_text(db, FACILITATOR, field, "mine", "draft 3", unconfirmed="draft 2")
+    assert mine.reason == "stale" and mine.value == "theirs"

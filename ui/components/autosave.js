@@ -29,8 +29,11 @@ function loadDraft(key) {
   try { return JSON.parse(localStorage.getItem(key)); } catch { return null; }
 }
 
-function keepDraft(key, value, expected) {
-  try { localStorage.setItem(key, JSON.stringify({ value, expected, at: Date.now() })); } catch { /* storage full */ }
+function keepDraft(key, value, expected, unconfirmed = null) {
+  // unconfirmed: a text sent whose answer never came back (it may be stored already)
+  try {
+    localStorage.setItem(key, JSON.stringify({ value, expected, unconfirmed, at: Date.now() }));
+  } catch { /* storage full */ }
 }
 
 function dropDraft(key) {
@@ -59,6 +62,7 @@ function createField(fieldId) {
     sending: false,
     again: false,          // asked to send while a request was on its way: send once it is back
     dirty: false,          // typed here and not yet stored (also kept in localStorage)
+    unconfirmed: null,     // sent, answer lost: perhaps stored already (the laptop checks)
   };
 
   f.el = (selector) => f.root?.querySelector(selector);
@@ -100,10 +104,11 @@ function createField(fieldId) {
     const stored = f.data.stored ?? "";
     if (stored !== f.lastStored) { // news from the laptop (first mount, another device, a merge)
       f.lastStored = stored;
-      const draft = f.dirty ? { value: f.value, expected: f.base } : loadDraft(f.key);
+      const draft = f.dirty ? { value: f.value, expected: f.base, unconfirmed: f.unconfirmed } : loadDraft(f.key);
       if (draft && draft.value !== stored) {
         f.value = draft.value; // put back what was typed here, and let the laptop decide
         f.base = draft.expected ?? "";
+        f.unconfirmed = draft.unconfirmed ?? null;
         f.dirty = true;
         if (!f.data.disabled) f.schedule(0);
       } else {
@@ -129,7 +134,7 @@ function createField(fieldId) {
   f.typed = () => {
     f.value = f.control.value;
     f.dirty = true;
-    keepDraft(f.key, f.value, f.base);
+    keepDraft(f.key, f.value, f.base, f.unconfirmed);
     if (f.state !== "offline" && f.state !== "conflict") f.state = "saving";
     if (f.state === "conflict") f.el(".forum-autosave-mine").textContent = f.value;
     f.render();
@@ -158,7 +163,7 @@ function createField(fieldId) {
         credentials: "same-origin",
         cache: "no-store",
         headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ field: f.field, value: sent, expected, lang: f.data.lang }),
+        body: JSON.stringify({ field: f.field, value: sent, expected, unconfirmed: f.unconfirmed, lang: f.data.lang }),
         signal: abort.signal,
       });
       clearTimeout(timer);
@@ -172,7 +177,11 @@ function createField(fieldId) {
         if (answer.ok && f.value !== sent) again = PAUSE_MS; // typed on while it was on its way
       }
     } catch {
-      f.state = "offline"; // kept in the draft: sent again in a moment
+      // No answer: the text may or may not be stored (the Wi-Fi can drop on the way back).
+      // Kept in the draft, sent again in a moment, and the laptop told it may be ours.
+      f.unconfirmed = sent;
+      keepDraft(f.key, f.value, f.base, f.unconfirmed);
+      f.state = "offline";
       again = RETRY_MS;
     } finally {
       f.sending = false;
@@ -186,6 +195,7 @@ function createField(fieldId) {
     if (answer.ok) {
       f.base = answer.current ?? sent;
       f.theirs = null;
+      f.unconfirmed = null;
       if (f.value === sent) {
         f.dirty = false;
         dropDraft(f.key);
