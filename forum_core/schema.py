@@ -367,6 +367,52 @@ MIGRATIONS.append(
     ]
 )
 
+MIGRATIONS.append(
+    [
+        # 10: representation and a pebble count that can be checked.
+        # The municipality's population by gender and age band (optional, typed or imported by the
+        # organizer): the third column beside the invitation list and who came.
+        """CREATE TABLE population_figure (
+        forum_id INTEGER NOT NULL,
+        dimension VARCHAR NOT NULL,      -- gender | age
+        category VARCHAR NOT NULL,       -- f | m | x; under_25 | 25_34 | ... (report.AGE_BANDS)
+        people INTEGER NOT NULL,
+        updated_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (forum_id, dimension, category)
+    )""",
+        # A photo of the board with the pebbles, kept with the counts in force when it was taken
+        # (re-encoded JPEG, no metadata); appended, the latest of a group is shown.
+        "CREATE SEQUENCE pebble_photo_id_seq START 1",
+        """CREATE TABLE pebble_photo (
+        id INTEGER PRIMARY KEY DEFAULT nextval('pebble_photo_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        image BLOB NOT NULL,
+        width INTEGER NOT NULL,
+        height INTEGER NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        counts VARCHAR NOT NULL,         -- JSON: [[problem id, round, pebbles], ...] in force at the time
+        happened_at TIMESTAMP NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR
+    )""",
+        # A blind recount: a second person's counts, typed without seeing the first (events, the
+        # latest per problem and round in force), compared with pebble_count before finalising.
+        "CREATE SEQUENCE pebble_recount_id_seq START 1",
+        """CREATE TABLE pebble_recount (
+        id BIGINT PRIMARY KEY DEFAULT nextval('pebble_recount_id_seq'),
+        forum_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        problem_id INTEGER NOT NULL,
+        round INTEGER NOT NULL,
+        pebbles INTEGER NOT NULL,
+        happened_at TIMESTAMP NOT NULL,
+        role VARCHAR NOT NULL,
+        device VARCHAR
+    )""",
+    ]
+)
+
 LATEST = len(MIGRATIONS)
 
 

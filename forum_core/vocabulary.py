@@ -35,6 +35,7 @@ class Action(StrEnum):
     GROUPS_SAVE = "groups.save"
     GROUP_DELETE = "group.delete"
     PROGRAMS_SAVE = "programs.save"
+    POPULATION_SAVE = "population.save"  # the municipality's population by gender and age band
     DEMO_LOAD = "demo.load"
     # participants
     PARTICIPANTS_IMPORT = "participants.import"
@@ -67,6 +68,8 @@ class Action(StrEnum):
     VOTE_DECIDE = "vote.decide"
     VOTE_FINALISE = "vote.finalise"
     VOTE_REOPEN = "vote.reopen"
+    VOTE_PHOTO = "vote.photo"  # a photo of the board with the pebbles, kept with the counts
+    VOTE_RECOUNT = "vote.recount"  # a second person's blind count
     INITIATIVE_SAVE = "initiative.save"
     GROUP_PRESENTER = "group.presenter"
     GROUP_REVOTE = "group.revote"
@@ -82,6 +85,7 @@ class Action(StrEnum):
     PLENARY_TIMER_START = "plenary.timer_start"
     PLENARY_TIMER_PAUSE = "plenary.timer_pause"
     PLENARY_TIMER_RESET = "plenary.timer_reset"
+    PLENARY_PAGE = "plenary.page"  # the next page of a screen too long for one
     # after the forum
     REPORT_SYNC = "report.sync"
     REPORT_EDIT = "report.edit"
@@ -133,6 +137,7 @@ class Reason(StrEnum):
     TIMER_START = "timer_start"
     TIMER_PAUSE = "timer_pause"
     TIMER_RESET = "timer_reset"
+    PAGE = "page"
     # refused
     INVALID = "invalid"
     NOT_FOUND = "not_found"
@@ -153,6 +158,8 @@ class Reason(StrEnum):
     FILE_PROBLEM = "file_problem"
     HAS_INVALID = "has_invalid"
     NOTHING_TO_IMPORT = "nothing_to_import"
+    NOT_AN_IMAGE = "not_an_image"
+    IMAGE_TOO_LARGE = "image_too_large"
 
 
 _GROUP_WORK = frozenset({"organizer", "facilitator", "expert"})
@@ -175,6 +182,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
     Action.CHECKIN_WALK_IN: _DESK,
     Action.CHECKIN_FACILITATOR: _GROUP_WORK,  # who is here, ticked in the room
     Action.CHECKIN_UNDO: _DESK | _GROUP_WORK,
+    Action.VOTE_PHOTO: _GROUP_WORK,
+    Action.VOTE_RECOUNT: _GROUP_WORK,
     Action.PARTICIPANT_MOVE: _GROUP_WORK,  # a person who came to this room instead of their own
     Action.VOTE_REOPEN: _ORGANIZER,
     Action.GROUP_REOPEN: _ORGANIZER,
@@ -198,6 +207,7 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
             Action.GROUPS_SAVE,
             Action.GROUP_DELETE,
             Action.PROGRAMS_SAVE,
+            Action.POPULATION_SAVE,
             Action.DEMO_LOAD,
             Action.PARTICIPANTS_IMPORT,
             Action.PARTICIPANT_ADD,
