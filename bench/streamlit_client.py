@@ -34,12 +34,24 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def server(
-    db_path: Path, port: int | None = None, app: str = "app.py", extra_env: dict | None = None, log: Path | None = None
+    db_path: Path,
+    port: int | None = None,
+    app: str = "app.py",
+    extra_env: dict | None = None,
+    log: Path | None = None,
+    https: bool = False,
 ):
     """Start ``streamlit run`` on a free local port against ``db_path``; stop it afterwards.
-    The server's output goes to ``log`` (default: beside the database)."""
+    The server's output goes to ``log`` (default: beside the database). Plain HTTP
+    (``FORUM_HTTP=1``) unless ``https``: then the app makes its certificate in ``tls/`` beside
+    the database, and the health check trusts that certificate."""
     port = port or free_port()
     env = dict(os.environ, FORUM_DB=str(db_path), **(extra_env or {}))
+    env.pop("FORUM_TLS_RESTARTED", None)
+    if https:
+        env.pop("FORUM_HTTP", None)
+    else:
+        env["FORUM_HTTP"] = "1"
     log = log or Path(db_path).with_suffix(".server.log")
     log.parent.mkdir(parents=True, exist_ok=True)
     log_file = open(log, "wb")  # noqa: SIM115 (closed in the finally below, with the server)
@@ -66,7 +78,11 @@ def server(
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as answer:
+                with urllib.request.urlopen(
+                    f"{'https' if https else 'http'}://127.0.0.1:{port}/_stcore/health",
+                    timeout=1,
+                    context=tls_context(db_path) if https else None,
+                ) as answer:
                     if answer.status == 200:
                         break
             except OSError:
@@ -81,6 +97,18 @@ def server(
         except subprocess.TimeoutExpired:
             process.kill()
         log_file.close()
+
+
+def tls_context(db_path: Path):
+    """An SSL context that trusts only the certificate the app made beside ``db_path`` (None
+    until it exists)."""
+    import ssl
+
+    cert = Path(db_path).resolve().parent / "tls" / "forum-cert.pem"
+    if not cert.exists():
+        return None
+    context = ssl.create_default_context(cafile=str(cert))
+    return context
 
 
 def rss_mb(pid: int) -> float:

@@ -1,0 +1,214 @@
+"""The address devices in the hall open: the laptop's address on the venue's network.
+
+Found once when the app starts (:func:`at_start`): the address of the interface a packet to
+the local network would leave by (a UDP socket is "connected", nothing is sent), and every
+other non-loopback address of the laptop (the certificate names them all, ``ui/tls.py``).
+The organizer can name another with ``FORUM_ADDRESS`` (a name the venue's router gives the
+laptop, ``forum.lan``; an IP; or a whole address ``https://forum.lan:8501``): it wins.
+
+The same answer is shown on ``/control`` and ``/access``, encoded in the projector's QR code
+and printed on the access slips (page and command line), so no device is told ``localhost``.
+HTTPS is the default; ``FORUM_HTTP=1`` asks for plain HTTP (tests, benchmarks, an organizer
+who knows why).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import ipaddress
+import os
+import socket
+import sys
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENV_ADDRESS = "FORUM_ADDRESS"
+ENV_HTTP = "FORUM_HTTP"
+DEFAULT_PORT = 8501
+ROOT = Path(__file__).resolve().parent.parent
+
+# Interfaces that are not the venue's Wi-Fi or cable: containers, virtual machines, tunnels.
+_VIRTUAL_PREFIXES = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "lxd", "tun", "tap", "wg", "zt")
+
+
+def https_wanted(environ: os._Environ | dict | None = None) -> bool:
+    """HTTPS unless the organizer asked for plain HTTP (``FORUM_HTTP=1``, ``true`` or ``yes``)."""
+    value = (environ if environ is not None else os.environ).get(ENV_HTTP, "")
+    return value.strip().lower() not in {"1", "true", "yes", "on"}
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.split("%")[0])
+    except ValueError:
+        return None
+
+
+def usable(address: str) -> bool:
+    """Whether another device could reach the laptop at ``address``: not loopback, link-local,
+    unspecified or multicast."""
+    ip = _ip(address)
+    return ip is not None and not (ip.is_loopback or ip.is_link_local or ip.is_unspecified or ip.is_multicast)
+
+
+def outgoing_address() -> str | None:
+    """The address of the interface a packet to the local network leaves by (no packet is sent:
+    connecting a UDP socket only picks the route). None without any route."""
+    for target in ("10.255.255.255", "192.168.255.255", "172.31.255.255"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+                probe.connect((target, 1))
+                address = probe.getsockname()[0]
+        except OSError:
+            continue
+        if usable(address):
+            return address
+    return None
+
+
+def _linux_ipv4() -> list[tuple[str, str]]:
+    """(interface, IPv4 address) of every interface that has one, asked of the kernel."""
+    import fcntl
+    import struct
+
+    found = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in socket.if_nameindex():
+            with contextlib.suppress(OSError):
+                packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))  # SIOCGIFADDR
+                found.append((name, socket.inet_ntoa(packed[20:24])))
+    return found
+
+
+def interface_addresses() -> list[tuple[str, str]]:
+    """(interface or "", address) for every address of the laptop another device might reach."""
+    found: list[tuple[str, str]] = []
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, ImportError):
+            found += _linux_ipv4()
+    with contextlib.suppress(OSError, UnicodeError):  # Windows and macOS list their addresses here
+        for info in socket.getaddrinfo(socket.gethostname(), None, proto=socket.IPPROTO_TCP):
+            found.append(("", str(info[4][0]).split("%")[0]))
+    seen, result = set(), []
+    for name, address in found:
+        if usable(address) and address not in seen:
+            seen.add(address)
+            result.append((name, address))
+    return result
+
+
+def _preference(item: tuple[str, str]) -> tuple[int, int, int]:
+    name, address = item
+    ip = _ip(address)
+    virtual = name.lower().startswith(_VIRTUAL_PREFIXES)
+    return (int(virtual), int(ip is None or ip.version != 4), int(ip is None or not ip.is_private))
+
+
+def choose_host(configured: str | None, outgoing: str | None, interfaces: list[tuple[str, str]]) -> str:
+    """The host phones open: the organizer's choice, else the outgoing interface's address,
+    else the likeliest interface (a private IPv4 address of a real interface), else localhost."""
+    if configured:
+        return split_configured(configured)[1]
+    if outgoing and usable(outgoing):
+        return outgoing
+    candidates = sorted((item for item in interfaces if usable(item[1])), key=_preference)
+    return candidates[0][1] if candidates else "localhost"
+
+
+def split_configured(text: str) -> tuple[str | None, str, int | None]:
+    """``FORUM_ADDRESS`` as (scheme or None, host, port or None): ``forum.lan``,
+    ``192.168.1.10:8501``, ``[fe80::1]``, ``https://forum.lan:8501/``."""
+    text = text.strip()
+    parts = urlsplit(text if "://" in text else f"//{text}")
+    scheme = parts.scheme.lower() or None
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or text).strip("[]"), port
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the laptop's network looks like: the host phones open and every address it has."""
+
+    host: str
+    addresses: tuple[str, ...]  # every usable address of the laptop (for the certificate)
+    hostname: str
+    configured: str | None = None  # FORUM_ADDRESS as the organizer wrote it
+
+    @property
+    def reachable(self) -> bool:
+        """False when no device but the laptop itself can open the host (no network found)."""
+        ip = _ip(self.host)
+        return self.host != "localhost" and (ip is None or usable(self.host))
+
+
+def find(environ: os._Environ | dict | None = None) -> Found:
+    """The laptop's addresses now."""
+    environ = environ if environ is not None else os.environ
+    configured = (environ.get(ENV_ADDRESS) or "").strip() or None
+    outgoing = outgoing_address()
+    interfaces = interface_addresses()
+    addresses = [address for _, address in interfaces]
+    if outgoing and outgoing not in addresses:
+        addresses.insert(0, outgoing)
+    host = choose_host(configured, outgoing, interfaces)
+    return Found(host=host, addresses=tuple(addresses), hostname=socket.gethostname(), configured=configured)
+
+
+@functools.cache
+def at_start() -> Found:
+    """The laptop's addresses, found once per process (when the server starts: app.py asks first)."""
+    return find()
+
+
+def base_url(host: str, port: int, https: bool) -> str:
+    """``https://host:port`` (brackets around IPv6; no port when it is the scheme's own)."""
+    scheme = "https" if https else "http"
+    shown = f"[{host}]" if ":" in host else host
+    if (https and port == 443) or (not https and port == 80):
+        return f"{scheme}://{shown}"
+    return f"{scheme}://{shown}:{port}"
+
+
+def phones_url(port: int, https: bool, found: Found | None = None) -> str:
+    """The address devices open (no path). ``FORUM_ADDRESS`` may fix the scheme and port too."""
+    found = found or at_start()
+    if found.configured:
+        scheme, host, own_port = split_configured(found.configured)
+        https = https if scheme is None else scheme == "https"
+        return base_url(host, own_port or port, https)
+    return base_url(found.host, port, https)
+
+
+def page_url(base: str, page: str = "", lang: str | None = None) -> str:
+    """An address of one page: ``page_url(base, "results", "ka")`` → ``…/results?lang=ka``."""
+    url = f"{base.rstrip('/')}/{page.strip('/')}" if page else base.rstrip("/")
+    return f"{url}?lang={lang}" if lang else url
+
+
+def configured_server(root: Path | None = None) -> dict:
+    """The ``[server]`` table of ``.streamlit/config.toml`` (for the command line, which runs
+    without the server)."""
+    with contextlib.suppress(OSError, ValueError):
+        text = ((root or ROOT) / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+        return tomllib.loads(text).get("server", {})
+    return {}
+
+
+def command_line_url(root: Path | None = None, environ: os._Environ | dict | None = None) -> str:
+    """What the server would tell devices to open, for the command line: the port of
+    ``.streamlit/config.toml`` (or ``STREAMLIT_SERVER_PORT``), HTTPS unless ``FORUM_HTTP``
+    (or the organizer's own certificate there)."""
+    environ = environ if environ is not None else os.environ
+    server = configured_server(root)
+    try:
+        port = int(environ.get("STREAMLIT_SERVER_PORT") or server.get("port") or DEFAULT_PORT)
+    except ValueError:
+        port = DEFAULT_PORT
+    https = https_wanted(environ) or bool(server.get("sslCertFile"))
+    return phones_url(port, https, find(environ))
