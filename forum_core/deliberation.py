@@ -16,6 +16,7 @@ How the ranking works (the vote's rules) is in :mod:`forum_core.ranking`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
@@ -475,6 +476,194 @@ def _write_pebbles(db: Database, actor: Actor, problem_id: int, round_: int, new
         return Outcome(True, "counted", value=value)
 
     return db.attempt(actor, "vote.count", work)
+
+
+# --- a count that can be checked: the photo of the board, the blind recount ---------------------
+
+PHOTO_MAX_BYTES = 12 * 2**20  # what a tablet camera or phone photo weighs, with room to spare
+PHOTO_MAX_PIXELS = 50_000_000  # decoded size checked before any pixel is decoded (a 50 MP phone)
+PHOTO_EDGE = 1600  # the kept photo's longer side: pebbles on a board stay countable
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")  # JPEG also opens a camera's MPO
+PHOTO_SOURCES = ("pebble_photo",)
+
+
+def clean_photo(data: bytes) -> tuple[bytes, int, int] | str:
+    """The photo as kept: re-encoded JPEG, at most PHOTO_EDGE pixels on its longer side, turned
+    upright, with no metadata at all (EXIF with GPS location, comments, profiles are not copied).
+    Returns (jpeg, width, height), or the reason it is refused (``image_too_large``,
+    ``not_an_image``). The file's size and its declared pixel count are checked before decoding."""
+    import io
+
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        return "not_an_image"
+    if len(data) > PHOTO_MAX_BYTES:
+        return "image_too_large"
+    try:
+        with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as image:
+            width, height = image.size  # from the header: nothing decoded yet
+            if width < 1 or height < 1 or width * height > PHOTO_MAX_PIXELS:
+                return "image_too_large"
+            image.draft("RGB", (PHOTO_EDGE, PHOTO_EDGE))  # JPEG: decode at a reduced scale when it can
+            upright = ImageOps.exif_transpose(image)  # loads; the camera's rotation is applied, then dropped
+            picture = upright.convert("RGB")
+    except Image.DecompressionBombError:
+        return "image_too_large"
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
+        return "not_an_image"
+    picture.thumbnail((PHOTO_EDGE, PHOTO_EDGE))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=82, optimize=True)  # no exif=, no icc_profile=: nothing copied
+    return out.getvalue(), picture.width, picture.height
+
+
+def save_photo(db: Database, actor: Actor, group_id: int, data: bytes) -> Outcome:
+    """Keep a photo of the board with the pebbles, with the counts in force as it was taken."""
+    cleaned = clean_photo(data)
+    if isinstance(cleaned, str):
+        return Outcome(False, cleaned)
+    jpeg, width, height = cleaned
+    digest = hashlib.sha256(jpeg).hexdigest()
+
+    def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
+        forum_id = _group_forum(unit.cur, group_id)
+        if forum_id is None:
+            return Outcome(False, "not_found")
+        in_force = sorted([p, r, n] for (p, r), n in counts(unit.cur, group_id).items())
+        photo_id = unit.insert(
+            "pebble_photo",
+            {
+                "forum_id": forum_id,
+                "group_id": group_id,
+                "image": jpeg,
+                "width": width,
+                "height": height,
+                "sha256": digest,
+                "counts": json.dumps(in_force),
+                "happened_at": unit.now,
+                "role": unit.actor.role,
+                "device": unit.actor.device,
+            },
+            returning="id",
+        )
+        unit.audit(
+            "pebble_photo",
+            photo_id,
+            None,
+            {"group_id": group_id, "sha256": digest, "width": width, "height": height, "counts": in_force},
+            forum_id,
+        )
+        return Outcome(True, "saved", value=photo_id)
+
+    return db.attempt(actor, "vote.photo", work)
+
+
+def photos(cur, forum_id: int) -> dict[int, dict]:
+    """group id -> its latest photo's facts (id, width, height, sha256, counts, happened_at), no image."""
+    rows = rows_as_dicts(
+        cur.execute(
+            "SELECT group_id, arg_max(id, id) AS id, arg_max(width, id) AS width, arg_max(height, id) AS height, "
+            "arg_max(sha256, id) AS sha256, arg_max(counts, id) AS counts, max(happened_at) AS happened_at, "
+            "count(*) AS taken FROM pebble_photo WHERE forum_id = ? GROUP BY group_id",
+            [forum_id],
+        )
+    )
+    for r in rows:
+        r["counts"] = json.loads(r["counts"])
+    return {r["group_id"]: r for r in rows}
+
+
+def photo_image(cur, photo_id: int) -> bytes | None:
+    row = cur.execute("SELECT image FROM pebble_photo WHERE id = ?", [photo_id]).fetchone()
+    return bytes(row[0]) if row else None
+
+
+def photos_now(db: Database, forum_id: int) -> dict[int, dict]:
+    """:func:`photos`, read once per new photo (the overview refreshes every few seconds)."""
+    return db.read_through(("pebble_photos", forum_id), PHOTO_SOURCES, lambda cur: photos(cur, forum_id))
+
+
+def recounts(cur, group_id: int) -> dict[tuple[int, int], int]:
+    """(problem id, round) -> the blind recount in force."""
+    return {
+        (p, r): n
+        for p, r, n in cur.execute(
+            "SELECT problem_id, round, arg_max(pebbles, id) FROM pebble_recount WHERE group_id = ? "
+            "GROUP BY problem_id, round",
+            [group_id],
+        ).fetchall()
+    }
+
+
+def set_recount(db: Database, actor: Actor, problem_id: int, pebbles: Any, round_: int = 0) -> Outcome:
+    """A second person's count of a problem's pebbles, typed without seeing the first count."""
+    errors: list[FieldError] = []
+    value = check_int(errors, "pebbles", pebbles, 0, MAX_PEBBLES)
+    if errors:
+        return Outcome(False, "invalid", tuple(errors))
+
+    def work(unit: Unit) -> Outcome:
+        row = _problem(unit, problem_id)
+        if row is None or row["merged_into"] is not None:
+            return Outcome(False, "not_found")
+        unit.in_group(row["group_id"])
+        if _locked(unit, row["group_id"]):
+            return Outcome(False, "locked")
+        current = recounts(unit.cur, row["group_id"]).get((problem_id, round_))
+        if current == value:
+            return Outcome(True, "unchanged", value=value)
+        unit.insert(
+            "pebble_recount",
+            {
+                "forum_id": row["forum_id"],
+                "group_id": row["group_id"],
+                "problem_id": problem_id,
+                "round": round_,
+                "pebbles": value,
+                "happened_at": unit.now,
+                "role": unit.actor.role,
+                "device": unit.actor.device,
+            },
+        )
+        unit.audit(
+            "pebble_recount",
+            problem_id,
+            {"round": round_, "pebbles": current},
+            {"round": round_, "pebbles": value},
+            row["forum_id"],
+        )
+        return Outcome(True, "counted", value=value)
+
+    return db.attempt(actor, "vote.recount", work)
+
+
+def recount_differences(cur, group_id: int) -> list[dict]:
+    """Where the blind recount and the count differ, problem by problem (empty: no recount, or
+    the same numbers). A problem counted but not recounted is listed with ``recount`` None."""
+    again = recounts(cur, group_id)
+    if not again:
+        return []
+    first = counts(cur, group_id)
+    titles = {p["id"]: p["title"] for p in problems(cur, group_id)}
+    out = []
+    for key in sorted(set(first) | set(again), key=lambda k: (k[1], k[0])):
+        problem_id, round_ = key
+        if problem_id not in titles:
+            continue  # merged away or deleted: not in the vote
+        count, recount = first.get(key, 0), again.get(key)
+        if recount != count and (recount is not None or count):
+            out.append(
+                {
+                    "problem_id": problem_id,
+                    "title": titles[problem_id],
+                    "round": round_,
+                    "count": count,
+                    "recount": recount,
+                }
+            )
+    return out
 
 
 def ranking(cur, forum: dict, group_id: int) -> Ranking:

@@ -41,6 +41,16 @@ def two_rooms(db, demo_forum):
     }
 
 
+def board_photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (120, 90, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
 def attempts(db, r):
     f, g1, p, forum_id = r["forum"], r["g1"], r["problems"], r["forum"]["id"]
     return {  # action -> what a tablet of group 2 tries on group 1
@@ -62,6 +72,8 @@ def attempts(db, r):
         Action.CHECKIN_FACILITATOR: lambda a: dl.mark_present(db, a, forum_id, g1, r["absent"]),
         Action.CHECKIN_UNDO: lambda a: dl.mark_absent(db, a, forum_id, g1, r["member"]),
         Action.PARTICIPANT_MOVE: lambda a: dl.take_in(db, a, forum_id, g1, r["stranger"]["id"]),
+        Action.VOTE_PHOTO: lambda a: dl.save_photo(db, a, g1, board_photo()),
+        Action.VOTE_RECOUNT: lambda a: dl.set_recount(db, a, p[0], 9),
         "plus": lambda a: dl.add_pebbles(db, a, p[0], +1),
     }
 
@@ -96,6 +108,8 @@ def test_the_same_services_work_in_the_own_group(db, two_rooms):
         Action.INITIATIVE_SAVE,
         Action.CHECKIN_FACILITATOR,
         Action.PARTICIPANT_MOVE,
+        Action.VOTE_PHOTO,
+        Action.VOTE_RECOUNT,
     ):
         assert cases[action](own).ok, action
 
