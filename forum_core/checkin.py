@@ -381,16 +381,50 @@ def sign_in_sheet(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: int) 
     )
 
 
+# Decoded sizes a QR photo may have: a JPEG (a phone's photo, up to 50 megapixels) is decoded at a
+# reduced scale near QR_DECODE_SIDE (Pillow's draft mode: a fraction of the memory, and a QR code
+# stays readable); a PNG or WebP is decoded whole, so it gets less (16 MP RGBA: 64 MB).
+QR_PHOTO_MAX_PIXELS = 50_000_000
+QR_OTHER_MAX_PIXELS = 16_000_000
+QR_DECODE_SIDE = 3000
+
+
+class PhotoRefused(ValueError):
+    """A photo that is not read (``reason``: ``image_too_large``)."""
+
+    def __init__(self, reason: Reason):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
 def read_qr(image_bytes: bytes) -> list[str]:
-    """Decode the QR codes in a photo (tablet camera or uploaded picture)."""
+    """Decode the QR codes in a photo (tablet camera or uploaded picture); none in what is not a picture.
+
+    The picture's size is read from its header before any pixel is decoded: more than
+    ``QR_PHOTO_MAX_PIXELS`` (JPEG) or ``QR_OTHER_MAX_PIXELS`` is refused (:class:`PhotoRefused`, ``image_too_large``), so a
+    20000×20000 picture of a few kilobytes never takes the laptop's memory. A JPEG is decoded
+    at a reduced scale (Pillow's draft mode), which is also quicker."""
     import io
+    import warnings
 
     import zxingcpp
     from PIL import Image, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(image_bytes))
-        image.load()
-    except (UnidentifiedImageError, OSError, ValueError):
-        return []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(image_bytes))
+            width, height = image.size
+            largest = QR_PHOTO_MAX_PIXELS if image.format == "JPEG" else QR_OTHER_MAX_PIXELS
+            if width * height > largest or getattr(image, "n_frames", 1) > 1:
+                raise PhotoRefused(Reason.IMAGE_TOO_LARGE)
+            if image.format == "JPEG":
+                image.draft("RGB", (QR_DECODE_SIDE, QR_DECODE_SIDE))
+            image.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoRefused(Reason.IMAGE_TOO_LARGE) from None
+    except PhotoRefused:
+        raise
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return []  # not a picture: no code in it
     return [r.text for r in zxingcpp.read_barcodes(image) if r.text]

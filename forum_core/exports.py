@@ -366,6 +366,9 @@ def parquet_zip(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool 
     return buffer.getvalue()
 
 
+MAX_EXPORT_UNZIPPED_BYTES = 64 * 1024 * 1024
+
+
 class NotAnExport(ValueError):
     """A file that is not a forum export of this app (no forum or priorities table in it)."""
 
@@ -381,6 +384,10 @@ def read_parquet_zip(data: bytes) -> dict:
             names = {Path(n).stem: n for n in archive.namelist() if n.endswith(".parquet")}
             if not {"forum", "priorities"} <= set(names):
                 raise NotAnExport("no forum or priorities table")
+            # A ZIP bomb is refused before anything is unpacked: a forum's export is a few MB.
+            if sum(archive.getinfo(n).file_size for n in names.values()) > MAX_EXPORT_UNZIPPED_BYTES:
+                raise NotAnExport("too large unpacked")
+            # zipfile never unpacks more than a member declares (a lying member fails its CRC)
             return {stem: pq.read_table(io.BytesIO(archive.read(name))) for stem, name in names.items()}
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         if isinstance(exc, NotAnExport):

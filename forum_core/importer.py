@@ -27,6 +27,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -41,6 +42,13 @@ from forum_core.validation import FieldError, Outcome
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
+# Limits checked before a workbook is parsed (calamine allocates the whole rectangle from the
+# first to the last cell at once: one cell at A1 and one at XFD20000 asked for 10 GB and
+# aborted the process). A participant list has about ten columns.
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # every member of an XLSX/ODS together, unpacked
+MAX_COLUMNS = 200
+MAX_CELLS = 1_000_000  # the rectangle a sheet spans (20,000 rows of 50 columns)
+MAX_SHARED_STRINGS = 1_000_000
 
 COLUMN_ALIASES = {
     "first_name": ["first name", "firstname", "given name", "სახელი"],
@@ -197,10 +205,145 @@ def _read_csv(data: bytes) -> Table:
     return _table_from_sheets([("", records)], None)
 
 
+_XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|si)(?=[\s/>])([^>]*)")
+_ODS_TAG = re.compile(rb"<(/?)table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)")
+_CELL_REF = re.compile(rb'\br="([A-Za-z]{1,4})(\d{1,9})"')
+_ROW_REF = re.compile(rb'\br="(\d{1,9})"')
+_REPEATED = re.compile(rb'number-(rows|columns)-repeated="(\d{1,12})"')
+
+
+class _Extent:
+    """How far a sheet reaches (columns, rows), followed while its XML streams past."""
+
+    def __init__(self) -> None:
+        self.width = self.height = 0
+
+    def reach(self, column: int, row: int) -> None:
+        self.width, self.height = max(self.width, column), max(self.height, row)
+        if self.width > MAX_COLUMNS:
+            raise FileProblem("too_many_columns", max=MAX_COLUMNS)
+        if self.width * self.height > MAX_CELLS:
+            raise FileProblem("too_many_cells", max=MAX_CELLS)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def _scan_xlsx(chunks: Iterator[bytes], shared: bool) -> None:
+    """A worksheet: every cell's position (``r="XFD20000"``, or the next one when unnamed)."""
+    extent, row, column, strings = _Extent(), 0, 0, 0
+    for tag, attrs in _tags(chunks, _XLSX_TAG):
+        if tag == b"row":
+            found = _ROW_REF.search(attrs)
+            row, column = (int(found.group(1)) if found else row + 1), 0
+        elif tag == b"c" and not shared:
+            found = _CELL_REF.search(attrs)
+            if found:
+                column = _column_number(found.group(1))
+                row = max(row, int(found.group(2)))
+            else:
+                column += 1
+            extent.reach(column, max(row, 1))
+        elif tag == b"si" and shared:
+            strings += 1
+            if strings > MAX_SHARED_STRINGS:
+                raise FileProblem("too_many_cells", max=MAX_CELLS)
+
+
+def _scan_ods(chunks: Iterator[bytes]) -> None:
+    """content.xml: repeated rows and cells count as many as they repeat, up to the last cell
+    with content (LibreOffice ends every sheet with a million empty repeated rows)."""
+    extent = _Extent()
+    row = column = last = row_repeat = 0
+    for closing, tag, attrs in _tags(chunks, _ODS_TAG, groups=3):
+        if tag == b"table":
+            row = 0 if not closing else row
+        elif tag == b"table-row" and not closing:
+            column = last = 0
+            row_repeat = _repeat(attrs, b"rows")
+        elif tag == b"table-row":
+            if last:
+                extent.reach(last, row + min(row_repeat, 1 << 40))
+            row += row_repeat
+        elif not closing:
+            repeat = _repeat(attrs, b"columns")
+            column += repeat
+            if not attrs.rstrip().endswith(b"/") or b"value-type" in attrs:  # a cell with content
+                last = column
+                extent.reach(last, row + 1)
+
+
+def _repeat(attrs: bytes, kind: bytes) -> int:
+    for found in _REPEATED.finditer(attrs):
+        if found.group(1) == kind:
+            return max(1, int(found.group(2)))
+    return 1
+
+
+def _tags(chunks: Iterator[bytes], pattern: re.Pattern, groups: int = 2) -> Iterator[tuple]:
+    """The tags ``pattern`` matches in an XML stream read in pieces (a tag cut by a piece's end
+    is completed by the next piece)."""
+    rest = b""
+    for chunk in chunks:
+        text = rest + chunk
+        cut = text.rfind(b"<")
+        if cut >= 0 and text.find(b">", cut) < 0:
+            text, rest = text[:cut], text[cut:]
+        else:
+            rest = b""
+        if len(rest) > 1 << 16:  # a tag longer than any a spreadsheet writes
+            raise FileProblem("not_a_table")
+        if b"<!DOCTYPE" in text or b"<!ENTITY" in text:  # no entity expansion games
+            raise FileProblem("not_a_table")
+        for found in pattern.finditer(text):
+            yield found.groups()[:groups]
+
+
+def _check_zipped_workbook(data: bytes) -> None:
+    """XLSX and ODS are ZIP files: before calamine parses one, every member is unpacked here in
+    pieces (never more than it declares; a member that lies fails its CRC) and the sheets are
+    scanned for how far their cells reach. Refuses with a :class:`FileProblem`."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            if sum(m.file_size for m in members) > MAX_UNZIPPED_BYTES:
+                raise FileProblem("file_too_large", max_mb=MAX_UNZIPPED_BYTES // (1024 * 1024))
+            for member in members:
+                name = member.filename.lower()
+                chunks = _member_chunks(archive, member)
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    _scan_xlsx(chunks, shared=False)
+                elif name == "xl/sharedstrings.xml":
+                    _scan_xlsx(chunks, shared=True)
+                elif name == "content.xml":
+                    _scan_ods(chunks)
+                else:
+                    for _ in chunks:
+                        pass
+    except FileProblem:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        raise FileProblem("not_a_table") from None
+
+
+def _member_chunks(archive, member) -> Iterator[bytes]:
+    with archive.open(member) as packed:
+        while chunk := packed.read(1 << 20):
+            yield chunk
+
+
 def _read_workbook(data: bytes, sheet: str | None) -> Table:
     """XLSX, XLS and ODS, read with calamine: every visible sheet, in order."""
     from python_calamine import CalamineWorkbook
 
+    if data[:4] == b"PK\x03\x04":
+        _check_zipped_workbook(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names

@@ -53,14 +53,21 @@ with main:
             digest = hashlib.sha256(data).hexdigest()
             if st.session_state.get("last_photo") != digest:  # each photo is read once
                 st.session_state["last_photo"] = digest
-                codes = checkin.read_qr(data)
+                st.session_state.pop("photo_refused", None)
+                try:
+                    codes = checkin.read_qr(data)
+                except checkin.PhotoRefused as refused:
+                    codes = None
+                    st.session_state["photo_refused"] = refused.reason
                 if codes:
                     remember(checkin.scan(db, session.actor(), forum_id, codes[0], desk, method="camera"))
                     st.rerun()
-                else:
+                elif codes is not None:
                     st.session_state["no_qr"] = True
             if st.session_state.pop("no_qr", False):
                 st.warning(t("desk.no_qr_found"))
+            if "photo_refused" in st.session_state:  # kept until another photo: it says what to do
+                st.warning(t(f"reason.{st.session_state['photo_refused']}"))
 
     with name_tab:
         query = st.text_input(

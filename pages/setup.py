@@ -1,5 +1,6 @@
 """Setup (organizer): start a forum (demo or new), its settings, agenda and working groups."""
 
+import shutil
 import tempfile
 from datetime import date, time
 from pathlib import Path
@@ -10,6 +11,15 @@ import streamlit as st
 from forum_core import backup, demo, programs
 from forum_core import forum as forum_mod
 from ui import session
+
+UPLOAD_PREFIX = "forum-restore-"  # where an uploaded backup ZIP is unpacked until it is restored or dismissed
+
+
+def drop_upload_copy(source: Path) -> None:
+    """Remove the unpacked copy of an uploaded backup (never an automatic backup's folder)."""
+    if source.parent.name.startswith(UPLOAD_PREFIX):
+        shutil.rmtree(source.parent, ignore_errors=True)
+
 
 ctx = session.page("setup")
 t, db, cur, current = ctx.t, ctx.db, ctx.cur, ctx.forum
@@ -322,8 +332,10 @@ with st.expander(t("backup.title")):
     )
     uploaded = st.file_uploader(t("backup.restore_upload"), type=["zip"], key="restore_upload")
 
-    def forget_restore() -> None:
-        st.session_state.pop("restore_pending", None)
+    def forget_restore(keep: bool = False) -> None:
+        pending = st.session_state.pop("restore_pending", None)
+        if pending and not keep:
+            drop_upload_copy(Path(pending))
 
     # The question stays open across reruns (a pending restore in the session) until it is
     # answered or dismissed, so nothing is restored by a click that did not see it.
@@ -332,12 +344,14 @@ with st.expander(t("backup.title")):
         st.warning(t("backup.restore_confirm", name=source.name, path=db.path))
         yes, no = st.columns(2)
         if yes.button(t("backup.restore_yes"), key="restore_yes", type="primary"):
-            forget_restore()
+            forget_restore(keep=True)
             try:
                 backup.restore_running(db, source)
                 session.flash("success", t("backup.restored", name=source.name))
             except backup.BackupError as error:
                 session.flash("error", t(f"backup.error_{error.code}"))
+            finally:
+                drop_upload_copy(source)
             st.rerun()
         if no.button(t("backup.restore_no"), key="restore_no"):
             forget_restore()
@@ -346,9 +360,12 @@ with st.expander(t("backup.title")):
     if st.button(t("backup.restore"), key="restore_start", disabled=chosen is None and uploaded is None):
         source = chosen
         if uploaded is not None:
+            forget_restore()  # an earlier upload's copy
+            unpacked = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
             try:
-                source = backup.unzip_backup(uploaded.getvalue(), Path(tempfile.mkdtemp()) / "upload")
+                source = backup.unzip_backup(uploaded.getvalue(), unpacked / "upload")
             except backup.BackupError as error:
+                shutil.rmtree(unpacked, ignore_errors=True)
                 st.error(t(f"backup.error_{error.code}"))
                 source = None
         if source is not None:

@@ -10,7 +10,8 @@
 - **Uploads only where a page offers one.** Streamlit's upload endpoint takes files for any
   session; here it takes them only from sessions whose role has an uploader on its pages
   (organizer: lists, programs, backups; desk: a QR photo), up to that role's size, and
-  refuses the rest (403, or 413 past the size) before a byte is read.
+  refuses the rest (403, or 413 past the size) before a byte is read. A session may hold at
+  most ``UPLOADS_HELD`` uploads of its role's size at once (ui/runtime.py).
 """
 
 from __future__ import annotations
@@ -92,7 +93,23 @@ def _upload_refused(scope, path: str) -> int:
     length = dict(scope.get("headers") or []).get(b"content-length")
     if length is None or not length.isdigit() or int(length) > limit:
         return 413  # the browser always says how much it sends; past the role's size, refused
+    # Streamlit keeps a session's uploads in memory until the page drops them or the session
+    # ends: a session sending file after file under new ids would pile them up.
+    if _held_bytes(session_id) + int(length) > runtime.UPLOADS_HELD * limit:
+        return 413
     return 0
+
+
+def _held_bytes(session_id: str) -> int:
+    """Bytes of uploads Streamlit holds for this session now (0 outside a Streamlit server)."""
+    try:
+        from streamlit.runtime import Runtime
+
+        manager = Runtime.instance().uploaded_file_mgr
+        held = getattr(manager, "file_storage", {}).get(session_id) or {}
+        return sum(len(rec.data) for rec in list(held.values()))
+    except Exception:  # no runtime (tests of the middleware alone), or another file manager
+        return 0
 
 
 def _is_page_load(path: str) -> bool:

@@ -77,6 +77,7 @@ def collect(handoff: str) -> tuple[str, int] | None:
 # sessions whose role has an uploader on its pages. Filled on every page run (ui/session.py).
 
 UPLOADING_ROLES = {"organizer": 20 * 2**20, "desk": 8 * 2**20}  # role -> largest upload (bytes)
+UPLOADS_HELD = 3  # a session holds at most this many uploads of its role's largest size at once
 _session_roles: dict[str, str] = {}
 MAX_SESSIONS_KNOWN = 5000
 

@@ -204,3 +204,230 @@ def test_organizer_signed_in(db):
     code = access.ensure_organizer_code(db)
     assert access.sign_in(db, None, code, "laptop", "c", access.Throttle()).status == "signed_in"
     assert access.organizer_signed_in(db.cursor())
+
+
+# --- every reader has a limit before it allocates ------------------------------------------------
+
+XLSX_PARTS = {
+    "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships'
+    '+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override '
+    'PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+    'spreadsheetml.worksheet+xml"/></Types>',
+    "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+    "xl/workbook.xml": '<?xml version="1.0"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+    '2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+    '<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>',
+    "xl/_rels/workbook.xml.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    'officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+}
+SHEET = '<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+HEADER_ROW = (
+    '<row r="1">'
+    + "".join(
+        f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for col, name in zip("ABCD", ("first name", "last name", "phone", "group"))
+    )
+    + "</row>"
+)
+
+
+def zipped(parts: dict[str, str | bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def xlsx(rows: str) -> bytes:
+    return zipped({**XLSX_PARTS, "xl/worksheets/sheet1.xml": SHEET + "<sheetData>" + rows + "</sheetData></worksheet>"})
+
+
+def ods(body: str) -> bytes:
+    content = (
+        '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"'
+        ' xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:'
+        'xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S">'
+        + body
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.'
+        'spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    return zipped(
+        {
+            "mimetype": "application/vnd.oasis.opendocument.spreadsheet",
+            "META-INF/manifest.xml": manifest,
+            "content.xml": content,
+        }
+    )
+
+
+def ods_cell(text: str, repeat: int = 1) -> str:
+    return (
+        f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
+        f"<text:p>{text}</text:p></table:table-cell>"
+    )
+
+
+class PeakMemory:
+    """The process's peak resident memory during a block, above what it held before (Linux resets
+    the peak through /proc/self/clear_refs): what a reader allocated, whatever allocated it."""
+
+    def __enter__(self):
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        self.before = self._kb("VmRSS")
+        return self
+
+    def __exit__(self, *exc):
+        self.mb = (self._kb("VmHWM") - self.before) / 1024
+
+    @staticmethod
+    def _kb(field: str) -> int:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+
+def refused_quickly(read, code: str, seconds: float = 1.0, mb: float = 100.0):
+    import time
+
+    from forum_core.importer import FileProblem
+
+    start = time.perf_counter()
+    with PeakMemory() as peak, pytest.raises(FileProblem) as refused:
+        read()
+    assert refused.value.code == code
+    assert time.perf_counter() - start < seconds
+    assert peak.mb < mb, f"{peak.mb:.0f} MB"
+    return refused.value
+
+
+def test_a_workbook_reaching_far_is_refused_before_it_is_parsed():
+    from forum_core import i18n, importer
+
+    # one cell at A1, one at XFD20000: calamine would allocate 10 GB at once (and abort the process)
+    far = xlsx(HEADER_ROW + '<row r="20000"><c r="XFD20000" t="inlineStr"><is><t>x</t></is></c></row>')
+    problem = refused_quickly(lambda: importer.read_table(far, "list.xlsx"), "too_many_columns")
+    assert i18n.t("ka", f"error.{problem.code}", **problem.params) != f"error.{problem.code}"
+    assert "200" in i18n.t("en", f"error.{problem.code}", **problem.params)
+    # within the columns, but a rectangle of more than a million cells (a stray cell far down)
+    deep = xlsx(HEADER_ROW + '<row r="900000"><c r="AX900000" t="inlineStr"><is><t>x</t></is></c></row>')
+    refused_quickly(lambda: importer.read_table(deep, "list.xlsx"), "too_many_cells")
+    # cells without positions count one after another: a row of 100,000 empty cells
+    wide = xlsx(HEADER_ROW + '<row r="2">' + "<c/>" * 100_000 + "</row>")
+    refused_quickly(lambda: importer.read_table(wide, "list.xlsx"), "too_many_columns")
+    # a claimed dimension alone is not a reason: the cells decide (calamine does not allocate for it)
+    claimed = zipped(
+        {
+            **XLSX_PARTS,
+            "xl/worksheets/sheet1.xml": SHEET
+            + '<dimension ref="A1:XFD20000"/><sheetData>'
+            + HEADER_ROW
+            + "</sheetData></worksheet>",
+        }
+    )
+    assert importer.read_table(claimed, "list.xlsx").headers[:4] == ["first name", "last name", "phone", "group"]
+
+
+def test_an_ods_with_repeated_cells_is_refused_but_libreoffice_files_are_read():
+    from forum_core import importer
+
+    header = "<table:table-row>" + "".join(ods_cell(h) for h in ("first name", "last name", "phone", "group"))
+    # what LibreOffice writes: empty columns and a million empty rows repeated after the data
+    libreoffice = ods(
+        '<table:table-column table:number-columns-repeated="1024"/>'
+        + header
+        + '<table:table-cell table:number-columns-repeated="1020"/></table:table-row>'
+        + "<table:table-row>"
+        + "".join(ods_cell(v) for v in ("ნინო", "ბერიძე", "599123456", "1"))
+        + "</table:table-row>"
+        + '<table:table-row table:number-rows-repeated="1048574"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    table = importer.read_table(libreoffice, "list.ods")
+    assert table.headers[:4] == ["first name", "last name", "phone", "group"] and len(table.rows) == 1
+    # one cell with text repeated over 1,000 columns and 20,000 rows: 2.6 GB and 5 s in calamine
+    repeated = ods(
+        header + "</table:table-row>"
+        '<table:table-row table:number-rows-repeated="20000">' + ods_cell("x", 150) + "</table:table-row>"
+    )
+    refused_quickly(lambda: importer.read_table(repeated, "list.ods"), "too_many_cells")
+    wide = ods(header + "</table:table-row><table:table-row>" + ods_cell("x", 1000) + "</table:table-row>")
+    refused_quickly(lambda: importer.read_table(wide, "list.ods"), "too_many_columns")
+
+
+def test_a_workbook_that_unpacks_too_large_or_lies_about_its_size_is_refused():
+    import io
+    import zipfile
+
+    from forum_core import importer
+
+    bomb = zipped({**XLSX_PARTS, "xl/worksheets/sheet1.xml": SHEET, "xl/media/zeros.bin": b"\0" * (120 * 2**20)})
+    assert len(bomb) < 200_000
+    refused_quickly(lambda: importer.read_table(bomb, "list.xlsx"), "file_too_large")
+    # a member that declares 1 KB and unpacks to 50 MB: unpacking stops at 1 KB and fails its CRC
+    honest = zipped({**XLSX_PARTS, "xl/sharedStrings.xml": b"<sst>" + b"<si><t>x</t></si>" * 3_000_000})
+    with zipfile.ZipFile(io.BytesIO(honest)) as archive:
+        info, directory = archive.getinfo("xl/sharedStrings.xml"), archive.start_dir
+    lying = bytearray(honest)
+    small = (1024).to_bytes(4, "little")
+    lying[info.header_offset + 22 : info.header_offset + 26] = small  # the local header's size
+    entry = lying.find(b"PK\x01\x02", directory)
+    while lying[entry + 46 : entry + 46 + len(info.filename)] != info.filename.encode():
+        entry = lying.find(b"PK\x01\x02", entry + 4)
+    lying[entry + 24 : entry + 28] = small  # and the central directory's
+    refused_quickly(lambda: importer.read_table(bytes(lying), "list.xlsx"), "not_a_table")
+
+
+def test_a_huge_qr_photo_is_refused_from_its_header():
+    import io
+    import time
+
+    from PIL import Image
+
+    from forum_core import checkin
+    from forum_core.vocabulary import Reason
+
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, "PNG")  # 400 million pixels in a few hundred KB
+    photo = buffer.getvalue()
+    start = time.perf_counter()
+    with PeakMemory() as peak, pytest.raises(checkin.PhotoRefused) as refused:
+        checkin.read_qr(photo)
+    assert refused.value.reason == Reason.IMAGE_TOO_LARGE
+    assert time.perf_counter() - start < 1.0 and peak.mb < 50
+    assert checkin.read_qr(b"\x89PNG\r\n\x1a\n broken") == []  # not a picture: no code
+
+
+def test_an_export_zip_bomb_is_refused_by_the_comparison():
+    from forum_core import exports
+
+    bomb = zipped({"forum.parquet": b"\0" * (80 * 2**20), "priorities.parquet": b"\0" * 1024})
+    start = __import__("time").perf_counter()
+    with PeakMemory() as peak, pytest.raises(exports.NotAnExport):
+        exports.read_parquet_zip(bomb)
+    assert __import__("time").perf_counter() - start < 1.0 and peak.mb < 50
+
+
+def test_a_session_cannot_pile_up_uploads(monkeypatch):
+    from ui import middleware, runtime
+
+    runtime.note_session("piling-desk", "desk")
+    held = {"piling-desk": 0}
+    monkeypatch.setattr(middleware, "_held_bytes", lambda session: held[session])
+    scope = {"headers": [(b"content-length", str(8 * 2**20).encode())]}
+    assert middleware._upload_refused(scope, "/_stcore/upload_file/piling-desk/f1") == 0
+    held["piling-desk"] = (runtime.UPLOADS_HELD - 1) * 8 * 2**20 + 1  # the page has not dropped the others
+    assert middleware._upload_refused(scope, "/_stcore/upload_file/piling-desk/f9") == 413
