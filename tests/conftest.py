@@ -7,6 +7,8 @@ own copy of that file, made before its ``Database`` opens it.
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import os
 import shutil
 import sys
@@ -23,9 +25,16 @@ if str(ROOT) not in sys.path:
 # they start, which inherit the environment); read once when forum_core.access is imported.
 os.environ["FORUM_TEST_CHEAP_HASH"] = "1"
 
+from streamlit.components.v2 import manifest_scanner  # noqa: E402
+
 from forum_core import demo  # noqa: E402
 from forum_core import forum as forum_mod  # noqa: E402
 from forum_core.db import Actor, Database  # noqa: E402
+
+# Streamlit scans every installed distribution's metadata for component manifests whenever an
+# AppTest starts (about 0.5 s, most of a page test's time); the installed packages do not change
+# during a test run, so the scan is made once per process.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 ORGANIZER = Actor("organizer", "test laptop")
 SETTINGS = {
@@ -50,15 +59,27 @@ def copy_database(source: Path, target: Path) -> Path:
 
 
 def build_database(tmp_path_factory, name: str, make, start_from: Path | None = None) -> tuple[Path, int]:
-    """Build a database file once: ``make(database)`` writes it and returns the forum id."""
-    path = tmp_path_factory.mktemp(name) / "forum.duckdb"
-    if start_from is not None:
-        copy_database(start_from, path)
-    database = Database(path)
-    forum = make(database)
-    database.close()
-    assert not Path(f"{path}.wal").exists()
-    return path, forum
+    """Build a database file once per test run: ``make(database)`` writes it and returns the forum id.
+
+    The xdist workers share one build: the first to get the lock builds the file, the others wait
+    and use it (tests only ever get copies of it)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the directory every worker's base temp lives in
+    folder = shared / f"prebuilt-{name}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path, done = folder / "forum.duckdb", folder / "forum-id"
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            if start_from is not None:
+                copy_database(start_from, path)
+            database = Database(path)
+            forum = make(database)
+            database.close()
+            assert not Path(f"{path}.wal").exists()
+            done.write_text(str(forum))
+    return path, int(done.read_text())
 
 
 @pytest.fixture(scope="session")
@@ -142,19 +163,18 @@ def forum_in_full_swing(db, full_swing_built) -> int:
 
 
 @pytest.fixture(scope="session")
-def finished_forum_file(tmp_path_factory, demo_forum_file) -> Path:
+def finished_forum_file(tmp_path_factory, demo_forum_built) -> Path:
     """A database file with the demo forum after its day: ten groups finalised, every published
     priority a recommendation. Made once (group work takes seconds); tests use copies."""
     from forum_core import report
 
-    path = copy_database(demo_forum_file, tmp_path_factory.mktemp("finished") / "forum.duckdb")
-    database = Database(path)
-    forum_id = forum_mod.current_forum_id(database.cursor())
-    assert demo.simulate_group_work(database, ORGANIZER, forum_id) == 10
-    assert report.sync(database, ORGANIZER, forum_id).value == 50
-    database.close()
-    assert not Path(f"{path}.wal").exists()
-    return path
+    def make(database):
+        forum = demo_forum_built[1]
+        assert demo.simulate_group_work(database, ORGANIZER, forum) == 10
+        assert report.sync(database, ORGANIZER, forum).value == 50
+        return forum
+
+    return build_database(tmp_path_factory, "finished", make, start_from=demo_forum_built[0])[0]
 
 
 @pytest.fixture

@@ -100,10 +100,11 @@ def open_app(lang="ka", page=None, role="organizer", group_number=None):
     at.query_params["lang"] = lang
     if role is not None:
         at.session_state["identity"] = sign_in_as(role, group_number)
-    at.run()
     if page:
+        # Each page's url path is its file's name, so the page is known before the first run
+        # (AppTest hashes the file name as st.Page hashes the url path): one run, not two.
         at.switch_page(page)
-        at.run()
+    at.run()
     assert not at.exception, at.exception
     return at
 
