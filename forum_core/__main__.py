@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
@@ -77,6 +76,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     xp.add_argument("--out", type=Path, required=True, help="ZIP file to write")
     xp.add_argument("--anonymised", action="store_true", help="only group-level data and counts, for publication")
+    ru = sub.add_parser(
+        "rollup",
+        help="roll many forums' anonymised exports (folders, ZIP files, s3://bucket/prefix) up into one "
+        "DuckDB file, each checked against its manifest first",
+    )
+    ru.add_argument("sources", nargs="+", help="export ZIPs, folders holding exports, or s3:// addresses")
+    ru.add_argument("--out", type=Path, required=True, help="the DuckDB file to write (replaced if it exists)")
+    ru.add_argument(
+        "--lang", default="ka", choices=["ka", "en"], help="language of messages (default: %(default)s, like the app)"
+    )
     bk = sub.add_parser("backup", parents=[common], help="write a full backup of the database (a folder)")
     bk.add_argument("--out", type=Path, required=True, help="backup folder to create")
     rs = sub.add_parser("restore", parents=[common], help="rebuild the database --db from a backup folder")
@@ -112,30 +121,18 @@ def _parser() -> argparse.ArgumentParser:
     ac.add_argument(
         "--address",
         help="the address devices open, printed on each slip "
-        "(default: this laptop's network address and the app's port)",
+        "(default: FORUM_ADDRESS, or this laptop's network address, and the app's port)",
     )
     return parser
 
 
 def laptop_address(root: Path | None = None) -> str:
-    """The address devices on the venue's network open: this laptop's network address with the
-    port (and https when a certificate is set) of ``.streamlit/config.toml``."""
-    import socket
-    import tomllib
+    """The address devices on the venue's network open, as the app would tell them
+    (forum_core/network.py: ``FORUM_ADDRESS`` or this laptop's network address, the port of
+    ``.streamlit/config.toml``, https unless ``FORUM_HTTP=1``)."""
+    from forum_core import network
 
-    root = root or Path(__file__).resolve().parent.parent
-    server = {}
-    with contextlib.suppress(OSError, ValueError):
-        server = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8")).get("server", {})
-    host = "localhost"
-    try:  # the interface a packet to the local network would leave by (nothing is sent)
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-            probe.connect(("10.255.255.255", 1))
-            host = probe.getsockname()[0]
-    except OSError:
-        pass
-    scheme = "https" if server.get("sslCertFile") else "http"
-    return f"{scheme}://{host}:{server.get('port', 8501)}"
+    return network.command_line_url(root)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     lang = args.lang
     if args.command == "restore":
         return _restore(args, lang)
+    if args.command == "rollup":
+        return _rollup(args, lang)
     try:
         db = Database(args.db)
     except DatabaseBusy as busy:
@@ -171,6 +170,56 @@ def _restore(args, lang: str) -> int:
         print(t(lang, "error.db_busy", path=busy.path, holder=busy.holder), file=sys.stderr)
         return 3
     print(t(lang, "cli.restored", path=args.db, backup=args.backup))
+    return 0
+
+
+def _rollup(args, lang: str) -> int:
+    """Many forums' anonymised exports in one DuckDB file, and what it holds in a few lines."""
+    from forum_core import rollup
+
+    done = rollup.build(args.sources, args.out)
+    for s in done.skipped:
+        problem = t(lang, f"cli.rollup_problem_{s['problem']}")
+        where = f"{s['source']}: {s['file']}" if s["file"] else s["source"]
+        detail = f" ({s['detail']})" if s["detail"] else ""
+        print(t(lang, "cli.rollup_skipped", where=where, problem=problem + detail), file=sys.stderr)
+    if not done.forums:
+        print(t(lang, "cli.rollup_nothing", path=args.out), file=sys.stderr)
+        return 1
+    years = ", ".join(str(y) for y in done.years if y is not None)
+    print(t(lang, "cli.rollup_written", path=args.out))
+    print(t(lang, "cli.rollup_forums", count=done.forums, municipalities=done.municipalities, years=years))
+    print(t(lang, "cli.rollup_participants", count=done.participants))
+    print(t(lang, "cli.rollup_included_title"))
+    for row in done.included_by_field:
+        print(
+            t(
+                lang,
+                "cli.rollup_included_line",
+                field=row["field"],
+                included=row["included"],
+                partly=row["partly"],
+                answered=row["answered"],
+                count=row["recommendations"],
+                share=f"{row['included_share'] or 0:.1f}",
+            )
+        )
+    if done.recurring:
+        print(t(lang, "cli.rollup_recurring_title", count=len(done.recurring)))
+        for row in done.recurring[:10]:
+            print(
+                t(
+                    lang,
+                    "cli.rollup_recurring_line",
+                    title=row["title"],
+                    field=row["field"],
+                    count=row["forums"],
+                    municipalities=row["municipalities"],
+                    years=row["years"],
+                )
+            )
+    else:
+        print(t(lang, "cli.rollup_no_recurring"))
     return 0
 
 

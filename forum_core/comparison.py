@@ -1,8 +1,9 @@
 """Several forums side by side: fields and priorities across forums, and which problems came back.
 
-A forum is read either from this database or from another installation's Parquet export
-(:func:`forum_core.exports.parquet_zip`); both give the same summary, made from the
-derived ``priorities`` table (group, field, rank, title, pebbles, the mayor's answer).
+A forum is read from this database, from another installation's Parquet export
+(:func:`forum_core.exports.parquet_zip`) or from a national roll-up of many forums
+(:mod:`forum_core.rollup`); all give the same summary, made from the derived ``priorities`` table
+(group, field, rank, title, pebbles, the mayor's answer).
 """
 
 from __future__ import annotations
@@ -78,6 +79,24 @@ def from_export(data: bytes, name: str) -> ForumSummary:
     )
 
 
+def from_rollup(path) -> list[ForumSummary]:
+    """Every forum of a national roll-up (:mod:`forum_core.rollup`); :class:`rollup.NotARollup` if the
+    file is not one."""
+    from forum_core import rollup
+
+    return [
+        ForumSummary(
+            f"rollup:{f['forum_key']}",
+            str(f["forum_title"] or ""),
+            str(f["municipality"] or ""),
+            f["forum_date"],
+            str(f["source"] or ""),
+            f["priorities"],
+        )
+        for f in rollup.priorities_by_forum(path)
+    ]
+
+
 def in_time_order(summaries: list[ForumSummary]) -> list[ForumSummary]:
     """Oldest forum first, so a row reads as what happened next."""
     return sorted(summaries, key=lambda s: (s.forum_date or date.min, s.key))
@@ -93,7 +112,7 @@ def by_field(summaries: list[ForumSummary]) -> list[dict]:
     return [fields[name] for name in sorted(fields)]
 
 
-def _core(title: str) -> str:
+def core_title(title: str) -> str:
     """A title without what only dresses it: case, text in brackets, punctuation, extra spaces."""
     text = unicodedata.normalize("NFC", title or "").casefold()
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", text)
@@ -102,7 +121,7 @@ def _core(title: str) -> str:
 
 
 def similar(a: str, b: str) -> bool:
-    left, right = _core(a), _core(b)
+    left, right = core_title(a), core_title(b)
     if not left or not right:
         return False
     return left == right or SequenceMatcher(None, left, right).ratio() >= SIMILAR

@@ -188,6 +188,10 @@ TABLE_NOTES = {
     "priorities": "derived: each group's published priorities with the recommendation and answer they led to",
     "attendance": "derived: per group, how many were invited, came and came without invitation; "
     "gender and age band counts of those who came (group 0: the whole forum)",
+    "representation": "derived: invited -> checked in -> present at their group's vote, by gender, age band, "
+    "community and self-declared needs, with each stage's share (percent), its gap to the invitation list "
+    "(percentage points) and the population's share where given; in the anonymised export a count under 5 "
+    "is empty (fewer than 5) and rare communities and needs are pooled as 'other'",
 }
 
 
@@ -226,6 +230,7 @@ def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
                 "group_number": p["group_number"],
                 "group_name": p["group_name"],
                 "field": p["field"],
+                "problem_id": p["problem_id"],
                 "rank": p["rank"],
                 "title": p["title"],
                 "pebbles": p["pebbles"],
@@ -244,6 +249,7 @@ def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
             ("group_number", pa.int32()),
             ("group_name", pa.string()),
             ("field", pa.string()),
+            ("problem_id", pa.int32()),
             ("rank", pa.int32()),
             ("title", pa.string()),
             ("pebbles", pa.int32()),
@@ -257,8 +263,23 @@ def priorities_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def attendance_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
-    """Counts only: per group invited / came / walk-ins, and of those who came by gender and age band."""
+SMALL = 5  # in anything published, fewer people than this beside an attribute is "fewer than 5"
+
+
+def _hide_small(rows: list[dict]) -> None:
+    """Counts under SMALL become None; a lone hidden count takes the next smallest with it (the total
+    of those who came would give it away otherwise)."""
+    hidden = [r for r in rows if 0 < r["count"] < SMALL]
+    shown = sorted((r for r in rows if r["count"] >= SMALL), key=lambda r: r["count"])
+    if len(hidden) == 1 and shown:
+        hidden.append(shown[0])
+    for r in hidden:
+        r["count"] = None
+
+
+def attendance_table(cur: duckdb.DuckDBPyConnection, forum_id: int, public: bool = False):
+    """Counts only: per group invited / came / walk-ins, and of those who came by gender and age band
+    (``public``: a gender or age band of fewer than 5 people has no count, see :func:`_hide_small`)."""
     import pyarrow as pa
 
     from forum_core import report
@@ -270,32 +291,81 @@ def attendance_table(cur: duckdb.DuckDBPyConnection, forum_id: int):
         for m in ("invited", "came")
     ]
     rows += [{"group_number": 0, "measure": "walk_ins", "value": "", "count": numbers.walk_ins}]
-    rows += [{"group_number": 0, "measure": "gender", "value": k, "count": v} for k, v in numbers.by_gender]
-    rows += [{"group_number": 0, "measure": "age_band", "value": k, "count": v} for k, v in numbers.by_age]
+    gender = [{"group_number": 0, "measure": "gender", "value": k, "count": v} for k, v in numbers.by_gender]
+    age = [{"group_number": 0, "measure": "age_band", "value": k, "count": v} for k, v in numbers.by_age]
+    if public:
+        _hide_small(gender)
+        _hide_small(age)
+    rows += gender + age
     schema = pa.schema(
         [("group_number", pa.int32()), ("measure", pa.string()), ("value", pa.string()), ("count", pa.int64())]
     )
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+def _representation_module():
+    """forum_core.representation when it is part of this installation (it came in the same round as
+    the publication format; an older tree without it exports everything else)."""
+    try:
+        from forum_core import representation
+    except ImportError:
+        return None
+    return representation
+
+
+REPRESENTATION_COUNTS = ("invited", "checked_in", "at_vote")
+REPRESENTATION_FIGURES = (
+    "invited_share",
+    "checked_in_share",
+    "at_vote_share",
+    "checked_in_gap_pp",
+    "at_vote_gap_pp",
+    "population_share",
+    "population_gap_pp",
+)
+
+
+def representation_table(cur: duckdb.DuckDBPyConnection, forum_id: int, public: bool = True):
+    """Invited -> checked in -> at the vote by gender, age band, community and needs (derived; public:
+    a count under 5 is empty, "fewer than 5", and rare communities and needs are pooled as "other")."""
+    import pyarrow as pa
+
+    module = _representation_module()
+    # The module's cached ``table`` needs the Database; an export works on a cursor, so it computes
+    # the same rows directly.
+    rows = module._compute(cur, forum_id, public) if module is not None else []
+    schema = pa.schema(
+        [("dimension", pa.string()), ("category", pa.string())]
+        + [(name, pa.int64()) for name in REPRESENTATION_COUNTS]
+        + [(name, pa.float64()) for name in REPRESENTATION_FIGURES]
+    )
+    return pa.Table.from_pylist([{k: r.get(k) for k in schema.names} for r in rows], schema=schema)
+
+
+def _derived() -> list[str]:
+    return ["priorities", "attendance"] + (["representation"] if _representation_module() else [])
+
+
 def tables(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> dict:
     """name -> pyarrow Table: every table of the forum (or the publishable ones) and the derived ones."""
     chosen = ANONYMISED_TABLES if anonymised else FORUM_TABLES
     out = {name: _arrow(cur, sql, forum_id) for name, sql in chosen.items()}
-    out["priorities"] = priorities_table(cur, forum_id)
-    out["attendance"] = attendance_table(cur, forum_id)
+    for name in _derived():
+        out[name] = one_table(cur, forum_id, name, public=anonymised)
     return out
 
 
 def table_names(anonymised: bool = False) -> list[str]:
-    return list(ANONYMISED_TABLES if anonymised else FORUM_TABLES) + ["priorities", "attendance"]
+    return list(ANONYMISED_TABLES if anonymised else FORUM_TABLES) + _derived()
 
 
-def one_table(cur: duckdb.DuckDBPyConnection, forum_id: int, name: str):
+def one_table(cur: duckdb.DuckDBPyConnection, forum_id: int, name: str, public: bool = False):
     if name == "priorities":
         return priorities_table(cur, forum_id)
     if name == "attendance":
-        return attendance_table(cur, forum_id)
+        return attendance_table(cur, forum_id, public=public)
+    if name == "representation" and _representation_module():
+        return representation_table(cur, forum_id, public=public)
     return _arrow(cur, FORUM_TABLES[name], forum_id)  # KeyError for a name that is not a table
 
 
@@ -347,23 +417,46 @@ def readme(named: dict, forum: dict, anonymised: bool) -> str:
     return "\n".join(lines)
 
 
-def parquet_zip(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> bytes:
-    """The whole forum (or its publishable part) as Parquet files in one ZIP, with a README of the columns."""
-    import zipfile
-
+def parquet_bytes(table) -> bytes:
     import pyarrow.parquet as pq
 
+    part = io.BytesIO()
+    pq.write_table(table, part)
+    return part.getvalue()
+
+
+def export_files(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> dict[str, bytes]:
+    """path -> content of the export: one Parquet file per table and a README of the columns.
+
+    The anonymised export is the one for publication: every table also as CSV (flat files any tool
+    opens), each group's vote as a Pabulib ``.pb`` file, a data card, the licence and a manifest with
+    every file's SHA-256 (:mod:`forum_core.publication`)."""
     from forum_core import forum as forum_mod
+    from forum_core import publication
 
     named = tables(cur, forum_id, anonymised)
+    files = {f"{name}.parquet": parquet_bytes(table) for name, table in named.items()}
+    files["README.txt"] = readme(named, forum_mod.get_forum(cur, forum_id), anonymised).encode("utf-8")
+    if anonymised:
+        files.update({f"{name}.csv": table_csv(table) for name, table in named.items()})
+        files = publication.publication_files(named, files, publication.municipality_code(cur, forum_id), TABLE_NOTES)
+    return files
+
+
+def zip_bytes(files: dict[str, bytes]) -> bytes:
+    import zipfile
+
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, table in named.items():
-            part = io.BytesIO()
-            pq.write_table(table, part)
-            archive.writestr(f"{name}.parquet", part.getvalue())
-        archive.writestr("README.txt", readme(named, forum_mod.get_forum(cur, forum_id), anonymised))
+        for name, data in files.items():
+            archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def parquet_zip(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> bytes:
+    """The whole forum (or its publishable part) as Parquet files in one ZIP, with a README of the columns
+    (and, anonymised, everything :func:`export_files` adds for publication)."""
+    return zip_bytes(export_files(cur, forum_id, anonymised))
 
 
 MAX_EXPORT_UNZIPPED_BYTES = 64 * 1024 * 1024

@@ -1,9 +1,12 @@
 """Several forums side by side (organizer): fields and priorities, and the problems that came back."""
 
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from forum_core import comparison, exports
+from forum_core import comparison, exports, rollup
 from forum_core import forum as forum_mod
 from ui import session
 from ui.render import render
@@ -22,12 +25,49 @@ files = st.file_uploader(
     t("compare.upload"), type=["zip"], accept_multiple_files=True, key="compare_files", help=t("compare.upload_help")
 )
 
+rollup_file = st.file_uploader(
+    t("compare.rollup_upload"), type=["duckdb"], key="compare_rollup", help=t("compare.rollup_help")
+)
+rollup_path = st.text_input(t("compare.rollup_path"), key="compare_rollup_path", help=t("compare.rollup_path_help"))
+
 summaries = [comparison.from_database_now(db, forum_id) for forum_id in chosen]
 for file in files or []:
     try:
         summaries.append(comparison.from_export(file.getvalue(), file.name))
     except exports.NotAnExport:
         st.error(t("compare.not_an_export", name=file.name))
+
+
+def rollup_forums(path, name: str) -> list:
+    try:
+        return comparison.from_rollup(path)
+    except rollup.NotARollup:
+        st.error(t("compare.not_a_rollup", name=name))
+        return []
+
+
+rolled = []
+if rollup_file is not None:
+    # DuckDB opens files, not bytes: the upload goes to a temporary file, read once, then removed.
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "rollup.duckdb"
+        target.write_bytes(rollup_file.getvalue())
+        rolled += rollup_forums(target, rollup_file.name)
+if rollup_path.strip():
+    path = Path(rollup_path.strip()).expanduser()
+    rolled += rollup_forums(path, rollup_path.strip()) if path.is_file() else []
+    if not path.is_file():
+        st.error(t("compare.rollup_not_found", name=rollup_path.strip()))
+if rolled:
+    labels = {s.key: s.label for s in rolled}
+    picked = st.multiselect(
+        t("compare.rollup_forums", count=len(rolled)),
+        list(labels),
+        default=list(labels) if len(labels) <= 12 else list(labels)[:12],
+        format_func=labels.get,
+        key="compare_rollup_pick",
+    )
+    summaries += [s for s in rolled if s.key in set(picked)]
 
 summaries = comparison.in_time_order(summaries)
 status_mark = {s: t(f"compare.mark_{s}") for s in ("included", "partly", "not_included", "outside_competence")}

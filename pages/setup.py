@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forum_core import backup, demo, programs
+from forum_core import backup, demo, programs, publication
 from forum_core import forum as forum_mod
 from ui import session
 
@@ -191,6 +191,25 @@ with settings_tab:
             session.flash("success", t("setup.saved"))
         else:
             session.flash("error", t("setup.not_saved"))
+        st.rerun()
+    # The official code goes into the publication export's manifest (forum_core.publication).
+    with st.form("municipality_code"):
+        st.text_input(
+            t("label.municipality_code"),
+            value=publication.municipality_code(cur, forum_id),
+            max_chars=publication.CODE_MAX,
+            key=f"municipality_code_{editor_rev}",
+            help=t("setup.municipality_code_help"),
+        )
+        session.field_errors(st.session_state.get("setup_code_errors", ()), "municipality_code")
+        code_saved = st.form_submit_button(t("setup.municipality_code_save"))
+    if code_saved:
+        outcome = publication.set_municipality_code(
+            db, session.actor(), forum_id, st.session_state.get(f"municipality_code_{editor_rev}")
+        )
+        st.session_state["setup_code_errors"] = outcome.errors
+        if outcome.ok:
+            session.flash("success", t("setup.municipality_code_saved"))
         st.rerun()
 
 with groups_tab:
