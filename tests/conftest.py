@@ -36,6 +36,28 @@ from forum_core.db import Actor, Database  # noqa: E402
 # during a test run, so the scan is made once per process.
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
+# The files that take longest start first (xdist deals out whole files, `--dist loadfile`, and
+# `--no-loadscope-reorder` keeps this order): a long browser test dealt out last would leave one
+# worker running alone at the end. Rough seconds on the 2-core machine beside each.
+LONGEST_FIRST = [
+    "tests/e2e/test_forum_day.py",  # 45-70
+    "tests/e2e/test_accessibility.py",
+    "tests/e2e/test_offline_tablet.py",  # 40
+    "tests/e2e/test_english.py",  # 30-50
+    "tests/e2e/test_offline_desk.py",  # 34 (a 20 s network cut)
+    "tests/e2e/test_projector_fit.py",
+    "tests/e2e/test_sign_in.py",
+    "tests/unit/test_documents.py",  # 10
+    "tests/unit/test_resilience.py",
+    "tests/unit/test_cli.py",
+]
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: n for n, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))  # stable: the rest as collected
+
+
 ORGANIZER = Actor("organizer", "test laptop")
 SETTINGS = {
     "title": "სატესტო ფორუმი",

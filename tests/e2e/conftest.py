@@ -85,19 +85,44 @@ def app_server(tmp_path, request):
 
 
 class Shots:
-    """Screenshots of each step, under test-artifacts/ (ignored by git), to look at after a failure."""
+    """Screenshots for looking at after a failure, under test-artifacts/ (ignored by git).
+
+    A test names each step it reaches (``shots(page, "desk-green")``); only when it fails is every
+    open page screenshot, named after the last step reached on it. A full-page screenshot costs a
+    few hundred milliseconds, and a passing run needs none."""
 
     def __init__(self, name: str):
         self.folder = ARTIFACTS / name
         shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.count = 0
+        self.steps: dict[int, str] = {}  # id(page) → the last step reached on it
 
     def __call__(self, page, step: str) -> None:
         self.count += 1
-        page.screenshot(path=str(self.folder / f"{self.count:02d}-{step}.png"), full_page=True)
+        self.steps[id(page)] = f"{self.count:02d}-{step}"
+
+    def take(self, browser) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for n, page in enumerate(p for context in browser.contexts for p in context.pages):
+            step = self.steps.get(id(page), "no-step")
+            try:
+                page.screenshot(path=str(self.folder / f"page{n}-{step}.png"), full_page=True, timeout=5000)
+            except Exception:  # a page that has crashed or closed: the others still help
+                continue
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so a fixture's teardown knows whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
 
 
 @pytest.fixture
-def shots(request):
-    return Shots(request.node.name.replace("[", "-").replace("]", ""))
+def shots(request, browser):
+    shots = Shots(request.node.name.replace("[", "-").replace("]", ""))
+    yield shots
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        shots.take(browser)
