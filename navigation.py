@@ -3,7 +3,7 @@
 import streamlit as st
 
 from forum_core import access, i18n
-from ui import session, widgets
+from ui import public_results, session, widgets
 
 st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
 
@@ -27,7 +27,6 @@ PAGES = [  # (file, url path, icon, needs a forum)
     ("pages/overview.py", "overview", ":material/dashboard:", True),
     ("pages/control.py", "control", ":material/tune:", True),
     ("pages/plenary.py", "plenary", ":material/tv:", True),
-    ("pages/results.py", "results", ":material/leaderboard:", True),
     ("pages/audit.py", "audit", ":material/history:", True),
     ("pages/report.py", "report", ":material/description:", True),
     ("pages/compare.py", "compare", ":material/compare_arrows:", True),
@@ -56,6 +55,8 @@ with st.sidebar:
     for url, p in pages.items():
         if url not in ("home", "signin") and access.may_open(me.role, url):
             st.page_link(p)
+    if has_forum:  # the public results are a plain web page of the app's own server (ui/api.py), for every role
+        st.markdown(public_results.link(lang))
     st.divider()
     if me.role == "public":
         st.page_link(pages["signin"])

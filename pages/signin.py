@@ -3,7 +3,7 @@
 import streamlit as st
 
 from forum_core import access
-from ui import session
+from ui import public_results, session
 
 session.enter_page()
 t = session.translator()
@@ -15,4 +15,4 @@ session.show_flashes()
 session.sign_in_form()
 if has_forum:
     st.divider()
-    st.page_link("pages/results.py", label=t("access.public_results"), icon=":material/leaderboard:")
+    st.markdown(public_results.link(session.lang(), "access.public_results"))  # a plain page of the server

@@ -16,14 +16,15 @@ from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from forum_core import access, checkin, i18n
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
+from forum_core.db import DatabaseBusy
 from forum_core.vocabulary import Action, may_write
-from ui import runtime
+from ui import public_results, runtime
 
 DEVICE_COOKIE = "forum_device"
 MAX_SCANS_PER_REQUEST = 200
@@ -180,7 +181,36 @@ def signout(request: Request) -> RedirectResponse:
     return response
 
 
+async def results(request: Request) -> Response:
+    """The public results for phones (no code needed): HTML made once per change, see ui/public_results.py.
+
+    ``?lang=ka|en`` (Georgian by default); ``If-None-Match`` with the current ETag gets ``304``."""
+    lang = i18n.normalize_language(request.query_params.get("lang"))
+    try:
+        page = await run_in_threadpool(public_results.page, runtime.database(), lang)
+    except DatabaseBusy:
+        return Response("503", status_code=503, headers={"Retry-After": "10"})
+    headers = {
+        "ETag": page.etag,
+        "Cache-Control": "no-cache",  # a phone may keep it, but asks each time whether it changed
+        "Vary": "Accept-Encoding",
+        "Content-Language": lang,
+        "Content-Security-Policy": public_results.CSP,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+    if public_results.matches(request.headers.get("if-none-match"), page.etag):
+        return Response(status_code=304, headers=headers)
+    body = page.html
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body = page.gzipped  # compressed once per change; Streamlit's gzip leaves an encoded answer alone
+        headers["Content-Encoding"] = "gzip"
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+
+
 ROUTES = [
+    Route("/results", results, methods=["GET", "HEAD"]),
+    Route("/results/", results, methods=["GET", "HEAD"]),
     Route("/api/device", device, methods=["GET"]),
     Route("/api/signout", signout, methods=["GET"]),
     Route("/api/ping", ping, methods=["GET", "HEAD"]),

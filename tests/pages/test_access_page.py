@@ -17,7 +17,6 @@ PAGES = [
     "overview",
     "control",
     "plenary",
-    "results",
     "report",
     "compare",
 ]
@@ -44,13 +43,15 @@ def test_every_page_checks_the_role(demo_db, role, group):
         assert sees_sign_in(at) != allowed, (role, page)
         if not allowed:
             assert t("en", "access.page_needs_code", page=t("en", f"nav.{page}")) in texts(at)
-            assert not at.dataframe and not at.get("html") or page in ("results",), (role, page)
+            assert not at.dataframe and not at.get("html"), (role, page)
 
 
 def test_the_sidebar_lists_only_the_roles_pages(demo_db):
     at = open_app("en", "pages/registration.py", role="desk")
     links = {e.proto.label for e in at.get("page_link")}
-    assert links == {t("en", "nav.registration"), t("en", "nav.results")}
+    assert links == {t("en", "nav.registration")}
+    # the public results: a plain web page of the server (/results), linked for every role
+    assert f"[{t('en', 'nav.results')}](/results?lang=en)" in texts(at)
 
 
 def test_a_facilitator_sees_only_their_group(demo_db):

@@ -26,7 +26,6 @@ PAGES = [
     ("overview", "moderator", None),
     ("control", "moderator", None),
     ("plenary", "projector", None),
-    ("results", None, None),
     ("report", "organizer", None),
     ("compare", "organizer", None),
 ]

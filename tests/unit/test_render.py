@@ -112,6 +112,33 @@ CASES = {
         },
         6,
     ),
+    "results/main.html": (
+        lambda s: {
+            "t": t,
+            "hidden": False,
+            "groups": [{"number": 1, "name": s, "field": s, "priorities": [priority(s)]}],
+            "statuses": {},
+            "total": 10,
+        },
+        5,
+    ),
+    "results/page.html": (
+        lambda s: {
+            "t": t,
+            "lang": "en",
+            "etag": '"abc"',
+            "other": {"code": "ka", "name": "ქართული"},
+            "refresh_seconds": 10,
+            "noscript_refresh_seconds": 20,
+            "script": "",  # the page's own script (ui/components/results.js) is not people's text
+            "forum": {"title": s, "municipality": s, "date": "26.05.2027"},
+            "hidden": False,
+            "groups": [{"number": 1, "name": s, "field": s, "priorities": [priority(s)]}],
+            "statuses": {1: {"status": "partly", "text": s}},
+            "total": 10,
+        },
+        8,
+    ),
     "compare/table.html": (
         lambda s: {
             "t": t,
@@ -155,7 +182,8 @@ def test_people_text_is_escaped(name, kind):
     s = HOSTILE[kind]
     context, slots = CASES[name]
     out = render(name, **context(s))
-    assert "<script" not in out and "<img" not in out and "49" not in out
+    own_scripts = 1 if name == "results/page.html" else 0  # the page's own <script>, empty here
+    assert out.count("<script") == own_scripts and "<img" not in out and "49" not in out
     assert "<b>ბ" not in out
     assert out.count(str(escape(s))) >= slots
     if kind == "template":
