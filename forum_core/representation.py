@@ -298,6 +298,14 @@ def parse_population_csv(data: bytes) -> tuple[dict[str, dict[str, int]], list[F
     return clean, errors + more
 
 
+def population_template() -> bytes:
+    """The CSV the organizer fills in: one line per category, people left empty."""
+    lines = ["dimension,category,people"] + [
+        f"{dimension},{category}," for dimension, categories in POPULATION_CATEGORIES.items() for category in categories
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def save_population(db: Database, actor: Actor, forum_id: int, figures: dict[str, dict[str, Any]]) -> Outcome:
     """Replace the forum's population figures (those given; an empty dict clears them)."""
     clean, errors = validate_population(figures)

@@ -13,7 +13,7 @@ from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
 from forum_core.validation import MAX_LEN
-from ui import autosave, session, widgets
+from ui import autosave, runtime, session, widgets
 
 ctx = session.page("facilitator")
 me, t, db, cur, forum, forum_id, lang = ctx.me, ctx.t, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.lang
@@ -278,8 +278,43 @@ elif step == "problems":
             st.session_state.pop("problem_choice", None)
             st.rerun()
 
+# --- the blind recount: a second person counts the pebbles without seeing the first count ------
+elif step == "vote" and st.session_state.get("recount_mode"):
+    st.toggle(t("fac.recount_mode"), key="recount_mode")
+    st.info(t("fac.recount_help"))
+    published = dl.finalised(cur, group_id)
+    excluded = dl.ranking_now(db, forum, group_id).excluded
+    recount_rows = [p for p in dl.problems(cur, group_id) if p["id"] not in excluded]
+    again = dl.recounts(cur, group_id)
+
+    def recounted(pid: int) -> None:
+        report(dl.set_recount(db, actor, pid, st.session_state[f"recount_{pid}"]))
+
+    if recount_rows:
+        recount_titles = {p["id"]: p["title"] for p in recount_rows}
+        chosen = widgets.stepped_choice(
+            "recount", t("fac.counting"), list(recount_titles), recount_titles.get, (1, 6, 1)
+        )
+        key = f"recount_{chosen}"
+        if st.session_state.get(f"seen_{key}", "∅") != again.get((chosen, 0)):
+            st.session_state[key] = again.get((chosen, 0))
+            st.session_state[f"seen_{key}"] = again.get((chosen, 0))
+        st.number_input(
+            t("fac.recount"),
+            min_value=0,
+            max_value=dl.MAX_PEBBLES,
+            step=1,
+            key=key,
+            on_change=recounted,
+            args=(chosen,),
+            disabled=published is not None,
+        )
+        done = sum((p["id"], 0) in again for p in recount_rows)
+        st.caption(t("fac.recounted", done=done, total=len(recount_rows), count=len(recount_rows)))
+
 # --- the pebble vote -------------------------------------------------------------------------
 elif step == "vote":
+    st.toggle(t("fac.recount_mode"), key="recount_mode")
     result = dl.ranking_now(db, forum, group_id)
     published = dl.finalised(cur, group_id)
     in_force = dl.counts(cur, group_id)
@@ -415,9 +450,47 @@ elif step == "vote":
                 report(dl.decide_tie(db, actor, group_id, result.tie, chosen, reason), "fac.tie_decided")
                 st.rerun()
 
+    # The photo of the board, kept with the counts in force as it is taken (checkable later).
+    photo_facts = dl.photos_now(db, forum_id).get(group_id)
+    with st.expander(t("fac.photo_title"), expanded=photo_facts is None and result.total > 0):
+        if photo_facts:
+            st.image(dl.photo_image(cur, photo_facts["id"]), width=320)
+            st.caption(t("fac.photo_taken", time=photo_facts["happened_at"].strftime("%H:%M")))
+        if session.role() in runtime.UPLOADING_ROLES:
+            st.caption(t("fac.photo_help", max_mb=dl.PHOTO_MAX_BYTES // 2**20))
+            shot = (
+                st.camera_input(t("fac.photo_take"), key="photo_shot")
+                if st.toggle(t("fac.photo_camera"), key="photo_camera")
+                else None
+            )
+            picked = st.file_uploader(t("fac.photo_upload"), type=["jpg", "jpeg", "png", "webp"], key="photo_file")
+            for photo in (shot, picked):
+                if photo is not None and st.session_state.get("photo_saved") != photo.file_id:
+                    st.session_state["photo_saved"] = photo.file_id  # each picture once, not on every rerun
+                    report(dl.save_photo(db, actor, group_id, photo.getvalue()), "fac.photo_saved")
+                    st.rerun()
+
+    differences = [] if published else dl.recount_differences(cur, group_id)
+
+    def show_differences() -> None:
+        st.warning(t("fac.recount_differs", count=len(differences)))
+        st.dataframe(
+            pd.DataFrame(
+                [(d["title"], d["count"], "—" if d["recount"] is None else d["recount"]) for d in differences],
+                columns=[t("fac.problem_title"), t("fac.pebbles"), t("fac.recount")],
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+    if differences:
+        show_differences()
+
     @st.dialog(t("fac.finalise"))
     def confirm_finalise() -> None:
         st.write(t("fac.finalise_confirm"))
+        if differences:
+            show_differences()
         for r in result.top:
             st.text(f"{r.rank}. {r.title} ({r.pebbles})")
         if st.button(t("fac.finalise"), type="primary", key="finalise_yes"):

@@ -1,20 +1,26 @@
-"""Organizer's overview: all groups at once, so the organizers see which room needs help."""
+"""Organizer's overview: all groups at once, so the organizers see which room needs help, who
+came against who was invited, and each group's pebble count beside the photo of its board."""
 
 import pandas as pd
 import streamlit as st
 
 from forum_core import deliberation as dl
-from ui import session
+from forum_core import representation
+from ui import pebble_photo, session
+from ui import representation as rep_ui
 
 ctx = session.page("overview")
 t, cur, forum = ctx.t, ctx.cur, ctx.forum
 st.title(t("overview.title"))
+session.show_flashes()
 
 
 @st.fragment(run_every=10)
 def board() -> None:
     session.still_signed_in()
-    rows = dl.overview_now(session.database(), forum)
+    db = session.database()
+    rows = dl.overview_now(db, forum)
+    photos = dl.photos_now(db, forum["id"])
     st.dataframe(
         pd.DataFrame(
             [
@@ -27,6 +33,7 @@ def board() -> None:
                     "✓" if r["finalised"] else "—",
                     f"{r['initiatives_complete']} / {r['priorities']}",
                     r["presenter"] or "—",
+                    photos[r["group_id"]]["happened_at"].strftime("%H:%M") if r["group_id"] in photos else "—",
                 )
                 for r in rows
             ],
@@ -39,6 +46,7 @@ def board() -> None:
                 t("overview.finalised"),
                 t("overview.initiatives"),
                 t("fac.presenter"),
+                t("overview.photo"),
             ],
         ),
         hide_index=True,
@@ -48,5 +56,33 @@ def board() -> None:
     waiting = [r for r in rows if r["step"] != "done"]
     st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows), count=len(rows)))
 
+    st.subheader(t("rep.title"))
+    table = representation.table(db, forum["id"], public=False)
+    voted = sum(r["finalised"] for r in rows)
+    st.caption(t("rep.groups_voted", voted=voted, total=len(rows), count=len(rows)) + " " + t("rep.definition"))
+    rep_ui.show(t, table, "representation")
+
 
 board()
+
+# --- the photo of a group's board beside its counts (chosen, so the refresh sends no pictures) ---
+st.subheader(t("overview.photos_title"))
+photos = dl.photos(cur, forum["id"])
+groups = {r["group_id"]: r for r in dl.overview_now(ctx.db, forum)}
+with_photo = [gid for gid in groups if gid in photos]
+if not with_photo:
+    st.caption(t("overview.no_photos"))
+else:
+    chosen = st.selectbox(
+        t("overview.photo_group"),
+        with_photo,
+        format_func=lambda gid: f"{groups[gid]['number']}. {groups[gid]['name']}",
+        index=None,
+        key="overview_photo_group",
+        placeholder=t("overview.photo_group_hint"),
+    )
+    if chosen is not None:
+        pebble_photo.beside_counts(t, cur, chosen, photos[chosen])
+
+with st.expander(t("rep.population_title")):
+    rep_ui.population_form(ctx)

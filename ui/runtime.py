@@ -76,7 +76,8 @@ def collect(handoff: str) -> tuple[str, int] | None:
 # Streamlit's upload endpoint takes files for any session id; the middleware lets through only
 # sessions whose role has an uploader on its pages. Filled on every page run (ui/session.py).
 
-UPLOADING_ROLES = {"organizer": 20 * 2**20, "desk": 8 * 2**20}  # role -> largest upload (bytes)
+# facilitator: a photo of the pebble board (deliberation.PHOTO_MAX_BYTES, 12 MiB, and the form's framing)
+UPLOADING_ROLES = {"organizer": 20 * 2**20, "desk": 8 * 2**20, "facilitator": 13 * 2**20}  # role -> bytes
 UPLOADS_HELD = 3  # a session holds at most this many uploads of its role's largest size at once
 _session_roles: dict[str, str] = {}
 MAX_SESSIONS_KNOWN = 5000
