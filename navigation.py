@@ -3,6 +3,7 @@
 import streamlit as st
 
 from forum_core import access, i18n
+from forum_core.db import StorageError
 from ui import public_results, session, widgets
 
 st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
@@ -79,5 +80,7 @@ widgets.connection_watch(lang, discreet=page.url_path == "plenary")
 
 try:
     page.run()
+except StorageError as failed:  # the disk is full or the file unwritable: said in words, not a trace
+    session.show_storage_failure(failed)
 finally:
     session.app_finished()

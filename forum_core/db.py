@@ -20,6 +20,7 @@ screens ask for at once (projectors, phones, the organizer's overview).
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -54,6 +55,50 @@ class DatabaseBusy(Exception):
             "Stop that program (for example the running forum app) and try again, "
             "or use --db to work on a copy."
         )
+
+
+class StorageError(Exception):
+    """The database file could not be written: the disk is full (``storage_full``) or the file or
+    its folder cannot be written (``storage_unwritable``). The unit of work was not committed:
+    nothing of it is stored, and whoever asked must not be told it was saved."""
+
+    def __init__(self, reason: Reason, detail: str = ""):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")
+
+
+# What DuckDB (and the system under it) says when a write fails, by what the person can do.
+_FULL = ("no space left on device", "file too large", "disk quota exceeded", "not enough space")
+_UNWRITABLE = (
+    "permission denied",
+    "read-only file system",
+    "operation not permitted",
+    "could not write file",
+    "could not open file",
+    "could not create",
+    "could not truncate",
+    "could not fsync",
+    "input/output error",
+)
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+def storage_reason(error: BaseException) -> Reason | None:
+    """``storage_full`` or ``storage_unwritable`` when ``error`` is a failed write to the disk,
+    else None (a programming error or a refusal stays what it is)."""
+    if isinstance(error, StorageError):
+        return error.reason
+    if isinstance(error, OSError) and error.errno is not None:
+        return Reason.STORAGE_FULL if error.errno in _FULL_ERRNOS else Reason.STORAGE_UNWRITABLE
+    if not isinstance(error, (duckdb.IOException, duckdb.TransactionException, duckdb.FatalException)):
+        return None
+    message = str(error).lower()
+    if any(words in message for words in _FULL):
+        return Reason.STORAGE_FULL
+    if any(words in message for words in _UNWRITABLE) or isinstance(error, duckdb.FatalException):
+        return Reason.STORAGE_UNWRITABLE
+    return None
 
 
 @dataclass(frozen=True)
@@ -242,6 +287,9 @@ class Database:
         # How often each table has been written by a committed unit (see read_through).
         self._table_versions: dict[str, int] = {}
         self._read_cache: dict = {}
+        # DuckDB invalidates a connection whose checkpoint failed (a full disk): every later
+        # statement fails until the file is opened again, which the next unit of work tries.
+        self._invalidated = False
         with self._lock:
             schema.migrate(self._con)
             if self.path != ":memory:":
@@ -250,7 +298,38 @@ class Database:
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """A cursor for reading (one per script run or thread); it sees committed data."""
+        if self._invalidated:
+            with self._lock:
+                self._recover()
         return self._con.cursor()
+
+    def _recover(self) -> None:
+        """Open the file again after DuckDB invalidated the connection (under the lock). What was
+        committed is in the file and its WAL; a disk still full raises :class:`StorageError`."""
+        if not self._invalidated:
+            return
+        with suppress(duckdb.Error):
+            self._con.close()
+        try:
+            self._con = connect(self.path)
+            schema.migrate(self._con)
+        except (duckdb.Error, OSError) as exc:
+            reason = storage_reason(exc) or Reason.STORAGE_UNWRITABLE
+            raise StorageError(reason, str(exc)) from exc
+        self._invalidated = False
+        self._read_cache.clear()
+        self._bump_versions(set(self._table_versions))
+        log.warning("database %s opened again after a storage failure", self.path)
+
+    def _storage_failed(self, exc: BaseException) -> StorageError | None:
+        """The :class:`StorageError` for a failed write (noting an invalidated connection), or None."""
+        reason = storage_reason(exc)
+        if reason is None:
+            return None
+        if isinstance(exc, duckdb.FatalException) or "invalidated" in str(exc):
+            self._invalidated = True
+        log.error("database %s could not be written (%s): %s", self.path, reason, exc)
+        return exc if isinstance(exc, StorageError) else StorageError(reason, str(exc))
 
     @contextmanager
     def unit(self, actor: Actor, action: Action | str, group_id: int | None = None) -> Iterator[Unit]:
@@ -266,6 +345,7 @@ class Database:
         if not may_write(actor.role, action):
             raise NotAllowed(actor.role, action)
         with self._lock:
+            self._recover()
             cur = self._con.cursor()
             try:
                 cur.execute("BEGIN TRANSACTION")
@@ -283,14 +363,26 @@ class Database:
                     AUDIT_COLUMNS,
                     [(u.now, a[0], actor.role, actor.device, str(a[1]), a[2], a[3], a[4], a[5]) for a in audits],
                 )
-                cur.execute("COMMIT")
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.FatalException as exc:
+                    # "COMMIT succeeded and is durable, but the autocheckpoint failed" (a full disk):
+                    # the unit is stored; the connection must be opened again (the next unit does).
+                    if "commit succeeded" not in str(exc).lower():
+                        raise
+                    self._invalidated = True
+                    log.error("database %s: committed, but its checkpoint failed: %s", self.path, exc)
                 self._bump_versions(u.written | {"audit_log"})
-            except BaseException:
+            except BaseException as exc:
                 with suppress(duckdb.Error):
                     cur.execute("ROLLBACK")
+                failed = self._storage_failed(exc)
+                if failed is not None and failed is not exc:
+                    raise failed from exc
                 raise
             finally:
-                cur.close()
+                with suppress(duckdb.Error):
+                    cur.close()
 
     @contextmanager
     def between_units(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -319,6 +411,8 @@ class Database:
                 return outcome
         except NotAllowed as refused:
             return Outcome(False, refused.reason)
+        except StorageError as failed:  # not saved: the person is told why, and what to do
+            return Outcome(False, failed.reason)
 
     def read_through(self, key: Any, tables: tuple[str, ...], compute: Callable[[Any], T]) -> T:
         """``compute(cursor)``, reused until a unit that writes one of ``tables`` commits.

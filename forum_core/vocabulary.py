@@ -160,6 +160,9 @@ class Reason(StrEnum):
     NOTHING_TO_IMPORT = "nothing_to_import"
     NOT_AN_IMAGE = "not_an_image"
     IMAGE_TOO_LARGE = "image_too_large"
+    # the laptop could not store it (nothing of it is saved; see forum_core.db.StorageError)
+    STORAGE_FULL = "storage_full"
+    STORAGE_UNWRITABLE = "storage_unwritable"
 
 
 _GROUP_WORK = frozenset({"organizer", "facilitator", "expert"})

@@ -23,6 +23,7 @@ def remember(result: checkin.CheckInResult) -> None:
     st.session_state["result_id"] = st.session_state.get("result_id", 0) + 1
 
 
+@session.storage_safe
 def check_in_by_name(participant_id: int) -> None:
     remember(checkin.check_in_participant(db, session.actor(), forum_id, participant_id, desk))
     st.session_state["name_query"] = ""  # the next person starts a new search

@@ -20,15 +20,17 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from forum_core import access, checkin, i18n
+from forum_core import db as forum_db
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import DatabaseBusy
-from forum_core.vocabulary import Action, may_write
+from forum_core.vocabulary import Action, Reason, may_write
 from ui import public_results, runtime
 
 DEVICE_COOKIE = "forum_device"
 MAX_SCANS_PER_REQUEST = 200
 MAX_BODY = 256 * 1024
+STORAGE_REASONS = {Reason.STORAGE_FULL, Reason.STORAGE_UNWRITABLE}
 
 
 def _identity(request: Request) -> access.Identity | None:
@@ -48,6 +50,17 @@ async def _json(request: Request) -> dict | None:
 
 def _refused(status: int = 403) -> JSONResponse:
     return JSONResponse({"error": "not_allowed"}, status_code=status)
+
+
+def _not_stored(failed: forum_db.StorageError, lang: str | None) -> JSONResponse:
+    """The laptop could not write (disk full, file unwritable): 503, which the desk's and the
+    tablets' scripts take as "not answered", so the scans and texts stay waiting in the browser and
+    are sent again; the message says what happened and what to do, in the device's language."""
+    reason = str(failed.reason)
+    message = i18n.t(i18n.normalize_language(lang), f"reason.{reason}")
+    return JSONResponse(
+        {"error": reason, "reason": reason, "message": message}, status_code=503, headers={"Retry-After": "5"}
+    )
 
 
 def ping(request: Request) -> JSONResponse:
@@ -77,7 +90,10 @@ async def scans(request: Request) -> JSONResponse:
     data = await _json(request)
     if data is None or not isinstance(data.get("scans"), list) or len(data["scans"]) > MAX_SCANS_PER_REQUEST:
         return JSONResponse({"error": "bad_request"}, status_code=400)
-    return JSONResponse(await run_in_threadpool(_apply_scans, me, data))
+    try:
+        return JSONResponse(await run_in_threadpool(_apply_scans, me, data))
+    except forum_db.StorageError as failed:  # scans before it are stored; sent again, each is applied once
+        return _not_stored(failed, data.get("lang"))
 
 
 def _apply_scans(me: access.Identity, data: dict) -> dict:
@@ -114,7 +130,10 @@ async def undo(request: Request) -> JSONResponse:
         lang = i18n.normalize_language(data.get("lang"))
         return {"ok": outcome.ok, "reason": str(outcome.reason), "message": i18n.t(lang, f"reason.{outcome.reason}")}
 
-    return JSONResponse(await run_in_threadpool(work))
+    try:
+        return JSONResponse(await run_in_threadpool(work))
+    except forum_db.StorageError as failed:
+        return _not_stored(failed, data.get("lang"))
 
 
 async def text(request: Request) -> JSONResponse:
@@ -142,7 +161,10 @@ async def text(request: Request) -> JSONResponse:
         )
         return {"ok": outcome.ok, "reason": str(outcome.reason), "current": current, "message": message}
 
-    return JSONResponse(await run_in_threadpool(work))
+    answer = await run_in_threadpool(work)
+    if answer["reason"] in STORAGE_REASONS:  # not saved: the tablet keeps the text and sends it again
+        return _not_stored(forum_db.StorageError(Reason(answer["reason"])), data.get("lang"))
+    return JSONResponse(answer)
 
 
 def _next(request: Request) -> str:

@@ -18,7 +18,7 @@ import streamlit as st
 
 from forum_core import access, i18n
 from forum_core import forum as forum_mod
-from forum_core.db import Actor, Database, DatabaseBusy
+from forum_core.db import Actor, Database, DatabaseBusy, StorageError
 from forum_core.validation import FieldError, Outcome
 from forum_core.vocabulary import Reason
 from ui import runtime
@@ -398,6 +398,26 @@ def show_outcome(outcome: Outcome, success: str | None = None) -> None:
         getattr(st, kind)(outcome_message(outcome))
     for warning in outcome.warnings:
         st.warning(error_line(warning), icon="⚠️")
+
+
+def show_storage_failure(failed: StorageError) -> None:
+    """The laptop could not write (disk full, file unwritable): what happened and what to do, in
+    the page's language, instead of a stack trace. Nothing of that change was stored."""
+    st.error(t(f"reason.{failed.reason}"), icon="💾")
+
+
+def storage_safe(callback: Callable) -> Callable:
+    """A widget callback that writes: a storage failure becomes the message on the next run
+    (a callback's exception would otherwise end the run with a stack trace)."""
+
+    @functools.wraps(callback)
+    def run(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except StorageError as failed:
+            flash("error", t(f"reason.{failed.reason}"))
+
+    return run
 
 
 def flash_outcome(outcome: Outcome, success: str | None = None) -> None:

@@ -155,6 +155,7 @@ function createField(fieldId) {
     const sent = f.value;
     const expected = f.base;
     let again = 0;
+    f.problem = null;
     try {
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
@@ -167,6 +168,8 @@ function createField(fieldId) {
         signal: abort.signal,
       });
       clearTimeout(timer);
+      // 503 with a message: the laptop could not store it (disk full); kept and sent again, like offline
+      f.problem = response.status === 503 ? (await response.json().catch(() => ({}))).message || null : null;
       if (response.status >= 500) throw new Error(`HTTP ${response.status}`); // the laptop restarting
       const answer = await response.json();
       if (response.status === 403) answer.message = f.texts.not_allowed; // signed out meanwhile
@@ -239,7 +242,7 @@ function createField(fieldId) {
   f.render = () => {
     const status = f.el(".forum-autosave-status");
     if (!status) return;
-    const words = { saving: f.texts.saving, saved: f.texts.saved, offline: f.texts.offline,
+    const words = { saving: f.texts.saving, saved: f.texts.saved, offline: f.problem || f.texts.offline,
                     conflict: f.texts.conflict, error: f.message };
     status.dataset.state = f.state;
     status.textContent = words[f.state] || "";

@@ -121,7 +121,8 @@ function createDesk() {
     if (!box) return;
     const waiting = desk.queue.length;
     box.hidden = desk.online;
-    desk.el(".forum-desk-banner").textContent = plural(desk.texts.offline_banner, waiting);
+    const banner = plural(desk.texts.offline_banner, waiting);
+    desk.el(".forum-desk-banner").textContent = desk.problem ? `${desk.problem} (${banner})` : banner;
     desk.el(".forum-desk-waiting").replaceChildren(...desk.queue.map((scan) => {
       const item = document.createElement("li");
       item.textContent = scan.code; // shown as text
@@ -144,6 +145,7 @@ function createDesk() {
     desk.sending = true;
     clearTimeout(desk.retryTimer);
     const batch = desk.queue.slice(0, 50);
+    desk.problem = null;
     try {
       const response = await fetch("/api/scans", {
         method: "POST",
@@ -151,6 +153,8 @@ function createDesk() {
         headers: { "Content-Type": "application/json" },
         body: JSON.stringify({ desk: batch[0].desk, lang: desk.data.lang, scans: batch }),
       });
+      // 503 with a message: the laptop could not store the scans (disk full); they wait here, as offline
+      desk.problem = response.status === 503 ? (await response.json().catch(() => ({}))).message || null : null;
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const answer = await response.json();
       const done = new Set(answer.results.map((r) => r.id));
