@@ -2,8 +2,9 @@
 
 Transliteration follows the national romanisation (2002) that people use when
 they type a Georgian name on a Latin keyboard (``გიორგი ბერიძე`` -> ``giorgi beridze``).
-Search keys are further *folded* so that common spelling variants meet
-(``kh``/``x``, ``ts``/``c``, ``tch``/``ch``, apostrophes of the older system).
+Search keys are further *folded* so that the common Latin spellings of each letter meet
+(``kh``/``x``/``h``, ``q``/``k``, ``p``/``ph``/``f``, ``gh``/``g``, ``ts``/``c``/``tz``,
+``ch``/``tch``, ``zh``/``j``/``dzh``, apostrophes of the older system).
 """
 
 from __future__ import annotations
@@ -53,22 +54,35 @@ _TRANSLIT = {
 # Mtavruli (capital) letters map onto the same sounds.
 _TRANSLIT.update({chr(ord(k) - 0x10D0 + 0x1C90): v for k, v in list(_TRANSLIT.items())})
 
-_FOLD_RULES = [
-    ("'", ""),
-    ("`", ""),
-    ("’", ""),
-    ("tch", "ch"),
-    ("tsch", "ch"),
-    ("dj", "j"),
-    ("dzh", "j"),
-    ("x", "kh"),
-    ("c", "ts"),
-    ("tsh", "ch"),
-    ("w", "v"),
-    ("y", "i"),
-    ("ph", "p"),
-    ("th", "t"),
-]
+# People type a Georgian name on a Latin keyboard in several ways: the national romanisation, the
+# older one with apostrophes and ph/th/kh, Russian- and German-influenced spellings, phone habits.
+# Folding maps every common spelling of a sound to one key, on both sides of a search, so that
+# "sofo" meets სოფო (ფ: p, ph, f), "kipiani" meets ყიფიანი (ყ: q, k) and "gviniashvili" meets
+# ღვინიაშვილი (ღ: gh, g). A key is coarser than the name (ქ, კ and ყ all become k): a search
+# may offer a few more people, never miss the one asked for. Longest spellings first.
+_FOLD_VARIANTS = {
+    "tsch": "ch",  # German: Tschikowani
+    "tch": "ch",  # French: Tchikovani
+    "sch": "sh",  # German: Schengelia
+    "dzh": "j",  # Russian: Dzhavakhishvili
+    "dj": "j",
+    "zh": "j",  # ჟ and ჯ are both typed j
+    "kh": "h",  # ხ: kh, x, h
+    "gh": "g",  # ღ: gh, g
+    "ph": "p",  # ფ: p, ph, f
+    "th": "t",  # თ: t, th
+    "ch": "ch",
+    "sh": "sh",
+    "ts": "ts",
+    "tz": "ts",  # წ, ც: ts, tz, c
+    "x": "h",
+    "c": "ts",
+    "q": "k",  # ყ, ქ, კ: q, k
+    "f": "p",
+    "w": "v",
+    "y": "i",
+}
+_FOLD_PATTERN = re.compile("|".join(_FOLD_VARIANTS))  # dicts keep order: longest spellings first
 
 
 def transliterate(text: str) -> str:
@@ -78,9 +92,8 @@ def transliterate(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case Latin text with spelling variants unified, words separated by one space."""
-    text = transliterate(text.lower())
-    for old, new in _FOLD_RULES:
-        text = text.replace(old, new)
+    text = re.sub(r"['`’ʼ]", "", transliterate(text.lower()))  # k'/k’ of the older romanisation
+    text = _FOLD_PATTERN.sub(lambda m: _FOLD_VARIANTS[m.group()], text)
     text = re.sub(r"[^0-9a-z\u0400-\u04ff]+", " ", text)
     return text.strip()
 

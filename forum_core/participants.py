@@ -180,18 +180,16 @@ def search(
     if group_id is not None:
         sql += " AND p.group_id = ?"
         params.append(group_id)
+    every_term = " AND ".join(["contains(p.search_key, ?)"] * len(name_terms))  # one placeholder per word
     if name_terms and len(digits) >= 3:
-        sql += (
-            " AND (list_bool_and(list_transform(?::VARCHAR[], lambda t: contains(p.search_key, t)))"
-            " OR contains(p.phone_digits, ?))"
-        )
-        params += [name_terms, digits[-9:]]
+        sql += f" AND (({every_term}) OR contains(p.phone_digits, ?))"
+        params += [*name_terms, digits[-9:]]
     elif len(digits) >= 3:
         sql += " AND contains(p.phone_digits, ?)"
         params.append(digits[-9:] if not digits.startswith("995") else digits[3:])
     elif name_terms:
-        sql += " AND list_bool_and(list_transform(?::VARCHAR[], lambda t: contains(p.search_key, t)))"
-        params.append(name_terms)
+        sql += f" AND {every_term}"
+        params += name_terms
     elif query.strip():
         return []
     sql += " ORDER BY p.last_name, p.first_name, p.id LIMIT ?"

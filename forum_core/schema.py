@@ -413,6 +413,19 @@ MIGRATIONS.append(
     ]
 )
 
+
+def _refold_search_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """Names get the search key of today's folding (migration 11: every common Latin spelling of
+    a letter, issue 17), so that people stored before are found like people added after."""
+    from forum_core import georgian
+
+    rows = con.execute("SELECT id, first_name, last_name FROM participant").fetchall()
+    for pid, first, last in rows:
+        con.execute("UPDATE participant SET search_key = ? WHERE id = ?", [georgian.search_key(first, last), pid])
+
+
+MIGRATIONS.append([_refold_search_keys])  # 11: search keys folded anew
+
 LATEST = len(MIGRATIONS)
 
 
