@@ -8,6 +8,7 @@ plotting library at all.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -16,7 +17,7 @@ from fpdf import FPDF
 
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
-from forum_core import report
+from forum_core import report, representation
 from forum_core.i18n import t
 from forum_core.printing import KIND_HEADINGS, document
 
@@ -216,12 +217,94 @@ def _numbers(doc: _Doc, numbers: report.Numbers) -> None:
     doc.bar_chart(
         t(lang, "report.chart_per_group"), [(f"{g['number']}. {g['name']}", g["came"]) for g in numbers.per_group]
     )
-    doc.bar_chart(t(lang, "report.chart_gender"), [(t(lang, f"report.gender_{k}"), v) for k, v in numbers.by_gender])
-    doc.bar_chart(t(lang, "report.chart_age"), [(t(lang, f"report.age_{k}"), v) for k, v in numbers.by_age])
-    doc.bar_chart(
-        t(lang, "report.chart_community"),
-        [(name or t(lang, "report.community_unknown"), v) for name, v in numbers.by_community[:15]],
-    )
+
+
+def _representation(doc: _Doc, rows: list[dict]) -> None:
+    """Invited -> came -> at the vote per dimension, as published: a group of fewer than 5 is
+    "fewer than 5" (its share and gap with it), rare communities and needs are pooled."""
+    lang = doc.lang
+    doc.heading(t(lang, "report.representation_title"), 13)
+    doc.para(t(lang, "report.representation_intro") + " " + t(lang, "rep.definition"), 8.5, colour=GREY)
+    titles = {
+        "gender": "report.chart_gender",
+        "age": "report.chart_age",
+        "community": "report.chart_community",
+        "needs": "rep.dimension_needs",
+    }
+
+    def count(value) -> str:
+        return t(lang, "rep.fewer_than_5") if value is None else str(value)
+
+    def share(value) -> str:
+        return "—" if value is None else f"{value:.1f} %"
+
+    def gap(value) -> str:
+        return "—" if value is None else f"{value:+.1f}"
+
+    for dimension in representation.DIMENSIONS:
+        mine = [r for r in rows if r["dimension"] == dimension]
+        if not mine:
+            continue
+        with_population = any(r["population_share"] is not None for r in mine)
+        headers = [
+            t(lang, "rep.col_category"),
+            t(lang, "rep.col_invited"),
+            t(lang, "rep.col_invited_share"),
+            t(lang, "rep.col_checked_in"),
+            t(lang, "rep.col_checked_in_share"),
+            t(lang, "rep.col_checked_in_gap"),
+            t(lang, "rep.col_at_vote"),
+            t(lang, "rep.col_at_vote_share"),
+            t(lang, "rep.col_at_vote_gap"),
+        ] + ([t(lang, "rep.col_population_share")] if with_population else [])
+        body = [
+            [
+                _category(lang, dimension, r["category"]),
+                count(r["invited"]),
+                share(r["invited_share"]),
+                count(r["checked_in"]),
+                share(r["checked_in_share"]),
+                gap(r["checked_in_gap_pp"]),
+                count(r["at_vote"]),
+                share(r["at_vote_share"]),
+                gap(r["at_vote_gap_pp"]),
+            ]
+            + ([share(r["population_share"])] if with_population else [])
+            for r in mine
+        ]
+        doc.room(20)
+        doc.para(t(lang, titles[dimension]), 10, bold=True)
+        doc.table(headers, body, [36, 16, 16, 16, 16, 15, 16, 16, 15] + ([12] if with_population else []))
+
+
+def _category(lang: str, dimension: str, category: str) -> str:
+    if dimension == "gender":
+        return t(lang, f"report.gender_{category}")
+    if dimension == "age":
+        return t(lang, f"report.age_{category}")
+    words = {
+        representation.ANY_NEED: "rep.need_any",
+        representation.NO_NEED: "rep.need_none",
+        representation.OTHER: "rep.other",
+        representation.UNKNOWN: "report.community_unknown",
+    }
+    return t(lang, words[category]) if category in words else category
+
+
+def _board_photo(doc: _Doc, cur, facts: dict) -> None:
+    """The group's latest photo of its pebble board, small, under its counts (annex 2)."""
+    image = dl.photo_image(cur, facts["id"])
+    if not image:
+        return
+    width = 60.0
+    height = width * facts["height"] / max(1, facts["width"])
+    if height > 60:
+        width, height = width * 60 / height, 60.0
+    doc.room(height + 9)
+    doc.para(t(doc.lang, "report.photo_of_board", time=facts["happened_at"].strftime("%H:%M")), 8.5, colour=GREY)
+    y = doc.pdf.get_y() + 1
+    doc.pdf.image(io.BytesIO(image), x=18, y=y, w=width, h=height)
+    doc.pdf.set_xy(18, y + height + 3)
 
 
 def _answer_lines(doc: _Doc, answer: dict | None, indent: float = 4) -> None:
@@ -290,6 +373,7 @@ def recommendations_pdf(
 
     _cover(doc, forum, title, t(lang, "report.doc_subtitle", municipality=forum["municipality"]))
     _numbers(doc, report.forum_in_numbers(cur, forum_id))
+    _representation(doc, representation.table(cur, forum_id, public=True))
     step()
 
     recs = report.for_document(cur, forum_id)
@@ -354,6 +438,7 @@ def recommendations_pdf(
     doc.page()
     doc.heading(t(lang, "report.annex_problems"), 14)
     raised = report.every_problem(cur, forum_id)
+    board_photos = dl.photos(cur, forum_id)
     for g in groups:
         if raised.get(g["id"]):
             doc.para(f"{g['number']}. {g['name']}", 10.5, bold=True)
@@ -365,6 +450,8 @@ def recommendations_pdf(
                 ],
                 [14, 136, 24],
             )
+        if g["id"] in board_photos:
+            _board_photo(doc, cur, board_photos[g["id"]])
     doc.heading(t(lang, "report.annex_assessment"), 14)
     for g in groups:
         items = dl.assessment(cur, g["id"])

@@ -33,6 +33,8 @@ import re
 from collections import Counter
 from typing import Any
 
+import duckdb
+
 from forum_core import report
 from forum_core.db import Actor, Database, Unit
 from forum_core.validation import FieldError, Outcome
@@ -52,7 +54,7 @@ MAX_POPULATION = 10_000_000
 _NEED_SPLIT = re.compile(r"[,;\n]+")
 
 
-def table(db: Database, forum_id: int, *, public: bool) -> list[dict]:
+def table(db: Database | duckdb.DuckDBPyConnection, forum_id: int, *, public: bool) -> list[dict]:
     """The representation table of a forum: one dict per dimension and category.
 
     Keys: ``dimension`` (gender | age | community | needs), ``category`` (f/m/x/unknown,
@@ -64,8 +66,11 @@ def table(db: Database, forum_id: int, *, public: bool) -> list[dict]:
     share, percentage points), ``population_share`` (percent, or None without figures) and
     ``population_gap_pp`` (the vote's share minus the population's share).
 
-    Computed once per change of its data (the overview refreshes often); do not change the result.
+    ``db`` is the :class:`Database` (the result is computed once per change of its data: the
+    overview refreshes often; do not change it) or a cursor (the documents, read as they are).
     """
+    if not isinstance(db, Database):
+        return _compute(db, forum_id, public)
     return db.read_through(
         ("representation", forum_id, bool(public)), SOURCES, lambda cur: _compute(cur, forum_id, public)
     )
