@@ -13,14 +13,17 @@ from datetime import datetime
 from forum_core import deliberation as dl
 from forum_core.db import rows_as_dicts
 
-# The group an entry belongs to, from what it changed: problems, pebble counts and
-# initiatives name a problem; group events name the group; assessment items and
-# participants (check-ins, scans) name their own rows. Joins, not a subquery per row.
+# The group an entry belongs to, from what it changed: problems, pebble counts, blind
+# recounts and initiatives name a problem; group events name the group; photos of the
+# board, assessment items and participants (check-ins, scans) name their own rows.
+# Joins, not a subquery per row.
 _ENTRIES_SQL = """SELECT a.id, a.happened_at, a.role, a.device, a.action, a.entity, a.entity_id, a.before, a.after,
-    coalesce(p.group_id, i.group_id, q.group_id,
+    coalesce(p.group_id, i.group_id, q.group_id, ph.group_id,
              CASE WHEN a.entity = 'group_event' THEN TRY_CAST(a.entity_id AS INTEGER) END) AS group_id
     FROM audit_log a
-    LEFT JOIN problem p ON a.entity IN ('problem', 'pebbles', 'initiative') AND a.entity_id = CAST(p.id AS VARCHAR)
+    LEFT JOIN problem p ON a.entity IN ('problem', 'pebbles', 'pebble_recount', 'initiative')
+        AND a.entity_id = CAST(p.id AS VARCHAR)
+    LEFT JOIN pebble_photo ph ON a.entity = 'pebble_photo' AND a.entity_id = CAST(ph.id AS VARCHAR)
     LEFT JOIN assessment_item i ON a.entity = 'assessment_item' AND a.entity_id = CAST(i.id AS VARCHAR)
     LEFT JOIN participant q ON a.entity IN ('checkin', 'scan', 'participant') AND a.entity_id = CAST(q.id AS VARCHAR)
     WHERE (a.forum_id = ? OR a.forum_id IS NULL)"""

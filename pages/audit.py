@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from forum_core import access, audit
+from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
-from ui import session
+from ui import pebble_photo, session
 
 ctx = session.page("audit")
 t, cur, forum_id = ctx.t, ctx.cur, ctx.forum_id
@@ -94,3 +95,8 @@ else:
         width="stretch",
         key="replay_table",
     )
+# The group's photo of its pebble board, beside the counts it was taken with and those now.
+board_photo = dl.photos(cur, forum_id).get(replay_group)
+if board_photo:
+    st.markdown(f"**{t('fac.photo_title')}**")
+    pebble_photo.beside_counts(t, cur, replay_group, board_photo, width=360)

@@ -51,6 +51,11 @@ def test_overview_shows_representation_and_a_photo_beside_its_counts(swing_db):
     at.number_input(key="population_gender_m").set_value(4800)
     at.button(key="FormSubmitter:population_form-Save").click().run()
     assert "% of population" in frame(at, "Category").columns
+    # the audit shows the group's photo beside the counts it was taken with
+    audit = open_app("en", "pages/audit.py")
+    audit.selectbox(key="replay_group").set_value(group["id"]).run()
+    assert not audit.exception, audit.exception
+    assert len(audit.get("image")) == 1 and "Pebbles when photographed" in frame(audit, "Problem", 1).columns
 
 
 def test_a_blind_recount_hides_the_count_and_its_differences_come_before_finalising(demo_db):

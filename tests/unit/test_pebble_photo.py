@@ -11,6 +11,7 @@ import zlib
 import pytest
 from PIL import ExifTags, Image
 
+from forum_core import audit as audit_mod
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import Actor
@@ -72,6 +73,8 @@ def test_the_photo_is_kept_without_location_and_upright(db, group):
     assert b"Exif" not in kept and b"Tablet camera" not in kept and b"GPS" not in kept
     audit = db.cursor().execute("SELECT after FROM audit_log WHERE action = 'vote.photo'").fetchone()[0]
     assert facts["sha256"] in audit and len(audit) < 1000  # the audit names the photo, it does not hold it
+    in_group = audit_mod.entries(db.cursor(), group["forum_id"], group["id"], kind="vote")
+    assert [e["action"] for e in in_group][:1] == ["vote.photo"]  # the group's audit trail lists it
 
 
 def test_a_large_photo_is_resized(db, group):
@@ -125,6 +128,8 @@ def test_a_blind_recount_shows_its_differences_until_finalised(db, group):
         assert dl.set_recount(db, expert, pid, 10 - i).ok
     assert dl.finalise(db, ORGANIZER, forum, group["id"]).ok
     assert dl.set_recount(db, expert, p[0], 9).reason == "locked"
+    recounted = audit_mod.entries(db.cursor(), group["forum_id"], group["id"], role="expert")
+    assert len(recounted) == 6 and {e["action"] for e in recounted} == {"vote.recount"}
 
 
 def test_annex_2_prints_the_photo_and_the_document_hides_small_groups(finished_db):
