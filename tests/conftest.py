@@ -46,7 +46,6 @@ LONGEST_FIRST = [
     "tests/e2e/test_english.py",  # 30-50
     "tests/e2e/test_offline_desk.py",  # 34 (a 20 s network cut)
     "tests/e2e/test_projector_fit.py",
-    "tests/e2e/test_sign_in.py",
     "tests/unit/test_documents.py",  # 10
     "tests/unit/test_resilience.py",
     "tests/unit/test_cli.py",

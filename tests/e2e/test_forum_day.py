@@ -2,7 +2,10 @@
 differs by language: every page's texts, the sign-in, the import and a walk-in written through it.
 
 Organizer, desk, two facilitators, moderator, projector and a participant's phone each
-use their own browser context (their own cookies), as separate devices would.
+use their own browser context (their own cookies), as separate devices would. The organizer
+signs in from "/" and stays signed in after a reload: the device cookie is set by the server's
+answer (/api/device), HttpOnly and SameSite=Strict, out of page scripts' reach; signing out
+clears it.
 """
 
 from __future__ import annotations
@@ -145,9 +148,21 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     base = app_server
     q = f"?lang={lang}"
 
-    # 1. the organizer signs in, loads the demo forum, imports a file with bad rows
-    organizer = open_page(browser, f"{base}/signin{q}")
+    # 1. the organizer signs in from "/" (the address on the slip), loads the demo forum, imports
+    # a file with bad rows
+    organizer = open_page(browser, f"{base}/{q}")
     sign_in(organizer, lang, ORGANIZER_CODE, "organizer laptop")
+    signed_in = organizer.get_by_text(
+        t(lang, "access.signed_in_as", role=t(lang, "role.organizer"), label="organizer laptop")
+    )
+    expect(signed_in).to_be_visible()
+    organizer.wait_for_url("**/setup**")  # via /api/device, whose answer set the cookie
+    cookie = next(c for c in organizer.context.cookies() if c["name"] == "forum_device")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert cookie["expires"] > 0  # kept by the browser for the day, not for this tab only
+    assert "forum_device" not in organizer.evaluate("document.cookie")  # page scripts cannot read it
+    organizer.reload()  # still signed in: the cookie, not the tab, holds the sign-in
+    expect(signed_in).to_be_visible()
     organizer.locator(".st-key-load_demo button").click()
     expect(organizer.get_by_role("heading", name=t(lang, "setup.title"))).to_be_visible()
     organizer.goto(f"{base}/participants{q}")  # a reload: the device cookie keeps the organizer signed in
@@ -322,6 +337,14 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     for i in range(2):
         assert titles[i][0] in document and titles[i][4] in document
     assert "ახალი გზის საფარი" in document  # the initiative typed in room 201
+
+    # the organizer signs out: /api/signout's answer clears the cookie, and a reload asks for the code
+    organizer.get_by_role("button", name=t(lang, "access.sign_out")).click()
+    organizer.wait_for_url("**/signin**")
+    expect(organizer.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
+    assert not any(c["name"] == "forum_device" for c in organizer.context.cookies())
+    organizer.reload()
+    expect(organizer.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
 
 
 # The organizer's pages and the heading each shows (the facilitator's page shows its group instead).
