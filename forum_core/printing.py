@@ -435,10 +435,20 @@ def group_summary_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, group_id: i
     return bytes(pdf.output())
 
 
+def slip_url(address: str, role: str, lang: str) -> str:
+    """The page a role's device opens at ``address`` (the laptop's, forum_core/network.py)."""
+    from forum_core import access, network
+
+    page = access.HOME_PAGE.get(role, "")
+    return network.page_url(address, page, lang if role == "projector" else None)
+
+
 def access_slips_pdf(forum: dict, slips: list[dict], lang: str = "ka", address: str = "") -> bytes:
     """One slip per person with their access code (8 per A4 sheet), printed when the codes
     are made: the codes are stored only as hashes and cannot be printed again later.
-    ``slips``: role, label, group (text) and code, as :func:`access.create_forum_codes` returns them."""
+    ``slips``: role, label, group (text) and code, as :func:`access.create_forum_codes` returns them.
+    ``address``: where devices open the app; each slip names its role's page there and, for an
+    ``https://`` address, how to accept the laptop's own certificate once."""
     pdf = document(lang)
     pdf.set_draw_color(180, 180, 180)
     for index, slip in enumerate(slips):
@@ -457,9 +467,19 @@ def access_slips_pdf(forum: dict, slips: list[dict], lang: str = "ka", address: 
         pdf.set_font("latin", "B", 22)
         pdf.cell(BADGE_W - 12, 10, slip["code"])
         if address:
-            pdf.set_xy(x + 6, y + 56)
-            pdf.set_font("latin", "", 9)
-            pdf.cell(BADGE_W - 12, 5, address)
+            pdf.set_xy(x + 6, y + 53)
+            pdf.set_font("georgian", "", 8)
+            label_w = pdf.get_string_width(t(lang, "access.slip_open")) + 1.5
+            pdf.cell(label_w, 5, t(lang, "access.slip_open"))
+            url = slip_url(address, slip["role"], lang)
+            fit_size(pdf, url, BADGE_W - 12 - label_w, 9, 5, family="latin")  # a long name shrinks, never spills
+            pdf.cell(BADGE_W - 12 - label_w, 5, url)
+            if address.startswith("https://"):
+                pdf.set_xy(x + 6, y + 58.5)
+                pdf.set_font("georgian", "", 5.6)
+                pdf.multi_cell(
+                    BADGE_W - 12, 2.45, t(lang, "access.slip_certificate"), new_x="LEFT", new_y="NEXT", align="L"
+                )
     if not slips:
         pdf.add_page()
     return bytes(pdf.output())

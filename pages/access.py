@@ -5,7 +5,7 @@ import streamlit as st
 
 from forum_core import access, printing
 from forum_core import forum as forum_mod
-from ui import session
+from ui import session, tls
 
 ctx = session.page("access")
 t, lang, db, cur, forum, forum_id, actor = ctx.t, ctx.lang, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
@@ -15,6 +15,9 @@ group_label = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
 st.title(t("access.title"))
 session.show_flashes()
 st.caption(t("access.help"))
+address = tls.served_url()  # the laptop's address on the venue's network (forum_core/network.py)
+st.caption(t("address.devices", url=tls.code(address)))
+tls.show_address_notes(t)
 
 # --- new codes: shown once, with their slips -------------------------------------------------
 made = st.session_state.get("codes_made")
@@ -29,7 +32,7 @@ if made:
     )
     st.download_button(
         t("access.slips"),
-        printing.access_slips_pdf(forum, made, lang),
+        printing.access_slips_pdf(forum, made, lang, address=address),
         "access-codes.pdf",
         "application/pdf",
         key="slips_download",

@@ -4,15 +4,18 @@ from datetime import datetime
 
 import streamlit as st
 
-from forum_core import plenary
-from ui import session
+from forum_core import network, plenary
+from ui import session, tls
 
 ctx = session.page("control")
 t, lang, db, cur, forum, forum_id, actor = ctx.t, ctx.lang, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
 
 st.title(t("control.title"))
 session.show_flashes()
-st.caption(t("control.projector_address", path=f"/plenary?lang={lang}"))
+address = tls.served_url()  # the laptop's address on the venue's network (forum_core/network.py)
+st.caption(t("control.projector_address", path=tls.code(network.page_url(address, "plenary", lang))))
+st.caption(t("address.phones", url=tls.code(network.page_url(address, "results", lang))))
+tls.show_address_notes(t)
 
 
 def report(outcome) -> None:

@@ -4,8 +4,8 @@ from datetime import datetime
 
 import streamlit as st
 
-from forum_core import plenary, printing
-from ui import session
+from forum_core import network, plenary, printing
+from ui import session, tls
 from ui.render import arrivals_chart, pebble_chart, render
 
 ctx = session.page("plenary")
@@ -46,13 +46,10 @@ st.html("""<style>
 </style>""")
 
 
-def results_address() -> str | None:
-    """The public results page at the address this screen was opened with."""
-    url = st.context.url
-    if not url or "://" not in url:
-        return None
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://{rest.split('/', 1)[0]}/results?lang={lang}"
+def results_address() -> str:
+    """The public results page at the address phones open (forum_core/network.py), not the one
+    this screen was opened with: on the laptop itself that is localhost."""
+    return network.page_url(tls.served_url(), "results", lang)
 
 
 def qr_block(address: str | None, width: int = 220) -> None:

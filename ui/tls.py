@@ -18,6 +18,7 @@ is used as it is.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import socket
@@ -45,27 +46,46 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _tell(url: str, port: int, https: bool, cert: str | os.PathLike | None = None, made: bool = False) -> None:
+    """The lines the organizer reads in the terminal (Streamlit's own welcome is off in
+    .streamlit/config.toml: it would name http:// before the restart, and asks the internet
+    for an "external" address first, a second or two at a venue without one)."""
+    lines = [""]
+    if cert:
+        lines += [
+            f"  forum-day app: {'new' if made else 'the same'} HTTPS certificate {cert}",
+            f"  (SHA-256 {network.fingerprint(cert)})",
+            "",
+        ]
+    lines += [
+        f"  Devices in the hall open: {url}",
+        f"  On this laptop:           {network.base_url('localhost', port, https)}",
+        "",
+    ]
+    _say("\n".join(lines))
+
+
 def start(db_path: str | os.PathLike) -> None:
     """Called by app.py as it is imported: when HTTPS is wanted and the server is not on TLS yet,
     make or renew the certificate and start the same command again on it (once)."""
     from streamlit import config
 
-    if not network.https_wanted():
-        return
     if getattr(config, "_server_mode", None) != "starlette-app":
         return  # not `streamlit run` (a test importing app.py, a benchmark's own runner)
+    port = int(config.get_option("server.port"))
     if config.get_option("server.sslCertFile"):
-        return  # on TLS: ours after the restart, or the organizer's own certificate
+        if not os.environ.get(GUARD):  # the organizer's own certificate, used as it is
+            _tell(network.phones_url(port, True), port, True)
+        return  # on TLS (after the restart, the address was told before it)
+    if not network.https_wanted():
+        _tell(network.phones_url(port, False), port, False)
+        return
     if os.environ.get(GUARD):
         _say("forum-day app: HTTPS could not be turned on; serving plain HTTP (see README, HTTPS).")
         return
     found = network.at_start()
     cert, key, made = network.ensure_certificate(network.folder_for(db_path), found)
-    port = int(config.get_option("server.port"))
-    _say(
-        f"forum-day app: {'new' if made else 'same'} HTTPS certificate {cert} "
-        f"(SHA-256 {network.fingerprint(cert)}); devices open {network.phones_url(port, True, found)}"
-    )
+    _tell(network.phones_url(port, True, found), port, True, cert, made)
     env = dict(os.environ, **{GUARD: "1", ENV_CERT: str(cert), ENV_KEY: str(key)})
     _close_listening(port)
     sys.stdout.flush()
@@ -85,9 +105,31 @@ def served_fingerprint() -> str:
     from streamlit import config
 
     cert = config.get_option("server.sslCertFile")
-    if not cert:
-        return ""
+    return _fingerprint(cert) if cert else ""
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint(cert: str) -> str:  # read once: the server serves the same file all day
     try:
         return network.fingerprint(cert)
     except (OSError, ValueError):
         return ""
+
+
+def show_address_notes(t) -> None:
+    """Under the addresses on /control and /access: what the organizer must know about them
+    (no network address found; plain HTTP; the certificate to accept once and its fingerprint)."""
+    import streamlit as st
+
+    if not network.at_start().reachable:
+        st.warning(t("address.not_found"))
+    fingerprint = served_fingerprint()
+    if fingerprint:
+        st.caption(t("address.certificate", fingerprint=fingerprint))
+    else:
+        st.caption(t("address.plain_http"))
+
+
+def code(url: str) -> str:
+    """An address shown as code in Markdown (nothing in it is interpreted)."""
+    return f"`{url.replace('`', '')}`"

@@ -59,3 +59,29 @@ def test_the_command_line_tells_the_servers_address(tmp_path, monkeypatch):
     assert network.command_line_url(tmp_path, env) == "https://192.168.4.4:8600"
     assert network.command_line_url(tmp_path, {**env, network.ENV_HTTP: "1"}) == "http://192.168.4.4:8600"
     assert network.command_line_url(tmp_path, {**env, "STREAMLIT_SERVER_PORT": "9000"}) == "https://192.168.4.4:9000"
+
+
+def test_each_slip_names_its_roles_page_at_the_address_and_how_to_accept_the_certificate():
+    import io
+
+    from pypdf import PdfReader
+
+    from forum_core import printing
+    from forum_core.i18n import t
+
+    slips = [
+        {"role": "desk", "label": "1", "code": "AB-CDEFGH"},
+        {"role": "projector", "label": "", "code": "CD-EFGHJK"},
+    ]
+
+    def text(address: str, lang: str) -> str:
+        pdf = printing.access_slips_pdf({"title": "ფორუმი"}, slips, lang, address=address)
+        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+    secure = text("https://192.168.1.23:8501", "ka")
+    assert "https://192.168.1.23:8501/registration" in secure
+    assert "https://192.168.1.23:8501/plenary?lang=ka" in secure
+    assert secure.count("Android Chrome") == 2 and secure.count("iPad Safari") == 2
+    assert t("ka", "access.slip_open") in secure
+    plain = text("http://192.168.1.23:8501", "en")
+    assert "http://192.168.1.23:8501/registration" in plain and "Android Chrome" not in plain

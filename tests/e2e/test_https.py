@@ -1,0 +1,53 @@
+"""`streamlit run app.py` serves HTTPS on the laptop's own certificate, with nothing else to do.
+
+The real server on a free port and a fresh database: the certificate it made is the one it
+serves (Python verifies the connection against that file alone), the device cookie a sign-in
+sets over TLS is Secure, HttpOnly and SameSite=Strict, and the organizer's pages tell the
+address devices open, not localhost.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import urllib.request
+
+import pytest
+from cryptography import x509
+from playwright.sync_api import expect
+
+from forum_core import network
+from forum_core.i18n import t
+from tests.e2e.conftest import ARTIFACTS, ORGANIZER_CODE
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_app_serves_https_on_its_own_certificate_and_the_cookie_is_secure(browser, tmp_path):
+    import streamlit_client as sc
+
+    db = tmp_path / "forum.duckdb"
+    env = {"FORUM_ORGANIZER_CODE": ORGANIZER_CODE, "FORUM_BACKUP_MINUTES": "0"}
+    with sc.server(db, extra_env=env, log=ARTIFACTS / "https.server.log", https=True) as (_, port):
+        cert = tmp_path / "tls" / network.CERT_FILE
+        assert cert.exists() and (tmp_path / "tls" / network.KEY_FILE).exists()
+        trusting = ssl.create_default_context(cafile=str(cert))  # this certificate and nothing else
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/api/ping", context=trusting, timeout=10) as answer:
+            assert json.loads(answer.read()) == {"ok": True}
+        with pytest.raises(OSError):  # no plain HTTP beside it
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=5)
+        found = network.find()
+        served = x509.load_pem_x509_certificate(cert.read_bytes())
+        assert found.host in network.certificate_names(served)[0] | {"localhost"}
+
+        context = browser.new_context(ignore_https_errors=True, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(f"https://127.0.0.1:{port}/?lang=en")
+        page.locator("input[type=password]").fill(ORGANIZER_CODE)
+        page.get_by_role("button", name=t("en", "access.sign_in"), exact=True).click()
+        page.wait_for_url("**/setup**")  # via /api/device, whose answer set the cookie over TLS
+        cookie = next(c for c in context.cookies() if c["name"] == "forum_device")
+        assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+        context.close()
