@@ -75,7 +75,8 @@ def browser():
 @pytest.fixture
 def app_server(tmp_path, request):
     """The app on a free local port against a fresh database; stopped afterwards. Its log is
-    kept under test-artifacts/ with the screenshots."""
+    kept under test-artifacts/ with the screenshots. Plain HTTP (``sc.server`` sets
+    ``FORUM_HTTP=1`` unless asked for https): serving HTTPS has its own test (test_https.py)."""
     import streamlit_client as sc
 
     env = {"FORUM_ORGANIZER_CODE": ORGANIZER_CODE, "FORUM_BACKUP_MINUTES": "0"}
