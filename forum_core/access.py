@@ -437,7 +437,7 @@ class Identity:
     code_id: int | None = None
 
     def actor(self) -> Actor:
-        return Actor(self.role, self.label, self.group_id if self.role in GROUP_ROLES else None)
+        return Actor(self.role, self.label, self.group_id if self.role in GROUP_ROLES else None, self.device_id)
 
 
 PUBLIC = Identity("public")

@@ -109,6 +109,9 @@ class Actor:
     role: str
     device: str = ""
     group_id: int | None = None
+    # The signed-in device (access.Identity), checked by every unit: a page's callback or an
+    # HTTP request made after the organizer signed the device out writes nothing.
+    device_id: int | None = None
 
 
 CLI_ACTOR = Actor("organizer", "command line")
@@ -350,6 +353,14 @@ class Database:
             try:
                 cur.execute("BEGIN TRANSACTION")
                 u = Unit(cur, actor, action)
+                if (
+                    actor.device_id is not None
+                    and not cur.execute(
+                        "SELECT count(*) FROM device_session WHERE id = ? AND revoked_at IS NULL AND expires_at > ?",
+                        [actor.device_id, u.now],
+                    ).fetchone()[0]
+                ):
+                    raise NotAllowed(actor.role, action, Reason.SIGNED_OUT)
                 if group_id is not None:
                     u.in_group(group_id)
                 yield u

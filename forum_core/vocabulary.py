@@ -143,6 +143,7 @@ class Reason(StrEnum):
     NOT_FOUND = "not_found"
     NOT_ALLOWED = "not_allowed"
     OUTSIDE_GROUP = "outside_group"
+    SIGNED_OUT = "signed_out"  # the device was signed out (revoked, or its day is over)
     STALE = "stale"
     LOCKED = "locked"
     CANNOT_MERGE = "cannot_merge"

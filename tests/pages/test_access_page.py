@@ -4,6 +4,7 @@ import pytest
 
 from forum_core import access
 from forum_core import forum as forum_mod
+from forum_core.db import Actor
 from forum_core.i18n import t
 from tests.pages.conftest import ORGANIZER_CODE, app_database, open_app, texts
 
@@ -147,3 +148,20 @@ def test_the_first_start_code_is_shown_only_on_the_laptop(db_file, monkeypatch, 
     at.run()
     assert (code in texts(at)) == shown
     assert capsys.readouterr().out.count(code) == 0  # printed once per first start
+
+
+def test_a_tablet_signed_out_by_the_organizer_writes_nothing_from_its_open_page(demo_db):
+    """The page was drawn while signed in; its checkbox's callback runs after the organizer signed
+    the tablet out: nothing is written, and the tablet sees the sign-in with the reason in words."""
+    from forum_core import deliberation as dl
+
+    at = open_app("ka", "pages/facilitator.py", role="facilitator", group_number=1)
+    me = at.session_state["identity"]
+    db = app_database()
+    assert access.revoke_device(db, Actor("organizer", "laptop"), me.device_id).ok
+    member = dl.members(db.cursor(), 1, me.group_id)[0]
+    at.checkbox(key=f"here_{member['id']}").check().run()
+    assert not at.exception
+    assert dl.present_count(db.cursor(), 1, me.group_id) == 0  # the tick was not written
+    assert sees_sign_in(at, "ka")
+    assert t("ka", "reason.signed_out") in texts(at) or t("ka", "access.signed_out_remotely") in texts(at)

@@ -70,7 +70,7 @@ def test_sign_in_resume_and_remote_sign_out(db, demo_forum):
     assert result.status == "signed_in" and result.token
     me = result.identity
     assert (me.role, me.group_id, me.label) == ("facilitator", group["id"], "Tablet room 203")
-    assert me.actor() == Actor("facilitator", "Tablet room 203", group["id"])
+    assert me.actor() == Actor("facilitator", "Tablet room 203", group["id"], me.device_id)
     assert access.resume(db, result.token) == me  # a reload of the page
     assert access.resume(db, result.token + "x") is None and access.resume(db, None) is None
     assert access.resume(db, result.token, now=datetime.now() + timedelta(hours=access.DEVICE_HOURS + 1)) is None
@@ -89,6 +89,29 @@ def test_revoking_a_code_signs_its_devices_out(db, demo_forum):
     assert access.revoke_code(db, ORGANIZER, code_id).ok
     assert access.resume(db, first.token) is None and access.resume(db, second.token) is None
     assert access.sign_in(db, demo_forum, code, "Desk 1", "c1", access.Throttle()).status == "wrong_code"
+
+
+def test_a_signed_out_device_writes_nothing_even_from_a_callback_made_before(db, demo_forum):
+    """A page's callback keeps the actor of the run that drew it; after the organizer signs the
+    tablet out (or its day ends), that actor's next change is refused by the write path itself."""
+    group = forum_mod.groups(db.cursor(), demo_forum)[0]
+    code = access.create_code(db, ORGANIZER, demo_forum, "facilitator", group["id"], "room 1").value[1]
+    identity = access.sign_in(db, demo_forum, code, "room 1", "c1", access.Throttle()).identity
+    actor = identity.actor()  # what the callback holds
+    assert dl.add_item(db, actor, group["id"], "strength", "before").ok
+    assert access.revoke_device(db, ORGANIZER, identity.device_id).ok
+    refused = dl.add_item(db, actor, group["id"], "strength", "after")
+    assert (refused.ok, refused.reason) == (False, "signed_out")
+    kinds = [
+        r[0]
+        for r in db.cursor().execute("SELECT text FROM assessment_item WHERE group_id = ?", [group["id"]]).fetchall()
+    ]
+    assert "before" in kinds and "after" not in kinds
+    # a device whose day is over is refused the same way
+    other = access.sign_in(db, demo_forum, code, "room 1b", "c2", access.Throttle()).identity
+    with db.unit(ORGANIZER, "access.device_revoke") as u:
+        u.update("device_session", {"expires_at": datetime(2000, 1, 1)}, "id = ?", [other.device_id])
+    assert dl.add_item(db, other.actor(), group["id"], "strength", "late").reason == "signed_out"
 
 
 def test_codes_belong_to_their_forum_and_the_organizer_code_to_all(db, demo_forum):
