@@ -46,23 +46,14 @@ def _say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def _tell(url: str, port: int, https: bool, cert: str | os.PathLike | None = None, made: bool = False) -> None:
-    """The lines the organizer reads in the terminal (Streamlit's own welcome is off in
-    .streamlit/config.toml: it would name http:// before the restart, and asks the internet
-    for an "external" address first, a second or two at a venue without one)."""
-    lines = [""]
-    if cert:
-        lines += [
-            f"  forum-day app: {'new' if made else 'the same'} HTTPS certificate {cert}",
-            f"  (SHA-256 {network.fingerprint(cert)})",
-            "",
-        ]
-    lines += [
-        f"  Devices in the hall open: {url}",
-        f"  On this laptop:           {network.base_url('localhost', port, https)}",
-        "",
-    ]
-    _say("\n".join(lines))
+def _tell(port: int, https: bool) -> None:
+    """The lines the organizer reads in the terminal once the port is bound (Streamlit's own
+    welcome is off in .streamlit/config.toml: it would name http:// before the restart, and asks
+    the internet for an "external" address first, a second or two at a venue without one)."""
+    _say(
+        f"\n  Devices in the hall open: {network.phones_url(port, https)}\n"
+        f"  On this laptop:           {network.base_url('localhost', port, https)}\n"
+    )
 
 
 def start(db_path: str | os.PathLike) -> None:
@@ -73,19 +64,21 @@ def start(db_path: str | os.PathLike) -> None:
     if getattr(config, "_server_mode", None) != "starlette-app":
         return  # not `streamlit run` (a test importing app.py, a benchmark's own runner)
     port = int(config.get_option("server.port"))
-    if config.get_option("server.sslCertFile"):
-        if not os.environ.get(GUARD):  # the organizer's own certificate, used as it is
-            _tell(network.phones_url(port, True), port, True)
-        return  # on TLS (after the restart, the address was told before it)
+    if config.get_option("server.sslCertFile"):  # ours after the restart, or the organizer's own
+        _tell(port, True)
+        return
     if not network.https_wanted():
-        _tell(network.phones_url(port, False), port, False)
+        _tell(port, False)
         return
     if os.environ.get(GUARD):
         _say("forum-day app: HTTPS could not be turned on; serving plain HTTP (see README, HTTPS).")
+        _tell(port, False)
         return
-    found = network.at_start()
-    cert, key, made = network.ensure_certificate(network.folder_for(db_path), found)
-    _tell(network.phones_url(port, True, found), port, True, cert, made)
+    cert, key, made = network.ensure_certificate(network.folder_for(db_path), network.at_start())
+    _say(
+        f"\n  forum-day app: {'a new' if made else 'the same'} HTTPS certificate, {cert}\n"
+        f"  SHA-256 {network.fingerprint(cert)}\n  Starting on it."
+    )
     env = dict(os.environ, **{GUARD: "1", ENV_CERT: str(cert), ENV_KEY: str(key)})
     _close_listening(port)
     sys.stdout.flush()
