@@ -5,6 +5,7 @@ import streamlit as st
 from forum_core import access, i18n
 from forum_core.db import StorageError
 from ui import public_results, session, widgets
+from ui.text import md
 
 st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
 
@@ -62,7 +63,7 @@ with st.sidebar:
     if me.role == "public":
         st.page_link(pages["signin"])
     else:
-        st.caption(session.t("access.signed_in_as", role=session.t(f"role.{me.role}"), label=me.label))
+        st.caption(session.t("access.signed_in_as", role=session.t(f"role.{me.role}"), label=md(me.label)))
         if st.button(session.t("access.sign_out"), key="sign_out"):
             session.sign_out()
             st.switch_page(pages["signin"])

@@ -10,6 +10,7 @@ from forum_core import comparison, exports, rollup
 from forum_core import forum as forum_mod
 from ui import session
 from ui.render import render
+from ui.text import md
 
 ctx = session.page("compare")
 t, cur, db = ctx.t, ctx.cur, ctx.db
@@ -35,14 +36,14 @@ for file in files or []:
     try:
         summaries.append(comparison.from_export(file.getvalue(), file.name))
     except exports.NotAnExport:
-        st.error(t("compare.not_an_export", name=file.name))
+        st.error(t("compare.not_an_export", name=md(file.name)))
 
 
 def rollup_forums(path, name: str) -> list:
     try:
         return comparison.from_rollup(path)
     except rollup.NotARollup:
-        st.error(t("compare.not_a_rollup", name=name))
+        st.error(t("compare.not_a_rollup", name=md(name)))
         return []
 
 
@@ -57,7 +58,7 @@ if rollup_path.strip():
     path = Path(rollup_path.strip()).expanduser()
     rolled += rollup_forums(path, rollup_path.strip()) if path.is_file() else []
     if not path.is_file():
-        st.error(t("compare.rollup_not_found", name=rollup_path.strip()))
+        st.error(t("compare.rollup_not_found", name=md(rollup_path.strip())))
 if rolled:
     labels = {s.key: s.label for s in rolled}
     picked = st.multiselect(

@@ -14,6 +14,7 @@ from forum_core import forum as forum_mod
 from forum_core import printing
 from forum_core.validation import MAX_LEN
 from ui import autosave, runtime, session, widgets
+from ui.text import md, md_join
 
 ctx = session.page("facilitator")
 me, t, db, cur, forum, forum_id, lang = ctx.me, ctx.t, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.lang
@@ -44,7 +45,7 @@ group = by_number[number]
 group_id = group["id"]
 actor = session.actor()
 
-st.title(f"{group['number']}. {group['name']}")
+st.title(md(f"{group['number']}. {group['name']}"))
 progress = dl.progress_now(db, forum, group)
 STEP_KEYS = ("who",) + dl.STEPS
 # steps before the group's current one are done (who is here and the briefing have no end)
@@ -104,7 +105,7 @@ if step == "who":
 
     for m in people_here:
         st.session_state[f"here_{m['id']}"] = m["present"]
-        st.checkbox(f"{m['last_name']} {m['first_name']}", key=f"here_{m['id']}", on_change=toggle, args=(m["id"],))
+        st.checkbox(md(f"{m['last_name']} {m['first_name']}"), key=f"here_{m['id']}", on_change=toggle, args=(m["id"],))
     st.divider()
     st.caption(t("fac.take_in_help"))
     query = st.text_input(t("fac.take_in_search"), key="take_in_query", max_chars=60)
@@ -127,14 +128,14 @@ elif step == "briefing":
         [(p["program_code"], p["name"], float(p["amount"] or 0), p["year"], p["description"]) for p in programs],
         columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"), t("fac.description")],
     )
-    st.caption(t("fac.briefing_help", field=group["field"]))
+    st.caption(t("fac.briefing_help", field=md(group["field"])))
     total = sum(float(p["amount"] or 0) for p in programs)
     st.metric(t("fac.briefing_total"), f"{total:,.0f} ₾")
 
-    @st.dialog(t("fac.briefing_title", field=group["field"]), width="large")
+    @st.dialog(t("fac.briefing_title", field=md(group["field"])), width="large")
     def full_screen() -> None:
         for p in programs:
-            st.markdown(f"### {p['program_code']} · {p['name']}".replace("*", "\\*").replace("_", "\\_"))
+            st.markdown("### " + md(f"{p['program_code']} · {p['name']}"))
             st.markdown(f"**{float(p['amount'] or 0):,.0f} ₾** · {p['year'] or ''}")
             st.text(p["description"] or "")
 
@@ -272,7 +273,7 @@ elif step == "problems":
             report(dl.merge_problems(db, actor, p["id"], target), "fac.merged")
             st.rerun()
         if target is not None:
-            c1.caption(t("fac.merge_effect", gone=titles[target], kept=titles[p["id"]]))
+            c1.caption(t("fac.merge_effect", gone=md(titles[target]), kept=md(titles[p["id"]])))
         if c3.button(t("button.delete"), key=f"del_problem_{p['id']}", disabled=locked):
             report(dl.delete_problem(db, actor, p["id"]))
             st.session_state.pop("problem_choice", None)
@@ -395,7 +396,7 @@ elif step == "vote":
         current = next(p for p in voting if p["id"] == chosen)
         count_row(current, 0, published is not None)
     if result.excluded:
-        st.caption(t("fac.excluded", titles=", ".join(p["title"] for p in problem_rows if p["id"] in result.excluded)))
+        st.caption(t("fac.excluded", titles=md_join(p["title"] for p in problem_rows if p["id"] in result.excluded)))
 
     st.subheader(t("fac.ranking"))
     st.dataframe(
@@ -431,7 +432,7 @@ elif step == "vote":
                 "fac.tie",
                 places=result.tie_places,
                 count=result.tie_places,
-                titles=", ".join(p["title"] for p in tied.values()),
+                titles=md_join(p["title"] for p in tied.values()),
             )
         )
         if st.button(t("fac.start_revote"), key="start_revote"):
@@ -579,7 +580,9 @@ elif step == "initiatives":
     }
     problem_from_address("priority_choice", item_label)
     chosen_priority = (
-        st.radio(t("fac.priorities"), list(item_label), format_func=item_label.get, key="priority_choice")
+        st.radio(
+            t("fac.priorities"), list(item_label), format_func=lambda i: md(item_label.get(i)), key="priority_choice"
+        )
         if top
         else None
     )
@@ -613,7 +616,7 @@ elif step == "presenter":
     here = [m for m in dl.members(cur, forum_id, group_id) if m["present"]]
     current = dl.presenter(cur, group_id)
     if current:
-        st.success(t("fac.presenter_is", name=f"{current['first_name']} {current['last_name']}"))
+        st.success(t("fac.presenter_is", name=md(f"{current['first_name']} {current['last_name']}")))
     names = {m["id"]: f"{m['last_name']} {m['first_name']}" for m in here}
     chosen = st.selectbox(
         t("fac.presenter"),

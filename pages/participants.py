@@ -9,6 +9,7 @@ from forum_core import checkin, exports, georgian, importer, printing, tokens
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from ui import session
+from ui.text import md, md_join
 
 ctx = session.page("participants")
 t, db, cur, forum_id, lang = ctx.t, ctx.db, ctx.cur, ctx.forum_id, ctx.lang
@@ -102,7 +103,7 @@ def _forget_removal() -> None:
 
 @st.dialog(" ", on_dismiss=_forget_removal)
 def confirm_remove(person: dict) -> None:
-    st.write(t("participants.remove_confirm", name=f"{person['first_name']} {person['last_name']}"))
+    st.write(t("participants.remove_confirm", name=md(f"{person['first_name']} {person['last_name']}")))
     yes, no = st.columns(2)
     if yes.button(t("button.remove"), type="primary", key="remove_yes"):
         _forget_removal()
@@ -269,7 +270,7 @@ with import_tab:
                 key=f"import_sheet_{digest[:12]}",
             )
             if plan.problem is None:
-                st.caption(t("import.sheet_used", sheet=plan.sheet, line=plan.header_line))
+                st.caption(t("import.sheet_used", sheet=md(plan.sheet), line=plan.header_line))
         if plan.problem is not None:
             st.error(importer.problem_text(lang, plan.problem))
         else:
@@ -278,7 +279,7 @@ with import_tab:
             for col, key in zip(m, ("new", "update", "unchanged", "invalid")):
                 col.metric(t(f"import.count_{key}"), counts[key])
             if plan.ignored_columns:
-                st.info(t("import.ignored_columns", columns=", ".join(plan.ignored_columns)))
+                st.info(t("import.ignored_columns", columns=md_join(plan.ignored_columns)))
             if plan.updates:
                 st.subheader(t("import.changes_title"))
                 st.dataframe(
@@ -377,8 +378,9 @@ with print_tab:
         st.warning(
             t(
                 "print.unprintable",
-                people="; ".join(
-                    f"{p['first_name']} {p['last_name']} ({p['group_number']}) — {chars}" for p, chars in unprintable
+                people=md_join(
+                    (f"{p['first_name']} {p['last_name']} ({p['group_number']}) — {chars}" for p, chars in unprintable),
+                    "; ",
                 ),
             )
         )

@@ -11,6 +11,7 @@ from forum_core import forum as forum_mod
 from forum_core import participants as people
 from ui import desk as desk_ui
 from ui import session
+from ui.text import md
 
 ctx = session.page("registration")
 me, t, db, cur, forum_id, lang = ctx.me, ctx.t, ctx.db, ctx.cur, ctx.forum_id, ctx.lang
@@ -147,7 +148,8 @@ with main:
             with st.form("paper_sheet"):
                 ticked_at = st.time_input(t("desk.paper_time"), key="paper_time", step=60)
                 ticks = {
-                    p["id"]: st.checkbox(f"{p['last_name']} {p['first_name']}", key=f"tick_{p['id']}") for p in waiting
+                    p["id"]: st.checkbox(md(f"{p['last_name']} {p['first_name']}"), key=f"tick_{p['id']}")
+                    for p in waiting
                 }
                 if not waiting:
                     st.caption(t("desk.paper_all_in"))
@@ -184,7 +186,7 @@ with side:
             width="stretch",
             key="arrivals_table",
         )
-        st.markdown(f"**{t('desk.recent', desk=desk)}**")
+        st.markdown(f"**{t('desk.recent', desk=md(desk))}**")
         last = checkin.recent(fcur, forum_id, desk=desk, limit=10)
         if not last:
             st.caption(t("desk.none_yet"))

@@ -6,12 +6,13 @@ import streamlit as st
 from forum_core import exports, i18n, report, report_pdf
 from forum_core import forum as forum_mod
 from ui import session, widgets
+from ui.text import md
 
 ctx = session.page("report")
 t, db, cur, forum, forum_id, actor = ctx.t, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
 
 st.title(t("report.title"))
-st.caption(f"{forum['title']} · {forum['municipality']} · {forum['forum_date']:%d.%m.%Y}")
+st.caption(f"{md(forum['title'])} · {md(forum['municipality'])} · {forum['forum_date']:%d.%m.%Y}")
 # Every published priority becomes a recommendation as soon as this page opens: nothing retyped.
 if report.unmade(db, forum_id):
     added = report.sync(db, actor, forum_id)
@@ -96,7 +97,7 @@ with recs_tab:
         n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == chosen)
         with st.container(border=True, key=f"rec_{rec['id']}"):
             head, up, down = st.columns([12, 1, 1], vertical_alignment="center")
-            head.markdown(f"**{n}. {rec['text']}**")
+            head.markdown(f"**{n}\\. {md(rec['text'])}**")
             up.button(
                 "↑",
                 key=f"up_{rec['id']}",
@@ -117,7 +118,7 @@ with recs_tab:
                 t(
                     "report.from_groups",
                     groups="; ".join(
-                        f"{s['group_number']}. {s['group_name']} — {s['title']}"
+                        f"{s['group_number']}. {md(s['group_name'])} — {md(s['title'])}"
                         + (
                             f" ({t('report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
                             if s["still_priority"]
@@ -153,7 +154,7 @@ with recs_tab:
             right.button(t("report.merge"), key=f"join_{rec['id']}", on_click=join, args=(rec["id"],))
             for member in rec["merged"]:
                 st.button(
-                    t("report.take_out", title=rec["merged_texts"][member][:80]),
+                    t("report.take_out", title=md(rec["merged_texts"][member][:80])),
                     key=f"out_{member}",
                     on_click=take_out,
                     args=(member,),

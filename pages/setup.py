@@ -11,6 +11,7 @@ import streamlit as st
 from forum_core import backup, demo, programs, publication
 from forum_core import forum as forum_mod
 from ui import session
+from ui.text import md
 
 UPLOAD_PREFIX = "forum-restore-"  # where an uploaded backup ZIP is unpacked until it is restored or dismissed
 
@@ -330,7 +331,7 @@ with st.expander(t("backup.title")):
         if auto.last is not None:
             st.caption(t("backup.last", name=auto.last.name))
         if auto.last_error:
-            st.error(t("backup.failed", error=auto.last_error))
+            st.error(t("backup.failed", error=md(auto.last_error)))
     if st.button(t("backup.now"), key="backup_now"):
         made = auto.run_once() if auto is not None else backup.backup(db, Path(tempfile.mkdtemp()) / "backup")
         st.session_state["backup_zip"] = (f"{made.name}.zip", backup.zip_backup(made))
@@ -360,7 +361,7 @@ with st.expander(t("backup.title")):
     # answered or dismissed, so nothing is restored by a click that did not see it.
     @st.dialog(t("backup.restore_confirm_title"), on_dismiss=forget_restore)
     def confirm_restore(source: Path) -> None:
-        st.warning(t("backup.restore_confirm", name=source.name, path=db.path))
+        st.warning(t("backup.restore_confirm", name=md(source.name), path=md(db.path)))
         yes, no = st.columns(2)
         if yes.button(t("backup.restore_yes"), key="restore_yes", type="primary"):
             forget_restore(keep=True)

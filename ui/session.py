@@ -22,6 +22,7 @@ from forum_core.db import Actor, Database, DatabaseBusy, StorageError
 from forum_core.validation import FieldError, Outcome
 from forum_core.vocabulary import Reason
 from ui import runtime
+from ui.text import md
 
 _run = threading.local()  # each session's script runs in its own thread
 
@@ -78,7 +79,7 @@ def database() -> Database:
     try:
         return runtime.database(db_path())
     except DatabaseBusy as busy:
-        st.error(i18n.t(lang(), "error.db_busy", path=busy.path, holder=busy.holder))
+        st.error(i18n.t(lang(), "error.db_busy", path=md(busy.path), holder=md(busy.holder)))
         st.stop()
 
 
@@ -267,7 +268,7 @@ def sign_in_form(page: str | None = None) -> None:
         st.info(t_("access.page_needs_code", page=t_(f"nav.{page}")))
     current = identity()
     if current.role != "public":
-        st.caption(t_("access.signed_in_as", role=t_(f"role.{current.role}"), label=current.label))
+        st.caption(t_("access.signed_in_as", role=t_(f"role.{current.role}"), label=md(current.label)))
     with st.form("sign_in", clear_on_submit=True):
         st.text_input(t_("access.code"), key="sign_in_code", type="password", max_chars=40)
         st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60, help=t_("access.device_label_help"))
@@ -345,11 +346,18 @@ def _current_forum(cur) -> dict | None:
 
 
 def error_text(error: FieldError) -> str:
-    return i18n.error_text(lang(), error)
+    """An error's sentence for an alert: the values it quotes (a typed phone, a group's name)
+    are escaped, shown as typed (ui/text.py)."""
+    return i18n.error_text(lang(), _quoted_as_text(error))
 
 
 def error_line(error: FieldError) -> str:
-    return i18n.error_line(lang(), error)
+    return i18n.error_line(lang(), _quoted_as_text(error))
+
+
+def _quoted_as_text(error: FieldError) -> FieldError:
+    params = {k: md(v) if isinstance(v, str) else v for k, v in error.params.items()}
+    return FieldError(error.field, error.code, params)
 
 
 def field_errors(errors, name: str) -> None:

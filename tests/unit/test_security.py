@@ -431,3 +431,29 @@ def test_a_session_cannot_pile_up_uploads(monkeypatch):
     assert middleware._upload_refused(scope, "/_stcore/upload_file/piling-desk/f1") == 0
     held["piling-desk"] = (runtime.UPLOADS_HELD - 1) * 8 * 2**20 + 1  # the page has not dropped the others
     assert middleware._upload_refused(scope, "/_stcore/upload_file/piling-desk/f9") == 413
+
+
+# --- people's text in Markdown elements ------------------------------------------------------------
+
+
+def test_md_escapes_every_mark_and_reads_back_as_typed():
+    import re
+
+    from ui.text import md, md_join
+
+    corpus = [
+        "![x](http://attacker.invalid/x.png)",
+        "[click](http://attacker.invalid/)",
+        "<img src=x onerror=alert(1)> <script>alert(1)</script> &lt;b&gt;",
+        "**bold** _it_ `code` ~~s~~ :red[red] :material/home: $x^2$ # head\n- item\n1. first | a |",
+        "\u202eevil\u202c \u200bzero\u200dwidth",
+        "O'Brien\"; DROP TABLE participant; --\\",
+        "ნინო ბერიძე",
+    ]
+    for text in corpus:
+        escaped = md(text)
+        bare = re.sub(r"\\[!-/:-@\[-`{-~]", "", escaped)  # what is left once escaped marks are out
+        assert not re.search(r"[!-/:-@\[-`{-~]", bare), (text, bare)  # no mark left to start syntax
+        assert re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", escaped) == text  # read back as typed
+    assert md("ნინო ბერიძე") == "ნინო ბერიძე" and md(None) == "" and md(12) == "12"
+    assert md_join(["a*", "b_"]) == "a\\*, b\\_"
