@@ -19,9 +19,11 @@ import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from forum_core import access, checkin, demo
+from forum_core import access, checkin
+from forum_core import forum as forum_mod
 from forum_core.db import Actor, Database
 from forum_core.i18n import t
+from tests.conftest import copy_database
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.netcut import NetCut
 
@@ -33,9 +35,10 @@ STREAMLIT_WORDS = ("streamlit run", "Is Streamlit still running", "Streamlit ser
 
 
 def prepare(path) -> dict:
-    """The demo forum, two desk devices signed in (their cookies), and codes nobody has used."""
+    """The demo forum (a copy of the session's), two desk devices signed in (their cookies), and
+    codes nobody has used."""
     db = Database(path)
-    forum_id = demo.load_demo(db, ORGANIZER).value
+    forum_id = forum_mod.current_forum_id(db.cursor())
     tokens = {}
     for desk in ("Desk A", "Desk B"):
         code = access.create_code(db, ORGANIZER, forum_id, "desk", None, desk).value[1]
@@ -84,11 +87,11 @@ def no_developer_dialog(page) -> None:
     assert not any(words in text for words in STREAMLIT_WORDS), text[:500]
 
 
-def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, request):
+def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, request, demo_forum_file):
     import streamlit_client as sc
 
     path = tmp_path / "forum.duckdb"
-    data = prepare(path)
+    data = prepare(copy_database(demo_forum_file, path))
     codes = data["codes"]
     env = {"FORUM_BACKUP_MINUTES": "0", "FORUM_ORGANIZER_CODE": "E2-EORGAN"}
     port = sc.free_port()

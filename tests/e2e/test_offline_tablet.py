@@ -16,11 +16,12 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from forum_core import access, demo
+from forum_core import access
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import Actor, Database
 from forum_core.i18n import t
+from tests.conftest import copy_database
 from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.netcut import NetCut
 
@@ -39,9 +40,10 @@ def goal_text(group_number: int) -> str:
 
 
 def prepare(path) -> dict:
-    """The demo forum with groups 1 and 2 past their vote, and a facilitator tablet signed in for each."""
+    """The demo forum (a copy of the session's) with groups 1 and 2 past their vote, and a
+    facilitator tablet signed in for each."""
     db = Database(path)
-    forum_id = demo.load_demo(db, ORGANIZER).value
+    forum_id = forum_mod.current_forum_id(db.cursor())
     forum = forum_mod.get_forum(db.cursor(), forum_id)
     tablets = {}
     for group in forum_mod.groups(db.cursor(), forum_id):
@@ -97,11 +99,11 @@ def no_developer_dialog(page) -> None:
     assert not any(words in text for words in STREAMLIT_WORDS), text[:500]
 
 
-def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser, tmp_path, shots):
+def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser, tmp_path, shots, demo_forum_file):
     import streamlit_client as sc
 
     path = tmp_path / "forum.duckdb"
-    tablets = prepare(path)
+    tablets = prepare(copy_database(demo_forum_file, path))
     env = {"FORUM_BACKUP_MINUTES": "0", "FORUM_ORGANIZER_CODE": "E2-EORGAN"}
     with sc.server(path, extra_env=env, log=ARTIFACTS / "offline-tablet.server.log") as (process, port):
         net = NetCut(port)
@@ -164,13 +166,15 @@ def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser,
         db.close()
 
 
-def test_a_text_changed_on_another_device_is_shown_beside_mine_and_a_draft_survives_a_reload(browser, tmp_path):
+def test_a_text_changed_on_another_device_is_shown_beside_mine_and_a_draft_survives_a_reload(
+    browser, tmp_path, demo_forum_file
+):
     """The stale rule in the browser: both versions, "keep mine" and "take theirs"; and a draft the
     laptop never received (its requests refused by the browser) is put back and saved after a reload."""
     import streamlit_client as sc
 
     path = tmp_path / "forum.duckdb"
-    tablet = prepare(path)[2]
+    tablet = prepare(copy_database(demo_forum_file, path))[2]
     env = {"FORUM_BACKUP_MINUTES": "0", "FORUM_ORGANIZER_CODE": "E2-EORGAN"}
     with sc.server(path, extra_env=env, log=ARTIFACTS / "offline-tablet-conflict.server.log") as (process, port):
         url = f"http://127.0.0.1:{port}"
