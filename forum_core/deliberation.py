@@ -484,7 +484,7 @@ PHOTO_MAX_BYTES = 12 * 2**20  # what a tablet camera or phone photo weighs, with
 PHOTO_MAX_PIXELS = 50_000_000  # decoded size checked before any pixel is decoded (a 50 MP phone)
 PHOTO_EDGE = 1600  # the kept photo's longer side: pebbles on a board stay countable
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")  # JPEG also opens a camera's MPO
-PHOTO_SOURCES = ("pebble_photo",)
+PHOTO_SOURCES = ("pebble_photo", "working_group")
 
 
 def clean_photo(data: bytes) -> tuple[bytes, int, int] | str:
@@ -561,12 +561,15 @@ def save_photo(db: Database, actor: Actor, group_id: int, data: bytes) -> Outcom
 
 
 def photos(cur, forum_id: int) -> dict[int, dict]:
-    """group id -> its latest photo's facts (id, width, height, sha256, counts, happened_at), no image."""
+    """group id -> its latest photo's facts (id, width, height, sha256, counts, happened_at, taken: how
+    many photos, the group's number and name), in group order, without the image."""
     rows = rows_as_dicts(
         cur.execute(
-            "SELECT group_id, arg_max(id, id) AS id, arg_max(width, id) AS width, arg_max(height, id) AS height, "
-            "arg_max(sha256, id) AS sha256, arg_max(counts, id) AS counts, max(happened_at) AS happened_at, "
-            "count(*) AS taken FROM pebble_photo WHERE forum_id = ? GROUP BY group_id",
+            "SELECT p.group_id, g.number, g.name, arg_max(p.id, p.id) AS id, arg_max(p.width, p.id) AS width, "
+            "arg_max(p.height, p.id) AS height, arg_max(p.sha256, p.id) AS sha256, arg_max(p.counts, p.id) AS counts, "
+            "max(p.happened_at) AS happened_at, count(*) AS taken FROM pebble_photo p "
+            "JOIN working_group g ON g.id = p.group_id WHERE p.forum_id = ? GROUP BY p.group_id, g.number, g.name "
+            "ORDER BY g.number",
             [forum_id],
         )
     )

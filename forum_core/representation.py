@@ -81,32 +81,30 @@ def table(db: Database | duckdb.DuckDBPyConnection, forum_id: int, *, public: bo
 
 def _people(cur, forum_id: int) -> tuple[list[tuple], set[int], set[int], int | None]:
     """Participants (id, gender, birth year, community, needs, walk-in), who is checked in, who
-    was present at their group's vote, and the forum's year."""
+    was present at their group's vote, and the forum's year: one query (a refresh after every
+    check-in pays it)."""
     rows = cur.execute(
-        "SELECT id, gender, birth_year, community, needs, source = 'walk_in' FROM participant "
-        "WHERE forum_id = ? AND removed_at IS NULL",
+        """WITH voted AS (
+               SELECT DISTINCT group_id, finalised_at FROM published_priority WHERE forum_id = $1),
+           at_vote AS (
+               SELECT e.participant_id FROM checkin_event e
+               JOIN participant p ON p.id = e.participant_id
+               JOIN voted v ON v.group_id = p.group_id AND e.happened_at <= v.finalised_at
+               WHERE e.forum_id = $1
+               GROUP BY e.participant_id HAVING arg_max(e.kind, e.id) = 'check_in')
+           SELECT p.id, p.gender, p.birth_year, p.community, p.needs, p.source = 'walk_in',
+                  p.id IN (SELECT participant_id FROM present_participant WHERE forum_id = $1),
+                  p.id IN (SELECT participant_id FROM at_vote), year(f.forum_date)
+           FROM forum f LEFT JOIN participant p ON p.forum_id = f.id AND p.removed_at IS NULL
+           WHERE f.id = $1""",
         [forum_id],
     ).fetchall()
-    checked_in = {
-        r[0]
-        for r in cur.execute("SELECT participant_id FROM present_participant WHERE forum_id = ?", [forum_id]).fetchall()
-    }
-    at_vote = {
-        r[0]
-        for r in cur.execute(
-            """WITH voted AS (
-                   SELECT DISTINCT group_id, finalised_at FROM published_priority WHERE forum_id = ?)
-               SELECT p.id FROM participant p
-               JOIN voted v ON v.group_id = p.group_id
-               JOIN checkin_event e ON e.participant_id = p.id AND e.forum_id = p.forum_id
-                    AND e.happened_at <= v.finalised_at
-               WHERE p.forum_id = ? AND p.removed_at IS NULL
-               GROUP BY p.id HAVING arg_max(e.kind, e.id) = 'check_in'""",
-            [forum_id, forum_id],
-        ).fetchall()
-    }
-    year = cur.execute("SELECT year(forum_date) FROM forum WHERE id = ?", [forum_id]).fetchone()
-    return rows, checked_in, at_vote, (year[0] if year else None)
+    if not rows:
+        return [], set(), set(), None
+    people = [r[:6] for r in rows if r[0] is not None]
+    checked_in = {r[0] for r in rows if r[6]}
+    at_vote = {r[0] for r in rows if r[7]}
+    return people, checked_in, at_vote, rows[0][8]
 
 
 def _community(value: str | None) -> str:
@@ -196,12 +194,12 @@ def _compute(cur, forum_id: int, public: bool) -> list[dict]:
 
 
 def _count(members: dict[str, list[tuple]], of_person: dict[int, dict[str, list[str]]]) -> dict:
+    """dimension -> stage -> Counter of categories (one pass per stage, counted in C)."""
     counts: dict[str, dict[str, Counter]] = {d: {s: Counter() for s in STAGES} for d in DIMENSIONS}
     for stage, people in members.items():
-        for row in people:
-            cats = of_person[row[0]]
-            for dimension in DIMENSIONS:
-                counts[dimension][stage].update(cats[dimension])
+        tally = Counter((d, c) for row in people for d, cats in of_person[row[0]].items() for c in cats)
+        for (dimension, category), n in tally.items():
+            counts[dimension][stage][category] = n
     return counts
 
 

@@ -67,22 +67,17 @@ board()
 
 # --- the photo of a group's board beside its counts (chosen, so the refresh sends no pictures) ---
 st.subheader(t("overview.photos_title"))
-photos = dl.photos(cur, forum["id"])
-groups = {r["group_id"]: r for r in dl.overview_now(ctx.db, forum)}
-with_photo = [gid for gid in groups if gid in photos]
-if not with_photo:
+photos = dl.photos_now(ctx.db, forum["id"])
+if not photos:
     st.caption(t("overview.no_photos"))
 else:
     chosen = st.selectbox(
         t("overview.photo_group"),
-        with_photo,
-        format_func=lambda gid: f"{groups[gid]['number']}. {groups[gid]['name']}",
+        list(photos),
+        format_func=lambda gid: f"{photos[gid]['number']}. {photos[gid]['name']}",
         index=None,
         key="overview_photo_group",
         placeholder=t("overview.photo_group_hint"),
     )
     if chosen is not None:
         pebble_photo.beside_counts(t, cur, chosen, photos[chosen])
-
-with st.expander(t("rep.population_title")):
-    rep_ui.population_form(ctx)

@@ -10,6 +10,7 @@ import streamlit as st
 
 from forum_core import backup, demo, programs, publication
 from forum_core import forum as forum_mod
+from ui import representation as rep_ui
 from ui import session
 from ui.text import md
 
@@ -318,6 +319,11 @@ with programs_tab:
 with new_tab:
     st.caption(t("setup.new_text"))
     new_forum_form()
+
+# --- the municipality's population: the representation table's optional third column ------------------
+# (behind a toggle: its nine fields cost a few ms on every run of a page the organizer uses often)
+if st.toggle(t("rep.population_title"), key="population_open"):
+    rep_ui.population_form(ctx)
 
 # --- backups ----------------------------------------------------------------------------------------
 with st.expander(t("backup.title")):

@@ -38,11 +38,13 @@ def _gap(value) -> str:
     return "—" if value is None else f"{value:+.1f}"
 
 
-def frame(t, rows: list[dict], dimension: str) -> pd.DataFrame:
-    """One dimension's rows as a table of text (people's words stay text: st.dataframe shows no markup)."""
-    mine = [r for r in rows if r["dimension"] == dimension]
-    with_population = any(r["population_share"] is not None for r in mine)
+def frame(t, rows: list[dict]) -> pd.DataFrame:
+    """The rows as one table of text, a dimension's name beside its categories (one table: each
+    table costs its own conversion on every refresh). People's words stay text: st.dataframe
+    shows no markup."""
+    with_population = any(r["population_share"] is not None for r in rows)
     columns = [
+        t("rep.col_dimension"),
         t("rep.col_category"),
         t("rep.col_invited"),
         t("rep.col_checked_in"),
@@ -53,9 +55,11 @@ def frame(t, rows: list[dict], dimension: str) -> pd.DataFrame:
         t("rep.col_at_vote_share"),
         t("rep.col_at_vote_gap"),
     ] + ([t("rep.col_population_share"), t("rep.col_population_gap")] if with_population else [])
+    names = {d: t(f"rep.dimension_{d}") for d in rep.DIMENSIONS}
     data = [
         [
-            category_label(t, dimension, r["category"]),
+            names[r["dimension"]],
+            category_label(t, r["dimension"], r["category"]),
             _count(r["invited"], t),
             _count(r["checked_in"], t),
             _count(r["at_vote"], t),
@@ -66,17 +70,13 @@ def frame(t, rows: list[dict], dimension: str) -> pd.DataFrame:
             _gap(r["at_vote_gap_pp"]),
         ]
         + ([_share(r["population_share"]), _gap(r["population_gap_pp"])] if with_population else [])
-        for r in mine
+        for r in rows
     ]
     return pd.DataFrame(data, columns=columns)
 
 
 def show(t, rows: list[dict], key: str) -> None:
-    """The four dimensions in tabs, each a table."""
-    tabs = st.tabs([t(f"rep.dimension_{d}") for d in rep.DIMENSIONS])
-    for tab, dimension in zip(tabs, rep.DIMENSIONS):
-        with tab:
-            st.dataframe(frame(t, rows, dimension), hide_index=True, width="stretch", key=f"{key}_{dimension}")
+    st.dataframe(frame(t, rows), hide_index=True, width="stretch", key=key)
 
 
 def _saved(outcome: Outcome) -> None:

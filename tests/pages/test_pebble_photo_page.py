@@ -36,9 +36,9 @@ def test_overview_shows_representation_and_a_photo_beside_its_counts(swing_db):
     assert dl.save_photo(db, Actor("facilitator", "tablet", group["id"]), group["id"], board_photo()).ok
     at = open_app("en", "pages/overview.py")
     assert "Representation" in texts(at) and "8 of 10 groups have finalised their vote" in texts(at)
-    gender = frame(at, "Category")  # the first tab: gender
-    assert list(gender.columns[:4]) == ["Category", "Invited", "Checked in", "At the vote"]
-    assert "Women" in list(gender["Category"]) and "% of population" not in gender.columns
+    shown = frame(at, "Dimension")
+    assert list(shown.columns[1:5]) == ["Category", "Invited", "Checked in", "At the vote"]
+    assert "Women" in list(shown["Category"]) and "% of population" not in shown.columns
     table = frame(at, "No.")
     assert table["Photo"].iloc[0] != "—" and table["Photo"].iloc[1] == "—"
     at.selectbox(key="overview_photo_group").set_value(group["id"]).run()
@@ -46,11 +46,15 @@ def test_overview_shows_representation_and_a_photo_beside_its_counts(swing_db):
     assert len(at.get("image")) == 1
     counts = frame(at, "Problem")
     assert list(counts.columns) == ["Problem", "Pebbles when photographed", "Pebbles now"]
-    # the population as a third column
-    at.number_input(key="population_gender_f").set_value(5200)
-    at.number_input(key="population_gender_m").set_value(4800)
-    at.button(key="FormSubmitter:population_form-Save").click().run()
-    assert "% of population" in frame(at, "Category").columns
+    # the population as a third column, typed on the setup page
+    setup = open_app("en", "pages/setup.py")
+    setup.toggle(key="population_open").set_value(True).run()
+    setup.number_input(key="population_gender_f").set_value(5200)
+    setup.number_input(key="population_gender_m").set_value(4800)
+    setup.button(key="FormSubmitter:population_form-Save").click().run()
+    assert not setup.exception, setup.exception
+    at.run()
+    assert "% of population" in frame(at, "Dimension").columns
     # the audit shows the group's photo beside the counts it was taken with
     audit = open_app("en", "pages/audit.py")
     audit.selectbox(key="replay_group").set_value(group["id"]).run()
