@@ -140,7 +140,7 @@ def test_exports_are_found_through_duckdbs_file_system_as_s3_reads_them(sources,
     # glob + read_blob is how an s3:// prefix is read once httpfs is loaded; here on local files.
     con = duckdb.connect()
     found = rollup.blob_exports(con, str(sources / "exports"))
-    local = rollup.local_exports(str(sources / "exports"))
+    local = [rollup.load_export(e) for e in rollup.local_exports(str(sources / "exports"))]
     assert sorted((len(e.files), sorted(e.files)) for e in found) == sorted(
         (len(e.files), sorted(e.files)) for e in local
     )
