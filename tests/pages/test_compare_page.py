@@ -45,3 +45,21 @@ def test_one_forum_alone_has_nothing_that_came_back_and_its_export_reads_the_sam
         comparison.from_export(data, "x.zip").priorities
         == comparison.from_database(app_database().cursor(), 1).priorities
     )
+
+
+def test_a_national_rollup_named_on_the_laptop_opens_beside_this_database(finished_forum_file, db_file, tmp_path):
+    from forum_core import rollup
+
+    shutil.copy(finished_forum_file, db_file)
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "telavi.zip").write_bytes(exports.parquet_zip(app_database().cursor(), 1, anonymised=True))
+    rollup.build([str(tmp_path / "exports")], tmp_path / "rollup.duckdb")
+    at = open_app("en", PAGE)
+    at.text_input(key="compare_rollup_path").input(str(tmp_path / "nowhere.duckdb")).run()
+    assert any("there is no such file" in e.value for e in at.error)
+    at.text_input(key="compare_rollup_path").input(str(tmp_path / "rollup.duckdb")).run()
+    assert not at.error
+    picked = at.multiselect(key="compare_rollup_pick")
+    assert picked.label == t("en", "compare.rollup_forums", count=1) and len(picked.value) == 1
+    # the roll-up's forum is the same forum as this database's: all its priorities came back
+    assert len(at.dataframe[0].value) == 50
