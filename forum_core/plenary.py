@@ -78,6 +78,10 @@ class ScreenState:
     revealed: bool  # wall and summary show results (else "results soon")
     timer: Timer
     slot_s: int  # default length of one presentation
+    # the moderator's page turns: a screen whose content does not fit at a readable size is cut
+    # into pages in the projector's browser (ui/components/projector.js), which shows page
+    # ``page`` modulo their number; back to the first page with every new screen or group
+    page: int = 0
 
 
 def default_slot_seconds(phases: list[forum_mod.Phase], group_count: int) -> int:
@@ -95,12 +99,12 @@ def fold(events: list[dict], group_ids: list[int], slot_s: int) -> ScreenState:
     for e in events:
         kind, p, at = e["kind"], e["payload"], e["happened_at"]
         if kind == "mode":
-            state = replace(state, mode=p["mode"])
+            state = replace(state, mode=p["mode"], page=0)
         elif kind == "order":
             known = [g for g in p["group_ids"] if g in group_ids]
             state = replace(state, order=tuple(known + [g for g in group_ids if g not in known]))
         elif kind == "present":
-            state = replace(state, presenting=p["group_id"], timer=Timer(state.slot_s))
+            state = replace(state, presenting=p["group_id"], timer=Timer(state.slot_s), page=0)
         elif kind == "reveal":
             state = replace(state, revealed=bool(p["revealed"]))
         elif kind == "slot":
@@ -111,6 +115,8 @@ def fold(events: list[dict], group_ids: list[int], slot_s: int) -> ScreenState:
             state = replace(state, timer=Timer(state.timer.duration_s, None, state.timer.elapsed(at)))
         elif kind == "timer_reset":
             state = replace(state, timer=Timer(state.slot_s))
+        elif kind == "page":
+            state = replace(state, page=max(0, state.page + (1 if p["step"] > 0 else -1)))
     if state.presenting not in group_ids:
         state = replace(state, presenting=state.order[0] if state.order else None)
     return state
@@ -214,6 +220,31 @@ def move_in_order(db: Database, actor: Actor, forum_id: int, group_id: int, step
         return Outcome(False, "end_of_order")
     order[i], order[j] = order[j], order[i]
     return _append(db, actor, forum_id, "order", {"group_ids": order})
+
+
+def turn_page(db: Database, actor: Actor, forum_id: int, step: int) -> Outcome:
+    """The next (+1) or previous (−1) page of a screen too long for one (the projector counts the pages)."""
+    return _append(
+        db,
+        actor,
+        forum_id,
+        "page",
+        {"step": 1 if step > 0 else -1},
+        lambda u: Outcome(True, "unchanged") if step < 0 and screen_state(u.cur, forum_id).page == 0 else None,
+    )
+
+
+def upcoming(state: ScreenState) -> ScreenState | None:
+    """What the projector shows after the moderator's next step, for the preview on /control: the next
+    group while groups present, otherwise the next screen in the day's order; None after the summary."""
+    if state.mode == "presenting":
+        index = state.order.index(state.presenting) if state.presenting in state.order else -1
+        if index + 1 < len(state.order):
+            return replace(state, presenting=state.order[index + 1], timer=Timer(state.slot_s), page=0)
+        return replace(state, mode="summary", page=0)
+    if state.mode == "summary":
+        return None
+    return replace(state, mode=MODES[MODES.index(state.mode) + 1], page=0)
 
 
 def set_revealed(db: Database, actor: Actor, forum_id: int, revealed: bool) -> Outcome:

@@ -1,11 +1,13 @@
 """The moderator's control of the projector: mode, presenting group and order, timer, reveal."""
 
+from dataclasses import replace
 from datetime import datetime
 
 import streamlit as st
 
 from forum_core import network, plenary
-from ui import session, tls
+from ui import projector, session, tls
+from ui.text import md
 
 ctx = session.page("control")
 t, lang, db, cur, forum, forum_id, actor = ctx.t, ctx.lang, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
@@ -43,6 +45,50 @@ st.toggle(
     key="control_revealed",
     on_change=lambda: report(plenary.set_revealed(db, actor, forum_id, st.session_state["control_revealed"])),
 )
+
+# --- pages of a screen too long for one (counted by the projector, ui/components/projector.js) ----
+back_col, on_col = st.columns(2)
+back_col.button(
+    t("control.previous_page"),
+    key="control_page_back",
+    width="stretch",
+    on_click=lambda: report(plenary.turn_page(db, actor, forum_id, -1)),
+)
+on_col.button(
+    t("control.next_page"),
+    key="control_page_on",
+    width="stretch",
+    on_click=lambda: report(plenary.turn_page(db, actor, forum_id, +1)),
+)
+st.caption(t("control.pages_help"))
+
+
+@st.fragment(run_every=2)
+def preview() -> None:
+    """What the projectors show now and after the moderator's next step: the projector's own HTML,
+    fitted to a 1280x720 screen and drawn small (ui/projector.py)."""
+    session.still_signed_in()
+    snap = plenary.snapshot(db, forum_id)
+    now = datetime.now()
+    results = network.page_url(address, "results", lang)
+    coming = plenary.upcoming(snap.state)
+    shown, next_col = st.columns(2)
+    with shown:
+        st.caption(t("control.preview_now"))
+        projector.show(projector.screen_html(snap, t, now, results), snap.state, "preview_now", preview_width=400)
+    with next_col:
+        if coming is None:
+            st.caption(t("control.preview_end"))
+            return
+        what = t(f"control.mode_{coming.mode}")
+        group = snap.group(coming.presenting) if coming.mode == "presenting" else None
+        st.caption(t("control.preview_next", what=f"{what}: {group.number}. {md(group.name)}" if group else what))
+        upcoming = replace(snap, state=coming)
+        projector.show(projector.screen_html(upcoming, t, now, results), coming, "preview_next", preview_width=400)
+
+
+st.subheader(t("control.preview"))
+preview()
 
 # --- presenting group and timer ---------------------------------------------------------------
 st.subheader(t("control.presenting"))

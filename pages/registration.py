@@ -177,14 +177,12 @@ with side:
         came = sum(r["checked_in"] for r in rows)
         expected = sum(r["expected"] for r in rows)
         st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
-        st.dataframe(
+        # a plain table: its text wraps in a tablet's narrow column instead of scrolling sideways
+        st.table(
             pd.DataFrame(
                 [(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}") for r in rows],
                 columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")],
-            ),
-            hide_index=True,
-            width="stretch",
-            key="arrivals_table",
+            ).set_index(t("label.number"))
         )
         st.markdown(f"**{t('desk.recent', desk=md(desk))}**")
         last = checkin.recent(fcur, forum_id, desk=desk, limit=10)

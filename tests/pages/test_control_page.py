@@ -6,9 +6,10 @@ from markupsafe import escape  # as the templates escape (ui/render.py)
 
 from forum_core import forum as forum_mod
 from forum_core import plenary
+from forum_core.db import Actor
 from forum_core.i18n import t
 from tests.pages.conftest import open_app
-from tests.pages.test_plenary_page import day_db, html  # noqa: F401  (fixture)
+from tests.pages.test_plenary_page import day_db, html, screens  # noqa: F401  (fixture)
 
 PAGE = "pages/control.py"
 
@@ -77,3 +78,31 @@ def test_two_projectors_follow_the_same_control(day_db):  # noqa: F811
     overflow.run()
     assert str(escape(t("ka", "plenary.summary_title"))) in html(hall)
     assert str(escape(t("en", "plenary.summary_title"))) in html(overflow)
+
+
+def test_the_moderator_sees_the_projector_now_and_after_the_next_step(day_db):  # noqa: F811
+    groups = forum_mod.groups(app_db().cursor(), 1)
+    plenary.set_mode(app_db(), Actor("moderator", "stage"), 1, "presenting")
+    control = open_app("en", PAGE, role="moderator")
+    now, coming = screens(control)
+    assert now["box_width"] == 1280 and now["box_height"] == 720 and now["shown_width"] < 1280  # drawn small
+    assert f"1. {escape(groups[0]['name'])}</h1>" in now["html"]
+    assert f"2. {escape(groups[1]['name'])}</h1>" in coming["html"]  # what "Next" will show
+    captions = [c.value for c in control.caption]
+    assert (
+        t("en", "control.preview_next", what=f"{t('en', 'control.mode_presenting')}: 2. {groups[1]['name']}")
+        in captions
+    )
+
+    # the same screen as a projector's (in the projector's language)
+    projector = open_app("en", "pages/plenary.py", role="projector")
+    assert screens(projector)[0]["html"] == now["html"]
+
+    # a screen too long for one: the moderator turns its pages, every projector follows
+    control.button(key="control_page_on").click().run()
+    assert state().page == 1
+    projector.run()
+    assert screens(projector)[0]["page"] == 1
+    control.button(key="control_page_back").click().run()
+    control.button(key="control_page_back").click().run()  # already on the first page: nothing changes
+    assert state().page == 0 and not control.exception

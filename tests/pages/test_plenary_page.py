@@ -30,20 +30,18 @@ def app_db():
     return runtime.database(os.environ["FORUM_DB"])
 
 
-def chart_rows(chart) -> list[dict]:
-    """The rows a Vega-Lite chart draws (Streamlit sends its data as Arrow tables)."""
-    import pyarrow as pa
+def screens(at) -> list[dict]:
+    """The projector screens on a page (ui/projector.py): the data each one's component got."""
+    import json
 
-    rows = []
-    for dataset in chart.proto.datasets:
-        rows += pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
-    if chart.proto.data.data:
-        rows += pa.ipc.open_stream(chart.proto.data.data).read_all().to_pylist()
-    return rows
+    return [
+        json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name.endswith("forum_projector")
+    ]
 
 
 def html(at) -> str:
-    return "\n".join(e.value for e in at.get("html"))
+    """Everything the page shows as HTML: its st.html pieces and its projector screens."""
+    return "\n".join([e.value for e in at.get("html")] + [d["html"] for d in screens(at)])
 
 
 def test_welcome_shows_title_agenda_and_arrivals(day_db):
@@ -52,10 +50,12 @@ def test_welcome_shows_title_agenda_and_arrivals(day_db):
     assert "თელავის მოსახლეობის ფორუმი 2027" in body
     assert "80 / 117" in body  # checked in / expected
     assert "display: none" in body  # no sidebar, header or toolbar on the projector
-    charts = at.get("vega_lite_chart")
-    assert len(charts) == 1  # arrivals per group
-    rows = chart_rows(charts[0])
-    assert sum(r["came"] for r in rows) == 80 and sum(r["expected"] for r in rows) == 117
+    (screen,) = screens(at)  # one screen, fitted to the window in the browser (ui/components/projector.js)
+    assert screen["min_ratio"] > 0 and "box_width" not in screen and screen["page"] == 0
+    arrivals = re.findall(r'class="bar-value"[^>]*>(\d+) / (\d+)<', screen["html"])
+    assert len(arrivals) == 10  # a bar per group
+    assert sum(int(c) for c, _ in arrivals) == 80 and sum(int(e) for _, e in arrivals) == 117
+    assert 'src="data:image/png;base64,' in body and "/results?lang=ka" in body  # the phones' QR code
 
 
 def test_wall_shows_every_group_and_who_is_still_working(day_db):
@@ -98,9 +98,8 @@ def test_presenting_shows_group_chart_initiatives_presenter_and_timer(day_db):
     top = dl.priorities(db.cursor(), group["id"])
     headline = dl.initiative(db.cursor(), group["id"], top[0]["problem_id"])
     assert headline["goal"] in body
-    charts = at.get("vega_lite_chart")
-    assert len(charts) == 1  # pebbles per priority, in rank order
-    assert [r["pebbles"] for r in chart_rows(charts[0])] == [p["pebbles"] for p in top]
+    pebbles = re.findall(r'class="bar-value"[^>]*>(\d+)<', body)  # a bar per priority, in rank order
+    assert [int(n) for n in pebbles] == [p["pebbles"] for p in top]
 
     # amber in the last minute, red when over: the timer as if started 6.5 and 8 minutes ago
     plenary.start_timer(db, MODERATOR, 1)

@@ -1,5 +1,6 @@
 """The plenary: screen state from the moderator's events, the timer, the read models."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -73,6 +74,39 @@ def test_fold_of_events():
     assert not state.timer.running and state.timer.remaining(at(999)) == 420
     # a group that no longer exists is not shown
     assert plenary.fold([ev("present", {"group_id": 99}, 0)], [11, 12], 420).presenting == 11
+
+
+def test_pages_turn_forward_and_back_and_start_again_with_every_screen_and_group():
+    ev = lambda kind, payload: {"kind": kind, "payload": payload, "happened_at": at(0)}  # noqa: E731
+    turn = [ev("page", {"step": 1}), ev("page", {"step": 1}), ev("page", {"step": -1})]
+    assert plenary.fold(turn, [11, 12], 420).page == 1
+    assert plenary.fold([ev("page", {"step": -1})], [11, 12], 420).page == 0  # never before the first
+    assert plenary.fold([*turn, ev("mode", {"mode": "wall"})], [11, 12], 420).page == 0
+    assert plenary.fold([*turn, ev("present", {"group_id": 12})], [11, 12], 420).page == 0
+
+
+def test_the_next_step_for_the_preview():
+    state = plenary.fold([], [11, 12, 13], 420)
+    steps = []
+    while state is not None:
+        steps.append((state.mode, state.presenting if state.mode == "presenting" else None))
+        state = plenary.upcoming(replace(state, page=2))
+        assert state is None or state.page == 0  # a new screen starts on its first page
+    assert steps == [
+        ("welcome", None),
+        ("wall", None),
+        ("presenting", 11),
+        ("presenting", 12),
+        ("presenting", 13),
+        ("summary", None),
+    ]
+
+
+def test_turning_pages_is_the_stage_s_command(forum_in_full_swing, db):
+    assert plenary.turn_page(db, MODERATOR, forum_in_full_swing, -1).reason == "unchanged"  # on the first page
+    assert plenary.turn_page(db, MODERATOR, forum_in_full_swing, +1).ok
+    assert plenary.screen_state(db.cursor(), forum_in_full_swing).page == 1
+    assert not plenary.turn_page(db, Actor("desk", "desk 1"), forum_in_full_swing, +1).ok
 
 
 # --- the moderator's commands ---------------------------------------------------------------
