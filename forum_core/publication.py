@@ -193,11 +193,23 @@ def pb_files(named: dict) -> dict[str, bytes]:
 # --- the data card and licence ----------------------------------------------------------------------
 
 REMOVED = (
-    "participants' names, phone numbers, e-mail addresses, birth years, communities (villages) and "
-    "self-declared needs; invitation codes; check-ins (who came when, at which desk); the audit trail; "
+    "participants' names, phone numbers, e-mail addresses, birth years, and each person's community "
+    "(village) and self-declared needs; invitation codes; check-ins (who came when, at which desk); the audit trail; "
     "device labels and access codes; the names of facilitators, sector experts, presenters and organizers; "
     "the forum's secret"
 )
+
+
+# Where the published table has fewer columns than the app's (exports.TABLE_NOTES describe those).
+PUBLIC_NOTES = {
+    "forum": "the forum: title, municipality, goals, date, venue, start time, duration, pebbles per participant, "
+    "priorities per group",
+    "working_group": "the working groups: number, name, field, room, target size",
+    "pebble_count": "pebble counts as typed, appended (who typed them left out); the latest per problem and round "
+    "counts (round 0: the vote, 1, 2...: re-votes among tied problems)",
+    "recommendation_answer": "the mayor's answers, appended (who recorded them left out); the latest per "
+    "recommendation counts (status: included | partly | not_included | outside_competence)",
+}
 
 
 def datacard(named: dict, files: dict[str, bytes], code: str, notes: dict[str, str]) -> str:
@@ -226,8 +238,10 @@ def datacard(named: dict, files: dict[str, bytes], code: str, notes: dict[str, s
         "",
         "## What was removed",
         "",
-        f"No personal data: {REMOVED}. Attendance is given as counts per group only. What the groups wrote "
-        "(strengths, weaknesses, problems, initiatives) is published as they wrote it.",
+        f"No personal data: {REMOVED}. Attendance and representation are counts: a count under 5 beside "
+        "gender, age band, village or need is left empty (fewer than 5), and a village or need shared by fewer "
+        "than 5 people is not named (pooled as 'other'). What the groups wrote (strengths, weaknesses, "
+        "problems, initiatives) is published as they wrote it.",
         "",
         "## Files",
         "",
@@ -237,7 +251,9 @@ def datacard(named: dict, files: dict[str, bytes], code: str, notes: dict[str, s
         "",
     ]
     for name, table in named.items():
-        lines.append(f"- `{name}.parquet`, `{name}.csv` ({table.num_rows} rows): {notes.get(name, '')}")
+        note = PUBLIC_NOTES.get(name) or notes.get(name, "")
+        rows = f"{table.num_rows} row" + ("" if table.num_rows == 1 else "s")
+        lines.append(f"- `{name}.parquet`, `{name}.csv` ({rows}): {note}")
     pb = sorted(n for n in files if n.startswith(PB_FOLDER + "/"))
     if pb:
         lines += [
