@@ -75,8 +75,9 @@ def _tell(port: int, https: bool) -> None:
 
 
 def start(db_path: str | os.PathLike) -> None:
-    """Called by app.py as it is imported: when HTTPS is wanted and the server is not on TLS yet,
-    make or renew the certificate and start the same command again on it (once)."""
+    """Called by app.py as it is imported, under ``streamlit run``: small answers leave at once
+    (:func:`_no_delay`); when HTTPS is wanted and the server is not on TLS yet, make or renew the
+    certificate and start the same command again on it (once); else tell the address."""
     from streamlit import config
 
     if getattr(config, "_server_mode", None) != "starlette-app":
