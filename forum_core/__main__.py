@@ -175,9 +175,16 @@ def _restore(args, lang: str) -> int:
 
 def _rollup(args, lang: str) -> int:
     """Many forums' anonymised exports in one DuckDB file, and what it holds in a few lines."""
+    import duckdb
+
     from forum_core import rollup
 
-    done = rollup.build(args.sources, args.out)
+    try:
+        done = rollup.build(args.sources, args.out)
+    except (OSError, duckdb.Error) as exc:  # the --out file's folder cannot be written, or the disk is full
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
+        print(t(lang, "cli.rollup_cannot_write", path=args.out, reason=reason), file=sys.stderr)
+        return 1
     for s in done.skipped:
         problem = t(lang, f"cli.rollup_problem_{s['problem']}")
         where = f"{s['source']}: {s['file']}" if s["file"] else s["source"]

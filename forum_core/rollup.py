@@ -127,8 +127,13 @@ def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
     try:
         con.execute("LOAD httpfs")
     except duckdb.Error:
-        repository = os.environ.get("FORUM_DUCKDB_EXTENSIONS")
-        con.execute(f"INSTALL httpfs FROM {_sql_text(repository)}" if repository else "INSTALL httpfs")
+        given = os.environ.get("FORUM_DUCKDB_EXTENSIONS")
+        if not given:
+            con.execute("INSTALL httpfs")
+        elif given.endswith((".duckdb_extension", ".duckdb_extension.gz")):  # the extension's file itself
+            con.execute(f"INSTALL {_sql_text(given)}")
+        else:  # a copy of DuckDB's repository: <folder>/v2.0.0/linux_amd64/httpfs.duckdb_extension.gz
+            con.execute(f"INSTALL httpfs FROM {_sql_text(given)}")
         con.execute("LOAD httpfs")
     settings = {
         "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID"),

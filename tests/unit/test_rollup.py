@@ -106,6 +106,9 @@ def test_the_command_prints_the_summary_in_georgian_unless_asked(sources, tmp_pa
     assert main(["rollup", str(tmp_path / "nowhere"), "--out", str(tmp_path / "e.duckdb"), "--lang", "en"]) == 1
     said = capsys.readouterr()
     assert "nowhere: not found — skipped." in said.err and "No export could be read" in said.err
+    (tmp_path / "a-file").write_text("x")
+    assert main(["rollup", zip_file, "--out", str(tmp_path / "a-file" / "r.duckdb"), "--lang", "en"]) == 1
+    assert "Cannot write" in capsys.readouterr().err
 
 
 def test_the_compare_page_reads_a_rollup_and_refuses_other_files(sources, tmp_path):
