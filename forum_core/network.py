@@ -3,7 +3,7 @@ certificate that lets them open it over HTTPS.
 
 Found once when the app starts (:func:`at_start`): the address of the interface a packet to
 the local network would leave by (a UDP socket is "connected", nothing is sent), and every
-other non-loopback address of the laptop (the certificate names them all, ``ui/tls.py``).
+other non-loopback address of the laptop (the certificate below names them all).
 The organizer can name another with ``FORUM_ADDRESS`` (a name the venue's router gives the
 laptop, ``forum.lan``; an IP; or a whole address ``https://forum.lan:8501``): it wins.
 
@@ -24,6 +24,7 @@ import re
 import socket
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -37,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 _VIRTUAL_PREFIXES = ("docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "lxc", "lxd", "tun", "tap", "wg", "zt")
 
 
-def https_wanted(environ: os._Environ | dict | None = None) -> bool:
+def https_wanted(environ: Mapping[str, str] | None = None) -> bool:
     """HTTPS unless the organizer asked for plain HTTP (``FORUM_HTTP=1``, ``true`` or ``yes``)."""
     value = (environ if environ is not None else os.environ).get(ENV_HTTP, "")
     return value.strip().lower() not in {"1", "true", "yes", "on"}
@@ -150,7 +151,7 @@ class Found:
         return self.host != "localhost" and (ip is None or usable(self.host))
 
 
-def find(environ: os._Environ | dict | None = None) -> Found:
+def find(environ: Mapping[str, str] | None = None) -> Found:
     """The laptop's addresses now."""
     environ = environ if environ is not None else os.environ
     configured = (environ.get(ENV_ADDRESS) or "").strip() or None
@@ -203,7 +204,7 @@ def configured_server(root: Path | None = None) -> dict:
     return {}
 
 
-def command_line_url(root: Path | None = None, environ: os._Environ | dict | None = None) -> str:
+def command_line_url(root: Path | None = None, environ: Mapping[str, str] | None = None) -> str:
     """What the server would tell devices to open, for the command line: the port of
     ``.streamlit/config.toml`` (or ``STREAMLIT_SERVER_PORT``), HTTPS unless ``FORUM_HTTP``
     (or the organizer's own certificate there)."""
