@@ -9,7 +9,8 @@
 - **Streamlit's metrics** (``/_stcore/metrics``) are answered only to the laptop itself.
 - **Uploads only where a page offers one.** Streamlit's upload endpoint takes files for any
   session; here it takes them only from sessions whose role has an uploader on its pages
-  (organizer: lists, programs, backups; desk: a QR photo), up to that role's size, and
+  (organizer: lists, programs, backups; desk: a QR photo; facilitator: the photo of the
+  pebble board), up to that role's size, and
   refuses the rest (403, or 413 past the size) before a byte is read. A session may hold at
   most ``UPLOADS_HELD`` uploads of its role's size at once (ui/runtime.py).
 """
