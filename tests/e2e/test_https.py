@@ -1,9 +1,9 @@
 """`streamlit run app.py` serves HTTPS on the laptop's own certificate, with nothing else to do.
 
 The real server on a free port and a fresh database: the certificate it made is the one it
-serves (Python verifies the connection against that file alone), the device cookie a sign-in
-sets over TLS is Secure, HttpOnly and SameSite=Strict, and the organizer's pages tell the
-address devices open, not localhost.
+serves (Python verifies the connection against that file alone), it names the address devices
+open, nothing answers plain HTTP on that port, and the device cookie a sign-in sets over TLS is
+Secure, HttpOnly and SameSite=Strict. (The pages' addresses: tests/pages/test_addresses.py.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import urllib.request
 
 import pytest
 from cryptography import x509
-from playwright.sync_api import expect
 
 from forum_core import network
 from forum_core.i18n import t
