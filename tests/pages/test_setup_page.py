@@ -97,3 +97,20 @@ def test_restore_a_backup_from_the_page_asks_first(demo_db):
     assert not at.exception
     assert people.count_active(db.cursor(), 1) == 117  # as it was at the backup
     assert t("en", "backup.restored", name=made.name) in texts(at)
+
+
+def test_the_municipalitys_official_code_is_typed_on_the_setup_page(demo_db):
+    from forum_core import publication
+    from tests.pages.conftest import app_database
+
+    at = open_app("en")
+    field = by_label(at.text_input, t("en", "label.municipality_code"))
+    field.set_value("GE 15; x")
+    next(b for b in at.button if b.label == t("en", "setup.municipality_code_save")).click().run()
+    assert t("en", "error.bad_code") in [e.value for e in at.error]
+    assert publication.municipality_code(app_database().cursor(), 1) == ""  # nothing stored
+    by_label(at.text_input, t("en", "label.municipality_code")).set_value("GE-TEL")
+    next(b for b in at.button if b.label == t("en", "setup.municipality_code_save")).click().run()
+    assert not at.exception and t("en", "setup.municipality_code_saved") in texts(at)
+    assert publication.municipality_code(app_database().cursor(), 1) == "GE-TEL"
+    assert by_label(at.text_input, t("en", "label.municipality_code")).value == "GE-TEL"
