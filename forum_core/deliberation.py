@@ -512,6 +512,8 @@ def clean_photo(data: bytes) -> tuple[bytes, int, int] | str:
         return "image_too_large"
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         return "not_an_image"
+    except Exception:  # a malformed file can fail anywhere in a decoder: it is no picture
+        return "not_an_image"
     picture.thumbnail((PHOTO_EDGE, PHOTO_EDGE))
     out = io.BytesIO()
     picture.save(out, "JPEG", quality=82, optimize=True)  # no exif=, no icc_profile=: nothing copied
