@@ -119,10 +119,13 @@ def pb_files(named: dict) -> dict[str, bytes]:
     whose points are the group's pebble counts: the aggregate ballot of everyone who voted. Pabulib's
     ``cumulative`` type is the one whose points are summed per project, and ``score`` in PROJECTS
     repeats each count, so a reader of either section gets the same figures. ``num_votes`` is 1 (the
-    rows in VOTES); how many people voted is said in the comment. Problems cost nothing here: the
-    vote ranks problems, it does not spend a budget (cost 0, budget 0); the five problems with the
-    most pebbles become the group's priorities (``selected`` 1), ties being settled by a re-vote or a
-    recorded decision (``rule`` greedy-custom, explained in the comment).
+    rows in VOTES), ``max_sum_points`` (required for cumulative votes) the row's total; how many people
+    came is said in the comment. The vote spends no money, it chooses the group's k priorities (5 by
+    default): each problem costs 1 (one of the k places) and the budget is k, so Pabulib's ``greedy``
+    rule (most points first while the budget lasts) picks exactly the top k, ``selected`` 1. When a tie
+    at the cut line was settled by a re-vote or a recorded decision the rule is ``greedy-custom``, said
+    in the comment. (Cost 0 and budget 0 read well but Pabulib's checker refuses a project without a
+    cost; with these files it finds no error.)
     """
     forum = named["forum"].to_pylist()[0]
     groups = {g["id"]: g for g in named["working_group"].to_pylist()}
@@ -144,19 +147,33 @@ def pb_files(named: dict) -> dict[str, bytes]:
         number = group["number"]
         rows.sort(key=lambda p: p["id"])
         voted = [p for p in rows if pebbles.get(p["id"], 0) > 0]
+        k = forum["priorities_per_group"]
+        total = sum(pebbles.get(p["id"], 0) for p in rows)
+        is_final = number in finalised
+        # Plain greedy by pebbles picks the same k problems unless there was a tie at the cut line,
+        # which the group settled by a re-vote or a recorded decision: then the rule is greedy-custom.
+        scores = sorted((pebbles.get(p["id"], 0) for p in rows), reverse=True)
+        by_score = sorted(rows, key=lambda p: -pebbles.get(p["id"], 0))[:k]
+        plain = (len(scores) <= k or scores[k - 1] > scores[k]) and (
+            not is_final or {p["id"] for p in by_score} == {pid for n, pid in chosen if n == number}
+        )
         comments = [
             f"each participant present placed up to {forum['pebbles_per_participant']} pebbles on the problems "
-            f"on the group's board; the counts are the pebbles per problem as typed by the facilitator",
-            "VOTES holds one aggregate row for the whole group (no person's ballot is recorded): "
-            "its points are the group's pebble counts",
-            f"the {forum['priorities_per_group']} problems with the most pebbles become the group's priorities "
-            "(selected 1); ties are settled by a re-vote among the tied problems or a recorded decision "
-            "(pebble_count.parquet, round 1, 2...)",
+            "on the group's board, the counts are the pebbles per problem as typed by the facilitator",
+            "VOTES holds one aggregate row for the whole group (no person's ballot is recorded): its points are "
+            "the group's pebble counts, and max_sum_points is their total",
+            f"the vote spends no money: it chooses the group's {k} priorities, so each problem costs 1 (one of "
+            f"the {k} places) and the budget is {k}",
         ]
+        if not plain:
+            comments.append(
+                "a tie at the cut line was settled by a re-vote among the tied problems or a recorded decision "
+                "(pebble_count.parquet, round 1, 2...)"
+            )
         if number in came:
             comments.append(f"participants who came to this group: {came[number]}")
-        if number not in finalised:
-            comments.append("the group had not finalised its priorities when this file was made")
+        if not is_final:
+            comments.append("the group had not finalised its priorities when this file was made (no selected column)")
         meta = [
             ("description", f"Population forum of {forum['municipality']}: working group {number}, pebble vote"),
             ("country", COUNTRY),
@@ -165,21 +182,24 @@ def pb_files(named: dict) -> dict[str, bytes]:
             ("instance", f"{forum['forum_date']:%Y}" if isinstance(forum["forum_date"], date) else ""),
             ("num_projects", len(rows)),
             ("num_votes", 1 if voted else 0),
-            ("budget", 0),
+            ("budget", k),
             ("vote_type", "cumulative"),
-            ("rule", "greedy-custom"),
+            ("rule", "greedy" if plain else "greedy-custom"),
             ("date_begin", _pb_date(forum["forum_date"])),
             ("date_end", _pb_date(forum["forum_date"])),
+            ("max_sum_points", max(total, 1)),
             ("language", "ka"),
             ("currency", "GEL"),
-            ("comment", " ".join(f"#{i}: {c}" for i, c in enumerate(comments, 1))),
         ]
+        if len(rows) <= k:
+            meta.append(("fully_funded", 1))  # every problem a priority: Pabulib's flag for "all funded"
+        meta.append(("comment", " ".join(f"#{i}: {c}" for i, c in enumerate(comments, 1))))
         lines = ["META", "key;value"]
         lines += [f"{key};{_pb_text(value)}" for key, value in meta]
-        lines += ["PROJECTS", "project_id;cost;score;name;selected"]
+        lines += ["PROJECTS", "project_id;cost;score;name" + (";selected" if is_final else "")]
         for p in rows:
-            selected = 1 if (number, p["id"]) in chosen else 0
-            lines.append(f"{p['id']};0;{pebbles.get(p['id'], 0)};{_pb_text(p['title'])};{selected}")
+            selected = f";{1 if (number, p['id']) in chosen else 0}" if is_final else ""
+            lines.append(f"{p['id']};1;{pebbles.get(p['id'], 0)};{_pb_text(p['title'])}{selected}")
         lines += ["VOTES", "voter_id;vote;points"]
         if voted:
             lines.append(
@@ -260,8 +280,10 @@ def datacard(named: dict, files: dict[str, bytes], code: str, notes: dict[str, s
             f"- `{PB_FOLDER}/group-NN.pb` ({len(pb)} files): each working group's pebble vote in Pabulib's "
             "`.pb` format (META, PROJECTS: the group's problems with their pebbles as `score`, VOTES). The "
             "forum records no person's ballot, so VOTES has one aggregate row per group whose points are "
-            "the pebble counts (`vote_type` cumulative); cost and budget are 0 because the vote ranks "
-            "problems and spends nothing; `selected` 1 marks the group's priorities.",
+            "the pebble counts (`vote_type` cumulative). The vote spends no money, it fills the group's "
+            "places for priorities: each problem costs 1 and the budget is the number of priorities per group, "
+            "so Pabulib's greedy rule gives the group's priorities (`selected` 1). The files pass Pabulib's "
+            "checker.",
         ]
     lines += [
         f"- `{MANIFEST}`: format and version, municipality and its code, forum date, app version and the "

@@ -1,8 +1,9 @@
 """The anonymised export as a publication: manifest, data card and licence, Pabulib .pb votes.
 
-Read back with the tools others would use: pabutools for the .pb files, DuckDB for the Parquet and
-CSV files, hashlib for the manifest."""
+Read back with the tools others would use: pabutools and Pabulib's checker (package
+pabulib-checker) for the .pb files, DuckDB for the Parquet and CSV files, hashlib for the manifest."""
 
+import contextlib
 import hashlib
 import io
 import json
@@ -13,6 +14,7 @@ import zipfile
 import duckdb
 import pyarrow.parquet as pq
 import pytest
+from pabulib.checker import Checker
 from pabutools.election.pabulib import parse_pabulib_from_string
 from pabutools.election.profile import CumulativeProfile
 
@@ -102,6 +104,12 @@ def test_each_groups_vote_loads_with_pabutools_and_gives_back_the_pebbles(publis
             meta = instance.project_meta[project]
             assert int(meta["score"]) == expected.get(int(project.name), 0)
             assert (meta["selected"] == "1") == ((number, int(project.name)) in published["chosen"])
+    # Pabulib's own checker (the library's validator for files it publishes) finds nothing wrong
+    checked = Checker()
+    with contextlib.redirect_stdout(io.StringIO()):
+        verdict = checked.process_files([files[name].decode("utf-8") for name in pb])
+    assert verdict["metadata"] == {"processed": 10, "valid": 10, "invalid": 0}, verdict
+    assert not verdict["summary"], verdict["summary"]
     # the title with the separator, a line break and a leading quote is one cell
     first = parse_pabulib_from_string(files["pabulib/group-01.pb"].decode("utf-8"))[0]
     assert "Roads, broken lights" in {first.project_meta[p].get("name") for p in first}
