@@ -48,7 +48,7 @@ def _no_delay(port: int) -> None:
     makes the socket without naming TCP (proto 0), so asyncio does not set it per connection,
     and a response written in two pieces on a kept-alive connection (headers, then body; or two
     websocket messages) waits for the client's delayed acknowledgement: 44 ms per /api/ping
-    here, on Linux clients (measured with bench/https_start.py), 200 ms on Windows ones."""
+    measured here with a Linux client (bench/https_start.py); Windows' delayed-ACK timer is 200 ms."""
     for sock in _listening(port):
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
