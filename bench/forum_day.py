@@ -10,12 +10,17 @@ cookie:
     does: the scan sent to /api/scans over HTTP, then the page runs again for its figures);
   - 10 facilitator tablets, each saving every 10 s (ticking a member present or absent);
   - 2 projectors, each asking for its refresh every 1 s (what the page's timer asks);
-  - N public viewers, each refreshing the results every 10 s.
-It reports per page the 50th and 95th percentile from request to finished script run,
-the server's memory, and the largest N at which every page's 95th percentile stays under
-500 ms. The same viewer load is then put on an empty Streamlit page, the framework's
-floor, so the app's own cost shows as a ratio. The load generator runs on the same
-2 cores as the server, so the figures are conservative.
+  - N phones, each opening the public results (/results, a plain HTTP page of the app's
+    server, not a Streamlit session) and refreshing it every 10 s with If-None-Match, as
+    its page script does.
+It reports per page the 50th and 95th percentile from request to finished script run (for
+the phones: to the whole HTTP answer), the server's memory, and the largest N at which every
+page's 95th percentile stays under 500 ms. The same sessions at the same rates, with the
+same number of phones asking the framework's own health address, are then put on an empty
+Streamlit page, the framework's floor, so the app's own cost shows as a ratio (of the
+devices' runs and scans; the phones' answers are shown apart). The load generator runs on
+the same 2 cores as the server, so the figures are conservative. bench/phones.py measures
+a thousand phones against the day with none.
 """
 
 from __future__ import annotations
@@ -45,10 +50,11 @@ ORGANIZER = Actor("organizer", "bench")
 EMPTY_APP = ROOT / "bench" / "empty_app.py"
 
 
-def build(path: Path) -> dict:
-    """A forum in full swing, and a signed-in device (cookie) for every desk and tablet."""
+def build(path: Path, per_group: int = 12) -> dict:
+    """A forum in full swing, and a signed-in device (cookie) for every desk and tablet.
+    ``per_group``: participants per group (more leave more people to check in)."""
     db = Database(path)
-    forum_id = demo.load_demo(db, ORGANIZER).value
+    forum_id = demo.load_demo(db, ORGANIZER, participants_per_group=per_group).value
     demo.simulate_group_work(db, ORGANIZER, forum_id, group_numbers=list(range(1, 9)))
     groups = forum_mod.groups(db.cursor(), forum_id)
     present = checkin.checked_in_ids(db.cursor(), forum_id)
@@ -89,6 +95,46 @@ async def post_scan(port: int, token: str, scan_id: str, code: str) -> int:
     answer = await reader.read()
     writer.close()
     return int(answer.split(b" ", 2)[1])
+
+
+async def get_page(port: int, path: str, etag: str | None = None) -> tuple[int, str | None, int]:
+    """One GET as a phone's browser sends it (a new connection: the server closes idle ones after
+    5 s, a phone asks every 10 s): (status, ETag, body bytes)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    conditional = f"If-None-Match: {etag}\r\n" if etag else ""
+    writer.write(
+        (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\n"
+            f"User-Agent: bench-phone\r\n{conditional}Connection: close\r\n\r\n"
+        ).encode()
+    )
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines[1:] if ": " in line)}
+    return int(lines[0].split(" ", 2)[1]), headers.get("etag"), len(body)
+
+
+async def phone(port: int, path: str, stop: float, times: list[float] | None, errors: list[str], opening: float = 10):
+    """A phone in the hall: opens ``path`` within ``opening`` seconds, then asks every 10 s whether
+    it changed (If-None-Match); each answer's time goes to ``times``."""
+    await asyncio.sleep(random.uniform(0, opening))
+    etag = None
+    while time.perf_counter() < stop:
+        started = time.perf_counter()
+        try:
+            status, etag_now, _ = await get_page(port, path, etag)
+            if status not in (200, 304):
+                errors.append(f"{path} answered {status}")
+            etag = etag_now or etag
+        except OSError as failed:
+            errors.append(f"phone: {failed}")
+        took = time.perf_counter() - started
+        if times is not None:
+            times.append(took)
+        await asyncio.sleep(max(0.0, 10 - took))
 
 
 async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: int) -> dict:
@@ -157,15 +203,7 @@ async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: i
         await s.close()
 
     async def viewer():
-        await asyncio.sleep(random.uniform(0, 10))
-        s = await session("results")
-
-        async def refresh():
-            times["results (refresh)"].append(await s.run(fragment=True))
-
-        await every(10, refresh)
-        errors.extend(s.errors)
-        await s.close()
+        await phone(port, "/results?lang=ka", stop, times["phone /results (HTTP)"], errors)
 
     async def memory():
         while time.perf_counter() < stop:
@@ -181,7 +219,7 @@ async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: i
 
 
 async def empty_floor(port: int, sessions: int, seconds: float, pid: int) -> dict:
-    """The framework's floor: the same number of sessions rerunning an empty page."""
+    """The framework's floor: the devices' sessions rerunning an empty page, and the phones asking its health address."""
     times: list[float] = []
     rss: list[float] = []
     stop = time.perf_counter() + seconds
@@ -202,9 +240,11 @@ async def empty_floor(port: int, sessions: int, seconds: float, pid: int) -> dic
             rss.append(sc.rss_mb(pid))
             await asyncio.sleep(1)
 
-    # the same request rate as the forum-day mix: desks 4/5 s, tablets 10/10 s, projectors 2/1 s, viewers N/10 s
-    intervals = [5] * 4 + [10] * 10 + [1] * 2 + [10] * (sessions - 16)
-    await asyncio.gather(*(one(i) for i in intervals), memory())
+    # the same request rate as the forum-day mix: desks 4/5 s, tablets 10/10 s, projectors 2/1 s;
+    # the phones ask the framework's own health address as often as they ask /results on the app
+    intervals = [5] * 4 + [10] * 10 + [1] * 2
+    phones = [phone(port, "/_stcore/health", stop, None, []) for _ in range(sessions - 16)]
+    await asyncio.gather(*(one(i) for i in intervals), *phones, memory())
     return {"times": times, "rss": rss}
 
 
@@ -239,10 +279,15 @@ def main() -> None:
             f"  server memory (RSS): {min(result['rss']):.0f}-{max(result['rss']):.0f} MB; "
             f"errors shown by pages: {len(result['errors'])}"
         )
-        steady = [v for page, values in result["times"].items() if "first run" not in page for v in values]
+        steady = [  # the devices' runs and scans (the phones' HTTP answers are shown above, apart)
+            v
+            for page, values in result["times"].items()
+            if "first run" not in page and "phone" not in page
+            for v in values
+        ]
         print(f"  all refreshes and saves      median {ms(steady, 50):7.1f} ms   p95 {ms(steady, 95):7.1f} ms")
         print(
-            f"  empty Streamlit page, same number of sessions and rate: median {ms(floor['times'], 50):.1f} ms, "
+            f"  empty Streamlit page, same sessions, rates and phones: median {ms(floor['times'], 50):.1f} ms, "
             f"p95 {ms(floor['times'], 95):.1f} ms, memory {max(floor['rss']):.0f} MB; app/floor ratio "
             f"median {ms(steady, 50) / max(ms(floor['times'], 50), 0.01):.1f}x, "
             f"p95 {ms(steady, 95) / max(ms(floor['times'], 95), 0.01):.1f}x"

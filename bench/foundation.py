@@ -104,7 +104,8 @@ def main() -> None:
     forum_id = demo.load_demo(demo_db, ACTOR).value
     demo.simulate_group_work(demo_db, ACTOR, forum_id, group_numbers=list(range(1, 9)))  # a forum in full swing
     demo_db.close()
-    # each page as the role that uses it (the facilitator page: bench/facilitator.py; projector: bench/plenary.py)
+    # each page as the role that uses it (the facilitator page: bench/facilitator.py; projector: bench/plenary.py;
+    # the public results are an HTTP page: bench/phones.py)
     for page, role in (
         ("setup", "organizer"),
         ("participants", "organizer"),
@@ -113,7 +114,6 @@ def main() -> None:
         ("registration", "desk"),
         ("overview", "moderator"),
         ("control", "moderator"),
-        ("results", "organizer"),
         ("signin", "organizer"),
     ):
         figures = page_timing.time_page(demo_path, f"pages/{page}.py", marks, role=role)

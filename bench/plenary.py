@@ -10,8 +10,8 @@ app.py): the projector's real refresh is a fragment run, which is a subset of th
 "Data unchanged" is the common case (the snapshot is reused); "a write before every run"
 makes the run recompute the part of the snapshot the write touched.
 Part 2 speaks Streamlit's websocket protocol to a real ``streamlit run`` server: the
-projector asks for its fragment every second as the browser's timer does, each viewer
-opens the page and then refreshes its fragment every 10 s.
+projector asks for its fragment every second as the browser's timer does, each phone
+opens /results (a plain HTTP page of the server) and then asks every 10 s whether it changed.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import forum_day  # noqa: E402
 import page_timing  # noqa: E402
 import streamlit_client as sc  # noqa: E402
 
@@ -111,14 +112,16 @@ async def viewers_and_projector(port: int, viewers: int, seconds: float, server_
             await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
 
     async def viewer_loop(n: int):
+        # a phone: the public results are a plain HTTP page of the server (ui/public_results.py),
+        # opened within 10 s and asked every 10 s whether it changed (If-None-Match)
         await asyncio.sleep(random.uniform(0, 10))  # phones arrive over time
-        session = sc.Session(port, "results")
-        await session.connect()
-        first_runs.append(await session.run())
+        etag = None
         while time.perf_counter() < stop:
+            started = time.perf_counter()
+            _, answered_etag, _ = await forum_day.get_page(port, "/results?lang=ka", etag)
+            (first_runs if etag is None else viewer_runs).append(time.perf_counter() - started)
+            etag = answered_etag or etag
             await asyncio.sleep(10 + random.uniform(-0.5, 0.5))
-            viewer_runs.append(await session.run(fragment=True))
-        await session.close()
 
     async def memory_loop():
         while time.perf_counter() < stop:
@@ -139,7 +142,7 @@ async def viewers_and_projector(port: int, viewers: int, seconds: float, server_
         f"(target: every 2 s or less)"
     )
     print(
-        f"  public viewer: first page run median {ms(first_runs, 50):.1f} ms, p95 {ms(first_runs, 95):.1f} ms; "
+        f"  phone (HTTP /results): first answer median {ms(first_runs, 50):.1f} ms, p95 {ms(first_runs, 95):.1f} ms; "
         f"refresh median {ms(viewer_runs, 50):.1f} ms, p95 {ms(viewer_runs, 95):.1f} ms ({len(viewer_runs)} runs)"
     )
     print(f"  server memory (RSS): {min(rss):.0f} MB at start, {max(rss):.0f} MB at most")
