@@ -181,6 +181,9 @@ def _rollup(args, lang: str) -> int:
 
     try:
         done = rollup.build(args.sources, args.out)
+    except rollup.NotReplaced:
+        print(t(lang, "cli.rollup_not_replaced", path=args.out), file=sys.stderr)
+        return 1
     except (OSError, duckdb.Error) as exc:  # the --out file's folder cannot be written, or the disk is full
         reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0]
         print(t(lang, "cli.rollup_cannot_write", path=args.out, reason=reason), file=sys.stderr)
@@ -363,7 +366,7 @@ def _access_codes(args, db: Database, forum_id: int, lang: str) -> int:
     from forum_core import access, printing
 
     address = args.address or laptop_address()
-    made = access.create_forum_codes(db, CLI_ACTOR, forum_id, args.desks, args.projectors)
+    made = access.create_forum_codes(db, CLI_ACTOR, forum_id, args.desks, args.projectors, lang=lang)
     forum = forum_mod.get_forum(db.cursor(), forum_id)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(printing.access_slips_pdf(forum, made, lang, address=address))

@@ -296,6 +296,11 @@ def build(sources: list[str], out: Path, workers: int = 2) -> Rollup:
                 parts[name].append(_with_key(r.tables[name], key))
 
     out = Path(out)
+    if out.exists():
+        try:  # only an earlier roll-up is replaced, never a forum's database named by mistake
+            open_rollup(out).close()
+        except NotARollup:
+            raise NotReplaced(str(out)) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in (out, Path(f"{out}.wal")):
         stale.unlink(missing_ok=True)
@@ -322,8 +327,8 @@ def build(sources: list[str], out: Path, workers: int = 2) -> Rollup:
         _create(con, "forums", forum_table)
         for name, tables in parts.items():
             if tables:
-                # a newer minor version may add columns: missing ones are null in older forums' rows
-                _create(con, name, pa.concat_tables(tables, promote_options="default").combine_chunks())
+                # a newer minor version may add columns (null in older forums' rows) or widen a type
+                _create(con, name, pa.concat_tables(tables, promote_options="permissive").combine_chunks())
         skipped = pa.Table.from_pylist(
             result.skipped,
             schema=pa.schema(
@@ -415,6 +420,10 @@ def _summarise(con: duckdb.DuckDBPyConnection, result: Rollup) -> None:
 
 class NotARollup(ValueError):
     """A file that is not a roll-up made by :func:`build`."""
+
+
+class NotReplaced(Exception):
+    """The --out file exists and is not a roll-up (a forum's database, say): it is left alone."""
 
 
 def open_rollup(path: Path | str) -> duckdb.DuckDBPyConnection:

@@ -106,6 +106,12 @@ def test_the_command_prints_the_summary_in_georgian_unless_asked(sources, tmp_pa
     assert main(["rollup", str(tmp_path / "nowhere"), "--out", str(tmp_path / "e.duckdb"), "--lang", "en"]) == 1
     said = capsys.readouterr()
     assert "nowhere: not found — skipped." in said.err and "No export could be read" in said.err
+    # a forum's database named as --out by mistake is left alone
+    forum_db = tmp_path / "forum.duckdb"
+    duckdb.connect(str(forum_db)).execute("CREATE TABLE participant (name VARCHAR)").close()
+    assert main(["rollup", zip_file, "--out", str(forum_db)]) == 1
+    assert "არ შევცვლით" in capsys.readouterr().err
+    assert duckdb.connect(str(forum_db)).execute("SELECT count(*) FROM participant").fetchall() == [(0,)]
     (tmp_path / "a-file").write_text("x")
     assert main(["rollup", zip_file, "--out", str(tmp_path / "a-file" / "r.duckdb"), "--lang", "en"]) == 1
     assert "Cannot write" in capsys.readouterr().err
