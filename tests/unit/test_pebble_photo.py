@@ -135,7 +135,7 @@ def test_a_blind_recount_shows_its_differences_until_finalised(db, group):
     assert len(recounted) == 6 and {e["action"] for e in recounted} == {"vote.recount"}
 
 
-def test_annex_2_prints_the_photo_and_the_document_hides_small_groups(finished_db):
+def test_annex_2_prints_the_photo_and_the_document_hides_small_groups(db, group):
     """The recommendations document read back by pypdf: annex 2 holds group 1's photo under its
     counts; the representation tables say "fewer than 5" and never name a rare village."""
     from pypdf import PdfReader
@@ -144,25 +144,21 @@ def test_annex_2_prints_the_photo_and_the_document_hides_small_groups(finished_d
     from forum_core import report_pdf
     from forum_core.i18n import t
 
-    db, forum_id = finished_db, 1
-    group = forum_mod.groups(db.cursor(), forum_id)[0]
+    forum_id = group["forum_id"]
     assert dl.save_photo(db, ORGANIZER, group["id"], jpeg_with_location(size=(800, 600))).ok
     hostile = "<b>სოფელი</b> =cmd|' /C calc'!A0"
-    assert people.add(
-        db,
-        ORGANIZER,
-        forum_id,
-        {"first_name": "ა", "last_name": "ბ", "phone": "599 33 00 01", "community": hostile, "group": group["id"]},
-    ).ok
+    for n, community in enumerate((hostile, "თელავი")):
+        person = {"first_name": "ა", "last_name": "ბ", "phone": f"599 33 00 0{n}", "community": community}
+        assert people.add(db, ORGANIZER, forum_id, {**person, "gender": "f", "group": group["id"]}).ok
     pdf = report_pdf.recommendations_pdf(db.cursor(), forum_id, "en")
     pages = PdfReader(io.BytesIO(pdf)).pages
     texts = [page.extract_text() for page in pages]
     annex = next(i for i, text in enumerate(texts) if t("en", "report.annex_problems") in text)
     with_photo = [i for i, text in enumerate(texts) if "Photo of the pebble board" in text]
     assert len(with_photo) == 1 and with_photo[0] >= annex
-    images = pages[with_photo[0]].images
-    assert len(images) == 1
+    assert "პრობლემა 0" in texts[with_photo[0]]  # under the group's counts
+    assert len(pages[with_photo[0]].images) == 1
     assert b"Tablet camera" not in pdf and b"Exif" not in pdf  # the photo's EXIF is not in the PDF
     whole = "\n".join(texts)
     assert "fewer than 5" in whole and "Who came, against who was invited" in whole
-    assert "calc" not in whole and "<b>" not in whole
+    assert "calc" not in whole and "<b>" not in whole and "თელავი" not in whole
