@@ -35,6 +35,7 @@
 
   // A small random offset: a hall of phones opened by the same QR code does not ask in step.
   setTimeout(function () {
+    refresh();
     setInterval(refresh, period);
   }, Math.random() * period);
   document.addEventListener("visibilitychange", refresh);
