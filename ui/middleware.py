@@ -61,6 +61,13 @@ class SessionLimit:
             refused = _upload_refused(scope, path)
             if refused:
                 return await _plain(send, refused, b"upload refused")
+            # the upload's size counts for its session while it is on its way (several at once
+            # from one session would otherwise each be read into memory before any is held)
+            session_id, size = _upload_session(path), _content_length(scope)
+            try:
+                return await self.app(scope, receive, send)
+            finally:
+                _arriving(session_id, -size)
         if client in LOOPBACK:
             return await self.app(scope, receive, send)
         if path.startswith("/_stcore/metrics"):
@@ -85,19 +92,42 @@ class SessionLimit:
         return await self.app(scope, receive, send)
 
 
+_arriving_bytes: Counter[str] = Counter()  # session -> bytes of its uploads on their way now
+_arriving_lock = threading.Lock()
+
+
+def _upload_session(path: str) -> str:
+    return path[len(UPLOAD_PATH) :].split("/", 1)[0]
+
+
+def _content_length(scope) -> int:
+    length = dict(scope.get("headers") or []).get(b"content-length")
+    return int(length) if length is not None and length.isdigit() else -1
+
+
+def _arriving(session_id: str, change: int) -> None:
+    with _arriving_lock:
+        _arriving_bytes[session_id] += change
+        if _arriving_bytes[session_id] <= 0:
+            del _arriving_bytes[session_id]
+
+
 def _upload_refused(scope, path: str) -> int:
-    """0 if the upload may go on, else the HTTP status that refuses it."""
-    session_id = path[len(UPLOAD_PATH) :].split("/", 1)[0]
+    """0 if the upload may go on (its size then counts as arriving for its session), else the
+    HTTP status that refuses it."""
+    session_id = _upload_session(path)
     limit = runtime.UPLOADING_ROLES.get(runtime.session_role(session_id))
     if limit is None:
         return 403
-    length = dict(scope.get("headers") or []).get(b"content-length")
-    if length is None or not length.isdigit() or int(length) > limit:
+    length = _content_length(scope)
+    if length < 0 or length > limit:
         return 413  # the browser always says how much it sends; past the role's size, refused
     # Streamlit keeps a session's uploads in memory until the page drops them or the session
-    # ends: a session sending file after file under new ids would pile them up.
-    if _held_bytes(session_id) + int(length) > runtime.UPLOADS_HELD * limit:
-        return 413
+    # ends: a session sending file after file under new ids, or many at once, would pile them up.
+    with _arriving_lock:
+        if _held_bytes(session_id) + _arriving_bytes[session_id] + length > runtime.UPLOADS_HELD * limit:
+            return 413
+        _arriving_bytes[session_id] += length
     return 0
 
 

@@ -427,10 +427,17 @@ def test_a_session_cannot_pile_up_uploads(monkeypatch):
     runtime.note_session("piling-desk", "desk")
     held = {"piling-desk": 0}
     monkeypatch.setattr(middleware, "_held_bytes", lambda session: held[session])
-    scope = {"headers": [(b"content-length", str(8 * 2**20).encode())]}
+    size = 8 * 2**20
+    scope = {"headers": [(b"content-length", str(size).encode())]}
     assert middleware._upload_refused(scope, "/_stcore/upload_file/piling-desk/f1") == 0
-    held["piling-desk"] = (runtime.UPLOADS_HELD - 1) * 8 * 2**20 + 1  # the page has not dropped the others
+    middleware._arriving("piling-desk", -size)  # stored: Streamlit holds it now
+    held["piling-desk"] = (runtime.UPLOADS_HELD - 1) * size + 1  # the page has not dropped the others
     assert middleware._upload_refused(scope, "/_stcore/upload_file/piling-desk/f9") == 413
+    # many at once: each counts while it is on its way, before Streamlit holds any of them
+    held["piling-desk"] = 0
+    answers = [middleware._upload_refused(scope, f"/_stcore/upload_file/piling-desk/g{n}") for n in range(10)]
+    assert answers == [0] * runtime.UPLOADS_HELD + [413] * (10 - runtime.UPLOADS_HELD)
+    middleware._arriving("piling-desk", -runtime.UPLOADS_HELD * size)
 
 
 # --- people's text in Markdown elements ------------------------------------------------------------
