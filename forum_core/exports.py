@@ -303,16 +303,6 @@ def attendance_table(cur: duckdb.DuckDBPyConnection, forum_id: int, public: bool
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def _representation_module():
-    """forum_core.representation when it is part of this installation (it came in the same round as
-    the publication format; an older tree without it exports everything else)."""
-    try:
-        from forum_core import representation
-    except ImportError:
-        return None
-    return representation
-
-
 REPRESENTATION_COUNTS = ("invited", "checked_in", "at_vote")
 REPRESENTATION_FIGURES = (
     "invited_share",
@@ -330,10 +320,9 @@ def representation_table(cur: duckdb.DuckDBPyConnection, forum_id: int, public: 
     a count under 5 is empty, "fewer than 5", and rare communities and needs are pooled as "other")."""
     import pyarrow as pa
 
-    module = _representation_module()
-    # The module's cached ``table`` needs the Database; an export works on a cursor, so it computes
-    # the same rows directly.
-    rows = module._compute(cur, forum_id, public) if module is not None else []
+    from forum_core import representation
+
+    rows = representation.table(cur, forum_id, public=public)
     schema = pa.schema(
         [("dimension", pa.string()), ("category", pa.string())]
         + [(name, pa.int64()) for name in REPRESENTATION_COUNTS]
@@ -343,7 +332,7 @@ def representation_table(cur: duckdb.DuckDBPyConnection, forum_id: int, public: 
 
 
 def _derived() -> list[str]:
-    return ["priorities", "attendance"] + (["representation"] if _representation_module() else [])
+    return ["priorities", "attendance", "representation"]
 
 
 def tables(cur: duckdb.DuckDBPyConnection, forum_id: int, anonymised: bool = False) -> dict:
@@ -364,7 +353,7 @@ def one_table(cur: duckdb.DuckDBPyConnection, forum_id: int, name: str, public: 
         return priorities_table(cur, forum_id)
     if name == "attendance":
         return attendance_table(cur, forum_id, public=public)
-    if name == "representation" and _representation_module():
+    if name == "representation":
         return representation_table(cur, forum_id, public=public)
     return _arrow(cur, FORUM_TABLES[name], forum_id)  # KeyError for a name that is not a table
 
