@@ -65,7 +65,7 @@ PAGE_TABLES = tuple(
 class Page:
     html: bytes
     gzipped: bytes  # compressed once per change, not once per phone
-    etag: str  # a strong ETag, quoted
+    etag: str  # a weak ETag (W/"..."), the same for the gzipped and the plain page
 
 
 _making = threading.Lock()
@@ -129,7 +129,8 @@ def _make(db: Database, forum_id: int | None, lang: str) -> Page:
     # The ETag is the hash of what changes (<main>, in this language), so the script can read
     # it from the page it came with; the rest of the page follows from the language alone.
     main = render("results/main.html", **context)
-    etag = '"' + hashlib.sha256(f"{lang}\n{main}".encode()).hexdigest()[:32] + '"'
+    # Weak: the same page is sent gzipped or not, and a strong ETag would have to differ between them.
+    etag = 'W/"' + hashlib.sha256(f"{lang}\n{main}".encode()).hexdigest()[:32] + '"'
     other = next(code for code in i18n.LANGUAGES if code != lang)
     html = render(
         "results/page.html",
@@ -148,8 +149,8 @@ def matches(if_none_match: str | None, etag: str) -> bool:
     """Does the request's ``If-None-Match`` name this ETag (weak forms and ``*`` included)?"""
     if not if_none_match:
         return False
-    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-    return "*" in tags or etag in tags
+    tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}  # weak comparison
+    return "*" in tags or etag.removeprefix("W/") in tags
 
 
 def link(lang: str, key: str = "nav.results") -> str:
