@@ -212,3 +212,23 @@ def test_the_municipality_code_is_checked_and_stored_per_forum(db, demo_forum):
     assert publication.municipality_code(cur, demo_forum + 1) == ""
     assert publication.set_municipality_code(db, ORGANIZER, demo_forum, "").ok
     assert publication.municipality_code(cur, demo_forum) == ""
+
+
+def test_a_group_still_voting_has_its_counts_and_no_selection(db, forum_in_full_swing):
+    groups = {g["number"]: g["id"] for g in forum_mod.groups(db.cursor(), forum_in_full_swing)}
+    for title, pebbles in (("ხიდი ჩამოინგრა", 4), ("წყალი არ მოდის", 2), ("ბაღი არ არის", 0)):
+        added = dl.add_problem(db, ORGANIZER, groups[9], title)
+        assert added.ok, added
+        if pebbles:
+            assert dl.add_pebbles(db, ORGANIZER, added.value, pebbles).ok
+    files = exports.export_files(db.cursor(), forum_in_full_swing, anonymised=True)
+    with contextlib.redirect_stdout(io.StringIO()):
+        verdict = Checker().process_files([b.decode("utf-8") for n, b in sorted(files.items()) if n.endswith(".pb")])
+    assert verdict["metadata"]["invalid"] == 0, verdict
+    for number in (8, 9):  # 8 finalised, 9 still working
+        instance, profile = parse_pabulib_from_string(files[f"pabulib/group-{number:02d}.pb"].decode("utf-8"))
+        counts = {p: n for (p, r), n in dl.counts(db.cursor(), groups[number]).items() if r == 0 and n > 0}
+        assert {int(p.name): int(n) for p, n in profile[0].items()} == counts
+        has_selection = all("selected" in instance.project_meta[p] for p in instance)
+        assert has_selection == (number == 8)
+    assert "had not finalised" in files["pabulib/group-09.pb"].decode("utf-8")
