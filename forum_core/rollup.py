@@ -37,6 +37,11 @@ KEPT = (
     "recommendation_source",
     "recommendation_answer",
 )
+# What the roll-up reads of every export: without these columns an export is skipped, not guessed at.
+NEEDED = {
+    "forum": {"title", "municipality", "forum_date"},
+    "priorities": {"field", "group_number", "rank", "title", "pebbles", "recommendation", "status"},
+}
 MAX_EXPORT_BYTES = 200 * 1024 * 1024  # an export ZIP's unpacked size: far above a real forum's ~0.3 MB
 
 
@@ -226,10 +231,16 @@ def _read(export: Export) -> _Read:
     for name in ("forum",) + KEPT:
         data = export.files.get(f"{name}.parquet")
         if data is not None:
-            # ParquetFile.read without threads: ~10x faster than read_table for files this small
-            # (read_table sets up a dataset and a thread pool for each)
-            tables[name] = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
-    if "forum" not in tables or "priorities" not in tables or tables["forum"].num_rows != 1:
+            try:
+                # ParquetFile.read without threads: ~10x faster than read_table for files this small
+                # (read_table sets up a dataset and a thread pool for each)
+                tables[name] = pq.ParquetFile(pa.BufferReader(data)).read(use_threads=False)
+            except (pa.ArrowException, OSError, ValueError):  # hashes match, but the file is no Parquet
+                return _Read(export.source, [(f"{name}.parquet", "unreadable")])
+    for name, columns in NEEDED.items():
+        if name not in tables or not columns <= set(tables[name].column_names):
+            return _Read(export.source, [(f"{name}.parquet", "not_an_export")])
+    if tables["forum"].num_rows != 1:
         return _Read(export.source, [("forum.parquet", "not_an_export")])
     return _Read(export.source, [], publication.read_manifest(export.files), tables)
 

@@ -178,3 +178,23 @@ def test_a_zip_that_is_not_an_export_is_skipped(tmp_path):
         ("notes.zip", "not_an_export"),
         ("other.zip", "no_manifest"),
     ]
+
+
+def test_an_export_whose_files_match_their_manifest_but_are_not_tables_is_skipped(sources, tmp_path):
+    """Hashes made afresh over broken files (a tool that re-signs what it changed): still skipped."""
+    telavi = rollup.zip_files((sources / "exports" / "kakheti" / "telavi-2027.zip").read_bytes())
+    named = exports.read_parquet_zip((sources / "exports" / "kakheti" / "telavi-2027.zip").read_bytes())
+    for broken, changes in (
+        ("garbage", {"priorities.parquet": b"PAR1 not really"}),
+        ("no-columns", {"forum.parquet": exports.parquet_bytes(named["forum"].select(["id"]))}),
+    ):
+        files = {n: b for n, b in telavi.items() if n != "manifest.json"} | changes
+        files["manifest.json"] = publication.manifest(named, files, "GE-X")
+        assert publication.verify(files) == []
+        (tmp_path / f"{broken}.zip").write_bytes(exports.zip_bytes(files))
+    done = rollup.build([str(tmp_path)], tmp_path / "out.duckdb")
+    assert done.forums == 0
+    assert sorted((s["source"].rsplit("/", 1)[-1], s["file"], s["problem"]) for s in done.skipped) == [
+        ("garbage.zip", "priorities.parquet", "unreadable"),
+        ("no-columns.zip", "forum.parquet", "not_an_export"),
+    ]
