@@ -60,7 +60,7 @@ def board() -> None:
     table = representation.table(db, forum["id"], public=False)
     voted = sum(r["finalised"] for r in rows)
     st.caption(t("rep.groups_voted", voted=voted, total=len(rows), count=len(rows)) + " " + t("rep.definition"))
-    rep_ui.show(t, table, "representation")
+    rep_ui.show(t, ctx.lang, table, "representation")
 
 
 board()

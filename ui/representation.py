@@ -4,6 +4,7 @@ shared by the organizer's overview and the setup page."""
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from forum_core import representation as rep
@@ -75,8 +76,18 @@ def frame(t, rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns)
 
 
-def show(t, rows: list[dict], key: str) -> None:
-    st.dataframe(frame(t, rows), hide_index=True, width="stretch", key=key)
+_shown: dict[tuple[int, str], tuple[list[dict], pa.Table]] = {}
+
+
+def show(t, lang: str, rows: list[dict], key: str) -> None:
+    """The table, made once per new result of ``representation.table`` (the same list object until
+    its data changes) and language, as Arrow: the overview refreshes every 10 s on several screens."""
+    cached = _shown.get((id(rows), lang))
+    if cached is None or cached[0] is not rows:
+        if len(_shown) > 16:
+            _shown.clear()
+        cached = _shown[(id(rows), lang)] = (rows, pa.Table.from_pandas(frame(t, rows), preserve_index=False))
+    st.dataframe(cached[1], hide_index=True, width="stretch", key=key)
 
 
 def _saved(outcome: Outcome) -> None:
