@@ -119,20 +119,20 @@ class _Doc:
             return
         self.para(f"{label} {value}" if label.endswith("?") else f"{label}: {value}", 9, indent=indent)
 
-    def table(self, headers: list[str], rows: list[list], widths: list[float]) -> None:
+    def table(self, headers: list[str], rows: list[list], widths: list[float], size: float = 8.5) -> None:
         self.pdf.set_fill_color(0)  # the default: tables take no fill (a chart's colour must not leak in)
-        self.pdf.set_font("georgian", "B", 8.5)
+        self.pdf.set_font("georgian", "B", size)
         self.room(12)
         with self.pdf.table(
             col_widths=widths,
             text_align="LEFT",
-            line_height=4.6,
+            line_height=size * 0.54,
             width=sum(widths),
             align="LEFT",
             first_row_as_headings=True,
         ) as table:
             table.row([str(h) for h in headers])
-            self.pdf.set_font("georgian", "", 8.5)
+            self.pdf.set_font("georgian", "", size)
             for values in rows:
                 table.row(["" if v is None else str(v) for v in values])
         self.pdf.ln(2)
@@ -272,9 +272,12 @@ def _representation(doc: _Doc, rows: list[dict]) -> None:
             + ([share(r["population_share"])] if with_population else [])
             for r in mine
         ]
-        doc.room(20)
+        doc.room(30)  # the title stays with the table's header and first rows
         doc.para(t(lang, titles[dimension]), 10, bold=True)
-        doc.table(headers, body, [36, 16, 16, 16, 16, 15, 16, 16, 15] + ([12] if with_population else []))
+        # Georgian headers are long words: the columns are as wide as their longest word
+        widths = [17, 17, 19, 15, 17, 16, 20, 20, 16] + ([17] if with_population else [])
+        widths[0] += 174 - sum(widths)
+        doc.table(headers, body, widths, size=7)
 
 
 def _category(lang: str, dimension: str, category: str) -> str:

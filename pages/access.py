@@ -17,6 +17,7 @@ session.show_flashes()
 st.caption(t("access.help"))
 address = tls.served_url()  # the laptop's address on the venue's network (forum_core/network.py)
 st.caption(t("address.devices", url=tls.code(address)))
+st.caption(t("address.phones", url=tls.code(tls.served_results_url(lang))))
 tls.show_address_notes(t)
 
 # --- new codes: shown once, with their slips -------------------------------------------------
