@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 ENV_ADDRESS = "FORUM_ADDRESS"
 ENV_HTTP = "FORUM_HTTP"
+ENV_PUBLIC_PORT = "FORUM_PUBLIC_PORT"
 DEFAULT_PORT = 8501
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -187,6 +188,34 @@ def phones_url(port: int, https: bool, found: Found | None = None) -> str:
         https = https if scheme is None else scheme == "https"
         return base_url(host, own_port or port, https)
     return base_url(found.host, port, https)
+
+
+def public_port(port: int, https: bool, environ: Mapping[str, str] | None = None) -> int | None:
+    """The plain-HTTP port of the public results beside an HTTPS server on ``port``: phones in
+    the hall open the results from the projector's QR code, and a self-signed certificate would
+    greet each of them with a full-page warning. ``FORUM_PUBLIC_PORT`` names it (``0`` or
+    ``off``: none); by default the port after ``port``. None on plain HTTP (the main port serves
+    the results then) or when the setting is not a port (``ui/public_port.py`` says so)."""
+    if not https:
+        return None
+    value = (environ if environ is not None else os.environ).get(ENV_PUBLIC_PORT, "").strip().lower()
+    if not value:
+        return port + 1 if 0 < port < 65535 else None
+    if value in {"0", "off", "no", "false"} or not value.isdigit():
+        return None
+    chosen = int(value)
+    return chosen if 0 < chosen <= 65535 and chosen != port else None
+
+
+def results_url(port: int, https: bool, lang: str | None, public: int | None, found: Found | None = None) -> str:
+    """The address phones open for the public results (the projector's QR code, ``/control``,
+    ``/access``): ``http://host:<public>/results?lang=..`` while the plain-HTTP listener of the
+    public results runs beside an HTTPS server (``public``: its port, None when it does not
+    run), else the results at the address every device opens."""
+    base = phones_url(port, https, found)
+    if public and base.startswith("https://"):
+        base = base_url(split_configured(base)[1], public, https=False)
+    return page_url(base, "results", lang)
 
 
 def page_url(base: str, page: str = "", lang: str | None = None) -> str:

@@ -16,7 +16,8 @@ st.title(t("control.title"))
 session.show_flashes()
 address = tls.served_url()  # the laptop's address on the venue's network (forum_core/network.py)
 st.caption(t("control.projector_address", path=tls.code(network.page_url(address, "plenary", lang))))
-st.caption(t("address.phones", url=tls.code(network.page_url(address, "results", lang))))
+results = tls.served_results_url(lang)  # plain HTTP beside HTTPS: no certificate warning on phones
+st.caption(t("address.phones", url=tls.code(results)))
 tls.show_address_notes(t)
 
 
@@ -70,7 +71,6 @@ def preview() -> None:
     session.still_signed_in()
     snap = plenary.snapshot(db, forum_id)
     now = datetime.now()
-    results = network.page_url(address, "results", lang)
     coming = plenary.upcoming(snap.state)
     shown, next_col = st.columns(2)
     with shown:

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from forum_core import network, plenary
+from forum_core import plenary
 from ui import projector, session, tls
 
 ctx = session.page("plenary")
@@ -20,9 +20,10 @@ st.html("""<style>
 
 
 def results_address() -> str:
-    """The public results page at the address phones open (forum_core/network.py), not the one
-    this screen was opened with: on the laptop itself that is localhost."""
-    return network.page_url(tls.served_url(), "results", lang)
+    """The public results page at the address phones open (ui/tls.py, forum_core/network.py: plain
+    HTTP beside HTTPS, no certificate warning), not the one this screen was opened with: on the
+    laptop itself that is localhost."""
+    return tls.served_results_url(lang)
 
 
 @st.fragment(run_every=1)

@@ -54,6 +54,16 @@ def _no_delay(port: int) -> None:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
+def no_delay() -> None:
+    """:func:`_no_delay` on the port an ``st.App`` under ``streamlit run`` serves: :func:`start`
+    does it for the app, and the empty baseline of the load benchmarks (bench/empty_app.py) does
+    the same, so the two are compared like for like."""
+    from streamlit import config
+
+    if getattr(config, "_server_mode", None) == "starlette-app":
+        _no_delay(int(config.get_option("server.port")))
+
+
 def _close_listening(port: int) -> None:
     """Close the listening sockets on ``port`` (inheritable), so the restarted command can bind it."""
     for sock in _listening(port):
@@ -111,6 +121,19 @@ def served_url() -> str:
 
     https = bool(config.get_option("server.sslCertFile"))
     return network.phones_url(int(config.get_option("server.port")), https)
+
+
+def served_results_url(lang: str | None) -> str:
+    """The address phones open for the public results, as this server runs: on HTTPS the
+    plain-HTTP port of the results while it runs (ui/public_port.py: no certificate warning on
+    residents' phones), else the results at :func:`served_url`. The projector's QR code,
+    ``/control`` and ``/access`` show this one (:func:`forum_core.network.results_url`)."""
+    from streamlit import config
+
+    from ui import public_port
+
+    https = bool(config.get_option("server.sslCertFile"))
+    return network.results_url(int(config.get_option("server.port")), https, lang, public_port.Listener.port)
 
 
 def served_fingerprint() -> str:

@@ -102,5 +102,8 @@ def warm_up() -> None:
 async def lifespan(app):
     import asyncio
 
+    from ui import public_port
+
     await asyncio.to_thread(warm_up)
-    yield
+    async with public_port.serving():  # the public results on plain HTTP beside HTTPS (phones)
+        yield

@@ -3,13 +3,16 @@
 The real server on a free port and a fresh database: the certificate it made is the one it
 serves (Python verifies the connection against that file alone), it names the address devices
 open, nothing answers plain HTTP on that port, and the device cookie a sign-in sets over TLS is
-Secure, HttpOnly and SameSite=Strict. (The pages' addresses: tests/pages/test_addresses.py.)
+Secure, HttpOnly and SameSite=Strict. Beside it, the public results answer plain HTTP on their own
+port (phones: no certificate warning), and that port answers nothing else.
+(The pages' addresses: tests/pages/test_addresses.py and tests/pages/test_public_port.py.)
 """
 
 from __future__ import annotations
 
 import json
 import ssl
+import urllib.error
 import urllib.request
 
 import pytest
@@ -26,8 +29,10 @@ def test_the_app_serves_https_on_its_own_certificate_and_the_cookie_is_secure(br
     import streamlit_client as sc
 
     db = tmp_path / "forum.duckdb"
-    env = {"FORUM_ORGANIZER_CODE": ORGANIZER_CODE, "FORUM_BACKUP_MINUTES": "0"}
-    with sc.server(db, extra_env=env, log=ARTIFACTS / "https.server.log", https=True) as (_, port):
+    public = sc.free_port()
+    env = {"FORUM_ORGANIZER_CODE": ORGANIZER_CODE, "FORUM_BACKUP_MINUTES": "0", "FORUM_PUBLIC_PORT": str(public)}
+    log = ARTIFACTS / "https.server.log"
+    with sc.server(db, extra_env=env, log=log, https=True) as (_, port):
         cert = tmp_path / "tls" / network.CERT_FILE
         assert cert.exists() and (tmp_path / "tls" / network.KEY_FILE).exists()
         trusting = ssl.create_default_context(cafile=str(cert))  # this certificate and nothing else
@@ -35,6 +40,19 @@ def test_the_app_serves_https_on_its_own_certificate_and_the_cookie_is_secure(br
             assert json.loads(answer.read()) == {"ok": True}
         with pytest.raises(OSError):  # no plain HTTP beside it
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=5)
+
+        # the public results for phones: plain HTTP on their own port, the same page, nothing else
+        with urllib.request.urlopen(f"http://127.0.0.1:{public}/results?lang=en", timeout=10) as answer:
+            assert answer.status == 200 and b"data-etag" in answer.read()
+            assert "script-src 'sha256-" in answer.headers["Content-Security-Policy"]
+            assert answer.headers["Set-Cookie"] is None
+        for path in ("/api/ping", "/_stcore/health", "/setup"):
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(f"http://127.0.0.1:{public}{path}", timeout=10)
+            assert refused.value.code == 404, path
+        told = f"(plain HTTP): {network.results_url(port, True, None, public, network.find())}"
+        assert told in log.read_text(errors="replace")  # the terminal names it
+
         found = network.find()
         served = x509.load_pem_x509_certificate(cert.read_bytes())
         assert found.host in network.certificate_names(served)[0] | {"localhost"}
