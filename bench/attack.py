@@ -141,7 +141,7 @@ async def round_(port: int, setup: dict, attack: str, seconds: float, args, pid:
     times: dict[str, list[float]] = defaultdict(list)
     counts: dict[str, int] = defaultdict(int)
     rss: list[float] = []
-    codes = setup.get("codes", [])
+    codes = list(setup.get("codes", []))  # each round has a fresh copy of the database: the same people wait
     token = setup["devices"]["desk"][0] if setup else ""
     stop = time.perf_counter() + seconds
 
