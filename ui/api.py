@@ -209,7 +209,8 @@ async def results(request: Request) -> Response:
     ``?lang=ka|en`` (Georgian by default); ``If-None-Match`` with the current ETag gets ``304``."""
     lang = i18n.normalize_language(request.query_params.get("lang"))
     try:
-        page = await run_in_threadpool(public_results.page, runtime.database(), lang)
+        db = runtime.database()
+        page = public_results.cached(db, lang) or await run_in_threadpool(public_results.page, db, lang)
     except DatabaseBusy:
         return Response("503", status_code=503, headers={"Retry-After": "10"})
     headers = {

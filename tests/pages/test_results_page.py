@@ -152,8 +152,10 @@ def test_etag_304_gzip_and_one_page_per_change(swing_db, client):
     assert raw.headers["content-encoding"] == "gzip" and raw.text == first.text
     assert gzip.decompress(public_results.page(runtime.database(), "ka").gzipped).decode() == first.text
 
+    assert public_results.cached(runtime.database(), "ka").etag == etag  # served without a thread
     # hiding the results is a change: a new page, once
     assert plenary.set_revealed(runtime.database(), MODERATOR, 1, False).ok
+    assert public_results.cached(runtime.database(), "ka") is None  # the next request makes it
     changed = get(client, "ka", **{"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
     assert public_results.made == made + 1
