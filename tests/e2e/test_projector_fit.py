@@ -109,11 +109,8 @@ def fitted(page, selector: str, width: int, height: int) -> dict:
     frame = page.locator(".pl-frame")
     expect(page.locator(f".pl-frame {selector}")).to_have_count(1)
     page.wait_for_function(
-        "([w, h]) => { const f = document.querySelector('.pl-frame');"
-        " return f && f.clientWidth === w && f.clientHeight === h && f.dataset.size; }",
-        arg=[width, height],
+        "(size) => document.querySelector('.pl-frame')?.dataset.fitted === size", arg=f"{width}x{height}"
     )
-    page.wait_for_timeout(50)
     return {
         "outside": page.evaluate(OUTSIDE),
         "size": float(frame.get_attribute("data-size")),
@@ -125,7 +122,11 @@ def fitted(page, selector: str, width: int, height: int) -> dict:
 def turn_page(moderator, projector, expect_pages: int) -> None:
     """The moderator's "next page"; the projector shows another page of as many."""
     before = projector.locator(".pl-frame").get_attribute("data-page")
-    moderator.get_by_role("button", name=t("en", "control.next_page")).click()
+    try:
+        moderator.get_by_role("button", name=t("en", "control.next_page")).click(timeout=10000)
+    except Exception:
+        moderator.screenshot(path=str(ARTIFACTS / "projector-fit" / "moderator-failed.png"), full_page=True)
+        raise
     projector.wait_for_function("(before) => document.querySelector('.pl-frame').dataset.page !== before", arg=before)
     assert projector.locator(".pl-frame").get_attribute("data-pages") == str(expect_pages)
 

@@ -160,6 +160,7 @@ function createScreen(root) {
     frame.dataset.page = String(index + 1);
     frame.dataset.pages = String(screen.pages.length);
     frame.dataset.size = screen.size.toFixed(2);
+    frame.dataset.fitted = `${frame.clientWidth}x${frame.clientHeight}`; // for tests: fitted to this frame
     screen.shown = index;
   };
 
