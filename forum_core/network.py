@@ -9,6 +9,8 @@ laptop, ``forum.lan``; an IP; or a whole address ``https://forum.lan:8501``): it
 
 The same answer is shown on ``/control`` and ``/access``, encoded in the projector's QR code
 and printed on the access slips (page and command line), so no device is told ``localhost``.
+Phones are given the public results on a plain-HTTP port beside HTTPS (:func:`results_url`,
+:func:`public_port`; ui/public_port.py serves it): no certificate warning on residents' phones.
 HTTPS is the default; ``FORUM_HTTP=1`` asks for plain HTTP (tests, benchmarks, an organizer
 who knows why).
 """

@@ -118,8 +118,12 @@ class Listener:
         config = uvicorn.Config(
             public_app(),
             lifespan="off",
+            # uvicorn's logging is the process's, set up by Streamlit's server: left as it is
+            # (no dictConfig, no level), and no access log, as Streamlit has it
+            log_config=None,
+            log_level=None,
             access_log=False,
-            log_level="warning",
+            use_colors=False,
             server_header=False,
             proxy_headers=False,
             timeout_graceful_shutdown=2,

@@ -10,6 +10,7 @@ it. The real server with both ports: tests/e2e/test_https.py.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import socket
 import urllib.error
@@ -116,7 +117,9 @@ def test_the_listener_serves_and_stops_and_a_taken_port_is_passed_over(swing_db)
             assert public_port.Listener.port is None
             await other.stop()
 
-    asyncio.run(scenario())
+    # its own event loop in its own thread (a browser test before it may leave one running here)
+    with concurrent.futures.ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, scenario()).result(timeout=60)
 
 
 # --- the pages that show it ------------------------------------------------------------------
