@@ -109,8 +109,17 @@ def open_app(lang="ka", page=None, role="organizer", group_number=None):
     return at
 
 
+def read(markdown: str) -> str:
+    """A Markdown text as a person reads it: people's text in it is escaped (ui/text.py md),
+    each escaped mark shows as itself."""
+    import re
+
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def texts(at) -> str:
+    """Every text of the page's Markdown elements, as read (see :func:`read`)."""
     parts = []
     for kind in ("markdown", "error", "warning", "success", "info", "caption", "title", "subheader", "header"):
-        parts += [str(getattr(e, "value", "")) for e in getattr(at, kind)]
+        parts += [read(str(getattr(e, "value", ""))) for e in getattr(at, kind)]
     return "\n".join(parts)

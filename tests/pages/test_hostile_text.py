@@ -26,6 +26,7 @@ from streamlit.testing.v1 import AppTest
 from forum_core import access
 from forum_core import deliberation as dl
 from tests.pages.conftest import APP, app_database, sign_in_as
+from tests.pages.conftest import read as as_read
 from tests.pages.traversal import Shown, shown
 
 LINKS = "![x](http://attacker.invalid/x.png) [click](http://attacker.invalid/)"
@@ -46,11 +47,6 @@ TAGS_IN_HTML = ["<img src=x", "<script>alert"]
 def interpreted(text: str) -> list[str]:
     bare = ESCAPED_MARK.sub("", text)
     return [mark for mark in INTERPRETED if mark in bare]
-
-
-def as_read(text: str) -> str:
-    """What a person reads: the escapes taken back."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
 
 
 def seed(db) -> dict:

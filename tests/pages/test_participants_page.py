@@ -2,7 +2,7 @@ import os
 
 from forum_core import participants as people
 from forum_core.i18n import t
-from tests.pages.conftest import open_app, texts
+from tests.pages.conftest import open_app, read, texts
 from tests.unit.test_importer import csv_bytes
 
 PAGE = "pages/participants.py"
@@ -181,5 +181,5 @@ def test_print_tab_names_people_whose_names_cannot_be_printed(demo_db):
         app_db(), ORGANIZER, 1, {"first_name": "明", "last_name": "王", "phone": "595 10 20 77", "group": group_id(1)}
     ).ok
     at = open_app("en", PAGE)
-    warnings = [w.value for w in at.warning]
+    warnings = [read(w.value) for w in at.warning]
     assert any("明 王 (1) — 明王" in w for w in warnings), warnings
