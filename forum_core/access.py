@@ -90,8 +90,15 @@ def format_code(code: str) -> str:
     return f"{code[:CODE_PREFIX]}-{code[CODE_PREFIX:]}"
 
 
+# One code check at a time: scrypt is made slow on purpose (~60-110 ms and 16 MB each) and runs
+# outside the GIL, so parallel sign-ins (or a guessing attack from many addresses, up to the
+# throttle's rate) would otherwise take both cores from the desks. Serialised, they take one.
+_HASHING = threading.Lock()
+
+
 def _hash(code: str, salt: bytes) -> bytes:
-    return hashlib.scrypt(code.encode(), salt=salt, **_SCRYPT)
+    with _HASHING:
+        return hashlib.scrypt(code.encode(), salt=salt, **_SCRYPT)
 
 
 def _new_code(cur) -> str:
