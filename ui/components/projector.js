@@ -126,8 +126,9 @@ function createScreen(root) {
   screen.readable = () => Math.max(MIN_PX, screen.frame.clientHeight * (screen.data.min_ratio || 0));
 
   screen.pageIndex = () => {
+    // the pages turn by themselves until the moderator turns one (then the moderator leads)
     const turns = screen.data.page || 0;
-    const rotate = screen.data.rotate_s ? Math.floor(Date.now() / 1000 / screen.data.rotate_s) : 0;
+    const rotate = screen.data.rotate_s && !turns ? Math.floor(Date.now() / 1000 / screen.data.rotate_s) : 0;
     return (turns + rotate) % screen.pages.length;
   };
 
@@ -160,6 +161,7 @@ function createScreen(root) {
     frame.dataset.page = String(index + 1);
     frame.dataset.pages = String(screen.pages.length);
     frame.dataset.size = screen.size.toFixed(2);
+    frame.dataset.turns = String(screen.data.page || 0);
     frame.dataset.fitted = `${frame.clientWidth}x${frame.clientHeight}`; // for tests: fitted to this frame
     screen.shown = index;
   };
@@ -195,7 +197,8 @@ function createScreen(root) {
     const key = `${html.replace(TIMER, "$1")}|${frame.clientWidth}x${frame.clientHeight}|${data.min_ratio}`;
     if (key === screen.key) {
       screen.tick(html);
-      screen.show(); // a page turned by the moderator
+      if (String(data.page || 0) !== frame.dataset.turns) screen.shown = -1; // the moderator turned a page
+      screen.show();
       return;
     }
     screen.key = key;
