@@ -7,7 +7,7 @@ from forum_core.db import StorageError
 from ui import public_results, session, widgets
 from ui.text import md
 
-st.set_page_config(page_title="Forum", page_icon="🗳️", layout="wide")
+st.set_page_config(page_icon="🗳️", layout="wide")  # each page's title is its name in the catalog
 
 session.app_started()
 lang = session.lang()
@@ -40,6 +40,7 @@ PAGES = [  # (file, url path, icon, needs a forum)
     ("pages/audit.py", "audit", ":material/history:", True),
     ("pages/report.py", "report", ":material/description:", True),
     ("pages/compare.py", "compare", ":material/compare_arrows:", True),
+    ("pages/accessibility.py", "accessibility", ":material/accessibility:", False),
 ]
 # "/" is a page of its own that sends each role on to its page; every other page
 # keeps its address (a default page would answer only at "/").
@@ -86,6 +87,7 @@ session.follow_redirect()  # after a sign-in or sign-out: to the route that sets
 # The app's own message while the laptop cannot be reached (never Streamlit's English dialog);
 # on the projector only a small mark in a corner, the last picture stays.
 widgets.connection_watch(lang, discreet=page.url_path == "plenary")
+widgets.streamlit_words(lang)  # Streamlit's own words in the page's language, focus ring, contrast
 
 try:
     page.run()

@@ -27,7 +27,7 @@ import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from forum_core import tokens
+from forum_core import i18n, tokens
 from forum_core.db import Actor, Database, Unit, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_text
 from forum_core.vocabulary import GROUP_ROLES, ROLES, may_write, sees_personal_data  # noqa: F401 (re-exported)
@@ -48,6 +48,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "control": frozenset({"organizer", "moderator"}),
     "plenary": frozenset({"organizer", "moderator", "projector"}),
     "results": frozenset(ROLES),
+    "accessibility": frozenset(ROLES),  # the accessibility statement: open without sign-in
 }
 
 # Where each role lands after signing in.
@@ -164,17 +165,21 @@ def create_code(
     return db.attempt(actor, "access.code_create", work)
 
 
-def create_forum_codes(db: Database, actor: Actor, forum_id: int, desks: int = 4, projectors: int = 2) -> list[dict]:
-    """A full set for a forum day: desks, a facilitator and an expert per group, a moderator, projectors."""
+def create_forum_codes(
+    db: Database, actor: Actor, forum_id: int, desks: int = 4, projectors: int = 2, lang: str = i18n.DEFAULT_LANGUAGE
+) -> list[dict]:
+    """A full set for a forum day: desks, a facilitator and an expert per group, a moderator, projectors.
+    The labels are in ``lang`` (they print on the slips): "მაგიდა 1", "პროექტორი 1"..."""
     groups = (
         db.cursor()
         .execute("SELECT id, number, name FROM working_group WHERE forum_id = ? ORDER BY number", [forum_id])
         .fetchall()
     )
-    wanted = [("desk", None, f"Desk {n}") for n in range(1, desks + 1)]
+    wanted = [("desk", None, i18n.t(lang, "access.default_desk", n=n)) for n in range(1, desks + 1)]
     for gid, number, name in groups:
         wanted += [("facilitator", gid, f"{number}. {name}"), ("expert", gid, f"{number}. {name}")]
-    wanted += [("moderator", None, "")] + [("projector", None, f"Projector {n}") for n in range(1, projectors + 1)]
+    wanted += [("moderator", None, i18n.t(lang, "role.moderator"))]
+    wanted += [("projector", None, i18n.t(lang, "access.default_projector", n=n)) for n in range(1, projectors + 1)]
     made = []
     for role, gid, label in wanted:
         outcome = create_code(db, actor, forum_id, role, gid, label)
@@ -214,7 +219,8 @@ def ensure_organizer_code(db: Database, given: str | None = None) -> str | None:
         if has_organizer_code(unit.cur):
             return None
         chosen = code or _new_code(unit.cur)
-        _insert_code(unit, None, "organizer", None, "organizer", chosen)
+        # the label in the app's first language (Georgian), like every stored default
+        _insert_code(unit, None, "organizer", None, i18n.t(i18n.DEFAULT_LANGUAGE, "role.organizer"), chosen)
         return chosen
 
     made = db.write(Actor("organizer", "first start"), "access.code_create", work)
@@ -515,7 +521,7 @@ def sign_in(
         return SignIn("wrong_code", wait_s=throttle.wait(client))
     throttle.succeeded(client)
     token = secrets.token_urlsafe(32)
-    label = label or match["label"] or match["role"]
+    label = label or match["label"] or i18n.t(i18n.DEFAULT_LANGUAGE, f"role.{match['role']}")  # never a raw code
 
     def work(unit: Unit) -> tuple[Identity, datetime]:
         expires = device_expiry(unit, forum_id, unit.now)

@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 
 from forum_core import deliberation as dl
+from forum_core import i18n
 from forum_core.db import rows_as_dicts
 
 # The group an entry belongs to, from what it changed: problems, pebble counts, blind
@@ -43,6 +44,154 @@ KINDS = (
     "programs",
     "token",
 )
+
+
+# --- entries as sentences in the page's language ------------------------------------------------
+
+# The fields an entry's before/after may name, each with its words (catalog ``audit.field.<name>``).
+FIELDS = (
+    "actions",
+    "amount",
+    "attempts",
+    "basis",
+    "beneficiaries_age",
+    "beneficiaries_count",
+    "beneficiaries_specifics",
+    "birth_year",
+    "capacity",
+    "checked_in_desk",
+    "client",
+    "code",
+    "community",
+    "competence_note",
+    "cost_gel",
+    "description",
+    "desk",
+    "detail",
+    "duration_min",
+    "email",
+    "expert",
+    "expires_at",
+    "facilitator",
+    "field",
+    "first_name",
+    "flagged_in_vote",
+    "forum_date",
+    "gender",
+    "goal",
+    "goals",
+    "group_id",
+    "happened_at",
+    "kind",
+    "label",
+    "large_scale",
+    "last_name",
+    "merged_into",
+    "method",
+    "mode",
+    "municipality",
+    "name",
+    "needs",
+    "number",
+    "order",
+    "organizers",
+    "outside_competence",
+    "participant_id",
+    "partners",
+    "pebbles",
+    "pebbles_per_participant",
+    "phone",
+    "presenter",
+    "priorities_per_group",
+    "program_code",
+    "program_id",
+    "rank",
+    "reason",
+    "resources_available",
+    "resources_needed",
+    "revealed",
+    "role",
+    "room",
+    "round",
+    "scan_id",
+    "seconds",
+    "start_time",
+    "status",
+    "sufficient",
+    "target_max",
+    "target_min",
+    "text",
+    "title",
+    "top",
+    "total",
+    "venue",
+    "vulnerable_groups",
+    "wording",
+)
+_MAX_CHANGES = 6  # a sentence names at most this many fields, then "and N more"
+_MAX_TEXT = 80  # people's text is cut to this many characters in a sentence
+
+
+def _value(lang: str, action: str, key: str, value, group_label) -> str:
+    """One value in words: codes (roles, methods, kinds, statuses) in the page's language."""
+    t = i18n.t
+    catalog = i18n.catalog(lang)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return t(lang, "audit.yes" if value else "audit.no")
+    if key == "group_id" and group_label is not None:
+        return group_label(value) or f"#{value}"
+    if key.endswith("_id") and isinstance(value, int):
+        return f"#{value}"
+    if isinstance(value, list | dict):
+        return t(lang, "audit.items", count=len(value))
+    text = str(value)
+    if key == "role" and f"role.{text}" in catalog:
+        return t(lang, f"role.{text}")
+    if key in ("kind", "method", "mode"):
+        prefix = action.split(".")[0]
+        for candidate in (f"action.{prefix}.{text}", f"action.checkin.{text}", f"audit.value.{text}"):
+            if candidate in catalog:
+                return t(lang, candidate)
+    if key == "status" and f"reason.{text}" in catalog:
+        return t(lang, f"reason.{text}")
+    if key == "status" and f"report.status_{text}" in catalog:
+        return t(lang, f"report.status_{text}")
+    if key in ("desk", "checked_in_desk") and text.startswith("room "):  # a facilitator's check-in in the room
+        return t(lang, "desk.in_room", room=text[5:].strip() or "—")
+    if len(text) >= 19 and text[4] == "-" and text[10] == "T":  # an ISO date and time
+        return text[:16].replace("T", " ")
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+def sentence(lang: str, entry: dict, group_label=None) -> str:
+    """What an audit entry says, as one sentence in ``lang``: the change's words, then each field that
+    changed (before → after), or the fields of what was made or removed. ``group_label(id)`` names a
+    group. Never a raw action code or JSON."""
+    t = i18n.t
+    catalog = i18n.catalog(lang)
+    action = entry["action"]
+    head = t(lang, f"action.{action}") if f"action.{action}" in catalog else t(lang, "audit.other_change")
+    before, after = entry.get("before"), entry.get("after")
+    before = before if isinstance(before, dict) else ({} if before is None else {"value": before})
+    after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
+    parts = []
+    for key in dict.fromkeys([*after, *before]):
+        if key in before and key in after and before[key] == after[key]:
+            continue  # unchanged: not worth a word
+        label = t(lang, f"audit.field.{key}") if f"audit.field.{key}" in catalog else t(lang, "audit.field_other")
+        if key in before and key in after:
+            old = _value(lang, action, key, before[key], group_label)
+            new = _value(lang, action, key, after[key], group_label)
+            parts.append(f"{label}: {old} → {new}")
+        else:
+            parts.append(f"{label}: {_value(lang, action, key, after.get(key, before.get(key)), group_label)}")
+    if len(parts) > _MAX_CHANGES:
+        parts = parts[:_MAX_CHANGES] + [t(lang, "audit.more", count=len(parts) - _MAX_CHANGES)]
+    if not after and before:
+        parts.insert(0, t(lang, "audit.removed"))
+    return f"{head}. " + "; ".join(parts) if parts else head
 
 
 def entries(

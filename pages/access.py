@@ -46,14 +46,16 @@ if made:
 
 left, right = st.columns(2)
 with left:
-    st.subheader(t("access.full_set"))
+    st.header(t("access.full_set"))
     desks = st.number_input(t("access.desks"), min_value=0, max_value=20, value=4, key="set_desks")
     projectors = st.number_input(t("access.projectors"), min_value=0, max_value=10, value=2, key="set_projectors")
     if st.button(t("access.make_full_set"), key="make_full_set", type="primary"):
-        st.session_state["codes_made"] = access.create_forum_codes(db, actor, forum_id, int(desks), int(projectors))
+        st.session_state["codes_made"] = access.create_forum_codes(
+            db, actor, forum_id, int(desks), int(projectors), lang=lang
+        )
         st.rerun()
 with right:
-    st.subheader(t("access.one_code"))
+    st.header(t("access.one_code"))
     role = st.selectbox(t("access.role"), access.CODE_ROLES, format_func=lambda r: t(f"role.{r}"), key="one_role")
     group_id = None
     if role in access.GROUP_ROLES:
@@ -76,7 +78,7 @@ with right:
             session.show_outcome(outcome)
 
 # --- codes in use -----------------------------------------------------------------------------------
-st.subheader(t("access.codes"))
+st.header(t("access.codes"))
 rows = access.codes(cur, forum_id)
 active = [r for r in rows if r["revoked_at"] is None]
 
@@ -109,7 +111,7 @@ revocable(
 st.caption(t("access.revoked_count", count=len(rows) - len(active)))
 
 # --- devices signed in --------------------------------------------------------------------------------
-st.subheader(t("access.devices"))
+st.header(t("access.devices"))
 revocable(
     access.devices(cur, forum_id),
     lambda d: f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since')} {d['created_at']:%H:%M}",

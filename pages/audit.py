@@ -1,7 +1,5 @@
 """Audit trail (organizer): every change, filtered; a group's vote counts at any moment."""
 
-import json
-
 import pandas as pd
 import streamlit as st
 
@@ -32,13 +30,9 @@ role = c2.selectbox(
 kind = c3.selectbox(
     t("audit.kind"),
     [None] + list(audit.KINDS),
-    format_func=lambda k: t("audit.all") if k is None else k,
+    format_func=lambda k: t("audit.all") if k is None else t(f"audit.kind.{k}"),
     key="audit_kind",
 )
-
-
-def short(value) -> str:
-    return "" if value is None else json.dumps(value, ensure_ascii=False, default=str)[:300]
 
 
 limit = st.select_slider(t("audit.limit"), [100, 200, 500, 2000], value=200, key="audit_limit")
@@ -50,10 +44,8 @@ st.dataframe(
                 r["happened_at"],
                 t(f"role.{r['role']}"),
                 r["device"],
-                r["action"],
                 group_label.get(r["group_id"], ""),
-                short(r["before"]),
-                short(r["after"]),
+                audit.sentence(ctx.lang, r, group_label.get),  # readable words, never codes or JSON
             )
             for r in rows
         ],
@@ -61,10 +53,8 @@ st.dataframe(
             t("audit.when"),
             t("access.role"),
             t("audit.device"),
-            t("audit.action"),
             t("label.group"),
-            t("audit.before"),
-            t("audit.after"),
+            t("audit.what"),
         ],
     ),
     hide_index=True,
@@ -73,7 +63,7 @@ st.dataframe(
 )
 st.caption(t("audit.shown", count=len(rows)))
 
-st.subheader(t("audit.replay"))
+st.header(t("audit.replay"))
 replay_group = st.selectbox(t("label.group"), list(group_label), format_func=group_label.get, key="replay_group")
 moments = audit.vote_moments(cur, replay_group)
 if not moments:

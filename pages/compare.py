@@ -81,12 +81,12 @@ def mark(status) -> str:
 if len(summaries) < 1:
     st.info(t("compare.choose"))
 else:
-    st.subheader(t("compare.by_field"))
+    st.header(t("compare.by_field"))
     st.caption(t("compare.marks", **dict(status_mark.items())))
     st.html(
         render("compare/table.html", t=t, summaries=summaries, rows=comparison.by_field(summaries), marks=status_mark)
     )
-    st.subheader(t("compare.came_back"))
+    st.header(t("compare.came_back"))
     back = comparison.came_back(summaries)
     if not back:
         st.caption(t("compare.none_came_back"))

@@ -87,11 +87,11 @@ def preview() -> None:
         projector.show(projector.screen_html(upcoming, t, now, results), coming, "preview_next", preview_width=400)
 
 
-st.subheader(t("control.preview"))
+st.header(t("control.preview"))
 preview()
 
 # --- presenting group and timer ---------------------------------------------------------------
-st.subheader(t("control.presenting"))
+st.header(t("control.presenting"))
 prev_col, choice_col, next_col = st.columns([1, 3, 1])
 prev_col.button(
     t("control.previous"),
@@ -162,7 +162,7 @@ with st.form("slot_form", border=False):
         st.rerun()
 
 # --- presentation order ---------------------------------------------------------------------
-st.subheader(t("control.order"))
+st.header(t("control.order"))
 for position, group_id in enumerate(state.order, start=1):  # names start with the group's number
     label, up, down = st.columns([6, 1, 1])
     marker = "▶ " if group_id == state.presenting else ""

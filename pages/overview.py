@@ -56,7 +56,7 @@ def board() -> None:
     waiting = [r for r in rows if r["step"] != "done"]
     st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows), count=len(rows)))
 
-    st.subheader(t("rep.title"))
+    st.header(t("rep.title"))
     table = representation.table(db, forum["id"], public=False)
     voted = sum(r["finalised"] for r in rows)
     st.caption(t("rep.groups_voted", voted=voted, total=len(rows), count=len(rows)) + " " + t("rep.definition"))
@@ -66,7 +66,7 @@ def board() -> None:
 board()
 
 # --- the photo of a group's board beside its counts (chosen, so the refresh sends no pictures) ---
-st.subheader(t("overview.photos_title"))
+st.header(t("overview.photos_title"))
 photos = dl.photos_now(ctx.db, forum["id"])
 if not photos:
     st.caption(t("overview.no_photos"))

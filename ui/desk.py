@@ -37,7 +37,19 @@ def card_html(result: checkin.CheckInResult, lang: str) -> str:
         fg=fg,
         bg=bg,
         name=f"{p.get('first_name', '')} {p.get('last_name', '')}".strip(),
+        place=place_words(result.desk, lang),
     )
+
+
+ROOM_PLACE = "room "  # a facilitator's check-in is stored as made "room <room>" (deliberation.mark_present)
+
+
+def place_words(desk: str | None, lang: str) -> str:
+    """Where a check-in was made, in the page's language: the desk's label as its device named it,
+    or "in room 208" for a facilitator's check-in in the group's room."""
+    if desk and desk.startswith(ROOM_PLACE):
+        return i18n.t(lang, "desk.in_room", room=desk[len(ROOM_PLACE) :].strip() or "—")
+    return desk or ""
 
 
 def may_undo(result: checkin.CheckInResult, desk: str) -> bool:

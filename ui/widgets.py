@@ -62,3 +62,43 @@ def redirect(url: str) -> None:
     """Send the browser to ``url`` (a path of this app) and stop this run."""
     _redirect_component()(key="redirect", data={"url": url})
     st.stop()
+
+
+@functools.lru_cache(maxsize=1)
+def _words_component():
+    return st.components.v2.component(
+        "forum_streamlit_words",
+        js=(_COMPONENTS / "words.js").read_text(encoding="utf-8"),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _a11y_style() -> str:
+    return "<style>" + (_COMPONENTS / "a11y.css").read_text(encoding="utf-8") + "</style>"
+
+
+# Streamlit's own English words that its API cannot set, by the catalog key that replaces them
+STREAMLIT_WORDS = {
+    "Skip to main content": "streamlit.skip_to_content",
+    "Upload": "streamlit.upload",
+    "Drag and drop a file here": "streamlit.drop_file",
+    "Drag and drop files here": "streamlit.drop_file",
+    "Press Enter to apply": "streamlit.press_enter",
+    "Press Enter to submit form": "streamlit.press_enter_form",
+    "No results": "streamlit.no_results",
+}
+
+
+def streamlit_words(lang: str) -> None:
+    """Every page: Streamlit's own words in the page's language, the focus ring and contrast
+    styles (ui/components/words.js, a11y.css)."""
+    # the styles as a plain <style> in the page: present from the run's first message, before any
+    # component's script has loaded (a component's own CSS comes with it, later on a busy laptop)
+    st.html(_a11y_style())
+    _words_component()(
+        key="streamlit_words",
+        data={
+            "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
+            "limit": i18n.t(lang, "streamlit.upload_limit"),
+        },
+    )

@@ -1,0 +1,96 @@
+"""Issue 17's words: the audit trail as sentences in the page's language, the default code labels
+in the language they are made in, a facilitator's check-in place, the statement's facts."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from forum_core import access, accessibility, audit, i18n
+from forum_core.vocabulary import Action
+from tests.conftest import ORGANIZER
+from ui import desk as desk_ui
+from ui import widgets
+
+LATIN = re.compile(r"[A-Za-z]")
+GEORGIAN = re.compile(r"[\u10a0-\u10ff]")
+# a value of each kind an entry may carry: numbers, a role, a method, a flag, a group, a list, a date
+SAMPLE_BEFORE = {"pebbles": 0, "round": 0, "role": "desk", "outside_competence": False}
+SAMPLE_AFTER = {"pebbles": 3, "round": 0, "role": "moderator", "outside_competence": True, "group_id": 4,
+                "method": "facilitator", "top": [1, 2], "expires_at": "2027-05-28T23:59:00"}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+@pytest.mark.parametrize("action", list(Action))
+def test_every_action_reads_as_a_sentence_in_the_page_language(action, lang):
+    entry = {"action": action.value, "before": SAMPLE_BEFORE, "after": SAMPLE_AFTER}
+    text = audit.sentence(lang, entry, {4: "4. ჯგუფი" if lang == "ka" else "4. Group"}.get)
+    assert text.startswith(i18n.t(lang, f"action.{action.value}")), text
+    assert action.value not in text and "{" not in text and '"' not in text  # no code, no JSON
+    foreign = (LATIN if lang == "ka" else GEORGIAN).findall(text.replace("2027-05-28 23:59", ""))
+    assert not foreign, text
+    assert "0 → 3" in text and "—" not in text  # what changed, before → after
+    assert "round" not in text.casefold() or lang == "en"  # unchanged fields are left out
+
+
+def test_real_entries_never_show_field_codes_or_json(db, forum_in_full_swing):
+    cur = db.cursor()
+    entries = audit.entries(cur, forum_in_full_swing, limit=5000)
+    assert len(entries) > 100
+    for lang in i18n.LANGUAGES:
+        for entry in entries:
+            text = audit.sentence(lang, entry)
+            assert not text.startswith(entry["action"]), text
+            for key in {**(entry["after"] if isinstance(entry["after"], dict) else {})}:
+                assert f"{key}:" not in text or i18n.t(lang, f"audit.field.{key}") == key, (key, text)
+            assert "{" not in text, text
+
+
+def test_every_audit_field_and_kind_has_words_in_both_languages():
+    for lang in i18n.LANGUAGES:
+        catalog = i18n.catalog(lang)
+        assert [f for f in audit.FIELDS if f"audit.field.{f}" not in catalog] == []
+        assert [k for k in audit.KINDS if f"audit.kind.{k}" not in catalog] == []
+        assert [k for k in widgets.STREAMLIT_WORDS.values() if k not in catalog] == []
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_default_code_labels_are_in_the_language_they_are_made_in(db, demo_forum, lang):
+    made = access.create_forum_codes(db, ORGANIZER, demo_forum, desks=2, projectors=1, lang=lang)
+    labels = {m["role"]: m["label"] for m in made if m["role"] in ("desk", "moderator", "projector")}
+    assert labels == {
+        "desk": i18n.t(lang, "access.default_desk", n=2),
+        "moderator": i18n.t(lang, "role.moderator"),
+        "projector": i18n.t(lang, "access.default_projector", n=1),
+    }
+    foreign = LATIN if lang == "ka" else GEORGIAN
+    assert not any(foreign.search(m["label"]) for m in made if m["role"] not in access.GROUP_ROLES)
+
+
+def test_a_code_without_label_signs_in_under_its_role_words_and_the_organizer_code_is_georgian(db, demo_forum):
+    code = access.create_code(db, ORGANIZER, demo_forum, "moderator").value[1]
+    signed = access.sign_in(db, demo_forum, code, "", "test", access.Throttle())
+    assert signed.identity.label == i18n.t("ka", "role.moderator")
+    access.ensure_organizer_code(db, "my-organizer-1")
+    assert [c["label"] for c in access.codes(db.cursor(), demo_forum) if c["role"] == "organizer"] == [
+        i18n.t("ka", "role.organizer")
+    ]
+
+
+def test_a_facilitator_check_in_is_placed_in_the_room_in_the_page_language():
+    assert desk_ui.place_words("room 208", "ka") == i18n.t("ka", "desk.in_room", room="208")
+    assert "208" in desk_ui.place_words("room 208", "en") and "ოთახ" not in desk_ui.place_words("room 208", "en")
+    assert desk_ui.place_words("მაგიდა 1", "en") == "მაგიდა 1"  # a desk's own label is people's text
+
+
+def test_the_statement_names_the_axe_core_the_tests_run():
+    import axe_playwright_python
+
+    bundled = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")[:200]
+    assert f"axe v{accessibility.AXE_CORE_VERSION}" in bundled
+    for lang in i18n.LANGUAGES:
+        catalog = i18n.catalog(lang)
+        assert all(f"a11y.gap_{gap}" in catalog for gap in accessibility.NOT_YET)
+    assert accessibility.contact({"organizers": " ა ", "municipality": "თელავი"}) == "ა · თელავი"

@@ -1,0 +1,44 @@
+// Streamlit's own words in the page's language (mounted on every page by ui/widgets.py
+// streamlit_words from navigation.py).
+//
+// Streamlit 1.67 has no setting for a few texts it draws itself: the "Skip to main content"
+// link, the file uploader's "Upload" button and "20MB per file" line, and the "Press Enter to
+// apply" hint under text fields. Each such text node is replaced by the catalog's words as it
+// appears (a MutationObserver: Streamlit draws them again when a widget mounts). Everything
+// else of Streamlit's that shows words is set through its API in the pages (labels, placeholders).
+
+function replaceIn(root, words) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes = [];
+  if (root.nodeType === Node.TEXT_NODE) nodes.push(root);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+  for (const node of nodes) {
+    const text = node.nodeValue;
+    if (!text || text.length > 60) continue;
+    let wanted = words.exact[text.trim()];
+    const limit = /^(\d+(?:\.\d+)?)\s*([KMG]B) per file$/.exec(text.trim()); // the uploader's size line
+    if (wanted === undefined && limit && words.limit) wanted = words.limit.replace("{size}", `${limit[1]} ${limit[2]}`);
+    // only a change: writing the same text would be a mutation of its own, observed again, for ever
+    if (wanted !== undefined && wanted !== text) node.nodeValue = wanted;
+  }
+}
+
+function createWords() {
+  const state = { words: { exact: {}, limit: "" } };
+  new MutationObserver((records) => {
+    for (const record of records) {
+      if (record.type === "characterData") replaceIn(record.target, state.words);
+      for (const node of record.addedNodes) {
+        if (node.nodeType === Node.ELEMENT_NODE || node.nodeType === Node.TEXT_NODE) replaceIn(node, state.words);
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  return state;
+}
+
+export default function (component) {
+  const state = window.forumWords || (window.forumWords = createWords());
+  const data = component.data || {};
+  state.words = { exact: data.exact || {}, limit: data.limit || "" };
+  replaceIn(document.body, state.words); // what is already on the page
+}
