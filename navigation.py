@@ -4,7 +4,7 @@ import streamlit as st
 
 from forum_core import access, i18n
 from forum_core.db import StorageError
-from ui import public_results, session, widgets
+from ui import public_results, session, tablet, widgets
 from ui.text import md
 
 st.set_page_config(page_icon="🗳️", layout="wide")  # each page's title is its name in the catalog
@@ -16,14 +16,7 @@ session.first_start()  # the organizer code, once per process
 session.auto_backup()  # the backup thread, once per process
 has_forum = session.current_forum(cur) is not None
 me = session.identity()
-if me.role in ("desk", "facilitator", "expert"):
-    # a tablet's page takes the whole width: the sidebar starts closed (it would take 29 % of a
-    # 1024-px tablet) and the page's side margins are narrow on screens that small
-    st.set_page_config(initial_sidebar_state="collapsed")
-    st.html(
-        "<style>@media (max-width: 1200px) {.stMainBlockContainer, .block-container"
-        " {padding-left: 1rem !important; padding-right: 1rem !important;}}</style>"
-    )
+tablet.full_width(me.role)  # desks and group tablets: the whole width (sidebar closed, narrow margins)
 
 # Every page is registered, so each address opens its own page, and each page checks
 # the role itself (``session.guard``): /facilitator without a code shows the sign-in.

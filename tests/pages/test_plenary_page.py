@@ -124,7 +124,7 @@ def test_summary_shows_totals_and_priorities_by_field(day_db):
     ):
         assert f'<div class="big">{value}</div><div class="sub">{t("en", key)}</div>' in body
     for field_name, _ in plenary.by_field(list(snap.groups)):
-        assert f"<h3>{field_name}</h3>" in body
+        assert f"<h2>{field_name}</h2>" in body
 
 
 def test_people_text_is_shown_as_text_on_the_projector(demo_db):
