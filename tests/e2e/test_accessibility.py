@@ -224,8 +224,14 @@ async def check_role(browser, forum_day: dict, role: str) -> list[str]:
                 try:
                     await visit(page, base, name, lang)
                 except Exception:
-                    problems.append(f"{where}: not ready: {await page.evaluate(STATE_JS)}")
-                    continue
+                    # seen on a busy machine: a fresh context's first page whose components (the
+                    # language, Streamlit's words) never ran; a reload brings them
+                    try:
+                        await page.goto(f"{base}/{name}?lang={lang}")
+                        await visit(page, base, name, lang)
+                    except Exception:
+                        problems.append(f"{where}: not ready: {await page.evaluate(STATE_JS)}")
+                        continue
                 problems += [f"{where}: {p}" for p in await axe_problems(page)]
                 texts = await page.evaluate(VISIBLE_TEXT_JS)
                 problems += [f"{where}: {w}" for w in foreign_words(texts, lang, forum_day["words"])]

@@ -23,6 +23,14 @@ function replaceIn(root, words) {
   }
 }
 
+// Streamlit's toast is a dialog without a name (axe-core: aria-dialog-name): its own text names it.
+function nameToasts() {
+  for (const toast of document.querySelectorAll(".stToast:not([aria-label])")) {
+    const text = (toast.textContent || "").trim().slice(0, 150);
+    if (text) toast.setAttribute("aria-label", text);
+  }
+}
+
 function createWords() {
   const state = { words: { exact: {}, limit: "" } };
   new MutationObserver((records) => {
@@ -32,6 +40,7 @@ function createWords() {
         if (node.nodeType === Node.ELEMENT_NODE || node.nodeType === Node.TEXT_NODE) replaceIn(node, state.words);
       }
     }
+    nameToasts();
   }).observe(document.body, { childList: true, subtree: true, characterData: true });
   return state;
 }
