@@ -68,13 +68,10 @@ def redirect(url: str) -> None:
 def _words_component():
     return st.components.v2.component(
         "forum_streamlit_words",
+        css=(_COMPONENTS / "a11y.css").read_text(encoding="utf-8"),
         js=(_COMPONENTS / "words.js").read_text(encoding="utf-8"),
+        isolate_styles=False,  # the focus ring and contrast styles apply to the whole page
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _a11y_style() -> str:
-    return "<style>" + (_COMPONENTS / "a11y.css").read_text(encoding="utf-8") + "</style>"
 
 
 # Streamlit's own English words that its API cannot set, by the catalog key that replaces them
@@ -92,9 +89,6 @@ STREAMLIT_WORDS = {
 def streamlit_words(lang: str) -> None:
     """Every page: Streamlit's own words in the page's language, the focus ring and contrast
     styles (ui/components/words.js, a11y.css)."""
-    # the styles as a plain <style> in the page: present from the run's first message, before any
-    # component's script has loaded (a component's own CSS comes with it, later on a busy laptop)
-    st.html(_a11y_style())
     _words_component()(
         key="streamlit_words",
         data={

@@ -50,7 +50,7 @@ def test_every_page_checks_the_role(demo_db, role, group):
 def test_the_sidebar_lists_only_the_roles_pages(demo_db):
     at = open_app("en", "pages/registration.py", role="desk")
     links = {e.proto.label for e in at.get("page_link")}
-    assert links == {t("en", "nav.registration")}
+    assert links == {t("en", "nav.registration"), t("en", "nav.accessibility")}  # the statement: everyone
     # the public results: a plain web page of the server (/results), linked for every role
     assert f"[{t('en', 'nav.results')}](/results?lang=en)" in texts(at)
 
