@@ -68,10 +68,13 @@ def redirect(url: str) -> None:
 def _words_component():
     return st.components.v2.component(
         "forum_streamlit_words",
-        css=(_COMPONENTS / "a11y.css").read_text(encoding="utf-8"),
         js=(_COMPONENTS / "words.js").read_text(encoding="utf-8"),
-        isolate_styles=False,  # the focus ring and contrast styles apply to the whole page
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _a11y_css() -> str:
+    return (_COMPONENTS / "a11y.css").read_text(encoding="utf-8")
 
 
 # Streamlit's own English words that its API cannot set, by the catalog key that replaces them
@@ -94,5 +97,6 @@ def streamlit_words(lang: str) -> None:
         data={
             "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
             "limit": i18n.t(lang, "streamlit.upload_limit"),
+            "css": _a11y_css(),  # put in the document's head by words.js: global, kept across page changes
         },
     )

@@ -184,7 +184,8 @@ READY_JS = """([title, lang]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   const state = app ? app.getAttribute("data-test-script-state") : "notRunning";
   return state === "notRunning" && document.title.startsWith(title) && document.documentElement.lang === lang
-    && document.querySelector("h1") !== null;
+    && document.querySelector("h1") !== null
+    && (app === null || document.getElementById("forum-a11y") !== null);  // /results is a plain page
 }"""
 
 

@@ -1,5 +1,5 @@
-// Streamlit's own words in the page's language (mounted on every page by ui/widgets.py
-// streamlit_words from navigation.py).
+// Streamlit's own words in the page's language, and the focus and contrast styles (mounted on
+// every page by ui/widgets.py streamlit_words from navigation.py).
 //
 // Streamlit 1.67 has no setting for a few texts it draws itself: the "Skip to main content"
 // link, the file uploader's "Upload" button and "20MB per file" line, and the "Press Enter to
@@ -49,5 +49,14 @@ export default function (component) {
   const state = window.forumWords || (window.forumWords = createWords());
   const data = component.data || {};
   state.words = { exact: data.exact || {}, limit: data.limit || "" };
+  // the focus ring and contrast styles (ui/components/a11y.css) in the document's head, once: a
+  // component's own styles stay inside its element and do not reach all of Streamlit's
+  let style = document.getElementById("forum-a11y");
+  if (!style) {
+    style = document.createElement("style");
+    style.id = "forum-a11y";
+    document.head.appendChild(style);
+  }
+  if (data.css && style.textContent !== data.css) style.textContent = data.css;
   replaceIn(document.body, state.words); // what is already on the page
 }
