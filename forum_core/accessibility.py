@@ -21,7 +21,6 @@ NOT_YET = (
     "streamlit_labels",  # the framework's own screen-reader labels (e.g. the sidebar's buttons) are in English
     "input_hints",  # messages it draws itself that the app cannot know in advance (upload errors)
     "pdf_tags",  # the printed documents (PDF) are not tagged for screen readers
-    "charts",  # the projector's charts are pictures without a text for each bar
     "projector_motion",  # the projector refreshes every second and cannot be paused by the hall
 )
 
