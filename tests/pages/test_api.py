@@ -198,5 +198,5 @@ def test_a_long_name_shrinks_to_fit_the_desk_card(client):
         ("l1", checkin.token_of(db.cursor(), long), now_ms()),
         ("l2", checkin.token_of(db.cursor(), short["id"]), now_ms()),
     )
-    assert "font-size:1.4rem" in cards[0]["card"] and "overflow-wrap:anywhere" in cards[0]["card"]
+    assert "font-size:1.4rem" in cards[0]["card"] and "overflow-wrap:break-word" in cards[0]["card"]
     assert "font-size:2.6rem" in cards[1]["card"]
