@@ -14,6 +14,7 @@
 const BURST_GAP_MS = 150;    // a scanner's keys never wait this long for each other
 const BURST_AVERAGE_MS = 60; // and come this fast on average (a fast typist: ~100 ms a key)
 const MIN_CODE = 6;
+const CARRY_MS = 1000;       // a key in the scan box this recent belongs to the scan that follows
 const RETRY_MS = 1000;
 const QUEUE_KEY = "forum.desk.queue";
 const LAST_KEY = "forum.desk.last";
@@ -62,7 +63,8 @@ function createDesk() {
     sending: false,
     retryTimer: null,
     shownPageCard: "",
-    burst: { keys: "", times: [], field: null, before: null },
+    burst: { keys: "", times: [], field: null, before: null, carried: "" },
+    boxKeyAt: 0, // when a key last went into the scan box
   };
 
   desk.el = (selector) => desk.component?.parentElement.querySelector(selector);
@@ -221,29 +223,36 @@ function createDesk() {
         event.stopPropagation();
         if (burst.before !== null) setFieldValue(burst.field, burst.before);
         box.value = "";
-        desk.enqueue(burst.keys);
+        desk.boxKeyAt = 0;
+        desk.enqueue(burst.carried + burst.keys);
         box.focus({ preventScroll: true }); // the next scan starts in the scan box
       } else if (inBox) {
         event.preventDefault(); // typed by hand into the scan box
         const code = box.value;
         box.value = "";
+        desk.boxKeyAt = 0;
         desk.enqueue(code);
       }
-      desk.burst = { keys: "", times: [], field: null, before: null };
+      desk.burst = { keys: "", times: [], field: null, before: null, carried: "" };
       return;
     }
     if (event.key.length !== 1) return; // Shift and the like: scanners send them for capitals
     if (!burst.times.length || now - burst.times[burst.times.length - 1] > BURST_GAP_MS) {
-      // a new burst (or a person's keystroke): remember the field it starts in and its text
-      desk.burst = { keys: "", times: [], field: target, before: inField ? target.value : null };
+      // a new burst (or a person's keystroke): remember the field it starts in and its text.
+      // Keys already in the scan box a moment ago are this scan's first ones, which a loaded
+      // tablet delivered late (CI saw a code lose its first character that way): carried over.
+      const carried = inBox && now - desk.boxKeyAt < CARRY_MS ? box.value : "";
+      desk.burst = { keys: "", times: [], field: target, before: inField ? target.value : null, carried };
     }
     desk.burst.keys += event.key;
     desk.burst.times.push(now);
+    if (inBox) desk.boxKeyAt = now;
     if (!inBox && !inField) {
       // keys on the page itself (nothing focused, a tab, a button) belong to the scan box
       event.preventDefault();
       box.focus({ preventScroll: true });
       box.value += event.key;
+      desk.boxKeyAt = now;
     }
   };
 
