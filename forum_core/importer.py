@@ -380,6 +380,9 @@ _CONTINUATION = "".join(
 _MOJIBAKE = re.compile("[\u00c2-\u00f4][" + re.escape(_CONTINUATION) + "]")
 
 
+_NAME_ACCENTS = set("ÇÖÜçöü")
+
+
 def damaged(text: Any) -> bool:
     """Whether a text shows the marks of a wrong encoding: "?" or U+FFFD for letters, UTF-8 read
     as a Western code page, or a word made of Latin-1 accented letters only (each letter's low
@@ -393,8 +396,10 @@ def damaged(text: Any) -> bool:
     if marks >= 2 and marks * 2 >= len(chars):
         return True
     letters = [c for c in text if c.isalpha()]
-    high = sum(1 for c in letters if "\u00c0" <= c <= "\u00ff")
-    return high >= 3 and high * 4 >= len(letters) * 3
+    high = [c for c in letters if "\u00c0" <= c <= "\u00ff"]
+    # ... unless they are all letters of the Azerbaijani (and Turkish) alphabet: "Çöü" is a name's
+    # letters; Georgian's low bytes always bring others (ნინო -> "ÜØÜÝ")
+    return len(high) >= 3 and len(high) * 4 >= len(letters) * 3 and not set(high) <= _NAME_ACCENTS
 
 
 def _mostly_damaged(texts: list[Any], share: float) -> bool:
