@@ -1,4 +1,5 @@
-"""The app in English, in a real browser (the whole day runs in Georgian: test_forum_day.py).
+"""The app in English, in a real browser (the whole day runs in Georgian: test_forum_day.py; every
+page of every role in both languages, with its words and axe-core: test_accessibility.py).
 
 Its own file, so the two browser days run side by side on the suite's two workers.
 """
@@ -11,23 +12,10 @@ from forum_core.i18n import t
 from tests.e2e.conftest import ORGANIZER_CODE
 from tests.e2e.test_forum_day import choose_option, codes_from_table, import_with_bad_rows, open_page, sign_in
 
-PAGE_TITLES = {
-    "setup": "setup.title",
-    "participants": "participants.title",
-    "access": "access.title",
-    "audit": "audit.title",
-    "registration": "desk.title",
-    "overview": "overview.title",
-    "control": "control.title",
-    "results": "results.title",
-    "report": "report.title",
-    "compare": "compare.title",
-}
-
 
 def test_every_page_and_a_write_in_english(browser, app_server, shots):
     """The whole day runs in Georgian above; in English, what depends on the language: the sign-in,
-    each page's heading and the labels the day's steps look for, the import's messages, and a
+    the labels the day's steps look for, the import's messages, the access codes' roles, and a
     walk-in registered through the English desk."""
     lang, base = "en", app_server
     q = f"?lang={lang}"
@@ -40,12 +28,7 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
     expect(organizer.locator(".st-key-make_invitations button")).to_be_visible()
 
-    for page_name, title in PAGE_TITLES.items():
-        organizer.goto(f"{base}/{page_name}{q}")
-        expect(organizer.get_by_role("heading", name=t(lang, title))).to_be_visible()
-        shots(organizer, f"page-{page_name}")
-    organizer.goto(f"{base}/report{q}")
-    expect(organizer.get_by_role("tab", name=t(lang, "report.tab_documents"))).to_be_visible()
+    # every page's heading and words in English: tests/e2e/test_accessibility.py (every role's pages)
     organizer.goto(f"{base}/plenary{q}")
     expect(organizer.locator(".pl h1").first).to_be_visible()
 
