@@ -42,53 +42,16 @@ import streamlit_client as sc  # noqa: E402
 import websockets  # noqa: E402
 from forum_day import build  # noqa: E402
 from streamlit.proto.BackMsg_pb2 import BackMsg  # noqa: E402
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # noqa: E402
 
 DESK_ADDRESS = "127.0.0.50"
 ATTACKER = "127.0.0.9"
 
 
 class Tab(sc.Session):
-    """A browser tab from a given source address; knows the sign-in form's submit button."""
+    """A browser tab from a given source address that types codes into the sign-in form."""
 
     def __init__(self, port: int, page: str, address: str, cookie: str | None = None):
-        super().__init__(port, page, cookie=cookie)
-        self.address = address
-        self.submit_id = ""
-
-    async def connect(self) -> None:
-        headers = {"Cookie": self.cookie} if self.cookie else None
-        self.ws = await websockets.connect(
-            f"ws://127.0.0.1:{self.port}/_stcore/stream",
-            subprotocols=["streamlit"],
-            origin=f"http://127.0.0.1:{self.port}",
-            max_size=None,
-            open_timeout=30,
-            additional_headers=headers,
-            local_addr=(self.address, 0),  # passed on to the event loop's create_connection
-        )
-        self._finished = asyncio.Event()
-        self._reader = asyncio.create_task(self._read_with_form())
-
-    async def _read_with_form(self) -> None:
-        try:
-            async for raw in self.ws:
-                msg = ForwardMsg()
-                msg.ParseFromString(raw)
-                kind = msg.WhichOneof("type")
-                if kind == "script_finished":
-                    if msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                        self._finished.set()
-                elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-                    element = msg.delta.new_element
-                    which = element.WhichOneof("type")
-                    if which == "button" and element.button.is_form_submitter:
-                        self.submit_id = element.button.id
-                    widget_id = getattr(getattr(element, which), "id", "") if which else ""
-                    if isinstance(widget_id, str) and "-" in widget_id:
-                        self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
-        except websockets.ConnectionClosed:
-            self._finished.set()
+        super().__init__(port, page, cookie=cookie, address=address)
 
     async def guess(self, code: str) -> float:
         """Type a code into the sign-in form and press "sign in" (what the browser sends)."""

@@ -123,8 +123,12 @@ def rss_mb(pid: int) -> float:
 class Session:
     """One browser tab's websocket session."""
 
-    def __init__(self, port: int, page: str, query: str = "lang=ka", cookie: str | None = None):
+    def __init__(
+        self, port: int, page: str, query: str = "lang=ka", cookie: str | None = None, address: str | None = None
+    ):
         self.port, self.page, self.query, self.cookie = port, page, query, cookie
+        self.address = address  # the source address to connect from (another device on 127/8)
+        self.submit_id = ""  # the form's submit button, as the page drew it
         self.ws = None
         self.widget_ids: dict[str, str] = {}  # user key -> Streamlit's widget id, as the page drew them
         self.fragment_ids: list[str] = []
@@ -142,6 +146,7 @@ class Session:
             max_size=None,
             open_timeout=30,
             additional_headers=headers,
+            **({"local_addr": (self.address, 0)} if self.address else {}),  # on to create_connection
         )
         self._finished = asyncio.Event()
         self._reader = asyncio.create_task(self._read())
@@ -163,6 +168,8 @@ class Session:
                     which = element.WhichOneof("type")
                     if which == "exception":
                         self.errors.append(element.exception.message)
+                    if which == "button" and element.button.is_form_submitter:
+                        self.submit_id = element.button.id
                     widget_id = getattr(getattr(element, which), "id", "") if which else ""
                     if isinstance(widget_id, str) and "-" in widget_id:
                         self.widget_ids[widget_id.rsplit("-", 1)[-1]] = widget_id
