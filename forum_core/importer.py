@@ -27,6 +27,7 @@ import codecs
 import csv
 import io
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -338,12 +339,51 @@ def _member_chunks(archive, member) -> Iterator[bytes]:
             yield chunk
 
 
+# BIFF8 (XLS) cell records: their data starts with the row and the column (two 16-bit numbers);
+# MULRK and MULBLANK also end with their last column.
+_XLS_CELLS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00D6}
+_XLS_MULTIPLE = {0x00BD, 0x00BE}
+_XLS_BOF = 0x0809
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_xls_workbook(data: bytes) -> None:
+    """An XLS is an OLE file holding a BIFF record stream: before calamine parses it (which, as for
+    XLSX, allocates the rectangle from the first to the last cell at once), its cell records are
+    walked here and every sheet's reach checked against the same limits. A record stream that
+    cannot be walked is left to calamine, which refuses it as damaged."""
+    import olefile
+
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+        name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        stream = ole.openstream(name).read() if name else b""
+        ole.close()
+    except Exception:  # not an OLE file olefile can open (it raises several kinds): calamine decides
+        return
+    extent = _Extent()
+    position = 0
+    while position + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, position)
+        body = stream[position + 4 : position + 4 + length]
+        position += 4 + length
+        if kind == _XLS_BOF:  # a new sheet (or the workbook globals): its own rectangle
+            extent = _Extent()
+        elif (kind in _XLS_CELLS and len(body) >= 4) or (kind in _XLS_MULTIPLE and len(body) >= 6):
+            row, column = struct.unpack_from("<HH", body)
+            if kind in _XLS_MULTIPLE:
+                column = max(column, struct.unpack_from("<H", body, len(body) - 2)[0])
+            extent.reach(column + 1, row + 1)  # the sheet is read from A1, as an XLSX's
+
+
 def _read_workbook(data: bytes, sheet: str | None) -> Table:
     """XLSX, XLS and ODS, read with calamine: every visible sheet, in order."""
     from python_calamine import CalamineWorkbook
 
     if data[:4] == b"PK\x03\x04":
         _check_zipped_workbook(data)
+    elif data[:8] == _OLE_MAGIC:
+        _check_xls_workbook(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names

@@ -368,6 +368,47 @@ def test_an_ods_with_repeated_cells_is_refused_but_libreoffice_files_are_read():
     refused_quickly(lambda: importer.read_table(wide, "list.ods"), "too_many_columns")
 
 
+def xls_with_a_cell_moved_to(row: int, column: int) -> bytes:
+    """The office suite's XLS fixture with one cell of its sheet moved to ``row``, ``column``
+    (the cell record's position rewritten inside the OLE file's Workbook stream)."""
+    import io
+    import struct
+    from pathlib import Path
+
+    import olefile
+
+    data = bytearray((Path(__file__).resolve().parents[1] / "fixtures" / "participants.xls").read_bytes())
+    buffer = io.BytesIO(bytes(data))
+    ole = olefile.OleFileIO(buffer, write_mode=True)
+    stream = bytearray(ole.openstream("Workbook").read())
+    position, sheets = 0, 0
+    while position + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, position)
+        sheets += kind == 0x0809  # BOF: the workbook's globals, then each sheet
+        if kind == 0x00FD and sheets >= 2:  # a cell (LABELSST) of a sheet
+            struct.pack_into("<HH", stream, position + 4, row, column)
+            break
+        position += 4 + length
+    ole.write_stream("Workbook", bytes(stream))
+    ole.close()
+    return buffer.getvalue()
+
+
+def test_an_xls_reaching_far_is_refused_before_it_is_parsed():
+    from forum_core import i18n, importer
+
+    # a cell at IV65536, the farthest an XLS has: 256 columns
+    problem = refused_quickly(
+        lambda: importer.read_table(xls_with_a_cell_moved_to(65535, 255), "list.xls"), "too_many_columns"
+    )
+    assert "200" in i18n.t("en", f"error.{problem.code}", **problem.params)
+    # within the columns, a rectangle of 65,536 rows of 21 columns
+    refused_quickly(lambda: importer.read_table(xls_with_a_cell_moved_to(65535, 20), "list.xls"), "too_many_cells")
+    # the office suite's own file is read as before
+    assert importer.read_table(xls_with_a_cell_moved_to(1, 0), "list.xls").headers
+    assert importer.read_table(xls_with_a_cell_moved_to(0, 0), "list.xls").headers
+
+
 def test_a_workbook_that_unpacks_too_large_or_lies_about_its_size_is_refused():
     import io
     import zipfile
