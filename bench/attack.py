@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import forum_day  # noqa: E402
 import streamlit_client as sc  # noqa: E402
 import websockets  # noqa: E402
 from forum_day import build  # noqa: E402
@@ -72,21 +73,7 @@ class Tab(sc.Session):
 
 
 async def post_scan(port: int, token: str, scan_id: str, code: str) -> int:
-    body = json.dumps(
-        {"desk": "bench", "lang": "ka", "scans": [{"id": scan_id, "code": code, "at": int(time.time() * 1000)}]}
-    ).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(DESK_ADDRESS, 0))
-    writer.write(
-        (
-            f"POST /api/scans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
-            f"Cookie: forum_device={token}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-        ).encode()
-        + body
-    )
-    await writer.drain()
-    answer = await reader.read()
-    writer.close()
-    return int(answer.split(b" ", 2)[1])
+    return await forum_day.post_scan(port, token, scan_id, code, address=DESK_ADDRESS)
 
 
 async def page_load(port: int, address: str) -> int:

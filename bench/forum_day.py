@@ -76,14 +76,16 @@ def build(path: Path, per_group: int = 12) -> dict:
     return {"devices": devices, "codes": waiting}
 
 
-async def post_scan(port: int, token: str, scan_id: str, code: str) -> int:
-    """One scan as the desk's browser sends it: POST /api/scans (plain HTTP/1.1 on the event loop)."""
+async def post_scan(port: int, token: str, scan_id: str, code: str, address: str | None = None) -> int:
+    """One scan as the desk's browser sends it: POST /api/scans (plain HTTP/1.1 on the event loop),
+    from ``address`` when given (another device on 127/8)."""
     import json
 
     body = json.dumps(
         {"desk": "bench", "lang": "ka", "scans": [{"id": scan_id, "code": code, "at": int(time.time() * 1000)}]}
     ).encode()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    source = {"local_addr": (address, 0)} if address else {}
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, **source)
     writer.write(
         (
             f"POST /api/scans HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
