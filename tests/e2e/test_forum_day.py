@@ -198,7 +198,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     shots(projector, "projector-signin")
     sign_in(projector, lang, projector_code, "hall projector")
     expect(projector.locator(".pl h1").first).to_be_visible()
-    assert not projector.locator("[data-testid=stSidebar]").is_visible()
+    expect(projector.locator("[data-testid=stSidebar]")).to_be_hidden()  # the page's style hides it as it draws
     shots(projector, "projector-welcome")
 
     # 2. the desk: a handheld scanner types each code and Enter, nobody touches the tablet
