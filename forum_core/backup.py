@@ -91,6 +91,8 @@ def is_backup(path: str | Path) -> bool:
 
 
 def _quote(name: str) -> str:
+    """An identifier (a table, column or sequence of the database's own catalog, which the
+    migrations made; never text from a backup): quoted, since identifiers cannot be parameters."""
     return '"' + name.replace('"', '""') + '"'
 
 

@@ -133,13 +133,14 @@ def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("LOAD httpfs")
     except duckdb.Error:
         given = os.environ.get("FORUM_DUCKDB_EXTENSIONS")
+        # DuckDB's own Python calls: the path or address is an argument, not SQL text
         if not given:
-            con.execute("INSTALL httpfs")
+            con.install_extension("httpfs")
         elif given.endswith((".duckdb_extension", ".duckdb_extension.gz")):  # the extension's file itself
-            con.execute(f"INSTALL {_sql_text(given)}")
+            con.install_extension(given)
         else:  # a copy of DuckDB's repository: <folder>/v2.0.0/linux_amd64/httpfs.duckdb_extension.gz
-            con.execute(f"INSTALL httpfs FROM {_sql_text(given)}")
-        con.execute("LOAD httpfs")
+            con.install_extension("httpfs", repository_url=given)
+        con.load_extension("httpfs")
     settings = {
         "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID"),
         "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY"),
@@ -356,10 +357,13 @@ def build(sources: list[str], out: Path, workers: int = 2) -> Rollup:
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, table) -> None:
-    # ``name`` is one of this module's fixed table names, never text from an export.
+    # ``name`` is one of this module's fixed table names (an identifier cannot be a parameter),
+    # never text from an export: checked, then quoted.
+    if name not in (*KEPT, "forums", "skipped"):
+        raise ValueError(f"not a roll-up table: {name!r}")
     con.register("incoming", table)
     try:
-        con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
     finally:
         con.unregister("incoming")
 
