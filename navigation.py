@@ -11,12 +11,13 @@ st.set_page_config(page_icon="🗳️", layout="wide")  # each page's title is i
 
 session.app_started()
 lang = session.lang()
+t = session.translator()  # this run's language, looked up once
 cur = session.cursor()
 session.first_start()  # the organizer code, once per process
 session.auto_backup()  # the backup thread, once per process
 has_forum = session.current_forum(cur) is not None
 me = session.identity()
-tablet.full_width(me.role)  # desks and group tablets: the whole width (sidebar closed, narrow margins)
+is_tablet = tablet.full_width(me.role)  # desks and group tablets: the whole width (sidebar closed, narrow margins)
 
 # Every page is registered, so each address opens its own page, and each page checks
 # the role itself (``session.guard``): /facilitator without a code shows the sign-in.
@@ -35,15 +36,29 @@ PAGES = [  # (file, url path, icon, needs a forum)
     ("pages/compare.py", "compare", ":material/compare_arrows:", True),
     ("pages/accessibility.py", "accessibility", ":material/accessibility:", False),
 ]
-# "/" is a page of its own that sends each role on to its page; every other page
-# keeps its address (a default page would answer only at "/").
-pages = {
-    "home": st.Page("pages/home.py", title=session.t("nav.signin"), url_path="home", default=True),
-    "signin": st.Page("pages/signin.py", title=session.t("nav.signin"), icon=":material/login:", url_path="signin"),
-}
-for path, url, icon, needs_forum in PAGES:
-    if has_forum or not needs_forum:
-        pages[url] = st.Page(path, title=session.t(f"nav.{url}"), icon=icon, url_path=url)
+
+
+def _pages() -> dict:
+    """This session's pages, made once per language and per forum or none, then kept in the session:
+    a page object checks its file on the disk as it is made (14 of them were ~1.5-2 ms of every run).
+    Each session keeps its own: ``st.navigation`` marks the page it returns as the one to run."""
+    kept = st.session_state.get("_nav_pages")
+    if kept is not None and kept[0] == (lang, has_forum):
+        return kept[1]
+    # "/" is a page of its own that sends each role on to its page; every other page
+    # keeps its address (a default page would answer only at "/").
+    made = {
+        "home": st.Page("pages/home.py", title=t("nav.signin"), url_path="home", default=True),
+        "signin": st.Page("pages/signin.py", title=t("nav.signin"), icon=":material/login:", url_path="signin"),
+    }
+    for path, url, icon, needs_forum in PAGES:
+        if has_forum or not needs_forum:
+            made[url] = st.Page(path, title=t(f"nav.{url}"), icon=icon, url_path=url)
+    st.session_state["_nav_pages"] = ((lang, has_forum), made)
+    return made
+
+
+pages = _pages()
 page = st.navigation(list(pages.values()), position="hidden")
 
 
@@ -65,22 +80,22 @@ with st.sidebar:
     if me.role == "public":
         st.page_link(pages["signin"])
     else:
-        st.caption(session.t("access.signed_in_as", role=session.t(f"role.{me.role}"), label=md(me.label)))
-        if st.button(session.t("access.sign_out"), key="sign_out"):
+        st.caption(t("access.signed_in_as", role=t(f"role.{me.role}"), label=md(me.label)))
+        if st.button(t("access.sign_out"), key="sign_out"):
             session.sign_out()
             st.switch_page(pages["signin"])
     st.segmented_control(
-        session.t("nav.language"),
+        t("nav.language"),
         options=list(i18n.LANGUAGES),
         format_func=lambda code: i18n.t(code, "language.name"),
         key="lang_choice",
         on_change=_choose_language,
     )
 session.follow_redirect()  # after a sign-in or sign-out: to the route that sets the cookie
-# The app's own message while the laptop cannot be reached (never Streamlit's English dialog);
-# on the projector only a small mark in a corner, the last picture stays.
-widgets.connection_watch(lang, discreet=page.url_path == "plenary")
-widgets.streamlit_words(lang)  # Streamlit's own words in the page's language, focus ring, contrast
+# One component (ui/components/page.js): the app's own message while the laptop cannot be reached
+# (never Streamlit's English dialog; on the projector only a small mark in a corner, the last picture
+# stays), Streamlit's own words in the page's language, the focus ring and contrast, the tablets' margins.
+widgets.page_context(lang, discreet=page.url_path == "plenary", tablet=is_tablet)
 
 try:
     page.run()

@@ -88,8 +88,10 @@ with main:
         else:
             st.caption(t("desk.name_hint"))
 
+    groups = forum_mod.groups(cur, forum_id)  # read once: the walk-in form and the paper sheets list them
+
     with walk_in_tab:
-        sizes = sorted(forum_mod.groups(cur, forum_id), key=lambda g: (g["size"], g["number"]))
+        sizes = sorted(groups, key=lambda g: (g["size"], g["number"]))
         labels = {
             g["id"]: t("desk.group_with_size", number=g["number"], name=g["name"], size=g["size"], count=g["size"])
             for g in sizes
@@ -133,7 +135,7 @@ with main:
 
     with paper_tab:
         st.caption(t("desk.paper_help"))
-        group_names = {g["id"]: f"{g['number']}. {g['name']}" for g in forum_mod.groups(cur, forum_id)}
+        group_names = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
         sheet_group = st.selectbox(
             t("label.group"),
             list(group_names),

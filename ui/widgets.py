@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,23 +38,6 @@ _COMPONENTS = Path(__file__).resolve().parent / "components"
 
 
 @functools.lru_cache(maxsize=1)
-def _connection_component():
-    return st.components.v2.component(
-        "forum_connection_watch",
-        css=(_COMPONENTS / "connection.css").read_text(encoding="utf-8"),
-        js=(_COMPONENTS / "connection.js").read_text(encoding="utf-8"),
-        isolate_styles=False,  # its styles hide Streamlit's own connection dialog, outside the component
-    )
-
-
-def connection_watch(lang: str, discreet: bool = False) -> None:
-    """Every page: the app's own message while the laptop cannot be reached (ui/components/connection.js)."""
-    _connection_component()(
-        key="connection_watch", data={"lang": lang, "discreet": discreet, "offline": i18n.t(lang, "connection.offline")}
-    )
-
-
-@functools.lru_cache(maxsize=1)
 def _redirect_component():
     return st.components.v2.component("forum_redirect", js=(_COMPONENTS / "redirect.js").read_text(encoding="utf-8"))
 
@@ -64,17 +48,31 @@ def redirect(url: str) -> None:
     st.stop()
 
 
+def _component_file(name: str) -> str:
+    return (_COMPONENTS / name).read_text(encoding="utf-8")
+
+
 @functools.lru_cache(maxsize=1)
-def _words_component():
+def _page_component():
+    """Every page's one component (ui/components/page.js), defined once per process (on first use:
+    Streamlit registers it with its running server): the connection watch, Streamlit's own words,
+    the focus and contrast styles and the tablets' margins, carried by one mount per run instead of
+    three (each mount is an element Streamlit builds, identifies and sends on every run). Its code
+    is connection.js, words.js and page.js in one module; the accessibility styles are a constant
+    of that code (words.js puts them in the document's head), not data sent every run."""
     return st.components.v2.component(
-        "forum_streamlit_words",
-        js=(_COMPONENTS / "words.js").read_text(encoding="utf-8"),
+        "forum_page",
+        css=_component_file("connection.css") + _component_file("tablet.css"),
+        js="\n".join(
+            (
+                f"const A11Y_CSS = {json.dumps(_component_file('a11y.css'))};",
+                _component_file("connection.js"),
+                _component_file("words.js"),
+                _component_file("page.js"),
+            )
+        ),
+        isolate_styles=False,  # its styles reach outside it: Streamlit's connection dialog, the page's margins
     )
-
-
-@functools.lru_cache(maxsize=1)
-def _a11y_css() -> str:
-    return (_COMPONENTS / "a11y.css").read_text(encoding="utf-8")
 
 
 # Streamlit's own English words that its API cannot set, by the catalog key that replaces them
@@ -89,14 +87,21 @@ STREAMLIT_WORDS = {
 }
 
 
-def streamlit_words(lang: str) -> None:
-    """Every page: Streamlit's own words in the page's language, the focus ring and contrast
-    styles (ui/components/words.js, a11y.css)."""
-    _words_component()(
-        key="streamlit_words",
-        data={
-            "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
-            "limit": i18n.t(lang, "streamlit.upload_limit"),
-            "css": _a11y_css(),  # put in the document's head by words.js: global, kept across page changes
-        },
+@functools.cache
+def _page_words(lang: str) -> dict:
+    """What the page component needs of a language's catalog, looked up once per language."""
+    return {
+        "offline": i18n.t(lang, "connection.offline"),
+        "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
+        "limit": i18n.t(lang, "streamlit.upload_limit"),
+    }
+
+
+def page_context(lang: str, discreet: bool = False, tablet: bool = False) -> None:
+    """Every page, once per run (ui/components/page.js): the page's language (``<html lang>``); the
+    app's own message while the laptop cannot be reached (connection.js; ``discreet``: only a small
+    mark, the projector); Streamlit's own words in the page's language, the focus ring and contrast
+    styles (words.js, a11y.css); narrow margins for desks and group tablets (``tablet``, tablet.css)."""
+    _page_component()(
+        key="page_context", data={"lang": lang, "discreet": discreet, "tablet": tablet, **_page_words(lang)}
     )

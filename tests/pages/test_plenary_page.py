@@ -151,16 +151,12 @@ def started_ago(db, seconds: int) -> None:
 
 
 def test_the_projector_keeps_its_picture_with_only_a_small_mark_when_the_laptop_is_away(day_db):
-    """Every page mounts the connection watch (ui/components/connection.js); the projector's is
-    discreet (a mark in a corner), a desk's or tablet's shows the message in its language."""
+    """Every page mounts the connection watch (ui/components/connection.js, in the page component); the
+    projector's is discreet (a mark in a corner), a desk's or tablet's shows the message in its language."""
     import json
 
     def watch(at) -> dict:
-        found = [
-            json.loads(e.proto.json)
-            for e in at.get("bidi_component")
-            if e.proto.component_name == "forum_connection_watch"
-        ]
+        found = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "forum_page"]
         assert len(found) == 1
         return found[0]
 

@@ -67,10 +67,13 @@ def test_settings_save_in_georgian(demo_db):
 def test_language_switch_and_query_parameter(demo_db):
     at = open_app("en")
     assert at.title[0].value == "Forum setup"
+    assert t("en", "nav.participants") in {e.proto.label for e in at.get("page_link")}
     switch = at.sidebar.button_group[0]
     switch.set_value("ka").run()
     assert at.title[0].value == t("ka", "setup.title")
     assert at.query_params["lang"] in ("ka", ["ka"])
+    # the sidebar's pages, kept in the session between runs (navigation.py), follow the language
+    assert t("ka", "nav.participants") in {e.proto.label for e in at.get("page_link")}
 
 
 def test_restore_a_backup_from_the_page_asks_first(demo_db):

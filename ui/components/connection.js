@@ -1,4 +1,5 @@
-// Every page's connection watch (mounted by ui/widgets.py connection_watch from navigation.py).
+// Every page's connection watch (part of the page component, ui/components/page.js, mounted by
+// ui/widgets.py page_context from navigation.py).
 //
 // Streamlit's own answer to a lost connection is an English developer dialog ("Is
 // Streamlit still running? ... streamlit run yourscript.py") over the page. Here the
@@ -67,11 +68,11 @@ function createWatch() {
   return watch;
 }
 
-export default function (component) {
+// Called by page.js on every run with the page's data: the message's words and whether this
+// page (the projector) shows only a small mark.
+function updateConnection(data) {
   const watch = window.forumConnection || (window.forumConnection = createWatch());
-  const data = component.data || {};
   watch.texts = { offline: data.offline || "" };
   watch.discreet = Boolean(data.discreet);
-  document.documentElement.lang = data.lang || "ka"; // the page's language, for screen readers
   watch.show();
 }

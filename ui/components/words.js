@@ -1,5 +1,5 @@
-// Streamlit's own words in the page's language, and the focus and contrast styles (mounted on
-// every page by ui/widgets.py streamlit_words from navigation.py).
+// Streamlit's own words in the page's language, and the focus and contrast styles (part of the
+// page component, ui/components/page.js, mounted on every page by ui/widgets.py page_context).
 //
 // Streamlit 1.67 has no setting for a few texts it draws itself: the "Skip to main content"
 // link, the file uploader's "Upload" button and "20MB per file" line, and the "Press Enter to
@@ -45,18 +45,20 @@ function createWords() {
   return state;
 }
 
-export default function (component) {
+// Called by page.js on every run with the page's data (``exact``, ``limit``: the words of its language).
+// A11Y_CSS is ui/components/a11y.css, put before these files once by ui/widgets.py (a constant of
+// the component's code, not data sent and hashed on every run).
+function updateWords(data) {
   const state = window.forumWords || (window.forumWords = createWords());
-  const data = component.data || {};
   state.words = { exact: data.exact || {}, limit: data.limit || "" };
-  // the focus ring and contrast styles (ui/components/a11y.css) in the document's head, once: a
-  // component's own styles stay inside its element and do not reach all of Streamlit's
+  // the focus ring and contrast styles in the document's head, once: a component's own styles stay
+  // inside its element and do not reach all of Streamlit's
   let style = document.getElementById("forum-a11y");
   if (!style) {
     style = document.createElement("style");
     style.id = "forum-a11y";
     document.head.appendChild(style);
   }
-  if (data.css && style.textContent !== data.css) style.textContent = data.css;
+  if (style.textContent !== A11Y_CSS) style.textContent = A11Y_CSS;
   replaceIn(document.body, state.words); // what is already on the page
 }
