@@ -18,7 +18,7 @@ from ui.text import md, md_join
 
 ctx = session.page("facilitator")
 me, t, db, cur, forum, forum_id, lang = ctx.me, ctx.t, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.lang
-groups = forum_mod.groups(cur, forum_id)
+groups = forum_mod.groups_shared(db, forum_id)  # every run lists them: read once per change
 by_number = {g["number"]: g for g in groups}
 session.show_flashes()
 

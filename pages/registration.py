@@ -88,7 +88,7 @@ with main:
         else:
             st.caption(t("desk.name_hint"))
 
-    groups = forum_mod.groups(cur, forum_id)  # read once: the walk-in form and the paper sheets list them
+    groups = forum_mod.groups_shared(db, forum_id)  # once per change of the groups, for both tabs below
 
     with walk_in_tab:
         sizes = sorted(groups, key=lambda g: (g["size"], g["number"]))

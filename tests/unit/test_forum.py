@@ -21,6 +21,25 @@ def test_create_forum_with_default_agenda(db, forum_id):
     assert len(forum["token_secret"]) == 64
 
 
+def test_shared_groups_follow_a_person_moved_and_not_a_check_in(db, demo_forum):
+    from forum_core import checkin
+    from forum_core import participants as people
+
+    first = forum_mod.groups_shared(db, demo_forum)
+    assert first == forum_mod.groups(db.cursor(), demo_forum)
+    cur = db.cursor()
+    person = cur.execute(
+        "SELECT id, group_id, version FROM participant WHERE forum_id = ? AND removed_at IS NULL LIMIT 1", [demo_forum]
+    ).fetchone()
+    checkin.check_in_participant(db, ORGANIZER, demo_forum, person[0], "desk 1")
+    assert forum_mod.groups_shared(db, demo_forum) is first  # a check-in: the same list, no query
+    other = next(g for g in first if g["id"] != person[1])
+    assert people.move(db, ORGANIZER, person[0], other["id"], person[2]).ok
+    sizes = {g["id"]: g["size"] for g in forum_mod.groups_shared(db, demo_forum)}
+    assert sizes[other["id"]] == other["size"] + 1
+    assert sizes == {g["id"]: g["size"] for g in forum_mod.groups(db.cursor(), demo_forum)}
+
+
 def test_settings_are_validated_and_nothing_written(db):
     bad = dict(
         SETTINGS,
