@@ -12,10 +12,8 @@ st.set_page_config(page_icon="🗳️", layout="wide")  # each page's title is i
 session.app_started()
 lang = session.lang()
 t = session.translator()  # this run's language, looked up once
-cur = session.cursor()
-session.first_start()  # the organizer code, once per process
-session.auto_backup()  # the backup thread, once per process
-has_forum = session.current_forum(cur) is not None
+session.process_start()  # the organizer code and the backup thread, once per process
+has_forum = session.current_forum() is not None
 me = session.identity()
 is_tablet = tablet.full_width(me.role)  # desks and group tablets: the whole width (sidebar closed, narrow margins)
 
