@@ -2,7 +2,8 @@
 
 Sources are folders (an unpacked export, or a folder holding export ZIPs and unpacked exports at any
 depth), export ZIP files, or ``s3://bucket/prefix`` on an S3-compatible store, read by DuckDB's
-``httpfs`` extension (see :func:`s3_exports`). Every export is checked against its manifest first
+``httpfs`` extension when it can be loaded, else through ``s3fs`` registered with DuckDB as an fsspec
+file system (see :func:`s3_exports`). Every export is checked against its manifest first
 (:func:`forum_core.publication.verify`): one with a missing, changed or added file is skipped and named.
 The roll-up is a plain DuckDB file whose tables a ministry can take further with any tool (DuckDB,
 Parquet via ``COPY``, pandas...); no server of our own.
@@ -20,7 +21,7 @@ import os
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import duckdb
 
@@ -122,13 +123,28 @@ def _sql_text(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def s3_settings() -> dict[str, str]:
+    """Where and as whom an s3:// source is read, from the environment (never from an export): the
+    usual ``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION`` and, for a store other than
+    Amazon's, ``FORUM_S3_ENDPOINT`` (host:port), ``FORUM_S3_URL_STYLE`` (path) and ``FORUM_S3_USE_SSL``
+    (false). Both ways of reading S3 take these, so a bucket is read the same either way."""
+    found = {
+        "key": os.environ.get("AWS_ACCESS_KEY_ID"),
+        "secret": os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        "region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+        "endpoint": os.environ.get("FORUM_S3_ENDPOINT"),
+        "url_style": os.environ.get("FORUM_S3_URL_STYLE"),
+    }
+    if os.environ.get("FORUM_S3_USE_SSL", "").lower() in ("0", "false", "no"):
+        found["use_ssl"] = "false"
+    return {k: v for k, v in found.items() if v}
+
+
 def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
     """DuckDB's httpfs extension: LOAD it if installed, else INSTALL it (from DuckDB's extension
     repository: that needs the internet once, or ``FORUM_DUCKDB_EXTENSIONS`` naming a folder or
-    address that holds the extension files for this DuckDB version); then an S3 secret from the
-    usual environment variables (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``, ``AWS_REGION``)
-    and, for a store other than Amazon's, ``FORUM_S3_ENDPOINT`` (host:port), ``FORUM_S3_URL_STYLE``
-    (path) and ``FORUM_S3_USE_SSL`` (false)."""
+    address that holds the extension files for this DuckDB version); then an S3 secret from
+    :func:`s3_settings`."""
     try:
         con.execute("LOAD httpfs")
     except duckdb.Error:
@@ -141,37 +157,87 @@ def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
         else:  # a copy of DuckDB's repository: <folder>/v2.0.0/linux_amd64/httpfs.duckdb_extension.gz
             con.install_extension("httpfs", repository_url=given)
         con.load_extension("httpfs")
-    settings = {
-        "KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID"),
-        "SECRET": os.environ.get("AWS_SECRET_ACCESS_KEY"),
-        "REGION": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-        "ENDPOINT": os.environ.get("FORUM_S3_ENDPOINT"),
-        "URL_STYLE": os.environ.get("FORUM_S3_URL_STYLE"),
-    }
-    parts = [f"{k} {_sql_text(v)}" for k, v in settings.items() if v]
-    if os.environ.get("FORUM_S3_USE_SSL", "").lower() in ("0", "false", "no"):
+    settings = s3_settings()
+    names = {"key": "KEY_ID", "secret": "SECRET", "region": "REGION", "endpoint": "ENDPOINT", "url_style": "URL_STYLE"}
+    parts = [f"{names[k]} {_sql_text(v)}" for k, v in settings.items() if k in names]
+    if "use_ssl" in settings:
         parts.append("USE_SSL false")
     if parts:
         con.execute("CREATE OR REPLACE SECRET forum_rollup_s3 (TYPE s3, " + ", ".join(parts) + ")")
 
 
+def register_s3fs(con: duckdb.DuckDBPyConnection):
+    """Without httpfs (no internet to fetch it, and no copy for this DuckDB version): ``s3fs``, an
+    fsspec file system, registered with DuckDB, which then reads s3:// with the same ``glob`` and
+    ``read_blob``. Same settings as httpfs (:func:`s3_settings`); without a key and secret, s3fs
+    looks in the usual places itself (environment, ~/.aws). ImportError if s3fs is not installed."""
+    import s3fs
+
+    settings = s3_settings()
+    options: dict = {"client_kwargs": {}, "config_kwargs": {}}
+    if "key" in settings and "secret" in settings:
+        options |= {"key": settings["key"], "secret": settings["secret"]}
+    if "region" in settings:
+        options["client_kwargs"]["region_name"] = settings["region"]
+    if "endpoint" in settings:
+        endpoint = settings["endpoint"]
+        scheme = "http" if "use_ssl" in settings else "https"
+        options["endpoint_url"] = endpoint if "://" in endpoint else f"{scheme}://{endpoint}"
+    if "use_ssl" in settings:
+        options["use_ssl"] = False
+    if settings.get("url_style", "").lower() in ("path", "vhost"):
+        style = "path" if settings["url_style"].lower() == "path" else "virtual"
+        options["config_kwargs"]["s3"] = {"addressing_style": style}
+    # A fresh instance for each roll-up: the bucket as it is now, not as an earlier roll-up listed it.
+    # Its listing cache stays on: filled by the glob, it answers the size and date DuckDB asks before
+    # each read (4 HEAD requests a file without it, 5x slower against a local server).
+    fs = s3fs.S3FileSystem(skip_instance_cache=True, **options)
+    con.register_filesystem(fs)
+    return fs
+
+
+def _error_line(exc: Exception) -> str:
+    """The line of a DuckDB error worth showing. An error raised in a Python file system (s3fs)
+    reaches DuckDB with its traceback in front: then its last line, "FileNotFoundError: The
+    specified bucket does not exist", not "Traceback (most recent call last):"."""
+    lines = [line for line in str(exc).splitlines() if line.strip()]
+    if lines and lines[0].startswith("Traceback"):
+        told = [line for line in lines[1:] if not line.startswith((" ", "LINE "))]
+        return told[0] if told else lines[-1]
+    return lines[0] if lines else type(exc).__name__
+
+
+def _parent(name: str) -> str:
+    # string work, not PurePosixPath: that would fold the "//" of "s3://bucket/..."
+    return name.rsplit("/", 1)[0]
+
+
 def blob_exports(con: duckdb.DuckDBPyConnection, root: str) -> list[Export]:
     """Every export below ``root`` through DuckDB's own file system (``glob`` and ``read_blob``): the
-    way an s3:// address is read once httpfs is loaded. Export ZIPs and unpacked exports (a folder
-    with a manifest.json) are both found, as in :func:`local_exports`."""
+    way an s3:// address is read, by httpfs or by a registered fsspec file system. Export ZIPs and
+    unpacked exports (a folder with a manifest.json) are both found, as in :func:`local_exports`;
+    ``root`` may also be one export ZIP."""
     base = root.rstrip("/")
-    names = [r[0] for r in con.execute("SELECT file FROM glob(?) ORDER BY file", [base + "/**"]).fetchall()]
-    if not names:
+    listed = [r[0] for r in con.execute("SELECT file FROM glob(?) ORDER BY file", [base + "/**"]).fetchall()]
+    if not listed:  # one ZIP named by its own address
+        listed = [r[0] for r in con.execute("SELECT file FROM glob(?)", [base]).fetchall()]
+    if not listed:
         return [Export(root, problem="not_found")]
+    # an fsspec file system lists the folders too (httpfs does not): a name with names below it is one
+    folders_listed = {_parent(n) for n in listed}
+    files = [n for n in listed if n not in folders_listed]
+    names = [n for n in files if n != base] or files
 
     def read(name: str) -> bytes:
         return con.execute("SELECT content FROM read_blob(?)", [name]).fetchone()[0]
 
     found = []
-    folders = sorted({str(PurePosixPath(n).parent) for n in names if PurePosixPath(n).name == publication.MANIFEST})
+    folders = sorted({_parent(n) for n in names if n.rsplit("/", 1)[-1] == publication.MANIFEST})
     for folder in folders:
         inside = [n for n in names if n.startswith(folder + "/") and not n.endswith(".zip")]
-        found.append(Export(folder, {n[len(folder) + 1 :]: read(n) for n in inside}))
+        # one read_blob for the export's files: DuckDB fetches them together
+        got = con.execute("SELECT filename, content FROM read_blob(?)", [inside]).fetchall()
+        found.append(Export(folder, {n[len(folder) + 1 :]: content for n, content in got}))
     for name in names:
         if name.endswith(".zip"):
             try:
@@ -181,22 +247,54 @@ def blob_exports(con: duckdb.DuckDBPyConnection, root: str) -> list[Export]:
     return found or [Export(root, problem="not_an_export")]
 
 
-def s3_exports(con: duckdb.DuckDBPyConnection, source: str) -> list[Export]:
+class S3Unavailable(Exception):
+    """Neither httpfs nor s3fs can read s3:// here; the message says why httpfs could not."""
+
+
+def s3_reader(con: duckdb.DuckDBPyConnection) -> str:
+    """Make ``con`` read s3://: "httpfs" when DuckDB's extension loads (the first choice: DuckDB's own,
+    and it also reads gcs:// and r2://), else "s3fs" (fsspec); S3Unavailable if neither."""
     try:
         load_httpfs(con)
+        return "httpfs"
     except duckdb.Error as exc:
-        return [Export(source, problem="s3_unavailable", detail=str(exc).splitlines()[0])]
+        why = str(exc).splitlines()[0]
+    try:
+        register_s3fs(con)
+    except ImportError:
+        raise S3Unavailable(why) from None
+    return "s3fs"
+
+
+def s3_exports(con: duckdb.DuckDBPyConnection, source: str, reader: str | None = None) -> list[Export]:
+    """The exports below an s3:// address; ``reader`` is what :func:`s3_reader` already set up on
+    ``con`` (set up here when not given)."""
+    try:
+        reader = reader or s3_reader(con)
+    except S3Unavailable as exc:
+        return [Export(source, problem="s3_unavailable", detail=str(exc))]
+    if reader == "s3fs" and not source.lower().startswith(("s3://", "s3a://")):
+        return [Export(source, problem="s3_unavailable", detail="gcs:// and r2:// are read by httpfs only")]
     try:
         return blob_exports(con, source)
     except duckdb.Error as exc:
-        return [Export(source, problem="unreadable", detail=str(exc).splitlines()[0])]
+        return [Export(source, problem="unreadable", detail=_error_line(exc))]
 
 
 def collect(sources: list[str], con: duckdb.DuckDBPyConnection) -> list[Export]:
     found: list[Export] = []
+    reader: str | S3Unavailable | None = None  # how s3:// is read, set up once for all s3:// sources
     for source in sources:
         if source.lower().startswith(("s3://", "s3a://", "gcs://", "r2://")):
-            found += s3_exports(con, source)
+            if reader is None:
+                try:
+                    reader = s3_reader(con)
+                except S3Unavailable as exc:
+                    reader = exc
+            if isinstance(reader, S3Unavailable):
+                found.append(Export(source, problem="s3_unavailable", detail=str(reader)))
+            else:
+                found += s3_exports(con, source, reader)
         else:
             found += local_exports(source)
     return found
@@ -257,7 +355,7 @@ def build(sources: list[str], out: Path, workers: int = 2) -> Rollup:
     import pyarrow as pa
 
     result = Rollup()
-    reader = duckdb.connect()  # for s3:// sources (httpfs) and glob/read_blob
+    reader = duckdb.connect()  # for s3:// sources (httpfs or s3fs) and glob/read_blob
     try:
         exports = collect(sources, reader)
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

@@ -1,6 +1,8 @@
 """The national roll-up: many forums' anonymised exports in one DuckDB file, each verified first."""
 
 import io
+import logging
+import sys
 import zipfile
 from datetime import date
 
@@ -146,7 +148,7 @@ def test_the_compare_page_reads_a_rollup_and_refuses_other_files(sources, tmp_pa
 
 
 def test_exports_are_found_through_duckdbs_file_system_as_s3_reads_them(sources, monkeypatch):
-    # glob + read_blob is how an s3:// prefix is read once httpfs is loaded; here on local files.
+    # glob + read_blob is how an s3:// prefix is read (by httpfs or s3fs); here on local files.
     con = duckdb.connect()
     found = rollup.blob_exports(con, str(sources / "exports"))
     local = [rollup.load_export(e) for e in rollup.local_exports(str(sources / "exports"))]
@@ -154,9 +156,10 @@ def test_exports_are_found_through_duckdbs_file_system_as_s3_reads_them(sources,
         (len(e.files), sorted(e.files)) for e in local
     )
     assert len(found) == 3 and all(e.files and "manifest.json" in e.files for e in found)
-    # Without the httpfs extension (no internet here, and none in the given folder) an s3:// source
-    # is named and skipped, nothing else fails.
+    # Without the httpfs extension (no internet here, and none in the given folder) and without s3fs,
+    # an s3:// source is named and skipped, nothing else fails.
     monkeypatch.setenv("FORUM_DUCKDB_EXTENSIONS", str(sources / "no-extensions-here"))
+    monkeypatch.setitem(sys.modules, "s3fs", None)  # "import s3fs" raises ImportError
     try:
         con.execute("LOAD httpfs")
         pytest.skip("httpfs is installed on this machine: the refusal cannot be seen")
@@ -198,3 +201,123 @@ def test_an_export_whose_files_match_their_manifest_but_are_not_tables_is_skippe
         ("garbage.zip", "priorities.parquet", "unreadable"),
         ("no-columns.zip", "forum.parquet", "not_an_export"),
     ]
+
+
+# --- s3:// sources, read from a real S3-compatible server (moto's, on this machine) -------------------------
+
+
+@pytest.fixture(scope="module")
+def bucket(sources):
+    """Moto's S3 server on a free local port, holding the exports of ``sources`` (uploaded with boto3)
+    under s3://forums/2027/ as they lie on disk: a ZIP in a sub-folder, an unpacked export, and the
+    ZIP whose priorities.csv was edited after the export."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request in the test output
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    client = boto3.client(
+        "s3",
+        endpoint_url=f"http://{host}:{port}",
+        aws_access_key_id="forum-test",
+        aws_secret_access_key="forum-test-secret",
+        region_name="eu-central-1",
+    )
+    client.create_bucket(Bucket="forums", CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    root = sources / "exports"
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        client.put_object(Bucket="forums", Key=f"2027/{path.relative_to(root).as_posix()}", Body=path.read_bytes())
+    try:
+        yield client, f"{host}:{port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(bucket, sources, monkeypatch):
+    """The settings a roll-up reads an S3-compatible store with; httpfs cannot be had (no internet,
+    and the named folder holds no extension), so s3fs reads the bucket."""
+    client, endpoint = bucket
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "forum-test",
+        "AWS_SECRET_ACCESS_KEY": "forum-test-secret",
+        "AWS_REGION": "eu-central-1",
+        "FORUM_S3_ENDPOINT": endpoint,
+        "FORUM_S3_URL_STYLE": "path",
+        "FORUM_S3_USE_SSL": "false",
+        "FORUM_DUCKDB_EXTENSIONS": str(sources / "no-extensions-here"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    return client
+
+
+def test_a_rollup_reads_an_s3_bucket_verifies_every_export_and_names_the_tampered_one(
+    s3_env, sources, tmp_path, capsys
+):
+    out = tmp_path / "rollup.duckdb"
+    assert main(["rollup", "s3://forums/2027/", "--out", str(out), "--lang", "en"]) == 0
+    said = capsys.readouterr()
+    assert "Roll-up written" in said.out and "Forums: 2" in said.out and "200" in said.out
+    assert "s3://forums/2027/lagodekhi-2029.zip: priorities.csv: the file was changed" in said.err
+    con = duckdb.connect(str(out), read_only=True)
+    assert con.execute("SELECT source, forum_key FROM forums ORDER BY forum_key DESC").fetchall() == [
+        ("s3://forums/2027/kakheti/telavi-2027.zip", "GE-TEL/2027-05-28"),
+        ("s3://forums/2027/kvareli-2028", "GE-KVA/2028-05-27"),
+    ]
+    assert con.execute("SELECT count(*), count(DISTINCT forum_key) FROM priorities").fetchone() == (100, 2)
+    assert con.execute("SELECT source, file, problem FROM skipped").fetchall() == [
+        ("s3://forums/2027/lagodekhi-2029.zip", "priorities.csv", "changed")
+    ]
+    con.close()
+    # s3fs was given every setting (moto answers whatever the region and URL style: asked, not seen)
+    with duckdb.connect() as reader:
+        fs = rollup.register_s3fs(reader)
+    assert (fs.key, fs.endpoint_url, fs.client_kwargs, fs.config_kwargs) == (
+        "forum-test",
+        s3_env.meta.endpoint_url,  # FORUM_S3_ENDPOINT host:port, and http for FORUM_S3_USE_SSL=false
+        {"region_name": "eu-central-1"},
+        {"s3": {"addressing_style": "path"}},
+    )
+    # the same exports on disk roll up to the same tables: every file read from the bucket matched
+    # its manifest's SHA-256 (else its forum would be skipped), so these are the bytes the export wrote
+    local = tmp_path / "local.duckdb"
+    rollup.build([str(sources / "exports")], local)
+    con = duckdb.connect(str(out), read_only=True)
+    con.execute("ATTACH ? AS local (READ_ONLY)", [str(local)])
+    for table in ("priorities", "representation", "recommendation_answer", "attendance"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
+        only_s3 = con.execute(f"SELECT count(*) FROM (FROM {table} EXCEPT ALL FROM local.{table})").fetchone()
+        only_disk = con.execute(f"SELECT count(*) FROM (FROM local.{table} EXCEPT ALL FROM {table})").fetchone()
+        assert only_s3 == only_disk == (0,), table
+    con.close()
+
+
+def test_a_file_changed_in_the_bucket_is_named_and_its_forum_skipped(s3_env, sources, tmp_path):
+    """One byte of Kvareli's priorities.parquet changed in the bucket (put back afterwards): Kvareli is
+    left out with that file named; Telavi, named by its ZIP's own address, is rolled up."""
+    original = (sources / "exports" / "kvareli-2028" / "priorities.parquet").read_bytes()
+    changed = original[:100] + bytes([original[100] ^ 1]) + original[101:]
+    key = "2027/kvareli-2028/priorities.parquet"
+    s3_env.put_object(Bucket="forums", Key=key, Body=changed)
+    try:
+        done = rollup.build(
+            [
+                "s3://forums/2027/kvareli-2028",
+                "s3://forums/2027/kakheti/telavi-2027.zip",
+                "s3://forums/nothing-here",
+                "s3://no-bucket/2027",
+            ],
+            tmp_path / "r.duckdb",
+        )
+    finally:
+        s3_env.put_object(Bucket="forums", Key=key, Body=original)
+    assert (done.forums, done.participants, done.years) == (1, 100, [2027])
+    assert [(s["source"], s["file"], s["problem"]) for s in done.skipped] == [
+        ("s3://forums/2027/kvareli-2028", "priorities.parquet", "changed"),
+        ("s3://forums/nothing-here", "", "not_found"),  # a prefix that holds nothing is named, not a failure
+        ("s3://no-bucket/2027", "", "unreadable"),
+    ]
+    # s3fs's own words, not the "Traceback ..." line DuckDB puts in front of them
+    assert done.skipped[-1]["detail"] == "FileNotFoundError: The specified bucket does not exist"
