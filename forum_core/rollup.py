@@ -406,11 +406,8 @@ def build(sources: list[str], out: Path, workers: int = 2) -> Rollup:
                 parts[name].append(_with_key(r.tables[name], key))
 
     out = Path(out)
-    if out.exists():
-        try:  # only an earlier roll-up is replaced, never a forum's database named by mistake
-            open_rollup(out).close()
-        except NotARollup:
-            raise NotReplaced(str(out)) from None
+    if out.exists() and not _earlier_rollup(out):  # never a forum's database named by mistake
+        raise NotReplaced(str(out))
     out.parent.mkdir(parents=True, exist_ok=True)
     for stale in (out, Path(f"{out}.wal")):
         stale.unlink(missing_ok=True)
@@ -452,6 +449,22 @@ def build(sources: list[str], out: Path, workers: int = 2) -> Rollup:
     finally:
         con.close()
     return result
+
+
+def _earlier_rollup(path: Path) -> bool:
+    """A file this function wrote before, even one that read no forum (it has no priorities table
+    then, so :func:`open_rollup` refuses it, yet a second try with the same --out must replace it)."""
+    try:
+        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    except (duckdb.Error, OSError):
+        return False
+    try:
+        tables = {
+            r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main'").fetchall()
+        }
+    finally:
+        con.close()
+    return {"forums", "skipped", "included_by_field", "recurring_problems"} <= tables
 
 
 def _create(con: duckdb.DuckDBPyConnection, name: str, table) -> None:

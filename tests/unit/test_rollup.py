@@ -108,6 +108,9 @@ def test_the_command_prints_the_summary_in_georgian_unless_asked(sources, tmp_pa
     assert main(["rollup", str(tmp_path / "nowhere"), "--out", str(tmp_path / "e.duckdb"), "--lang", "en"]) == 1
     said = capsys.readouterr()
     assert "nowhere: not found — skipped." in said.err and "No export could be read" in said.err
+    # that empty roll-up is replaced by the next try with the same --out (a source mistyped at first)
+    assert main(["rollup", zip_file, "--out", str(tmp_path / "e.duckdb"), "--lang", "en"]) == 0
+    assert "Forums: 1" in capsys.readouterr().out
     # a forum's database named as --out by mistake is left alone
     forum_db = tmp_path / "forum.duckdb"
     duckdb.connect(str(forum_db)).execute("CREATE TABLE participant (name VARCHAR)").close()
