@@ -38,7 +38,7 @@ PAGES = [  # (file, url path, icon, needs a forum)
 
 def _pages() -> dict:
     """This session's pages, made once per language and per forum or none, then kept in the session:
-    a page object checks its file on the disk as it is made (14 of them were ~1.5-2 ms of every run).
+    a page object checks its file on the disk as it is made (14 of them: ~1.2-1.5 ms of CPU in every run).
     Each session keeps its own: ``st.navigation`` marks the page it returns as the one to run."""
     kept = st.session_state.get("_nav_pages")
     if kept is not None and kept[0] == (lang, has_forum):
