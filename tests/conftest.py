@@ -24,6 +24,11 @@ if str(ROOT) not in sys.path:
 # Access codes hash with cheap scrypt parameters in tests (and in the servers and command lines
 # they start, which inherit the environment); read once when forum_core.access is imported.
 os.environ["FORUM_TEST_CHEAP_HASH"] = "1"
+# This project's modules are compiled once and their bytecode kept (__pycache__, ignored by git), as
+# Python does unless told otherwise; this machine's environment tells it otherwise, and then every
+# worker, app server and command line a test starts compiles them again.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 from streamlit.components.v2 import manifest_scanner  # noqa: E402
 
