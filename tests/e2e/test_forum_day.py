@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from forum_core.i18n import t
+from tests.e2e import scanner
 from tests.e2e.conftest import ORGANIZER_CODE
 
 TIMEOUT = 30_000
@@ -211,15 +212,10 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
 
     def scan(code: str, late_first_key: bool = False) -> None:
         """A scanner types the code and Enter into whatever has the focus (the scan box, untouched).
-        ``late_first_key``: a loaded tablet delivers the first key 400 ms before the rest."""
+        ``late_first_key``: a loaded tablet handles the first key 400 ms before the rest."""
         expect(scan_box).to_be_focused()
         desk.wait_for_timeout(300)  # the next person steps up
-        if late_first_key:
-            desk.keyboard.type(code[0])
-            desk.wait_for_timeout(400)
-            code = code[1:]
-        desk.keyboard.type(code)
-        desk.keyboard.press("Enter")
+        scanner.scan(desk, code, first_key_late_s=0.4 if late_first_key else 0.0)
 
     for n, code in enumerate(scanned[:3]):
         scan(code.lower(), late_first_key=n == 1)

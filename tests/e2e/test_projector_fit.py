@@ -19,6 +19,7 @@ from forum_core import forum as forum_mod
 from forum_core.db import Actor, Database
 from forum_core.i18n import t
 from tests.conftest import copy_database
+from tests.e2e import scanner
 from tests.e2e.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.e2e
@@ -203,8 +204,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         desk = device(browser, data["tokens"]["desk"], 1024, 768)
         desk.goto(f"{base}/registration?lang=ka")
         expect(desk.locator("[data-testid=desk-scan-box]")).to_be_focused()
-        desk.keyboard.type(data["code"])
-        desk.keyboard.press("Enter")
+        scanner.scan(desk, data["code"])
         card = desk.locator("[data-testid=desk-card]")
         expect(card).to_contain_text(FAMILY_NAME)
         desk.screenshot(path=str(shots / "desk-1024.png"))

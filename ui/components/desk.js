@@ -209,7 +209,10 @@ function createDesk() {
     const target = event.target;
     const inBox = target === box;
     const inField = !inBox && isEditable(target);
-    const now = performance.now();
+    // when the key was pressed (the keyboard's time stamp), not when this busy page got to it: a
+    // tablet in the middle of redrawing handles a scanner's keys late and in a lump, but their
+    // stamps still say a scanner typed them
+    const now = event.timeStamp || performance.now();
     const burst = desk.burst;
     if (event.key === "Enter") {
       const gaps = burst.times.slice(1).map((t, i) => t - burst.times[i]);
