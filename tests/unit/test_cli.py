@@ -108,7 +108,7 @@ def test_after_the_forum_documents_and_export_from_the_command_line(finished_for
     assert "priorities.parquet" in names and "participant.parquet" not in names
 
 
-def test_the_days_access_codes_from_the_command_line(tmp_path):
+def test_the_days_access_codes_from_the_command_line(tmp_path, demo_forum_file):
     import csv
     import io
 
@@ -118,8 +118,7 @@ def test_the_days_access_codes_from_the_command_line(tmp_path):
     from forum_core.db import Database
     from forum_core.i18n import t
 
-    db = str(tmp_path / "f.duckdb")
-    assert run("demo", "--db", db).returncode == 0
+    db = str(copy_database(demo_forum_file, tmp_path / "f.duckdb"))
     database = Database(db)
     database.cursor().execute("UPDATE working_group SET name = '=1+1' WHERE number = 3")
     database.close()

@@ -19,7 +19,7 @@ from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.db import Actor, Database
-from tests.conftest import ORGANIZER
+from tests.conftest import ORGANIZER, copy_database
 
 ROOT = Path(__file__).resolve().parents[2]
 # The stress test runs until every kind of write was done STRESS_EACH times, after at least
@@ -182,9 +182,9 @@ def check_nothing_lost(db: Database, forum_id: int, done: dict) -> None:
     assert audit.get("initiative.save", 0) == done["saves"]
 
 
-def test_sixteen_threads_lose_nothing(tmp_path):
-    db = Database(tmp_path / "stress.duckdb")
-    forum_id = demo.load_demo(db, ORGANIZER).value
+def test_sixteen_threads_lose_nothing(tmp_path, demo_forum_built):
+    db = Database(copy_database(demo_forum_built[0], tmp_path / "stress.duckdb"))
+    forum_id = demo_forum_built[1]
     done = run_stress(db, forum_id, STRESS_SECONDS, each=STRESS_EACH, least=STRESS_MIN_SECONDS)
     assert done["scans"] > 20 and done["edits"] > 20 and done["counted"] > 20 and done["saves"] > 20, done
     check_nothing_lost(db, forum_id, done)
@@ -203,8 +203,8 @@ from forum_core import demo
 from forum_core import forum as forum_mod
 from forum_core import deliberation as dl
 from forum_core.db import Actor, Database
-db = Database({path!r})
-forum_id = demo.load_demo(db, Actor("organizer", "child")).value
+db = Database({path!r})  # a copy of the demo forum
+forum_id = {forum_id}
 group = forum_mod.groups(db.cursor(), forum_id)[0]["id"]
 print("ready", flush=True)
 n = 0
@@ -215,11 +215,10 @@ while True:
 """
 
 
-def test_a_process_killed_mid_write_loses_nothing_it_reported(tmp_path):
-    path = tmp_path / "crash.duckdb"
-    child = subprocess.Popen(
-        [sys.executable, "-c", WRITER.format(root=str(ROOT), path=str(path))], stdout=subprocess.PIPE, text=True
-    )
+def test_a_process_killed_mid_write_loses_nothing_it_reported(tmp_path, demo_forum_built):
+    path = copy_database(demo_forum_built[0], tmp_path / "crash.duckdb")
+    script = WRITER.format(root=str(ROOT), path=str(path), forum_id=demo_forum_built[1])
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert child.stdout.readline().strip() == "ready"
     reported = []
     deadline = time.monotonic() + 20
@@ -244,9 +243,9 @@ def test_a_process_killed_mid_write_loses_nothing_it_reported(tmp_path):
 # --- backups ------------------------------------------------------------------------------------------
 
 
-def test_backup_restores_every_table_exactly(tmp_path):
-    db = Database(tmp_path / "forum.duckdb")
-    forum_id = demo.load_demo(db, ORGANIZER).value
+def test_backup_restores_every_table_exactly(tmp_path, demo_forum_built):
+    db = Database(copy_database(demo_forum_built[0], tmp_path / "forum.duckdb"))
+    forum_id = demo_forum_built[1]
     demo.simulate_group_work(db, ORGANIZER, forum_id, group_numbers=[1, 2, 3])
     backup.backup(db, tmp_path / "backup")
     with pytest.raises(backup.BackupError):
@@ -269,9 +268,9 @@ def test_backup_restores_every_table_exactly(tmp_path):
     assert not_one.value.code == "not_a_backup"
 
 
-def test_automatic_backups_keep_the_newest_and_restore(tmp_path):
-    db = Database(tmp_path / "forum.duckdb")
-    forum_id = demo.load_demo(db, ORGANIZER).value
+def test_automatic_backups_keep_the_newest_and_restore(tmp_path, demo_forum_built):
+    db = Database(copy_database(demo_forum_built[0], tmp_path / "forum.duckdb"))
+    forum_id = demo_forum_built[1]
     auto = backup.AutoBackup(db, tmp_path / "backups", minutes=0.001, keep=3)
     auto.start()
     deadline = time.monotonic() + 20
@@ -295,7 +294,7 @@ def test_automatic_backups_keep_the_newest_and_restore(tmp_path):
     restored.close()
 
 
-def test_the_backup_command_line_round_trip(tmp_path):
+def test_the_backup_command_line_round_trip(tmp_path, demo_forum_file):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     run = lambda *a: subprocess.run(
         [sys.executable, "-m", "forum_core", *a],
@@ -305,8 +304,7 @@ def test_the_backup_command_line_round_trip(tmp_path):
         text=True,
         timeout=120,
     )
-    db_path, target = tmp_path / "a.duckdb", tmp_path / "bk"
-    assert run("demo", "--db", str(db_path)).returncode == 0
+    db_path, target = copy_database(demo_forum_file, tmp_path / "a.duckdb"), tmp_path / "bk"
     assert run("backup", "--db", str(db_path), "--out", str(target)).returncode == 0
     refused = run("restore", "--db", str(db_path), str(target))
     assert refused.returncode == 1 and "--force" in refused.stderr and "Traceback" not in refused.stderr
@@ -320,9 +318,8 @@ def test_the_backup_command_line_round_trip(tmp_path):
 # --- a second process --------------------------------------------------------------------------------
 
 
-def test_a_second_process_gets_one_clear_sentence(tmp_path):
-    db = Database(tmp_path / "held.duckdb")
-    demo.load_demo(db, ORGANIZER)
+def test_a_second_process_gets_one_clear_sentence(tmp_path, demo_forum_file):
+    db = Database(copy_database(demo_forum_file, tmp_path / "held.duckdb"))
     result = subprocess.run(
         [
             sys.executable,
@@ -397,9 +394,8 @@ def test_quotes_and_sql_fragments_are_stored_unchanged(db, demo_forum):
     assert forum_mod.get_forum(cur, demo_forum)["title"] == NASTY[0]
 
 
-def test_a_backup_folder_with_a_quote_is_refused_not_spliced_into_sql(tmp_path):
-    db = Database(tmp_path / "forum.duckdb")
-    demo.load_demo(db, ORGANIZER)
+def test_a_backup_folder_with_a_quote_is_refused_not_spliced_into_sql(tmp_path, demo_forum_file):
+    db = Database(copy_database(demo_forum_file, tmp_path / "forum.duckdb"))
     for name in ("it's", "back\\slash"):
         with pytest.raises(backup.BackupError) as refused:
             backup.backup(db, tmp_path / name)
@@ -412,22 +408,21 @@ def test_a_backup_folder_with_a_quote_is_refused_not_spliced_into_sql(tmp_path):
 EXIT_DURING_BACKUP = """
 import sys, time
 from pathlib import Path
-from forum_core import backup, demo
-from forum_core.db import Actor, Database
+from forum_core import backup
+from forum_core.db import Database
 folder = Path(sys.argv[1])
-db = Database(folder / "forum.duckdb")
-demo.load_demo(db, Actor("organizer", "x"))
+db = Database(folder / "forum.duckdb")  # a copy of the demo forum
 backup.AutoBackup(db, folder / "backups", minutes=0.0003, keep=2).start()  # a backup every 18 ms
 time.sleep(0.5)  # some twenty backups: the exit falls inside one of them
 """
 
 
-def test_the_app_exits_cleanly_while_automatic_backups_run(tmp_path):
+def test_the_app_exits_cleanly_while_automatic_backups_run(tmp_path, demo_forum_file):
     """A daemon thread stopped inside DuckDB at interpreter exit aborts the process (exit 134);
     the backup thread is waited for at exit instead."""
     for attempt in range(3):
         folder = tmp_path / str(attempt)
-        folder.mkdir()
+        copy_database(demo_forum_file, folder / "forum.duckdb")
         done = subprocess.run(
             [sys.executable, "-c", EXIT_DURING_BACKUP, str(folder)],
             cwd=ROOT,
