@@ -257,10 +257,7 @@ async def check_every_role(forum_day: dict) -> list[str]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=chromium_path(playwright), args=CHROMIUM_ARGS)
         try:
-            # the organizer opens twice as many pages as any other role: a device for each language
-            devices = [(role, (lang,)) for role in ROLES for lang in LANGS if role == "organizer"]
-            devices += [(role, LANGS) for role in ROLES if role != "organizer"]
-            found = await asyncio.gather(*(check_role(browser, forum_day, r, langs) for r, langs in devices))
+            found = await asyncio.gather(*(check_role(browser, forum_day, role) for role in ROLES))
         finally:
             await browser.close()
     return [p for role_problems in found for p in role_problems]
