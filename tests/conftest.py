@@ -41,19 +41,23 @@ from forum_core.db import Actor, Database  # noqa: E402
 # during a test run, so the scan is made once per process.
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
-# The files that take longest start first (xdist deals out whole files, `--dist loadfile`, and
-# `--no-loadscope-reorder` keeps this order): a long browser test dealt out last would leave one
-# worker running alone at the end. Rough seconds on the 2-core machine beside each.
+# The order the files are dealt out in (xdist deals out whole files, `--dist loadfile`, two to each
+# worker at first, then one as each finishes; `--no-loadscope-reorder` keeps this order). The browser
+# tests come first, so none is left running alone at the end, and the two that mostly wait through a
+# network cut are paired with the two that keep the processor busy: worker 1 takes the desks' cut and
+# then the accessibility tour, worker 2 the forum day and then the tablets' cut. (Dealt out the other
+# way, both cuts ran at the same time and the machine sat idle for half a minute.) Rough seconds on
+# the 2-core machine beside each.
 LONGEST_FIRST = [
-    "tests/e2e/test_forum_day.py",  # 45-70
-    "tests/e2e/test_accessibility.py",
-    "tests/e2e/test_offline_tablet.py",  # 40
-    "tests/e2e/test_english.py",  # 30-50
-    "tests/e2e/test_offline_desk.py",  # 34 (a 20 s network cut)
-    "tests/e2e/test_projector_fit.py",
-    "tests/unit/test_documents.py",  # 10
-    "tests/unit/test_resilience.py",
+    "tests/e2e/test_offline_desk.py",  # 30, most of it waiting through a 20 s cut
+    "tests/e2e/test_forum_day.py",  # 50-80
+    "tests/e2e/test_accessibility.py",  # 55-65
+    "tests/e2e/test_offline_tablet.py",  # 37, waiting through 8 s cuts
+    "tests/e2e/test_english.py",  # 20
+    "tests/e2e/test_projector_fit.py",  # 16-20
+    "tests/unit/test_documents.py",  # 12
     "tests/unit/test_cli.py",
+    "tests/unit/test_resilience.py",
 ]
 
 
