@@ -289,6 +289,7 @@ def test_a_rollup_reads_an_s3_bucket_verifies_every_export_and_names_the_tampere
     rollup.build([str(sources / "exports")], local)
     con = duckdb.connect(str(out), read_only=True)
     con.execute("ATTACH ? AS local (READ_ONLY)", [str(local)])
+    # table names from this fixed tuple, spliced as identifiers (a query parameter cannot name a table)
     for table in ("priorities", "representation", "recommendation_answer", "attendance"):
         assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0
         only_s3 = con.execute(f"SELECT count(*) FROM (FROM {table} EXCEPT ALL FROM local.{table})").fetchone()
