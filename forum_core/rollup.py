@@ -266,13 +266,19 @@ def s3_reader(con: duckdb.DuckDBPyConnection) -> str:
     return "s3fs"
 
 
-def s3_exports(con: duckdb.DuckDBPyConnection, source: str, reader: str | None = None) -> list[Export]:
-    """The exports below an s3:// address; ``reader`` is what :func:`s3_reader` already set up on
-    ``con`` (set up here when not given)."""
+def _s3_reader_or_why(con: duckdb.DuckDBPyConnection) -> str | S3Unavailable:
     try:
-        reader = reader or s3_reader(con)
+        return s3_reader(con)
     except S3Unavailable as exc:
-        return [Export(source, problem="s3_unavailable", detail=str(exc))]
+        return exc
+
+
+def s3_exports(con: duckdb.DuckDBPyConnection, source: str, reader: str | S3Unavailable | None = None) -> list[Export]:
+    """The exports below an s3:// address; ``reader`` is what :func:`s3_reader` already set up on
+    ``con``, or why it could not (set up here when not given)."""
+    reader = reader or _s3_reader_or_why(con)
+    if isinstance(reader, S3Unavailable):
+        return [Export(source, problem="s3_unavailable", detail=str(reader))]
     if reader == "s3fs" and not source.lower().startswith(("s3://", "s3a://")):
         return [Export(source, problem="s3_unavailable", detail="gcs:// and r2:// are read by httpfs only")]
     try:
@@ -286,15 +292,8 @@ def collect(sources: list[str], con: duckdb.DuckDBPyConnection) -> list[Export]:
     reader: str | S3Unavailable | None = None  # how s3:// is read, set up once for all s3:// sources
     for source in sources:
         if source.lower().startswith(("s3://", "s3a://", "gcs://", "r2://")):
-            if reader is None:
-                try:
-                    reader = s3_reader(con)
-                except S3Unavailable as exc:
-                    reader = exc
-            if isinstance(reader, S3Unavailable):
-                found.append(Export(source, problem="s3_unavailable", detail=str(reader)))
-            else:
-                found += s3_exports(con, source, reader)
+            reader = reader or _s3_reader_or_why(con)
+            found += s3_exports(con, source, reader)
         else:
             found += local_exports(source)
     return found

@@ -8,7 +8,7 @@ from ui import session
 session.enter_page()
 session.guard("accessibility")
 t = session.translator()
-forum = session.current_forum(session.cursor())
+forum = session.current_forum()
 
 st.title(t("a11y.title"))
 st.write(t("a11y.intro", standard=a11y.STANDARD))

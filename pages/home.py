@@ -7,5 +7,5 @@ from ui import session
 
 session.enter_page()
 me = session.identity()
-has_forum = session.current_forum(session.cursor()) is not None
+has_forum = session.current_forum() is not None
 st.switch_page(f"pages/{access.home_page(me.role, has_forum)}.py")

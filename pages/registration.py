@@ -157,7 +157,7 @@ with main:
                     st.caption(t("desk.paper_all_in"))
                 record = st.form_submit_button(t("desk.paper_record"), type="primary")
             if record:
-                forum_day = session.current_forum(cur)["forum_date"]
+                forum_day = session.current_forum()["forum_date"]
                 at = datetime.combine(forum_day, ticked_at)
                 done = sum(
                     checkin.check_in_participant(db, session.actor(), forum_id, pid, desk, method="paper", at=at).status

@@ -8,7 +8,7 @@ from ui import public_results, session
 session.enter_page()
 t = session.translator()
 me = session.identity()
-has_forum = session.current_forum(session.cursor()) is not None
+has_forum = session.current_forum() is not None
 if access.home_page(me.role, has_forum) != "signin":
     st.switch_page(f"pages/{access.home_page(me.role, has_forum)}.py")  # signed in: to this role's page
 session.show_flashes()

@@ -71,6 +71,7 @@ def _auto_backup(path: str):
 
 
 def auto_backup():
+    """This database's backup thread (None when automatic backups are off): the setup page shows its state."""
     return _auto_backup(db_path())
 
 
@@ -288,7 +289,7 @@ def sign_in_form(page: str | None = None) -> None:
         st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60, help=t_("access.device_label_help"))
         submitted = st.form_submit_button(t_("access.sign_in"), type="primary")
     if submitted:
-        forum = current_forum(cursor())
+        forum = current_forum()
         result = access.sign_in(
             database(),
             forum["id"] if forum else None,
@@ -343,13 +344,13 @@ def page(name: str) -> Page:
     enter_page()
     me = guard(name)
     cur = cursor()
-    return Page(me, lang(), translator(), database(), cur, current_forum(cur))
+    return Page(me, lang(), translator(), database(), cur, current_forum())
 
 
-def current_forum(cur=None) -> dict | None:
+def current_forum() -> dict | None:
     """The current forum (a copy: pages may change theirs). Read once per change of the forum or of
     the choice, not in every run: every page asks, a first run of 16 devices at once paid ~15 % of
-    its time for these two queries. ``cur`` is not needed (the cache reads with its own cursor)."""
+    its time for these two queries (the cache reads with its own cursor)."""
     found = database().read_through(("current_forum",), ("app_setting", "forum"), _current_forum)
     return dict(found) if found is not None else None
 
