@@ -200,6 +200,16 @@ def current_forum_id(cur: duckdb.DuckDBPyConnection) -> int | None:
     return forum_id if exists else None
 
 
+FORUM_CHOICE_TABLES = ("app_setting", "forum")
+
+
+def current_forum_id_shared(db: Database) -> int | None:
+    """:func:`current_forum_id` through the database's read cache (two statements, ~2 ms when the
+    processor comes back from idle, saved from every scan and public page: the choice changes
+    only when the organizer switches forums)."""
+    return db.read_through(("current_forum_id",), FORUM_CHOICE_TABLES, current_forum_id)
+
+
 def get_forum(cur: duckdb.DuckDBPyConnection, forum_id: int) -> dict | None:
     return one_as_dict(cur.execute("SELECT * FROM forum WHERE id = ?", [forum_id]))
 

@@ -98,7 +98,7 @@ async def scans(request: Request) -> JSONResponse:
 
 def _apply_scans(me: access.Identity, data: dict) -> dict:
     db = runtime.database()
-    forum_id = forum_mod.current_forum_id(db.cursor())
+    forum_id = forum_mod.current_forum_id_shared(db)
     lang = i18n.normalize_language(data.get("lang"))
     desk = str(data.get("desk") or me.label or "")[:60]
     out = []
@@ -124,7 +124,7 @@ async def undo(request: Request) -> JSONResponse:
 
     def work() -> dict:
         db = runtime.database()
-        forum_id = forum_mod.current_forum_id(db.cursor())
+        forum_id = forum_mod.current_forum_id_shared(db)
         desk = str(data.get("desk") or me.label or "")[:60]
         outcome = checkin.undo(db, me.actor(), forum_id, data["participant_id"], desk, own_only=True)
         lang = i18n.normalize_language(data.get("lang"))

@@ -78,7 +78,7 @@ def page(db: Database, lang: str) -> Page:
     One lock: after a change the first phone makes the page while the others wait for it,
     instead of each making the same page."""
     with _making:
-        forum_id = db.read_through(("current_forum_id",), ("app_setting", "forum"), forum_mod.current_forum_id)
+        forum_id = forum_mod.current_forum_id_shared(db)
         return db.read_through(
             ("public_results_page", forum_id, lang), PAGE_TABLES, lambda cur: _make(db, forum_id, lang)
         )
@@ -99,7 +99,7 @@ def cached(db: Database, lang: str) -> Page | None:
     hop to a worker thread (each a wait for the interpreter lock while pages run); only after a
     change does a request go to a thread to make the page (:func:`page`)."""
     try:
-        forum_id = db.read_through(("current_forum_id",), ("app_setting", "forum"), _not_made)
+        forum_id = db.read_through(("current_forum_id",), forum_mod.FORUM_CHOICE_TABLES, _not_made)
         return db.read_through(("public_results_page", forum_id, lang), PAGE_TABLES, _not_made)
     except _NotMade:  # read_through keeps nothing when the computation raises
         return None

@@ -351,7 +351,7 @@ def current_forum() -> dict | None:
     """The current forum (a copy: pages may change theirs). Read once per change of the forum or of
     the choice, not in every run: every page asks, a first run of 16 devices at once paid ~15 % of
     its time for these two queries (the cache reads with its own cursor)."""
-    found = database().read_through(("current_forum",), ("app_setting", "forum"), _current_forum)
+    found = database().read_through(("current_forum",), forum_mod.FORUM_CHOICE_TABLES, _current_forum)
     return dict(found) if found is not None else None
 
 

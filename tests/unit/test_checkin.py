@@ -56,6 +56,19 @@ def test_mistyped_forged_unknown_and_replaced_codes(db, demo_forum):
     assert db.cursor().execute("SELECT count(*) FROM audit_log WHERE action = 'checkin.scan'").fetchone() == (5,)
 
 
+def test_a_scan_reads_the_card_as_the_name_search_does_and_a_removed_persons_code_is_unknown(db, demo_forum):
+    """The card holds the same fields as a check-in by name; a removed person's code is unknown."""
+    people_now = people.all_active(db.cursor(), demo_forum)
+    (p, q) = people_now[:2]
+    code_p, code_q = checkin.token_of(db.cursor(), p["id"]), checkin.token_of(db.cursor(), q["id"])
+    by_code = checkin.scan(db, DESK1, demo_forum, code_p, "Desk 1")
+    assert by_code.participant == checkin._person(db.cursor(), p["id"])
+    later = checkin.scan(db, DESK2, demo_forum, code_p, "Desk 2")
+    assert (later.status, later.desk, later.at) == ("already_checked_in", "Desk 1", by_code.at)
+    assert people.remove(db, ORGANIZER, q["id"], people.get(db.cursor(), q["id"])["version"]).ok
+    assert checkin.scan(db, DESK1, demo_forum, code_q, "Desk 1").status == "unknown_code"
+
+
 def test_undo_is_recorded_and_allows_a_new_check_in(db, demo_forum):
     p, code = first_person(db, demo_forum)
     checkin.scan(db, DESK1, demo_forum, code, "Desk 1")
