@@ -397,7 +397,9 @@ class Database:
         return self.read_through(
             ("signed_in_until",),
             ("device_session",),
-            lambda cur: dict(cur.execute("SELECT id, expires_at FROM device_session WHERE revoked_at IS NULL").fetchall()),
+            lambda cur: dict(
+                cur.execute("SELECT id, expires_at FROM device_session WHERE revoked_at IS NULL").fetchall()
+            ),
         )
 
     @contextmanager
