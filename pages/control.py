@@ -118,10 +118,14 @@ choice_col.selectbox(
 )
 
 
-@st.fragment(run_every=1)
+@st.fragment(run_every=1 if state.timer.running else 5)
 def timer_panel() -> None:
+    """The clock: each second while the timer runs. Stopped, it cannot change but by a start made
+    on another laptop, looked for every 5 s; that redraws the page, which then ticks each second."""
     session.still_signed_in()
     timer = plenary.snapshot(db, forum_id).state.timer
+    if timer.running != state.timer.running:
+        st.rerun(scope="app")
     now = datetime.now()
     colour = {"ok": "green", "last_minute": "orange", "over": "red"}[timer.phase(now)]
     st.markdown(f"### :{colour}[{plenary.clock_text(timer.remaining(now))}] · {t(f'control.timer_{timer.phase(now)}')}")

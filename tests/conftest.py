@@ -42,17 +42,18 @@ from forum_core.db import Actor, Database  # noqa: E402
 manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 # The order the files are dealt out in (xdist deals out whole files, `--dist loadfile`, two to each
-# worker at first, then one as each finishes; `--no-loadscope-reorder` keeps this order). The browser
-# tests come first, so none is left running alone at the end, and the two that mostly wait through a
-# network cut are paired with the two that keep the processor busy: worker 1 takes the desks' cut and
-# then the accessibility tour, worker 2 the forum day and then the tablets' cut. (Dealt out the other
-# way, both cuts ran at the same time and the machine sat idle for half a minute.) Rough seconds on
+# worker at first, in turn: the 1st and 3rd to one, the 2nd and 4th to the other; then one as each
+# finishes; `--no-loadscope-reorder` keeps this order). The browser tests come first, so none is
+# left running alone at the end, and each of the two that mostly wait through a network cut runs
+# beside one that keeps both cores busy: the desks' 20 s cut beside the accessibility tour's seven
+# browsers, the tablets' cuts beside the forum day. (Beside the forum day, which leaves a core
+# free now and then, the desks' cut left the machine half idle for about 10 s.) Rough seconds on
 # the 2-core machine beside each.
 LONGEST_FIRST = [
     "tests/e2e/test_offline_desk.py",  # 30, most of it waiting through a 20 s cut
+    "tests/e2e/test_accessibility.py",  # 55-75
     "tests/e2e/test_forum_day.py",  # 50-80
-    "tests/e2e/test_accessibility.py",  # 55-65
-    "tests/e2e/test_offline_tablet.py",  # 37, waiting through 8 s cuts
+    "tests/e2e/test_offline_tablet.py",  # 30, waiting through 8 s cuts
     "tests/e2e/test_english.py",  # 20
     "tests/e2e/test_projector_fit.py",  # 16-20
     "tests/unit/test_documents.py",  # 12
