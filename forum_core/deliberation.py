@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from forum_core import checkin
@@ -912,8 +913,16 @@ def _same(stored: Any, expected: Any) -> bool:
     return (stored or "") == (expected or "")
 
 
+MAX_UNCONFIRMED = 50  # texts of one field sent without an answer, kept by a tablet (autosave.js)
+
+
 def save_text(
-    db: Database, actor: Actor, field: str, value: str, expected: str | None, unconfirmed: str | None = None
+    db: Database,
+    actor: Actor,
+    field: str,
+    value: str,
+    expected: str | None,
+    unconfirmed: str | Sequence[str] | None = None,
 ) -> Outcome:
     """Save one text field typed on a tablet, addressed by its field id (above).
 
@@ -922,18 +931,20 @@ def save_text(
     text in ``outcome.value``. Saving the text already stored is ``unchanged`` (ok), also
     when another device saved the same words. An ok outcome carries the stored text too.
 
-    ``unconfirmed`` is a text this device sent whose answer never came back (the Wi-Fi
-    dropped on the way back): if that is what is stored now, it was this device's own save,
-    not another device's change, so the new text follows it.
+    ``unconfirmed`` are the texts this device sent since ``expected`` whose answers never came
+    back (the Wi-Fi dropped on the way back): if one of them is what is stored now, it was this
+    device's own save, not another device's change, so the new text follows it. All of them,
+    not only the last: during a cut a tablet sends what is typed again and again, and the one
+    that reached the laptop may be any of them (often the first, sent as the Wi-Fi went).
     """
     outcome = _save_text(db, actor, field, value, expected)
-    if (
-        outcome.reason == "stale"
-        and isinstance(unconfirmed, str)
-        and isinstance(outcome.value, str)
-        and outcome.value in (clean_text(unconfirmed), clean_text(unconfirmed, multiline=True))
-    ):
-        return _save_text(db, actor, field, value, outcome.value)
+    if outcome.reason == "stale" and isinstance(outcome.value, str):
+        sent = [unconfirmed] if isinstance(unconfirmed, str) else list(unconfirmed or ())[:MAX_UNCONFIRMED]
+        if any(
+            isinstance(text, str) and outcome.value in (clean_text(text), clean_text(text, multiline=True))
+            for text in sent
+        ):
+            return _save_text(db, actor, field, value, outcome.value)
     return outcome
 
 

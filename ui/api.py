@@ -151,7 +151,11 @@ async def text(request: Request) -> JSONResponse:
     def work() -> dict:
         db = runtime.database()
         expected = data.get("expected") if isinstance(data.get("expected"), str) else None
-        unconfirmed = data.get("unconfirmed") if isinstance(data.get("unconfirmed"), str) else None
+        unconfirmed = data.get("unconfirmed")  # the texts sent without an answer (autosave.js): a list
+        if isinstance(unconfirmed, list):
+            unconfirmed = [u for u in unconfirmed[: dl.MAX_UNCONFIRMED] if isinstance(u, str)]
+        elif not isinstance(unconfirmed, str):  # one text, as tablets sent it before
+            unconfirmed = None
         outcome = dl.save_text(db, me.actor(), data["field"], data["value"], expected, unconfirmed)
         lang = i18n.normalize_language(data.get("lang"))
         # the stored text: after a save (the laptop may have trimmed it), or the newer one of a conflict

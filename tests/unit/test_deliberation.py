@@ -343,3 +343,18 @@ def test_a_save_whose_answer_was_lost_is_not_taken_for_another_devices_change(db
     assert other.ok
     mine = dl.save_text(db, FACILITATOR, field, "mine", "draft 3", unconfirmed="draft 2")
     assert mine.reason == "stale" and mine.value == "theirs"
+
+
+def test_any_of_the_texts_sent_without_an_answer_may_be_the_one_stored(db, room):
+    """During a cut a tablet sends what is typed again and again; the one that reached the laptop
+    may be the first (sent as the Wi-Fi went). Every unanswered text is sent along (autosave.js)."""
+    forum, group = room
+    pid = dl.add_problem(db, FACILITATOR, group["id"], "გზები").value
+    field = dl.field_id("initiative", group["id"], pid, "goal")
+    assert dl.save_text(db, FACILITATOR, field, "draft 1", "").ok  # reached, its answer lost
+    assert dl.save_text(db, FACILITATOR, field, "draft 1 and 2", "", unconfirmed="draft 1 and").reason == "stale"
+    sent = ["draft 1", "draft 1 and"]
+    done = dl.save_text(db, FACILITATOR, field, "draft 1 and 2", "", unconfirmed=sent)
+    assert done.ok and dl.initiative(db.cursor(), group["id"], pid)["goal"] == "draft 1 and 2"
+    assert dl.save_text(db, EXPERT, field, "theirs", "draft 1 and 2").ok
+    assert dl.save_text(db, FACILITATOR, field, "mine", "draft 1 and 2", unconfirmed=sent).reason == "stale"

@@ -9,6 +9,9 @@
 //    forum_core.deliberation.save_text). Without an answer it is sent again every 1.5 s and
 //    the status line says "not saved yet – no connection". Only the laptop's answer removes
 //    the draft.
+//    Every text sent without an answer is kept too ("unconfirmed": any of them may have reached the
+//    laptop before the Wi-Fi went) and sent along, so the laptop does not take this tablet's own
+//    earlier save for another device's change.
 // 4. If the stored text changed meanwhile (another device, a merge) the laptop refuses it
 //    ("stale") and both versions are shown: keep mine (sent again over theirs) or take theirs.
 // 5. After a reload, a sleep or a reconnect, a draft that differs from the stored text is put
@@ -20,6 +23,7 @@
 const PAUSE_MS = 600;    // a pause in typing this long saves
 const RETRY_MS = 1500;   // without a connection, tried again this often
 const TIMEOUT_MS = 6000; // a request not answered by then counts as no connection
+const MAX_UNCONFIRMED = 50; // texts kept that were sent without an answer (forum_core/deliberation.py)
 
 function storageKey(device, field) {
   return `forum.autosave.${device}.${field}`;
@@ -29,8 +33,8 @@ function loadDraft(key) {
   try { return JSON.parse(localStorage.getItem(key)); } catch { return null; }
 }
 
-function keepDraft(key, value, expected, unconfirmed = null) {
-  // unconfirmed: a text sent whose answer never came back (it may be stored already)
+function keepDraft(key, value, expected, unconfirmed = []) {
+  // unconfirmed: the texts sent whose answers never came back (any may be stored already)
   try {
     localStorage.setItem(key, JSON.stringify({ value, expected, unconfirmed, at: Date.now() }));
   } catch { /* storage full */ }
@@ -38,6 +42,19 @@ function keepDraft(key, value, expected, unconfirmed = null) {
 
 function dropDraft(key) {
   try { localStorage.removeItem(key); } catch { /* nothing to do */ }
+}
+
+function asList(unconfirmed) {
+  // a draft kept by an earlier version held one text, or null
+  if (Array.isArray(unconfirmed)) return unconfirmed.filter((text) => typeof text === "string");
+  return typeof unconfirmed === "string" ? [unconfirmed] : [];
+}
+
+function remember(unconfirmed, sent) {
+  // each text once; past the limit the first ten stay (sent as the Wi-Fi went, the likeliest to
+  // have arrived) and the newest others
+  const texts = unconfirmed.includes(sent) ? unconfirmed : [...unconfirmed, sent];
+  return texts.length > MAX_UNCONFIRMED ? [...texts.slice(0, 10), ...texts.slice(10 - MAX_UNCONFIRMED)] : texts;
 }
 
 function squeeze(text) {
@@ -62,7 +79,7 @@ function createField(fieldId) {
     sending: false,
     again: false,          // asked to send while a request was on its way: send once it is back
     dirty: false,          // typed here and not yet stored (also kept in localStorage)
-    unconfirmed: null,     // sent, answer lost: perhaps stored already (the laptop checks)
+    unconfirmed: [],       // sent, answer lost: perhaps stored already (the laptop checks)
   };
 
   f.el = (selector) => f.root?.querySelector(selector);
@@ -108,7 +125,7 @@ function createField(fieldId) {
       if (draft && draft.value !== stored) {
         f.value = draft.value; // put back what was typed here, and let the laptop decide
         f.base = draft.expected ?? "";
-        f.unconfirmed = draft.unconfirmed ?? null;
+        f.unconfirmed = asList(draft.unconfirmed);
         f.dirty = true;
         if (!f.data.disabled) f.schedule(0);
       } else {
@@ -182,7 +199,7 @@ function createField(fieldId) {
     } catch {
       // No answer: the text may or may not be stored (the Wi-Fi can drop on the way back).
       // Kept in the draft, sent again in a moment, and the laptop told it may be ours.
-      f.unconfirmed = sent;
+      f.unconfirmed = remember(f.unconfirmed, sent);
       keepDraft(f.key, f.value, f.base, f.unconfirmed);
       f.state = "offline";
       again = RETRY_MS;
@@ -198,7 +215,7 @@ function createField(fieldId) {
     if (answer.ok) {
       f.base = answer.current ?? sent;
       f.theirs = null;
-      f.unconfirmed = null;
+      f.unconfirmed = [];
       if (f.value === sent) {
         f.dirty = false;
         dropDraft(f.key);
