@@ -44,16 +44,16 @@ manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.sca
 # The order the files are dealt out in (xdist deals out whole files, `--dist loadfile`, two to each
 # worker at first, in turn: the 1st and 3rd to one, the 2nd and 4th to the other; then one as each
 # finishes; `--no-loadscope-reorder` keeps this order). The browser tests come first, so none is
-# left running alone at the end, and each of the two that mostly wait through a network cut runs
-# beside one that keeps both cores busy: the desks' 20 s cut beside the accessibility tour's seven
-# browsers, the tablets' cuts beside the forum day. (Beside the forum day, which leaves a core
-# free now and then, the desks' cut left the machine half idle for about 10 s.) Rough seconds on
-# the 2-core machine beside each.
+# left running alone at the end, and the two that mostly wait through a network cut are paired with
+# the two that keep the processor busy: one worker takes the desks' cut and then the accessibility
+# tour, the other the forum day and then the tablets' cut. (Dealt out so that both cuts ran at the
+# same time, the machine sat idle for half a minute; dealt out so that the forum day ran beside the
+# accessibility tour, the suite took 20-50 s longer.) Rough seconds on the 2-core machine beside each.
 LONGEST_FIRST = [
     "tests/e2e/test_offline_desk.py",  # 30, most of it waiting through a 20 s cut
-    "tests/e2e/test_accessibility.py",  # 55-75
     "tests/e2e/test_forum_day.py",  # 50-80
-    "tests/e2e/test_offline_tablet.py",  # 30, waiting through 8 s cuts
+    "tests/e2e/test_accessibility.py",  # 55-75
+    "tests/e2e/test_offline_tablet.py",  # 35, waiting through 8 s cuts
     "tests/e2e/test_english.py",  # 20
     "tests/e2e/test_projector_fit.py",  # 16-20
     "tests/unit/test_documents.py",  # 12
