@@ -44,10 +44,16 @@ class CheckInResult:
         return self.status in (GREEN, AMBER)
 
 
-_PERSON_SQL = (
-    "SELECT p.id, p.forum_id, p.first_name, p.last_name, p.removed_at, p.group_id, "
+_PERSON_COLUMNS = (
+    "p.id, p.forum_id, p.first_name, p.last_name, p.removed_at, p.group_id, "
     "g.number AS group_number, g.name AS group_name, g.field, g.room "
-    "FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
+)
+_PERSON_SQL = "SELECT " + _PERSON_COLUMNS + "FROM participant p LEFT JOIN working_group g ON g.id = p.group_id "
+# A code's holder with what their card shows, in one statement (a scan's statements are most of its time)
+_HOLDER_SQL = (
+    "SELECT t.revoked_at AS code_revoked_at, " + _PERSON_COLUMNS + "FROM participant_token t "
+    "JOIN participant p ON p.id = t.participant_id LEFT JOIN working_group g ON g.id = p.group_id "
+    "WHERE t.token = ? AND p.forum_id = ?"
 )
 
 
@@ -144,7 +150,7 @@ def scan(
                 return earlier
         if at is not None and not (u.now - timedelta(days=1) <= at <= u.now):
             at = None
-        result = _scan(u, forum_id, code, desk, method, at)
+        result = _scan(u, forum_id, _secret(db, forum_id), code, desk, method, at)
         u.audits.clear()  # one entry per scan, whatever happened
         u.audit(
             "scan",
@@ -184,19 +190,26 @@ def _receipt(unit: Unit, scan_id: str) -> CheckInResult | None:
     return CheckInResult(Reason(row["status"]), row["code"], person, row["happened_at"], row["checked_in_desk"])
 
 
-def _scan(unit: Unit, forum_id: int, code: str, desk: str, method: str, at: datetime | None) -> CheckInResult:
-    secret = unit.execute("SELECT token_secret FROM forum WHERE id = ?", [forum_id]).fetchone()
-    if secret is None or not tokens.has_valid_tag(secret[0], code):
+def _secret(db: Database, forum_id: int) -> str | None:
+    """The forum's secret for its codes' tags: set when the forum is made and never changed, so
+    read once (through the read cache), not in every scan."""
+
+    def read(cur) -> str | None:
+        row = cur.execute("SELECT token_secret FROM forum WHERE id = ?", [forum_id]).fetchone()
+        return row[0] if row else None
+
+    return db.read_through(("token_secret", forum_id), ("forum",), read)
+
+
+def _scan(
+    unit: Unit, forum_id: int, secret: str | None, code: str, desk: str, method: str, at: datetime | None
+) -> CheckInResult:
+    if secret is None or not tokens.has_valid_tag(secret, code):
         return CheckInResult(Reason.INVALID_CODE, code)
-    holder = unit.execute(
-        "SELECT t.participant_id, t.revoked_at FROM participant_token t JOIN participant p ON p.id = t.participant_id "
-        "WHERE t.token = ? AND p.forum_id = ?",
-        [code, forum_id],
-    ).fetchone()
-    person = _person(unit, holder[0]) if holder else None
+    person = one_as_dict(unit.execute(_HOLDER_SQL, [code, forum_id]))
     if person is None:
         return CheckInResult(Reason.UNKNOWN_CODE, code)
-    if holder[1] is not None:
+    if person.pop("code_revoked_at") is not None:
         return CheckInResult(Reason.REPLACED_CODE, code, person)
     if person["removed_at"] is not None:
         return CheckInResult(Reason.UNKNOWN_CODE, code)
