@@ -200,3 +200,24 @@ def test_a_long_name_shrinks_to_fit_the_desk_card(client):
     )
     assert "font-size:1.4rem" in cards[0]["card"] and "overflow-wrap:break-word" in cards[0]["card"]
     assert "font-size:2.6rem" in cards[1]["card"]
+
+
+def test_a_tablets_longest_text_with_fifty_unanswered_ones_is_saved(client):
+    """After a long cut a tablet sends its text with every text it sent without an answer
+    (autosave.js, at most 50): in Georgian, 2,000 characters each, about 300 KB; the laptop takes it
+    and recognises the one it stored as this tablet's own."""
+    from forum_core import deliberation as dl
+
+    db = runtime.database()
+    group = forum_mod.groups(db.cursor(), 1)[0]
+    tablet = device("facilitator", "room 1", group["id"])
+    problem = dl.add_problem(db, ORGANIZER, group["id"], "გზები").value
+    field = dl.field_id("initiative", group["id"], problem, "goal")
+    texts = [(f"{n:02d} " + "მიზანი " * 300)[:2000] for n in range(dl.MAX_UNCONFIRMED)]
+    assert all(len(x) == 2000 for x in texts)
+    stored = dl.save_text(db, ORGANIZER, field, texts[3], "")  # one of them reached the laptop
+    assert stored.ok
+    body = {"field": field, "value": texts[-1], "expected": "", "unconfirmed": texts, "lang": "ka"}
+    answer = client.post("/api/text", cookies={"forum_device": tablet}, json=body)
+    assert answer.status_code == 200 and answer.json()["reason"] == "saved", answer.text[:300]
+    assert dl.initiative(db.cursor(), group["id"], problem)["goal"] == texts[-1].strip()
