@@ -128,7 +128,14 @@ def test_200_characters_typed_through_a_cut_and_a_reload_are_all_stored(browser,
             for n, page in pages.items():
                 page.bring_to_front()
                 goal_field(page, tablets[n]).focus()
-                page.keyboard.type(goal_text(n)[120:])
+                page.keyboard.type(goal_text(n)[120:160])
+            for n, page in pages.items():
+                # about 3 s into the drop Streamlit opens its own dialog (hidden by connection.js); it is
+                # modal and took the focus, so what was typed on went nowhere: typed on here without
+                # touching the field again
+                page.locator(".forum-hidden-dialog").first.wait_for(state="attached", timeout=10_000)
+                page.bring_to_front()
+                page.keyboard.type(goal_text(n)[160:])
             for n, page in pages.items():
                 expect(status_of(page, tablets[n])).to_have_text(t(TABLETS[n], "autosave.offline"), timeout=6_000)
                 assert goal_field(page, tablets[n]).evaluate("el => el === document.activeElement")

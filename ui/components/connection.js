@@ -49,6 +49,24 @@ function createWatch() {
     }
   };
 
+  // The page stays usable under the hidden dialog. Streamlit's dialog is modal: as it opens (about
+  // 3 s into a drop) everything else is made `inert` and loses the focus, so what a facilitator
+  // types on would go nowhere. While a hidden one is open, `inert` is taken off the page again and
+  // the focus goes back where it was. (The app's own dialogs, never hidden, stay modal.)
+  let lastFocus = null;
+  document.addEventListener("focusin", (event) => {
+    if (!event.target.closest?.('[data-baseweb="layer"], [role="dialog"]')) lastFocus = event.target;
+  }, true);
+  const giveBackPage = () => {
+    if (!document.querySelector(".forum-hidden-dialog")) return;
+    for (const el of document.querySelectorAll("[inert]")) {
+      if (!el.closest('[data-baseweb="layer"]')) el.removeAttribute("inert");
+    }
+    const here = document.activeElement;
+    const lost = !here || here === document.body || here.closest?.(".forum-hidden-dialog");
+    if (lost && lastFocus?.isConnected && !lastFocus.disabled) lastFocus.focus({ preventScroll: true });
+  };
+
   // Streamlit's connection dialog: hidden whenever it appears (its words are English only)
   const hideDialogs = () => {
     for (const dialog of document.querySelectorAll('[role="dialog"], [data-testid="stDialog"]')) {
@@ -60,7 +78,9 @@ function createWatch() {
       }
     }
   };
-  new MutationObserver(hideDialogs).observe(document.body, { childList: true, subtree: true });
+  new MutationObserver(() => { hideDialogs(); giveBackPage(); }).observe(document.body, {
+    childList: true, subtree: true, attributes: true, attributeFilter: ["inert"],
+  });
 
   setInterval(watch.ping, PING_MS);
   window.addEventListener("offline", () => { watch.offline = true; watch.show(); });
