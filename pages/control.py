@@ -68,23 +68,24 @@ st.caption(t("control.pages_help"))
 def preview() -> None:
     """What the projectors show now and after the moderator's next step: the projector's own HTML,
     fitted to a 1280x720 screen and drawn small (ui/projector.py)."""
-    session.still_signed_in()
-    snap = plenary.snapshot(db, forum_id)
-    now = datetime.now()
-    coming = plenary.upcoming(snap.state)
-    shown, next_col = st.columns(2)
-    with shown:
-        st.caption(t("control.preview_now"))
-        projector.show(projector.screen_html(snap, t, now, results), snap.state, "preview_now", preview_width=400)
-    with next_col:
-        if coming is None:
-            st.caption(t("control.preview_end"))
-            return
-        what = t(f"control.mode_{coming.mode}")
-        group = snap.group(coming.presenting) if coming.mode == "presenting" else None
-        st.caption(t("control.preview_next", what=f"{what}: {group.number}. {md(group.name)}" if group else what))
-        upcoming = replace(snap, state=coming)
-        projector.show(projector.screen_html(upcoming, t, now, results), coming, "preview_next", preview_width=400)
+    with st.container(key="live_preview"):  # refreshes by itself: not faded (a11y.css)
+        session.still_signed_in()
+        snap = plenary.snapshot(db, forum_id)
+        now = datetime.now()
+        coming = plenary.upcoming(snap.state)
+        shown, next_col = st.columns(2)
+        with shown:
+            st.caption(t("control.preview_now"))
+            projector.show(projector.screen_html(snap, t, now, results), snap.state, "preview_now", preview_width=400)
+        with next_col:
+            if coming is None:
+                st.caption(t("control.preview_end"))
+                return
+            what = t(f"control.mode_{coming.mode}")
+            group = snap.group(coming.presenting) if coming.mode == "presenting" else None
+            st.caption(t("control.preview_next", what=f"{what}: {group.number}. {md(group.name)}" if group else what))
+            upcoming = replace(snap, state=coming)
+            projector.show(projector.screen_html(upcoming, t, now, results), coming, "preview_next", preview_width=400)
 
 
 st.header(t("control.preview"))
@@ -122,13 +123,16 @@ choice_col.selectbox(
 def timer_panel() -> None:
     """The clock: each second while the timer runs. Stopped, it cannot change but by a start made
     on another laptop, looked for every 5 s; that redraws the page, which then ticks each second."""
-    session.still_signed_in()
-    timer = plenary.snapshot(db, forum_id).state.timer
-    if timer.running != state.timer.running:
-        st.rerun(scope="app")
-    now = datetime.now()
-    colour = {"ok": "green", "last_minute": "orange", "over": "red"}[timer.phase(now)]
-    st.markdown(f"### :{colour}[{plenary.clock_text(timer.remaining(now))}] · {t(f'control.timer_{timer.phase(now)}')}")
+    with st.container(key="live_timer"):  # refreshes by itself: not faded (a11y.css)
+        session.still_signed_in()
+        timer = plenary.snapshot(db, forum_id).state.timer
+        if timer.running != state.timer.running:
+            st.rerun(scope="app")
+        now = datetime.now()
+        colour = {"ok": "green", "last_minute": "orange", "over": "red"}[timer.phase(now)]
+        st.markdown(
+            f"### :{colour}[{plenary.clock_text(timer.remaining(now))}] · {t(f'control.timer_{timer.phase(now)}')}"
+        )
 
 
 timer_panel()

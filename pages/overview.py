@@ -17,50 +17,51 @@ session.show_flashes()
 
 @st.fragment(run_every=10)
 def board() -> None:
-    session.still_signed_in()
-    db = session.database()
-    rows = dl.overview_now(db, forum)
-    photos = dl.photos_now(db, forum["id"])
-    st.dataframe(
-        pd.DataFrame(
-            [
-                (
-                    r["number"],
-                    r["name"],
-                    r["room"],
-                    t(f"overview.step_{r['step']}"),
-                    r["problems"],
-                    "✓" if r["finalised"] else "—",
-                    f"{r['initiatives_complete']} / {r['priorities']}",
-                    r["presenter"] or "—",
-                    photos[r["group_id"]]["happened_at"].strftime("%H:%M") if r["group_id"] in photos else "—",
-                )
-                for r in rows
-            ],
-            columns=[
-                t("label.number"),
-                t("label.name"),
-                t("label.room"),
-                t("overview.step"),
-                t("overview.problems"),
-                t("overview.finalised"),
-                t("overview.initiatives"),
-                t("fac.presenter"),
-                t("overview.photo"),
-            ],
-        ),
-        hide_index=True,
-        width="stretch",
-        key="overview_table",
-    )
-    waiting = [r for r in rows if r["step"] != "done"]
-    st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows), count=len(rows)))
+    with st.container(key="live_board"):  # refreshes by itself: not faded (a11y.css)
+        session.still_signed_in()
+        db = session.database()
+        rows = dl.overview_now(db, forum)
+        photos = dl.photos_now(db, forum["id"])
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    (
+                        r["number"],
+                        r["name"],
+                        r["room"],
+                        t(f"overview.step_{r['step']}"),
+                        r["problems"],
+                        "✓" if r["finalised"] else "—",
+                        f"{r['initiatives_complete']} / {r['priorities']}",
+                        r["presenter"] or "—",
+                        photos[r["group_id"]]["happened_at"].strftime("%H:%M") if r["group_id"] in photos else "—",
+                    )
+                    for r in rows
+                ],
+                columns=[
+                    t("label.number"),
+                    t("label.name"),
+                    t("label.room"),
+                    t("overview.step"),
+                    t("overview.problems"),
+                    t("overview.finalised"),
+                    t("overview.initiatives"),
+                    t("fac.presenter"),
+                    t("overview.photo"),
+                ],
+            ),
+            hide_index=True,
+            width="stretch",
+            key="overview_table",
+        )
+        waiting = [r for r in rows if r["step"] != "done"]
+        st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows), count=len(rows)))
 
-    st.header(t("rep.title"))
-    table = representation.table(db, forum["id"], public=False)
-    voted = sum(r["finalised"] for r in rows)
-    st.caption(t("rep.groups_voted", voted=voted, total=len(rows), count=len(rows)) + " " + t("rep.definition"))
-    rep_ui.show(t, ctx.lang, table, "representation")
+        st.header(t("rep.title"))
+        table = representation.table(db, forum["id"], public=False)
+        voted = sum(r["finalised"] for r in rows)
+        st.caption(t("rep.groups_voted", voted=voted, total=len(rows), count=len(rows)) + " " + t("rep.definition"))
+        rep_ui.show(t, ctx.lang, table, "representation")
 
 
 board()

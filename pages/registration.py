@@ -173,28 +173,29 @@ with side:
 
     @st.fragment(run_every=5)
     def live_figures() -> None:
-        session.still_signed_in()
-        fcur = db.cursor()
-        rows = checkin.arrivals(fcur, forum_id)
-        came = sum(r["checked_in"] for r in rows)
-        expected = sum(r["expected"] for r in rows)
-        st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
-        # a plain table: its text wraps in a tablet's narrow column instead of scrolling sideways
-        st.table(
-            pd.DataFrame(
-                [(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}") for r in rows],
-                columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")],
-            ).set_index(t("label.number"))
-        )
-        st.markdown(f"**{t('desk.recent', desk=md(desk))}**")
-        last = checkin.recent(fcur, forum_id, desk=desk, limit=10)
-        if not last:
-            st.caption(t("desk.none_yet"))
-        for e in last:
-            kind = t("desk.recent_undo") if e["kind"] == "undo" else ""
-            st.text(
-                f"{e['happened_at']:%H:%M:%S} · {e['last_name']} {e['first_name']} · "
-                f"{t('label.group')} {e['group_number']} {kind}"
+        with st.container(key="live_figures"):  # refreshes by itself: not faded (a11y.css)
+            session.still_signed_in()
+            fcur = db.cursor()
+            rows = checkin.arrivals(fcur, forum_id)
+            came = sum(r["checked_in"] for r in rows)
+            expected = sum(r["expected"] for r in rows)
+            st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
+            # a plain table: its text wraps in a tablet's narrow column instead of scrolling sideways
+            st.table(
+                pd.DataFrame(
+                    [(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}") for r in rows],
+                    columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")],
+                ).set_index(t("label.number"))
             )
+            st.markdown(f"**{t('desk.recent', desk=md(desk))}**")
+            last = checkin.recent(fcur, forum_id, desk=desk, limit=10)
+            if not last:
+                st.caption(t("desk.none_yet"))
+            for e in last:
+                kind = t("desk.recent_undo") if e["kind"] == "undo" else ""
+                st.text(
+                    f"{e['happened_at']:%H:%M:%S} · {e['last_name']} {e['first_name']} · "
+                    f"{t('label.group')} {e['group_number']} {kind}"
+                )
 
     live_figures()
