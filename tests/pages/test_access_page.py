@@ -165,3 +165,33 @@ def test_a_tablet_signed_out_by_the_organizer_writes_nothing_from_its_open_page(
     assert dl.present_count(db.cursor(), 1, me.group_id) == 0  # the tick was not written
     assert sees_sign_in(at, "ka")
     assert t("ka", "reason.signed_out") in texts(at) or t("ka", "access.signed_out_remotely") in texts(at)
+
+
+def main_area(at) -> list[tuple[str, str]]:
+    """What a page shows outside its sidebar: each element's kind and its proto's text form."""
+    shown = []
+    for node in at.main.children.values():
+        stack = [node]
+        while stack:
+            element = stack.pop()
+            proto = getattr(element, "proto", None)
+            shown.append((type(element).__name__, str(proto) if proto is not None else ""))
+            stack.extend(getattr(element, "children", {}).values())
+    return shown
+
+
+@pytest.mark.parametrize(
+    "page,roles",
+    [
+        ("control", ("moderator", "organizer")),
+        ("overview", ("moderator", "organizer")),
+        ("plenary", ("projector", "moderator", "organizer")),
+    ],
+)
+def test_shared_pages_show_every_role_the_same(swing_db, page, roles):
+    """The accessibility tour checks these pages once, as the device that works on them
+    (tests/e2e/test_accessibility.py CHECKED_AS): what they show must not depend on the role."""
+    shown = [main_area(open_app("ka", f"pages/{page}.py", role=role)) for role in roles]
+    assert len(shown[0]) >= 3, shown[0]  # the page drew its content, not only its frame
+    for role, other in zip(roles[1:], shown[1:]):
+        assert other == shown[0], (page, role)
