@@ -440,4 +440,7 @@ def read_qr(image_bytes: bytes) -> list[str]:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return []  # not a picture: no code in it
-    return [r.text for r in zxingcpp.read_barcodes(image) if r.text]
+    # Standard QR codes only (what the invitations and badges carry): read as any format, the
+    # pattern of a real QR code was once also read as a Micro QR code ("56646"), and a photo may
+    # hold other barcodes (a product, an ID card) whose text would be taken for a code
+    return [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCodeModel2) if r.text]

@@ -68,7 +68,7 @@ def qr_codes_from_pdf(data: bytes, pages: int) -> list[str]:
     found = []
     for index in range(min(pages, len(pdf))):
         image = pdf[index].render(scale=2).to_pil()
-        found += [r.text for r in zxingcpp.read_barcodes(image) if r.text]
+        found += [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCodeModel2) if r.text]
     return found
 
 

@@ -205,6 +205,39 @@ def test_qr_photo_is_decoded(db, demo_forum):
     assert checkin.read_qr(b"not an image") == []
 
 
+def test_only_the_qr_code_of_a_photo_is_read(db, demo_forum):
+    """A photo with other barcodes beside the invitation's QR code (a Micro QR code, as zxing once
+    read inside a badge's QR code, and a product's EAN-13): only the QR code is read."""
+    import io
+
+    import numpy as np
+    import qrcode
+    import zxingcpp
+    from PIL import Image
+
+    _, code = first_person(db, demo_forum)
+
+    def drawn(text: str, kind, scale: int) -> Image.Image:
+        return Image.fromarray(
+            np.array(zxingcpp.write_barcode_to_image(zxingcpp.create_barcode(text, kind), scale=scale))
+        )
+
+    others = [
+        drawn("56646", zxingcpp.BarcodeFormat.MicroQRCode, 8),
+        drawn("4006381333931", zxingcpp.BarcodeFormat.EAN13, 4),
+    ]
+    qr = qrcode.make(code).get_image().convert("L")
+    photo = Image.new("L", (sum(i.width for i in others) + qr.width + 80, 400), 255)
+    x = 20
+    for image in [*others, qr]:
+        photo.paste(image, (x, 20))
+        x += image.width + 20
+    buf = io.BytesIO()
+    photo.save(buf, format="PNG")
+    assert len(zxingcpp.read_barcodes(photo)) == 3  # all three are there to be read
+    assert checkin.read_qr(buf.getvalue()) == [code]
+
+
 def test_scan_memo_follows_moves_removals_and_new_people(db, demo_forum):
     """The desk's in-process memo of codes and people never shows data older than the last commit."""
     cur = db.cursor()

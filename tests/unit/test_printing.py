@@ -21,7 +21,7 @@ def qr_codes(pdf: bytes, pages=None) -> list[str]:
     found = []
     for i in range(len(doc)) if pages is None else pages:
         image = doc[i].render(scale=3).to_pil()
-        found += [r.text for r in zxingcpp.read_barcodes(image)]
+        found += [r.text for r in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCodeModel2)]
     return found
 
 
