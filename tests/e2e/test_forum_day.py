@@ -110,6 +110,9 @@ def choose_option(page, container: str) -> None:
     a freshly opened list, so try again until it stays open)."""
     box = page.locator(f"{container} input")
     option = page.locator("[role=option]").first
+    # in the middle of the screen first, as a person scrolls to it: a select box on the window's
+    # bottom edge took the focus on the first click but opened no list, every time (a retry 1.5 s on)
+    box.evaluate("(el) => el.scrollIntoView({block: 'center'})")
     for _ in range(10):
         box.click()
         try:
