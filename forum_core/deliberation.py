@@ -92,13 +92,16 @@ def _locked(unit: Unit, group_id: int) -> bool:
 
 
 def members(cur, forum_id: int, group_id: int) -> list[dict]:
-    """The group's members (names only) with whether they are present now."""
-    present = checkin.checked_in_ids(cur, forum_id)
-    rows = people.search(cur, forum_id, "", role="facilitator", limit=500, group_id=group_id)
-    return [
-        {"id": p["id"], "first_name": p["first_name"], "last_name": p["last_name"], "present": p["id"] in present}
-        for p in rows
-    ]
+    """The group's members (names only) with whether they are present now (the
+    ``present_participant`` view), sorted by name: one query, read on every tap of the room's tablet."""
+    return rows_as_dicts(
+        cur.execute(
+            "SELECT p.id, p.first_name, p.last_name, pp.participant_id IS NOT NULL AS present FROM participant p "
+            "LEFT JOIN present_participant pp ON pp.participant_id = p.id "
+            "WHERE p.forum_id = ? AND p.group_id = ? AND p.removed_at IS NULL ORDER BY p.last_name, p.first_name, p.id",
+            [forum_id, group_id],
+        )
+    )
 
 
 def present_count(cur, forum_id: int, group_id: int) -> int:
