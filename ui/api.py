@@ -154,10 +154,10 @@ async def text(request: Request) -> JSONResponse:
     def work() -> dict:
         db = runtime.database()
         expected = data.get("expected") if isinstance(data.get("expected"), str) else None
-        unconfirmed = data.get("unconfirmed")  # the texts sent without an answer (autosave.js): a list
-        if isinstance(unconfirmed, list):
-            unconfirmed = [u for u in unconfirmed[: dl.MAX_UNCONFIRMED] if isinstance(u, str)]
-        elif not isinstance(unconfirmed, str):  # one text, as tablets sent it before
+        # the texts sent without an answer (autosave.js): a list, or one text from an older tablet;
+        # save_text keeps at most MAX_UNCONFIRMED of them and only the texts among them
+        unconfirmed = data.get("unconfirmed")
+        if not isinstance(unconfirmed, (str, list)):
             unconfirmed = None
         outcome = dl.save_text(db, me.actor(), data["field"], data["value"], expected, unconfirmed)
         lang = i18n.normalize_language(data.get("lang"))
