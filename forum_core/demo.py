@@ -308,12 +308,14 @@ def simulate_group_work(
     Returns the number of groups finalised."""
     from forum_core import deliberation as dl
 
-    rng = random.Random(seed)
     forum = forum_mod.get_forum(db.cursor(), forum_id)
     done = 0
     for group in forum_mod.groups(db.cursor(), forum_id):
         if group_numbers is not None and group["number"] not in group_numbers:
             continue
+        # one random sequence per group: a group plays the same whether it is simulated alone or
+        # with others (a forum simulated in two calls equals one simulated in one)
+        rng = random.Random(f"{seed}:{group['number']}")
         members = dl.members(db.cursor(), forum_id, group["id"])
         for m in members[:present]:
             dl.mark_present(db, actor, forum_id, group["id"], m["id"])
