@@ -209,7 +209,7 @@ READY_JS = """([title, lang]) => {
 
 async def visit(page, base: str, name: str, lang: str) -> None:
     """Open a page: by its link in the sidebar when there is one (no reload), else by its address."""
-    link = page.locator(f'[data-testid="stSidebar"] a[href$="/{name}"]')
+    link = page.locator(f'[data-testid="stSidebar"] a[href="{name}"]')  # Streamlit's links are relative
     if f"lang={lang}" in page.url and await link.count() and await link.first.is_visible():
         await link.first.click()
     else:
