@@ -138,14 +138,12 @@ def visible_texts(page, selector: str) -> set[str]:
     )
 
 
-def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swing_file, tmp_path):
+def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swing_file, tmp_path, shots):
     import streamlit_client as sc
 
     path = copy_database(full_swing_file, tmp_path / "forum.duckdb")
     data = prepare(path)
     env = {"FORUM_BACKUP_MINUTES": "0", "FORUM_ORGANIZER_CODE": "E2-EORGAN"}
-    shots = ARTIFACTS / "projector-fit"
-    shots.mkdir(parents=True, exist_ok=True)
     with sc.server(path, extra_env=env, log=ARTIFACTS / "projector-fit.server.log") as (_, port):
         base = f"http://127.0.0.1:{port}"
         projector = device(browser, data["tokens"]["projector"], 1920, 1080)
@@ -160,7 +158,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
                 projector.goto(f"{base}/plenary?lang=en")
             expect(projector.locator(".pl-wall li")).to_have_count(50)
             seen = fitted(projector, ".pl-wall", 1920, 1080)
-            projector.screenshot(path=str(shots / f"wall-{lang}-1920.png"))
+            shots(projector, f"wall-{lang}-1920")
             assert seen["outside"] == [], (lang, seen["outside"][:5])
             assert seen["pages"] == 1  # every group at once on a hall projector
             assert projector.evaluate(SMALLEST_PRIORITY) >= 28, (lang, seen)
@@ -169,7 +167,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
             groups = set()
             for _ in range(2 * seen["pages"]):  # an old projector: in pages, each one readable and whole
                 groups |= visible_texts(projector, ".pl-wall h2")
-                projector.screenshot(path=str(shots / f"wall-{lang}-1024-{seen['page']}.png"))
+                shots(projector, f"wall-{lang}-1024-{seen['page']}")
                 assert seen["outside"] == [], (lang, seen["outside"][:5])
                 assert projector.evaluate(SMALLEST_PRIORITY) >= 20, (lang, seen)
                 if len(groups) == 10:
@@ -184,7 +182,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         shown = set()
         for _ in range(seen["pages"]):
             shown |= visible_texts(projector, ".initiative > b")
-            projector.screenshot(path=str(shots / f"presenting-{seen['page']}.png"))
+            shots(projector, f"presenting-{seen['page']}")
             assert seen["outside"] == [], seen["outside"][:5]
             if len(shown) == 5:
                 break
@@ -197,7 +195,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         # the summary on a 1280x720 screen
         moderator.locator(".st-key-control_mode").get_by_text(t("en", "control.mode_summary"), exact=True).click()
         seen = fitted(projector, ".pl-summary", 1280, 720)
-        projector.screenshot(path=str(shots / "summary-1280.png"))
+        shots(projector, "summary-1280")
         assert seen["outside"] == [], seen["outside"][:5]
 
         # the desk on a 1024x768 tablet: no sidebar, the card whole, the family name broken only at its hyphens
@@ -207,7 +205,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         scanner.scan(desk, data["code"])
         card = desk.locator("[data-testid=desk-card]")
         expect(card).to_contain_text(FAMILY_NAME)
-        desk.screenshot(path=str(shots / "desk-1024.png"))
+        shots(desk, "desk-1024")
         sidebar = desk.locator("[data-testid=stSidebar]")
         expect(sidebar).to_have_attribute("data-collapsed", "true")
         box = card.bounding_box()
