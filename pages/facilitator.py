@@ -185,15 +185,18 @@ elif step == "problems":
     if locked:
         st.info(t("fac.locked"))
     rev = st.session_state.get("problem_rev", 0)
+
+    def add_problem(rev: int) -> None:
+        """Before the run that follows the click: that one run shows the new problem and an empty form."""
+        outcome = dl.add_problem(db, actor, group_id, st.session_state[f"pt_{rev}"], st.session_state[f"pd_{rev}"])
+        report(outcome)
+        if outcome.ok:
+            st.session_state["problem_rev"] = rev + 1
+
     with st.form("add_problem", clear_on_submit=False):
         st.text_input(t("fac.problem_title"), key=f"pt_{rev}", max_chars=200)
         st.text_area(t("fac.problem_detail"), key=f"pd_{rev}", max_chars=2000, height=68)
-        if st.form_submit_button(t("fac.add_problem"), type="primary", disabled=locked):
-            outcome = dl.add_problem(db, actor, group_id, st.session_state[f"pt_{rev}"], st.session_state[f"pd_{rev}"])
-            report(outcome)
-            if outcome.ok:
-                st.session_state["problem_rev"] = rev + 1
-            st.rerun()
+        st.form_submit_button(t("fac.add_problem"), type="primary", disabled=locked, on_click=add_problem, args=(rev,))
     titles = {p["id"]: p["title"] + (" ⚑" if p["outside_competence"] else "") for p in problem_rows}
     st.dataframe(
         pd.DataFrame(

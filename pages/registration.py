@@ -98,6 +98,18 @@ with main:
         }
         errors = st.session_state.get("walk_in_errors", ())
         rev = st.session_state.get("walk_in_rev", 0)
+
+        @session.storage_safe
+        def register_walk_in(rev: int) -> None:
+            """Before the run that follows the click: that one run draws the card and an empty form."""
+            raw = {k: st.session_state.get(f"w{rev}_{k}") for k in ("first_name", "last_name", "phone", "group")}
+            outcome = checkin.register_walk_in(db, session.actor(), forum_id, raw, desk)
+            st.session_state["walk_in_errors"] = outcome.errors
+            if outcome.ok:
+                st.session_state["walk_in_rev"] = rev + 1
+                st.session_state["walk_in_badge"] = outcome.value.participant["id"]
+                remember(outcome.value)
+
         with st.form("walk_in"):
             a, b = st.columns(2)
             a.text_input(t("label.first_name"), key=f"w{rev}_first_name", max_chars=60)
@@ -113,16 +125,7 @@ with main:
             )
             for error in errors:
                 st.error(session.error_line(error))
-            register = st.form_submit_button(t("desk.register_walk_in"), type="primary")
-        if register:
-            raw = {k: st.session_state.get(f"w{rev}_{k}") for k in ("first_name", "last_name", "phone", "group")}
-            outcome = checkin.register_walk_in(db, session.actor(), forum_id, raw, desk)
-            st.session_state["walk_in_errors"] = outcome.errors
-            if outcome.ok:
-                st.session_state["walk_in_rev"] = rev + 1
-                st.session_state["walk_in_badge"] = outcome.value.participant["id"]
-                remember(outcome.value)
-            st.rerun()
+            st.form_submit_button(t("desk.register_walk_in"), type="primary", on_click=register_walk_in, args=(rev,))
         badge_for = st.session_state.get("walk_in_badge")
         if badge_for is not None:
             st.download_button(
