@@ -10,7 +10,14 @@ from playwright.sync_api import expect
 
 from forum_core.i18n import t
 from tests.e2e.conftest import ORGANIZER_CODE
-from tests.e2e.test_forum_day import choose_option, codes_from_table, import_with_bad_rows, open_page, sign_in
+from tests.e2e.test_forum_day import (
+    choose_option,
+    codes_from_table,
+    follow_sidebar,
+    import_with_bad_rows,
+    open_page,
+    sign_in,
+)
 
 
 def test_every_page_and_a_write_in_english(browser, app_server, shots):
@@ -23,16 +30,16 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     sign_in(organizer, lang, ORGANIZER_CODE, "organizer laptop")
     organizer.locator(".st-key-load_demo button").click()
     expect(organizer.get_by_role("heading", name=t(lang, "setup.title"))).to_be_visible()
-    organizer.goto(f"{base}/participants{q}")
+    follow_sidebar(organizer, "participants")
     import_with_bad_rows(organizer, lang, shots)
     organizer.get_by_role("tab", name=t(lang, "print.tab")).click()
     expect(organizer.locator(".st-key-make_invitations button")).to_be_visible()
 
     # every page's heading and words in English: tests/e2e/test_accessibility.py (every role's pages)
-    organizer.goto(f"{base}/plenary{q}")
+    follow_sidebar(organizer, "plenary")
     expect(organizer.locator(".pl h1").first).to_be_visible()
 
-    organizer.goto(f"{base}/access{q}")
+    organizer.goto(f"{base}/access{q}")  # the projector's page hides the sidebar
     organizer.locator(".st-key-make_full_set button").click()
     codes = codes_from_table(organizer)
     shots(organizer, "access-codes")

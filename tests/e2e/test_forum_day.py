@@ -40,6 +40,12 @@ def open_page(browser, url: str, width: int = 1280, height: int = 900):
     return page
 
 
+def follow_sidebar(page, name: str) -> None:
+    """Open another page by its link in the sidebar, as a person does: no reload of the app."""
+    page.locator(f'[data-testid="stSidebar"] a[href="{name}"]').click()  # Streamlit's links are relative
+    page.wait_for_url(f"**/{name}**")
+
+
 def import_with_bad_rows(organizer, lang: str, shots) -> None:
     organizer.get_by_role("tab", name=t(lang, "participants.tab_import")).click()
     organizer.locator(".st-key-import_file input[type=file]").set_input_files(
@@ -203,7 +209,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     assert len(scanned) == 4 and all(re.fullmatch(r"[2-9A-X]{9}", c) for c in scanned)
 
     # access codes for every role of the day, read off the page
-    organizer.goto(f"{base}/access{q}")
+    follow_sidebar(organizer, "access")
     organizer.locator(".st-key-make_full_set button").click()
     codes = codes_from_table(organizer)
     shots(organizer, "access-codes")
@@ -363,7 +369,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     phone.context.close()
 
     # 6. after the forum: the organizer makes the recommendations document from what the rooms typed
-    organizer.goto(f"{base}/report{q}")
+    follow_sidebar(organizer, "report")
     expect(organizer.locator('[class*="st-key-wording_"] textarea')).to_have_count(1)  # one open to work on
     document = pdf_text(
         make_and_download(
