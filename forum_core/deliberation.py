@@ -268,8 +268,9 @@ def _problem(unit: Unit, problem_id: int) -> dict | None:
 
 def add_problem(db: Database, actor: Actor, group_id: int, title: str, detail: str = "") -> Outcome:
     errors: list[FieldError] = []
-    title = check_text(errors, "title", title, "title", required=True)
-    detail = check_text(errors, "detail", detail, "text", multiline=True)
+    # named as the problem's fields, not the forum's ("title" is the forum's title in the catalogs)
+    title = check_text(errors, "problem_title", title, "title", required=True)
+    detail = check_text(errors, "problem_detail", detail, "text", multiline=True)
     if errors:
         return Outcome(False, "invalid", tuple(errors))
 
@@ -296,8 +297,9 @@ def edit_problem(
 ) -> Outcome:
     """Save new wording; ``expected`` is the (title, detail) the person was looking at."""
     errors: list[FieldError] = []
-    title = check_text(errors, "title", title, "title", required=True)
-    detail = check_text(errors, "detail", detail, "text", multiline=True)
+    # named as the problem's fields, not the forum's ("title" is the forum's title in the catalogs)
+    title = check_text(errors, "problem_title", title, "title", required=True)
+    detail = check_text(errors, "problem_detail", detail, "text", multiline=True)
     if errors:
         return Outcome(False, "invalid", tuple(errors))
 

@@ -186,18 +186,32 @@ elif step == "problems":
         st.info(t("fac.locked"))
     rev = st.session_state.get("problem_rev", 0)
 
-    def add_problem(rev: int) -> None:
+    def add_problem(rev: int, nonce: str) -> None:
         """Before the run that follows the click: that one run shows the new problem and an empty form."""
-        outcome = dl.add_problem(db, actor, group_id, st.session_state[f"pt_{rev}"], st.session_state[f"pd_{rev}"])
-        report(outcome)
+        title, detail = st.session_state[f"pt_{rev}"], st.session_state[f"pd_{rev}"]
+        outcome = session.submit_once(nonce, lambda: dl.add_problem(db, actor, group_id, title, detail))
         if outcome.ok:
             st.session_state["problem_rev"] = rev + 1
+            # said, because on a long list the new row is below the table's fold
+            count = len(dl.problems(db.cursor(), group_id))
+            session.flash("success", t("fac.problem_added", title=md(title.strip()), count=count))
+        else:
+            report(outcome)
 
     with st.form("add_problem", clear_on_submit=False):
         st.text_input(t("fac.problem_title"), key=f"pt_{rev}", max_chars=200)
         st.text_area(t("fac.problem_detail"), key=f"pd_{rev}", max_chars=2000, height=68)
-        st.form_submit_button(t("fac.add_problem"), type="primary", disabled=locked, on_click=add_problem, args=(rev,))
+        st.form_submit_button(
+            t("fac.add_problem"),
+            type="primary",
+            disabled=locked,
+            on_click=add_problem,
+            args=(rev, session.form_nonce(f"add_problem_{group_id}", rev)),
+        )
     titles = {p["id"]: p["title"] + (" ⚑" if p["outside_competence"] else "") for p in problem_rows}
+    if not problem_rows:
+        st.caption(t("fac.no_problems_yet"))  # an empty table would say "empty" in Streamlit's English
+        st.stop()
     st.dataframe(
         pd.DataFrame(
             [

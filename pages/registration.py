@@ -100,10 +100,11 @@ with main:
         rev = st.session_state.get("walk_in_rev", 0)
 
         @session.storage_safe
-        def register_walk_in(rev: int) -> None:
+        def register_walk_in(rev: int, nonce: str) -> None:
             """Before the run that follows the click: that one run draws the card and an empty form."""
             raw = {k: st.session_state.get(f"w{rev}_{k}") for k in ("first_name", "last_name", "phone", "group")}
-            outcome = checkin.register_walk_in(db, session.actor(), forum_id, raw, desk)
+            actor = session.actor()
+            outcome = session.submit_once(nonce, lambda: checkin.register_walk_in(db, actor, forum_id, raw, desk))
             st.session_state["walk_in_errors"] = outcome.errors
             if outcome.ok:
                 st.session_state["walk_in_rev"] = rev + 1
@@ -125,7 +126,12 @@ with main:
             )
             for error in errors:
                 st.error(session.error_line(error))
-            st.form_submit_button(t("desk.register_walk_in"), type="primary", on_click=register_walk_in, args=(rev,))
+            st.form_submit_button(
+                t("desk.register_walk_in"),
+                type="primary",
+                on_click=register_walk_in,
+                args=(rev, session.form_nonce("walk_in", rev)),
+            )
         badge_for = st.session_state.get("walk_in_badge")
         if badge_for is not None:
             st.download_button(

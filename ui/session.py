@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -435,6 +437,36 @@ def show_storage_failure(failed: StorageError) -> None:
     """The laptop could not write (disk full, file unwritable): what happened and what to do, in
     the page's language, instead of a stack trace. Nothing of that change was stored."""
     st.error(t(f"reason.{failed.reason}"), icon="💾")
+
+
+def form_nonce(form: str, revision: int) -> str:
+    """A random name for one revision of a form (the revision changes when the form is emptied),
+    made as the form is drawn: its button's callback passes it to :func:`submit_once`."""
+    return st.session_state.setdefault(f"_nonce_{form}_{revision}", secrets.token_hex(8))
+
+
+# The outcomes of the latest submissions, by their form's nonce (a few hundred a day at most).
+_SUBMITTED: OrderedDict[str, Outcome] = OrderedDict()
+_SUBMITTING = threading.Lock()
+
+
+def submit_once(nonce: str, submit: Callable[[], Outcome]) -> Outcome:
+    """``submit()`` once per form nonce (:func:`form_nonce`); again only after a refusal.
+
+    A double tap sends the second click before the emptied form is back. Streamlit may handle it
+    in a second thread while the first is still in the button's callback, and stop the first at
+    its next Streamlit call, after the database has the new row but before the session has noted
+    it. The second click then gets the first one's outcome instead of saving again. Kept outside
+    ``st.session_state``, whose writes a stopped callback may not have made."""
+    with _SUBMITTING:
+        if nonce in _SUBMITTED:
+            return _SUBMITTED[nonce]
+        outcome = submit()
+        if outcome.ok:
+            _SUBMITTED[nonce] = outcome
+            if len(_SUBMITTED) > 1000:
+                _SUBMITTED.popitem(last=False)
+        return outcome
 
 
 def storage_safe(callback: Callable) -> Callable:

@@ -69,9 +69,15 @@ def test_a_whole_group_session(demo_db, lang):
 
     # problems, one flagged by the expert
     go(at, "problems")
+    assert t(lang, "fac.no_problems_yet") in texts(at)
+    next(b for b in at.button if b.label == t(lang, "fac.add_problem")).click().run()  # no title
+    said = texts(at)
+    assert f"{t(lang, 'label.problem_title')}: {t(lang, 'error.required')}" in said
+    assert t(lang, "label.title") not in said  # the forum's title is not the field
     for n, title in enumerate(["გზები", "წყალი", "განათება", "ნაგავი", "ბაღი", "სპორტი", "პენსიები"]):
         at.text_input(key=f"pt_{n}").set_value(title)
         next(b for b in at.button if b.label == t(lang, "fac.add_problem")).click().run()
+        assert t(lang, "fac.problem_added", title=title, count=n + 1) in texts(at)  # said, with the count
     problems = {p["title"]: p["id"] for p in dl.problems(db.cursor(), group["id"])}
     assert len(problems) == 7
     pension = problems["პენსიები"]
