@@ -186,15 +186,22 @@ elif step == "problems":
         st.info(t("fac.locked"))
     rev = st.session_state.get("problem_rev", 0)
 
-    def add_problem(rev: int, nonce: str) -> None:
+    def add_problem(rev: int) -> None:
         """Before the run that follows the click: that one run shows the new problem and an empty form."""
         title, detail = st.session_state[f"pt_{rev}"], st.session_state[f"pd_{rev}"]
-        outcome = session.submit_once(nonce, lambda: dl.add_problem(db, actor, group_id, title, detail))
+        outcome = session.submit_once(
+            f"add_problem_{group_id}",
+            rev,
+            lambda: dl.add_problem(db, actor, group_id, title, detail),
+            blank=not (title or "").strip() and not (detail or "").strip(),
+        )
         if outcome.ok:
             st.session_state["problem_rev"] = rev + 1
-            # said, because on a long list the new row is below the table's fold
-            count = len(dl.problems(db.cursor(), group_id))
-            session.flash("success", t("fac.problem_added", title=md(title.strip()), count=count))
+            # said, because on a long list the new row is below the table's fold; the stored title,
+            # as a second click's replayed outcome comes with the emptied form's
+            rows = dl.problems(db.cursor(), group_id)
+            added = next((p["title"] for p in rows if p["id"] == outcome.value), "")
+            session.flash("success", t("fac.problem_added", title=md(added), count=len(rows)))
         else:
             report(outcome)
 
@@ -206,7 +213,7 @@ elif step == "problems":
             type="primary",
             disabled=locked,
             on_click=add_problem,
-            args=(rev, session.form_nonce(f"add_problem_{group_id}", rev)),
+            args=(rev,),
         )
     titles = {p["id"]: p["title"] + (" ⚑" if p["outside_competence"] else "") for p in problem_rows}
     if not problem_rows:

@@ -100,11 +100,16 @@ with main:
         rev = st.session_state.get("walk_in_rev", 0)
 
         @session.storage_safe
-        def register_walk_in(rev: int, nonce: str) -> None:
+        def register_walk_in(rev: int) -> None:
             """Before the run that follows the click: that one run draws the card and an empty form."""
             raw = {k: st.session_state.get(f"w{rev}_{k}") for k in ("first_name", "last_name", "phone", "group")}
             actor = session.actor()
-            outcome = session.submit_once(nonce, lambda: checkin.register_walk_in(db, actor, forum_id, raw, desk))
+            outcome = session.submit_once(
+                "walk_in",
+                rev,
+                lambda: checkin.register_walk_in(db, actor, forum_id, raw, desk),
+                blank=not any(raw.values()),
+            )
             st.session_state["walk_in_errors"] = outcome.errors
             if outcome.ok:
                 st.session_state["walk_in_rev"] = rev + 1
@@ -130,7 +135,7 @@ with main:
                 t("desk.register_walk_in"),
                 type="primary",
                 on_click=register_walk_in,
-                args=(rev, session.form_nonce("walk_in", rev)),
+                args=(rev,),
             )
         badge_for = st.session_state.get("walk_in_badge")
         if badge_for is not None:

@@ -10,6 +10,7 @@ import functools
 import os
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -439,31 +440,40 @@ def show_storage_failure(failed: StorageError) -> None:
     st.error(t(f"reason.{failed.reason}"), icon="💾")
 
 
-def form_nonce(form: str, revision: int) -> str:
+def _form_nonce(form: str, revision: int) -> str:
     """A random name for one revision of a form (the revision changes when the form is emptied),
-    made as the form is drawn: its button's callback passes it to :func:`submit_once`."""
+    made when the form is first drawn or submitted."""
     return st.session_state.setdefault(f"_nonce_{form}_{revision}", secrets.token_hex(8))
 
 
-# The outcomes of the latest submissions, by their form's nonce (a few hundred a day at most).
-_SUBMITTED: OrderedDict[str, Outcome] = OrderedDict()
+# The outcomes of the latest submissions, by their form's nonce (a few hundred a day at most),
+# with when they were made.
+_SUBMITTED: OrderedDict[str, tuple[float, Outcome]] = OrderedDict()
 _SUBMITTING = threading.Lock()
+DOUBLE_TAP_SECONDS = 3.0
 
 
-def submit_once(nonce: str, submit: Callable[[], Outcome]) -> Outcome:
-    """``submit()`` once per form nonce (:func:`form_nonce`); again only after a refusal.
+def submit_once(form: str, revision: int, submit: Callable[[], Outcome], blank: bool = False) -> Outcome:
+    """``submit()`` once per revision of a form; again only after a refusal.
 
-    A double tap sends the second click before the emptied form is back. Streamlit may handle it
-    in a second thread while the first is still in the button's callback, and stop the first at
-    its next Streamlit call, after the database has the new row but before the session has noted
-    it. The second click then gets the first one's outcome instead of saving again. Kept outside
-    ``st.session_state``, whose writes a stopped callback may not have made."""
+    A double tap sends the second click before the emptied form is back, and Streamlit handles it
+    in one of two ways. In a second thread, while the first is still in the button's callback: it
+    stops the first at its next Streamlit call, after the database has the new row but before the
+    session has noted it, so the second click comes with the same revision. Or after the first
+    run: the second click then submits the new revision, empty (``blank``). Either way it gets the
+    first click's outcome instead of saving again or being told that a field is required. Kept
+    outside ``st.session_state``, whose writes a stopped callback may not have made."""
+    nonce = _form_nonce(form, revision)
     with _SUBMITTING:
         if nonce in _SUBMITTED:
-            return _SUBMITTED[nonce]
+            return _SUBMITTED[nonce][1]
+        if blank and revision > 0:
+            earlier = _SUBMITTED.get(_form_nonce(form, revision - 1))
+            if earlier is not None and time.monotonic() - earlier[0] < DOUBLE_TAP_SECONDS:
+                return earlier[1]
         outcome = submit()
         if outcome.ok:
-            _SUBMITTED[nonce] = outcome
+            _SUBMITTED[nonce] = (time.monotonic(), outcome)
             if len(_SUBMITTED) > 1000:
                 _SUBMITTED.popitem(last=False)
         return outcome

@@ -83,6 +83,16 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     expect(room.locator(".st-key-pt_1 input")).to_be_visible()
     expect(room.get_by_text(t(lang, "fac.problem_added", title="Roads 0", count=1))).to_be_visible()
     expect(room.locator("[data-testid=stDataFrame] [role=row]")).to_have_count(2)  # its header and one problem
+    # a second click that lands on the emptied form (Streamlit sends it after the first run): the
+    # same answer, not "this field is required"
+    room.get_by_role("button", name=t(lang, "fac.add_problem")).click()
+    room.wait_for_function(  # that click's run is over
+        "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'",
+        polling=50,
+    )
+    expect(room.get_by_text(t(lang, "fac.problem_added", title="Roads 0", count=1))).to_be_visible()
+    expect(room.get_by_text(t(lang, "error.required"))).to_have_count(0)
+    expect(room.locator("[data-testid=stDataFrame] [role=row]")).to_have_count(2)
     for step in ("fac.step_vote", "fac.step_initiatives"):
         expect(room.locator(".st-key-fac_step").get_by_text(t(lang, step), exact=False)).to_be_visible()
     shots(room, "room1-problems")
