@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import pdftext
 from tests.conftest import copy_database
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,20 +89,18 @@ def test_after_the_forum_documents_and_export_from_the_command_line(finished_for
     import shutil
     import zipfile
 
-    from pypdf import PdfReader
-
     db = tmp_path / "forum.duckdb"
     shutil.copy(finished_forum_file, db)
     pdf = tmp_path / "recommendations.pdf"
     result = run("recommendations", "--db", str(db), "--out", str(pdf))
     assert result.returncode == 0, result.stderr
-    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    text = "".join(pdftext.pages(pdf))
     assert "რეკომენდაციები 2028 წლის ადგილობრივი ბიუჯეტისთვის" in text
     english = tmp_path / "report.pdf"
     assert (
         run("report-to-participants", "--db", str(db), "--out", str(english), "--document-lang", "en").returncode == 0
     )
-    assert "What entered the 2028 draft budget" in "".join(p.extract_text() for p in PdfReader(english).pages)
+    assert "What entered the 2028 draft budget" in "".join(pdftext.pages(english))
     archive = tmp_path / "public.zip"
     assert run("export-forum", "--db", str(db), "--out", str(archive), "--anonymised").returncode == 0
     names = zipfile.ZipFile(io.BytesIO(archive.read_bytes())).namelist()
@@ -111,8 +110,6 @@ def test_after_the_forum_documents_and_export_from_the_command_line(finished_for
 def test_the_days_access_codes_from_the_command_line(tmp_path, demo_forum_file):
     import csv
     import io
-
-    from pypdf import PdfReader
 
     from forum_core import access
     from forum_core.db import Database
@@ -148,7 +145,7 @@ def test_the_days_access_codes_from_the_command_line(tmp_path, demo_forum_file):
     assert [r[0] for r in made].count("desk") == 4 and [r[0] for r in made].count("projector") == 2
     assert {int(r[1]) for r in made if r[0] in ("facilitator", "expert")} == set(range(1, 11))
     assert all(r[1] == "" for r in made if r[0] not in ("facilitator", "expert"))
-    text = "".join(page.extract_text() for page in PdfReader(slips).pages)
+    text = "".join(pdftext.pages(slips))
     for _role, _, _label, code in made:
         assert code in text and len(code) == 9 and code[2] == "-"
     assert text.count("https://192.168.1.10:8501") == len(made)

@@ -24,6 +24,7 @@ from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.db import Actor, Database
 from forum_core.i18n import catalog, t
+from tests import pdftext
 from tests.conftest import ORGANIZER
 
 FORUM = 1
@@ -40,7 +41,7 @@ KEY_LIKE = re.compile(r"\b[a-z]+\.[a-z_]+\b")
 
 
 def extract(pdf: bytes) -> list[str]:
-    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    return pdftext.pages(pdf)
 
 
 def compact(text: str) -> str:

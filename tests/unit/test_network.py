@@ -62,12 +62,10 @@ def test_the_command_line_tells_the_servers_address(tmp_path, monkeypatch):
 
 
 def test_each_slip_names_its_roles_page_at_the_address_and_how_to_accept_the_certificate():
-    import io
-
-    from pypdf import PdfReader
 
     from forum_core import printing
     from forum_core.i18n import t
+    from tests import pdftext
 
     slips = [
         {"role": "desk", "label": "1", "code": "AB-CDEFGH"},
@@ -76,7 +74,7 @@ def test_each_slip_names_its_roles_page_at_the_address_and_how_to_accept_the_cer
 
     def text(address: str, lang: str) -> str:
         pdf = printing.access_slips_pdf({"title": "ფორუმი"}, slips, lang, address=address)
-        return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages)
+        return " ".join(" ".join(page.split()) for page in pdftext.pages(pdf))
 
     secure = text("https://192.168.1.23:8501", "ka")
     assert "https://192.168.1.23:8501/registration" in secure

@@ -10,10 +10,11 @@ from forum_core import checkin, printing
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.db import Actor
+from tests import pdftext
 
 
 def text_of(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    return pdftext.text(pdf)
 
 
 def qr_codes(pdf: bytes, pages=None) -> list[str]:

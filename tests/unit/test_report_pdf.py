@@ -1,26 +1,25 @@
 """The recommendations document and the report to participants: real Georgian text, charts drawn."""
 
-import io
 import re
 
 import pypdfium2 as pdfium
 import pytest
-from pypdf import PdfReader
 
 from forum_core import deliberation as dl
 from forum_core import demo, report, report_pdf
 from forum_core import forum as forum_mod
+from tests import pdftext
 from tests.conftest import ORGANIZER
 
 FORUM = 1
 
 
 def text_of(pdf: bytes) -> str:
-    return re.sub(r"\s+", " ", "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+    return re.sub(r"\s+", " ", pdftext.text(pdf))
 
 
 def pages_text(pdf: bytes) -> list[str]:
-    return [re.sub(r"\s+", " ", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    return [re.sub(r"\s+", " ", page) for page in pdftext.pages(pdf)]
 
 
 def bar_pixels(pdf: bytes, index: int) -> int:
