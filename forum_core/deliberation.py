@@ -894,6 +894,47 @@ def save_initiative_field(
     return db.attempt(actor, "initiative.save", work)
 
 
+def save_initiative(db: Database, actor: Actor, group_id: int, problem_id: int, values: dict[str, Any]) -> Outcome:
+    """Fill in several fields of a priority's initiative at once, in one unit of work (an initiative
+    written down before it is typed in: the demo's groups). Only fields nobody has typed in yet:
+    one that holds a value refuses the whole as ``stale``, an invalid one as ``invalid`` (with every
+    field's error), and then nothing is saved. One audit entry holds all the fields."""
+
+    def work(unit: Unit) -> Outcome:
+        unit.in_group(group_id)
+        forum_id = _group_forum(unit.cur, group_id)
+        if forum_id is None or not values or any(name not in INITIATIVE_FIELDS for name in values):
+            return Outcome(False, "not_found")
+        clean: dict[str, Any] = {}
+        errors: list[FieldError] = []
+        for name, value in values.items():
+            clean[name], field_errors = _clean_initiative_value(name, value, unit.cur, forum_id)
+            errors += field_errors
+        if errors:
+            return Outcome(False, "invalid", tuple(errors))
+        row = initiative(unit.cur, group_id, problem_id)
+        if any(row.get(name) not in (None, "") for name in clean):
+            return Outcome(False, "stale")
+        if row["id"] is None:
+            unit.write(
+                "initiative",
+                "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
+                [forum_id, group_id, problem_id, unit.now],
+            )
+        names = list(clean)  # each one of the fixed column names above (checked), never user input
+        unit.write(
+            "initiative",
+            "UPDATE initiative SET "
+            + ", ".join(f"{name} = ?" for name in names)
+            + ", updated_at = ? WHERE group_id = ? AND problem_id = ?",
+            [*clean.values(), unit.now, group_id, problem_id],
+        )
+        unit.audit("initiative", problem_id, {name: row.get(name) for name in names}, clean, forum_id)
+        return Outcome(True, "saved")
+
+    return db.attempt(actor, "initiative.save", work)
+
+
 # --- one entry point for every text field of the group pages ------------------------------------
 #
 # A tablet's text field saves itself (ui/autosave.py, POST /api/text) with a field id:

@@ -349,8 +349,7 @@ def simulate_group_work(
                 "cost_gel": 10000 * (n + 1),
                 "program_id": programs[0]["id"] if programs else None,
             }
-            for name, value in values.items():
-                dl.save_initiative_field(db, actor, group["id"], ranked.problem_id, name, value, None)
+            dl.save_initiative(db, actor, group["id"], ranked.problem_id, values)
         here = [m for m in dl.members(db.cursor(), forum_id, group["id"]) if m["present"]]
         if here:
             dl.set_presenter(db, actor, forum_id, group["id"], here[0]["id"])

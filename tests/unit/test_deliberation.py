@@ -176,6 +176,37 @@ def test_initiative_fields_save_one_by_one_with_stale_check(db, room):
     assert dl.is_complete(dl.initiative(db.cursor(), group["id"], pid))
 
 
+def test_a_whole_initiative_fills_empty_fields_in_one_unit(db, room):
+    forum, group = room
+    first, second = add(db, group, "გზები", "წყალი")
+    entries = lambda: (
+        db.cursor().execute("SELECT count(*) FROM audit_log WHERE action = 'initiative.save'").fetchone()[0]
+    )
+    before = entries()
+    whole = {"kind": "program", "title": "გზების შეკეთება", "goal": "12 კმ", "beneficiaries_count": "1200"}
+    assert dl.save_initiative(db, FACILITATOR, group["id"], first, whole).ok
+    row = dl.initiative(db.cursor(), group["id"], first)
+    assert (row["kind"], row["title"], row["goal"], row["beneficiaries_count"]) == (
+        "program",
+        "გზების შეკეთება",
+        "12 კმ",
+        1200,
+    )
+    assert entries() == before + 1  # one audit entry for the whole
+    # a field that holds a value already: nothing of the whole is saved
+    refused = dl.save_initiative(db, FACILITATOR, group["id"], first, {"partners": "სკოლა", "goal": "სხვა"})
+    assert refused.reason == "stale"
+    row = dl.initiative(db.cursor(), group["id"], first)
+    assert row["goal"] == "12 კმ" and row["partners"] == "" and entries() == before + 1
+    # one invalid field: every error named, nothing saved, not even a row
+    bad = dl.save_initiative(
+        db, FACILITATOR, group["id"], second, {"title": "წყალი", "kind": "party", "cost_gel": "-1"}
+    )
+    assert bad.reason == "invalid" and {e.field for e in bad.errors} == {"kind", "cost_gel"}
+    assert dl.initiative(db.cursor(), group["id"], second)["id"] is None
+    assert dl.save_initiative(db, FACILITATOR, group["id"], second, {"colour": "red"}).reason == "not_found"
+
+
 def test_presenter_must_be_present_and_overview(db, room):
     forum, group = room
     here = [m for m in dl.members(db.cursor(), forum["id"], group["id"]) if m["present"]]

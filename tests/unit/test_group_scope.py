@@ -68,6 +68,7 @@ def attempts(db, r):
         Action.VOTE_DECIDE: lambda a: dl.decide_tie(db, a, g1, [p[4], p[5]], [p[4]], "reason"),
         Action.VOTE_FINALISE: lambda a: dl.finalise(db, a, f, g1),
         Action.INITIATIVE_SAVE: lambda a: dl.save_initiative_field(db, a, g1, p[0], "goal", "x", None),
+        "whole initiative": lambda a: dl.save_initiative(db, a, g1, p[0], {"goal": "x", "title": "y"}),
         Action.GROUP_PRESENTER: lambda a: dl.set_presenter(db, a, forum_id, g1, r["member"]),
         Action.CHECKIN_FACILITATOR: lambda a: dl.mark_present(db, a, forum_id, g1, r["absent"]),
         Action.CHECKIN_UNDO: lambda a: dl.mark_absent(db, a, forum_id, g1, r["member"]),
