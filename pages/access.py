@@ -60,7 +60,7 @@ with right:
     group_id = None
     if role in access.GROUP_ROLES:
         group_id = st.selectbox(t("label.group"), list(group_label), format_func=group_label.get, key="one_group")
-    label = st.text_input(t("access.label"), max_chars=120, key="one_label")
+    label = st.text_input(t("access.label"), key="one_label")
     if st.button(t("access.make_one"), key="make_one"):
         outcome = access.create_code(db, actor, forum_id, role, group_id, label)
         if outcome.ok:

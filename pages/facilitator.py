@@ -176,7 +176,7 @@ elif step == "assessment":
                     key=f"del_{item['id']}",
                     on_click=lambda i=item["id"]: report(dl.delete_item(db, actor, i)),
                 )
-            st.text_input(t(f"fac.add_{kind}"), key=f"new_{kind}", max_chars=500, on_change=add, args=(kind,))
+            st.text_input(t(f"fac.add_{kind}"), key=f"new_{kind}", on_change=add, args=(kind,))
 
 # --- problems ------------------------------------------------------------------------------
 elif step == "problems":
@@ -205,9 +205,11 @@ elif step == "problems":
         else:
             report(outcome)
 
+    # No max_chars on fields people paste into: Streamlit's field drops a paste longer than its limit
+    # without a word; the service keeps nothing and says how long the text may be.
     with st.form("add_problem", clear_on_submit=False):
-        st.text_input(t("fac.problem_title"), key=f"pt_{rev}", max_chars=200)
-        st.text_area(t("fac.problem_detail"), key=f"pd_{rev}", max_chars=2000, height=68)
+        st.text_input(t("fac.problem_title"), key=f"pt_{rev}")
+        st.text_area(t("fac.problem_detail"), key=f"pd_{rev}", height=68)
         st.form_submit_button(
             t("fac.add_problem"),
             type="primary",

@@ -118,9 +118,9 @@ with main:
 
         with st.form("walk_in"):
             a, b = st.columns(2)
-            a.text_input(t("label.first_name"), key=f"w{rev}_first_name", max_chars=60)
-            b.text_input(t("label.last_name"), key=f"w{rev}_last_name", max_chars=60)
-            a.text_input(t("desk.phone_optional"), key=f"w{rev}_phone", max_chars=40)
+            a.text_input(t("label.first_name"), key=f"w{rev}_first_name")
+            b.text_input(t("label.last_name"), key=f"w{rev}_last_name")
+            a.text_input(t("desk.phone_optional"), key=f"w{rev}_phone")
             b.selectbox(
                 t("label.group"),
                 list(labels),

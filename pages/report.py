@@ -38,7 +38,6 @@ def flash_outcome(outcome, ok_key: str | None = None) -> None:
 organizers = st.text_input(
     t("report.organizers"),
     value=forum.get("organizers") or "",
-    max_chars=500,
     key="organizers",
     help=t("report.organizers_help"),
 )
@@ -134,7 +133,6 @@ with recs_tab:
                 t("report.wording"),
                 value=rec["wording"],
                 key=f"wording_{rec['id']}",
-                max_chars=2000,
                 height=68,
                 placeholder=rec["original"],
                 help=t("report.wording_help"),

@@ -33,13 +33,11 @@ session.show_flashes()
 
 def settings_widgets(prefix: str, values: dict) -> None:
     """The forum's fields, each with its errors from the last save right under it."""
-    st.text_input(t("label.title"), value=values.get("title", ""), max_chars=200, key=f"{prefix}title")
+    st.text_input(t("label.title"), value=values.get("title", ""), key=f"{prefix}title")
     session.field_errors(errors, "title")
     left, right = st.columns(2)
     with left:
-        st.text_input(
-            t("label.municipality"), value=values.get("municipality", ""), max_chars=120, key=f"{prefix}municipality"
-        )
+        st.text_input(t("label.municipality"), value=values.get("municipality", ""), key=f"{prefix}municipality")
         session.field_errors(errors, "municipality")
         st.date_input(
             t("label.forum_date"),
@@ -66,7 +64,7 @@ def settings_widgets(prefix: str, values: dict) -> None:
         )
         session.field_errors(errors, "priorities_per_group")
     with right:
-        st.text_input(t("label.venue"), value=values.get("venue", ""), max_chars=200, key=f"{prefix}venue")
+        st.text_input(t("label.venue"), value=values.get("venue", ""), key=f"{prefix}venue")
         session.field_errors(errors, "venue")
         st.time_input(
             t("label.start_time"), value=values.get("start_time") or time(11, 0), step=300, key=f"{prefix}start_time"
@@ -80,7 +78,7 @@ def settings_widgets(prefix: str, values: dict) -> None:
             key=f"{prefix}pebbles_per_participant",
         )
         session.field_errors(errors, "pebbles_per_participant")
-    st.text_area(t("label.goals"), value=values.get("goals") or "", max_chars=2000, key=f"{prefix}goals")
+    st.text_area(t("label.goals"), value=values.get("goals") or "", key=f"{prefix}goals")
     session.field_errors(errors, "goals")
     st.checkbox(
         t("label.flagged_in_vote"),
