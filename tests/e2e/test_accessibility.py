@@ -1,6 +1,6 @@
 """Every page, as every role that opens it, in Georgian and in English, checked in a real Chromium
 (issue 17): axe-core finds no critical or serious WCAG 2.2 AA violation and no skipped heading
-level, and the visible text is in the page's language.
+level, no button's label is cut short, and the visible text is in the page's language.
 
 The public results and the accessibility statement are the same for everyone: they are checked as
 the public opens them (SAME_FOR_EVERYONE); the moderator's pages and the projector's screen, whose
@@ -223,6 +223,11 @@ async def visit(page, base: str, name: str, lang: str) -> None:
 TITLES = {"results": "results.title"}  # a page that names itself (with the forum's title)
 
 
+# Buttons whose label does not fit: Streamlit cuts it with "…" unless ui/components/a11y.css lets it wrap
+CUT_LABELS_JS = """() => [...document.querySelectorAll('[data-testid^="stBaseButton"] [data-testid="stMarkdownContainer"]')]
+  .filter((el) => el.checkVisibility() && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1)
+  .map((el) => el.innerText)"""  # (in a closed sidebar, 0 px wide, every label overflows)
+
 STATE_JS = """() => [location.href, document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state"),
   document.title, document.documentElement.lang, document.querySelectorAll("h1").length, document.body.innerText.slice(0, 300)]"""
 ROLES = ("organizer", "desk", "facilitator", "expert", "moderator", "projector", "public")
@@ -254,6 +259,7 @@ async def check_role(browser, forum_day: dict, role: str, langs: tuple[str, ...]
                         problems.append(f"{where}: not ready: {await page.evaluate(STATE_JS)}")
                         continue
                 problems += [f"{where}: {p}" for p in await axe_problems(page)]
+                problems += [f"{where}: button label cut: {label!r}" for label in await page.evaluate(CUT_LABELS_JS)]
                 texts = await page.evaluate(VISIBLE_TEXT_JS)
                 problems += [f"{where}: {w}" for w in foreign_words(texts, lang, forum_day["words"])]
     finally:
