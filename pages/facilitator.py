@@ -154,8 +154,10 @@ elif step == "assessment":
     items = dl.assessment(cur, group_id)
 
     def add(kind: str) -> None:
-        report(dl.add_item(db, actor, group_id, kind, st.session_state.get(f"new_{kind}", "")))
-        st.session_state[f"new_{kind}"] = ""
+        outcome = dl.add_item(db, actor, group_id, kind, st.session_state.get(f"new_{kind}", ""))
+        report(outcome)
+        if outcome.ok:  # a refused text (too long) stays in the field to be shortened
+            st.session_state[f"new_{kind}"] = ""
 
     for column, kind in zip(st.columns(2), dl.ITEM_KINDS):
         with column:

@@ -35,15 +35,19 @@ def flash_outcome(outcome, ok_key: str | None = None) -> None:
         session.flash_outcome(outcome)
 
 
-organizers = st.text_input(
+def save_organizers() -> None:
+    # saved when the field changes, once: a refused text (too long) stays in the field with its
+    # message, and is not sent again on every run
+    flash_outcome(report.set_organizers(db, actor, forum_id, st.session_state["organizers"]), "report.saved")
+
+
+st.text_input(
     t("report.organizers"),
     value=forum.get("organizers") or "",
     key="organizers",
     help=t("report.organizers_help"),
+    on_change=save_organizers,
 )
-if organizers != (forum.get("organizers") or ""):
-    flash_outcome(report.set_organizers(db, actor, forum_id, organizers), "report.saved")
-    st.rerun()
 
 recs_tab, answers_tab, docs_tab, export_tab = st.tabs(
     [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")]

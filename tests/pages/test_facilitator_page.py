@@ -62,7 +62,13 @@ def test_a_whole_group_session(demo_db, lang):
 
     # strengths and weaknesses
     go(at, "assessment")
+    pasted = "აქტიური ახალგაზრდობა " * 25  # 525 characters: longer than an item may be
+    at.text_input(key="new_strength").set_value(pasted).run()
+    assert t(lang, "error.too_long", max=500, length=len(pasted.strip())) in texts(at)
+    assert at.text_input(key="new_strength").value == pasted  # kept, to be shortened
+    assert dl.assessment(db.cursor(), group["id"])["strength"] == []
     at.text_input(key="new_strength").set_value("აქტიური ახალგაზრდობა").run()
+    assert at.text_input(key="new_strength").value == ""  # saved: the field is empty for the next one
     at.text_input(key="new_weakness").set_value("<b>ცუდი</b> გზები").run()
     items = dl.assessment(db.cursor(), group["id"])
     assert [i["text"] for i in items["weakness"]] == ["<b>ცუდი</b> გზები"]

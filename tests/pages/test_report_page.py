@@ -2,6 +2,7 @@
 
 import pytest
 
+from forum_core import forum as forum_mod
 from forum_core import report
 from forum_core.i18n import t
 from tests.conftest import ORGANIZER
@@ -71,6 +72,21 @@ def test_the_committee_rewords_and_the_groups_words_stay(finished_file):
     assert t("en", "report.saved") in texts(at)
     at.text_area(key=f"wording_{first['id']}").set_value("").run()  # back to the groups' words
     assert report.recommendations(db.cursor(), 1)[0]["text"] == first["original"]
+
+
+def test_the_organizers_too_long_are_kept_and_explained_once(finished_file):
+    """A refused text is answered once and stays in the field (it was sent again on every run)."""
+    at = open_app("en", PAGE)
+    pasted = "Telavi municipality and its partners " * 15  # 555 characters, 500 allowed
+    at.text_input(key="organizers").set_value(pasted).run()
+    assert not at.exception
+    assert t("en", "error.too_long", max=500, length=len(pasted.strip())) in texts(at)
+    assert at.text_input(key="organizers").value == pasted
+    assert (forum_mod.get_forum(app_database().cursor(), 1).get("organizers") or "") == ""
+    assert at.tabs, "the rest of the page is drawn"
+    at.text_input(key="organizers").set_value("Telavi municipality").run()
+    assert forum_mod.get_forum(app_database().cursor(), 1)["organizers"] == "Telavi municipality"
+    assert t("en", "report.saved") in texts(at)
 
 
 def test_merging_and_ordering_from_the_page(finished_file):
