@@ -103,6 +103,19 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     expect(room.get_by_text(t(lang, "fac.problem_added", title="Roads 0", count=1))).to_be_visible()
     expect(room.get_by_text(t(lang, "error.required"))).to_have_count(0)
     expect(room.locator("[data-testid=stDataFrame] [role=row]")).to_have_count(2)
+    # the stored problem's title, edited in place (a field that saves itself): a long paste is kept
+    # and refused with the limit, not cut to it and saved
+    choose_option(room, ".st-key-problem_choice")
+    title = room.locator('[class*="st-key-edit_problem_"] input.forum-autosave-control').first
+    expect(title).to_have_value("Roads 0")
+    title.fill(pasted)
+    title.press("Tab")
+    status = room.locator('[class*="st-key-edit_problem_"] [data-testid=autosave-status]').first
+    expect(status).to_contain_text(t(lang, "error.too_long", max=200, length=len(pasted.strip())))
+    expect(title).to_have_value(pasted)
+    title.fill("Roads 0")  # back as stored
+    title.press("Tab")
+    expect(status).not_to_contain_text(t(lang, "error.too_long", max=200, length=len(pasted.strip())))
     for step in ("fac.step_vote", "fac.step_initiatives"):
         expect(room.locator(".st-key-fac_step").get_by_text(t(lang, step), exact=False)).to_be_visible()
     shots(room, "room1-problems")

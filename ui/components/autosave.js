@@ -103,7 +103,9 @@ function createField(fieldId) {
       f.control = control;
     }
     f.el(".forum-autosave-label").textContent = f.data.label || "";
-    if (f.data.max_chars) f.control.maxLength = f.data.max_chars;
+    // No maxLength from max_chars: the browser would cut a longer paste to it without a word, and the
+    // cut text would be saved. The laptop refuses a text that is too long, saying how long it may be
+    // (the "error" state below), and the text stays here to be shortened.
     f.control.placeholder = f.data.placeholder || "";
     f.control.disabled = Boolean(f.data.disabled);
     f.el(".forum-autosave-keep-mine").textContent = f.texts.keep_mine || "";
