@@ -56,12 +56,20 @@ with left:
         st.rerun()
 with right:
     st.header(t("access.one_code"))
-    role = st.selectbox(t("access.role"), access.CODE_ROLES, format_func=lambda r: t(f"role.{r}"), key="one_role")
+    # no role chosen beforehand: a desk's name typed under a preselected "organizer" made an organizer's code
+    role = st.selectbox(
+        t("access.role"),
+        access.CODE_ROLES,
+        format_func=lambda r: t(f"role.{r}"),
+        key="one_role",
+        index=None,
+        placeholder=t("access.choose_role"),
+    )
     group_id = None
     if role in access.GROUP_ROLES:
         group_id = st.selectbox(t("label.group"), list(group_label), format_func=group_label.get, key="one_group")
     label = st.text_input(t("access.label"), key="one_label")
-    if st.button(t("access.make_one"), key="make_one"):
+    if st.button(t("access.make_one"), key="make_one", disabled=role is None):
         outcome = access.create_code(db, actor, forum_id, role, group_id, label)
         if outcome.ok:
             st.session_state["codes_made"] = [

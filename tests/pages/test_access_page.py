@@ -127,6 +127,20 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
 
 
+def test_one_code_waits_for_a_role_to_be_chosen(demo_db):
+    """No role is chosen beforehand (a desk's name typed under a preselected organizer made an
+    organizer's code): the button waits for a role, and then makes a code of that role."""
+    at = open_app("en", "pages/access.py")
+    assert at.selectbox(key="one_role").value is None
+    assert at.button(key="make_one").disabled
+    at.selectbox(key="one_role").set_value("desk").run()
+    at.text_input(key="one_label").set_value("Desk 5").run()
+    at.button(key="make_one").click().run()
+    (made,) = at.session_state["codes_made"]
+    assert (made["role"], made["label"]) == ("desk", "Desk 5")
+    assert access.sign_in(app_database(), 1, made["code"], "", "t", access.Throttle()).identity.role == "desk"
+
+
 @pytest.mark.parametrize(
     "address,shown", [("192.168.1.50", False), ("10.0.0.7", False), (None, False), ("127.0.0.1", True), ("::1", True)]
 )
