@@ -94,7 +94,7 @@ active = [r for r in rows if r["revoked_at"] is None]
 def revocable(rows: list[dict], describe, key_prefix: str, revoke, label: str) -> None:
     """One line per row with a button that revokes it (a code or a signed-in device)."""
     for row in rows:
-        text_col, button_col = st.columns([5, 1])
+        text_col, button_col = st.columns([3, 1])  # room for "გამოსვლა" on one line at 1024 px
         text_col.text(describe(row))
         if button_col.button(label, key=f"{key_prefix}_{row['id']}"):
             outcome = revoke(db, actor, row["id"])
