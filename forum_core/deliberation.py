@@ -853,6 +853,24 @@ def _clean_initiative_value(name: str, value: Any, cur, forum_id: int) -> tuple[
     return None, errors
 
 
+def _store_initiative(unit: Unit, forum_id: int, group_id: int, problem_id: int, exists: bool, clean: dict) -> None:
+    """Write ``clean`` (column -> value) into a priority's initiative, making its row first if needed.
+    The columns are names from INITIATIVE_FIELDS, checked by the callers, never user input."""
+    if not exists:
+        unit.write(
+            "initiative",
+            "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
+            [forum_id, group_id, problem_id, unit.now],
+        )
+    unit.write(
+        "initiative",
+        "UPDATE initiative SET "
+        + ", ".join(f"{name} = ?" for name in clean)
+        + ", updated_at = ? WHERE group_id = ? AND problem_id = ?",
+        [*clean.values(), unit.now, group_id, problem_id],
+    )
+
+
 def save_initiative_field(
     db: Database, actor: Actor, group_id: int, problem_id: int, name: str, value: Any, expected: Any
 ) -> Outcome:
@@ -876,18 +894,7 @@ def save_initiative_field(
             return Outcome(False, "stale", value=current)
         if current == clean:
             return Outcome(True, "unchanged")
-        if row["id"] is None:
-            unit.write(
-                "initiative",
-                "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
-                [forum_id, group_id, problem_id, unit.now],
-            )
-        # ``name`` is one of the fixed column names above, never user input.
-        unit.write(
-            "initiative",
-            "UPDATE initiative SET " + name + " = ?, updated_at = ? WHERE group_id = ? AND problem_id = ?",
-            [clean, unit.now, group_id, problem_id],
-        )
+        _store_initiative(unit, forum_id, group_id, problem_id, row["id"] is not None, {name: clean})
         unit.audit("initiative", problem_id, {name: current}, {name: clean}, forum_id)
         return Outcome(True, "saved", value=clean)
 
@@ -915,21 +922,8 @@ def save_initiative(db: Database, actor: Actor, group_id: int, problem_id: int, 
         row = initiative(unit.cur, group_id, problem_id)
         if any(row.get(name) not in (None, "") for name in clean):
             return Outcome(False, "stale")
-        if row["id"] is None:
-            unit.write(
-                "initiative",
-                "INSERT INTO initiative (forum_id, group_id, problem_id, updated_at) VALUES (?, ?, ?, ?)",
-                [forum_id, group_id, problem_id, unit.now],
-            )
-        names = list(clean)  # each one of the fixed column names above (checked), never user input
-        unit.write(
-            "initiative",
-            "UPDATE initiative SET "
-            + ", ".join(f"{name} = ?" for name in names)
-            + ", updated_at = ? WHERE group_id = ? AND problem_id = ?",
-            [*clean.values(), unit.now, group_id, problem_id],
-        )
-        unit.audit("initiative", problem_id, {name: row.get(name) for name in names}, clean, forum_id)
+        _store_initiative(unit, forum_id, group_id, problem_id, row["id"] is not None, clean)
+        unit.audit("initiative", problem_id, {name: row.get(name) for name in clean}, clean, forum_id)
         return Outcome(True, "saved")
 
     return db.attempt(actor, "initiative.save", work)
