@@ -19,6 +19,7 @@ from playwright.sync_api import expect
 from forum_core.i18n import t
 from tests.e2e import scanner
 from tests.e2e.conftest import ORGANIZER_CODE
+from tests.e2e.screen import BROKEN_WORDS
 
 TIMEOUT = 30_000
 expect.set_options(timeout=15_000)  # a 2-core laptop making 120 invitations takes a few seconds
@@ -284,6 +285,9 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     sign_in(moderator, lang, moderator_code, "stage laptop")
     moderator.locator(".st-key-control_mode").get_by_text(t(lang, "control.mode_wall"), exact=True).click()
     expect(projector.locator(".pl-wall .card")).to_have_count(10, timeout=5000)
+    # no group has finished: the groups' names alone, in large type, each word whole on the screen
+    projector.wait_for_function("() => document.querySelector('.pl-frame')?.dataset.fitted === '1920x1080'")
+    assert projector.evaluate(BROKEN_WORDS) == []
 
     # 3. two facilitators at once, each on their group's tablet
     rooms = []

@@ -22,6 +22,9 @@ function fits(frame) {
   // the frame itself, and every box that must keep its content inside (e.g. the multi-column body)
   if (overflows(frame)) return false;
   for (const el of frame.querySelectorAll("[data-fit]")) if (overflows(el)) return false;
+  // every word whole: words do not break (projector.css), so a word wider than its card sticks out
+  // of it, and the type must be smaller or the cards wider ("ინფრასტრუქ / ტურა" reads as two words)
+  for (const el of frame.querySelectorAll("[data-unit]")) if (el.scrollWidth > el.clientWidth + 1) return false;
   return true;
 }
 
@@ -157,7 +160,15 @@ function createScreen(root) {
       marker.hidden = screen.pages.length < 2;
       marker.textContent = `${index + 1} / ${screen.pages.length}`;
     }
-    screen.size = bestLayout(frame, MIN_PX, Math.max(12, frame.clientHeight / 5), screen.readable()).size || MIN_PX;
+    const hi = Math.max(12, frame.clientHeight / 5);
+    frame.classList.remove("pl-break-words");
+    let best = bestLayout(frame, MIN_PX, hi, screen.readable());
+    if (!best.size) {
+      // a last resort: a word too long for its card even in the smallest type may break
+      frame.classList.add("pl-break-words");
+      best = bestLayout(frame, MIN_PX, hi, screen.readable());
+    }
+    screen.size = best.size || MIN_PX;
     frame.dataset.page = String(index + 1);
     frame.dataset.pages = String(screen.pages.length);
     frame.dataset.size = screen.size.toFixed(2);

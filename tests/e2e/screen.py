@@ -1,0 +1,19 @@
+"""What the browser tests look for on a screen, in the page's own JavaScript."""
+
+# Words broken across two lines on the screen (a line may end after a hyphen or a slash; an address
+# may break anywhere): a hall reads "ინფრასტრუქ / ტურა" as two words.
+BROKEN_WORDS = """() => {
+  const frame = document.querySelector(".pl-frame"), out = [];
+  const walker = document.createTreeWalker(frame, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, parent = node.parentElement;
+    if (!parent.getClientRects().length || parent.closest(".address")) continue;
+    for (const m of node.textContent.matchAll(/[^\\s\\-–—\\/]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index);
+      range.setEnd(node, m.index + m[0].length);
+      if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) out.push(m[0]);
+    }
+  }
+  return out;
+}"""
