@@ -12,7 +12,6 @@ import streamlit as st
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
-from forum_core.validation import MAX_LEN
 from ui import autosave, runtime, session, widgets
 from ui.text import md, md_join
 
@@ -79,8 +78,9 @@ def problem_to_address(problem_id) -> None:
         st.query_params["problem"] = str(problem_id)
 
 
-def text_field(field: str, label: str, stored, multiline: bool = False, max_chars: int = 500, **kwargs) -> None:
-    autosave.text_field(field, label, stored, lang, multiline=multiline, max_chars=max_chars, device=device, **kwargs)
+def text_field(field: str, label: str, stored, multiline: bool = False, **kwargs) -> None:
+    # no length limit in the browser: the laptop refuses a text that is too long, saying so (autosave.js)
+    autosave.text_field(field, label, stored, lang, multiline=multiline, device=device, **kwargs)
 
 
 def report(outcome, ok_key: str | None = None) -> None:
@@ -163,9 +163,7 @@ elif step == "assessment":
         with column:
             st.subheader(t(printing.KIND_HEADINGS[kind]))
             for number_in_list, item in enumerate(items[kind], start=1):
-                text_field(
-                    dl.field_id("item", item["id"]), f"{t(f'fac.{kind}')} {number_in_list}", item["text"], max_chars=500
-                )
+                text_field(dl.field_id("item", item["id"]), f"{t(f'fac.{kind}')} {number_in_list}", item["text"])
                 up, down, delete = st.columns(3)
                 up.button(
                     "↑", key=f"up_{item['id']}", on_click=lambda i=item["id"]: report(dl.move_item(db, actor, i, -1))
@@ -255,7 +253,6 @@ elif step == "problems":
                 dl.field_id("problem", p["id"], "title"),
                 t("fac.problem_title"),
                 p["title"],
-                max_chars=200,
                 disabled=locked,
             )
             text_field(
@@ -263,7 +260,6 @@ elif step == "problems":
                 t("fac.problem_detail"),
                 p["detail"],
                 multiline=True,
-                max_chars=2000,
                 disabled=locked,
             )
         st.markdown(f"**{t('fac.expert_flag')}**")
@@ -282,7 +278,6 @@ elif step == "problems":
             t("fac.competence_note"),
             p["competence_note"],
             multiline=True,
-            max_chars=500,
             placeholder=t("fac.competence_note_hint"),
             rows=2,
         )
@@ -563,13 +558,11 @@ elif step == "initiatives":
         value = row.get(name)
         label = t(f"ini.{name}")
         if kind in ("text", "area"):  # typed text saves itself, through a Wi-Fi drop and a reload
-            limit = MAX_LEN[dl.INITIATIVE_TEXT[name]]
             text_field(
                 dl.field_id("initiative", group_id, row["problem_id"], name),
                 label,
                 value,
                 multiline=kind == "area",
-                max_chars=limit,
                 key=key,
             )  # st-key-ini_<problem>_<name>
             return

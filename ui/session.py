@@ -442,7 +442,7 @@ def show_storage_failure(failed: StorageError) -> None:
 
 def _form_nonce(form: str, revision: int) -> str:
     """A random name for one revision of a form (the revision changes when the form is emptied),
-    made when the form is first drawn or submitted."""
+    made at its first submission."""
     return st.session_state.setdefault(f"_nonce_{form}_{revision}", secrets.token_hex(8))
 
 
