@@ -469,7 +469,7 @@ elif step == "vote":
                 max_selections=result.tie_places,
                 key="tie_chosen",
             )
-            reason = st.text_input(t("fac.decision_reason"), max_chars=500, key="tie_reason")
+            reason = st.text_input(t("fac.decision_reason"), key="tie_reason")
             if st.form_submit_button(t("fac.decide")):
                 report(dl.decide_tie(db, actor, group_id, result.tie, chosen, reason), "fac.tie_decided")
                 st.rerun()
@@ -529,7 +529,7 @@ elif step == "vote":
             confirm_finalise()
     elif actor.role == "organizer":
         with st.form("reopen"):
-            reason = st.text_input(t("fac.reopen_reason"), max_chars=500, key="reopen_reason")
+            reason = st.text_input(t("fac.reopen_reason"), key="reopen_reason")
             if st.form_submit_button(t("fac.reopen")):
                 report(dl.reopen(db, actor, group_id, reason), "fac.reopened")
                 st.rerun()

@@ -43,16 +43,15 @@ def size_status(g: dict) -> str:
 
 
 def person_widgets(prefix: str, values: dict, errors) -> None:
+    # no max_chars on what may be pasted (Streamlit drops a longer paste without a word): the
+    # service says "too long" under the field and keeps the text
     left, right = st.columns(2)
     with left:
-        st.text_input(
-            t("label.first_name"), value=values.get("first_name") or "", max_chars=60, key=prefix + "first_name"
-        )
+        st.text_input(t("label.first_name"), value=values.get("first_name") or "", key=prefix + "first_name")
         session.field_errors(errors, "first_name")
         st.text_input(
             t("label.phone"),
             value=georgian.format_phone(values.get("phone")),
-            max_chars=40,
             key=prefix + "phone",
             placeholder="599 12 34 56",
         )
@@ -64,12 +63,10 @@ def person_widgets(prefix: str, values: dict, errors) -> None:
             index=GENDER_OPTIONS.index(values.get("gender") or ""),
             format_func=gender_label.get,
         )
-        st.text_input(
-            t("label.community"), value=values.get("community") or "", max_chars=120, key=prefix + "community"
-        )
+        st.text_input(t("label.community"), value=values.get("community") or "", key=prefix + "community")
         session.field_errors(errors, "community")
     with right:
-        st.text_input(t("label.last_name"), value=values.get("last_name") or "", max_chars=60, key=prefix + "last_name")
+        st.text_input(t("label.last_name"), value=values.get("last_name") or "", key=prefix + "last_name")
         session.field_errors(errors, "last_name")
         ids = list(group_label)
         current_group = values.get("group_id")
@@ -86,9 +83,9 @@ def person_widgets(prefix: str, values: dict, errors) -> None:
             t("label.birth_year"), value=str(values.get("birth_year") or ""), max_chars=4, key=prefix + "birth_year"
         )
         session.field_errors(errors, "birth_year")
-        st.text_input(t("label.email"), value=values.get("email") or "", max_chars=120, key=prefix + "email")
+        st.text_input(t("label.email"), value=values.get("email") or "", key=prefix + "email")
         session.field_errors(errors, "email")
-    st.text_area(t("label.needs"), value=values.get("needs") or "", max_chars=500, key=prefix + "needs", height=68)
+    st.text_area(t("label.needs"), value=values.get("needs") or "", key=prefix + "needs", height=68)
     session.field_errors(errors, "needs")
 
 

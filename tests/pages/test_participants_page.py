@@ -44,6 +44,23 @@ def test_search_by_transliterated_name_and_phone(demo_db):
     assert found_table(at)["Phone"].iloc[0] == first["Phone"].iloc[0]
 
 
+def test_a_pasted_name_longer_than_allowed_is_kept_and_explained(demo_db):
+    """The fields set no Streamlit limit (Streamlit drops a paste longer than its limit without a
+    word, in the browser); the service says how long a name may be and nothing is added."""
+    at = open_app("en", PAGE)
+    prefix = "add0_"
+    for name in ("first_name", "last_name", "phone", "community", "email"):
+        assert at.text_input(key=prefix + name).proto.max_chars == 0, name
+    assert at.text_area(key=prefix + "needs").proto.max_chars == 0
+    pasted = "Nino-Mariam-Elene " * 4  # 72 characters, 60 allowed
+    at.text_input(key=prefix + "first_name").set_value(pasted)
+    at.text_input(key=prefix + "last_name").set_value("Beridze")
+    next(b for b in at.button if b.label == t("en", "participants.add")).click().run()
+    assert t("en", "error.too_long", max=60, length=len(pasted.strip())) in [e.value for e in at.error]
+    assert at.text_input(key=prefix + "first_name").value == pasted
+    assert people.count_active(app_db().cursor(), 1) == 117
+
+
 def test_add_person_refuses_bad_input_in_georgian_then_adds(demo_db):
     at = open_app("ka", PAGE)
     prefix = "add0_"
