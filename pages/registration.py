@@ -189,6 +189,7 @@ with side:
     def live_figures() -> None:
         with st.container(key="live_figures"):  # refreshes by itself: not faded (a11y.css)
             session.still_signed_in()
+            desk_ui.figures_refresh()  # a scan's answer runs this fragment again (ui/components/figures.js)
             fcur = db.cursor()
             rows = checkin.arrivals(fcur, forum_id)
             came = sum(r["checked_in"] for r in rows)

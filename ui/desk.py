@@ -70,7 +70,7 @@ def _scanner():
     )
 
 
-def scanner(desk: str, lang: str, result: checkin.CheckInResult | None = None, result_id: int = 0, on_scanned=None):
+def scanner(desk: str, lang: str, result: checkin.CheckInResult | None = None, result_id: int = 0):
     """Mount the desk's scanner with its texts; ``result`` is an answer the page made (a check-in
     by name, a walk-in) to show as the card, ``result_id`` tells a new one from the one shown."""
     catalog = i18n.catalog(i18n.normalize_language(lang))
@@ -89,4 +89,17 @@ def scanner(desk: str, lang: str, result: checkin.CheckInResult | None = None, r
         "undo": bool(result) and may_undo(result, desk),
         "participant_id": person.get("id"),
     }
-    return _scanner()(key="desk_scanner", data=data, on_scanned_change=on_scanned or (lambda: None))
+    return _scanner()(key="desk_scanner", data=data)
+
+
+@functools.lru_cache(maxsize=1)
+def _figures_refresh():
+    import streamlit as st
+
+    return st.components.v2.component("forum_desk_figures", js=(_COMPONENTS / "figures.js").read_text(encoding="utf-8"))
+
+
+def figures_refresh() -> None:
+    """Inside the figures' fragment: the scanner's answers (desk.js, ``forum:desk-answered``) run
+    that fragment again, not the whole page (ui/components/figures.js)."""
+    _figures_refresh()(key="desk_figures_refresh", on_asked_change=lambda: None)

@@ -165,7 +165,7 @@ function createDesk() {
       desk.online = true;
       const newest = answer.results[answer.results.length - 1];
       if (newest) desk.show(newest, answer.results.slice(0, -1).reverse());
-      if (desk.component) desk.component.setTriggerValue("scanned", Date.now()); // the page's figures
+      window.dispatchEvent(new Event("forum:desk-answered")); // the page's figures (figures.js)
     } catch (error) {
       desk.online = false; // kept in the queue: tried again in a moment
       desk.retryTimer = setTimeout(desk.flush, RETRY_MS);
@@ -197,7 +197,7 @@ function createDesk() {
       desk.last = null;
       save(LAST_KEY, null);
       button.hidden = true;
-      if (desk.component) desk.component.setTriggerValue("scanned", Date.now());
+      window.dispatchEvent(new Event("forum:desk-answered"));
     } catch {
       button.disabled = false; // no connection: the person may try again
     }
