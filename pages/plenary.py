@@ -26,13 +26,13 @@ def results_address() -> str:
     return tls.served_results_url(lang)
 
 
-@st.fragment(run_every=1)
-def screen() -> None:
-    """Redrawn every second (the timer); the data comes from the shared snapshot, which is
-    recomputed only after a commit, so the newest finalised vote shows within a second or two."""
-    session.still_signed_in()
-    snap = plenary.snapshot(db, forum_id)
-    projector.show(projector.screen_html(snap, t, datetime.now(), results_address()), snap.state, key="projector")
-
-
-screen()
+# Drawn once; then the screen asks the laptop itself every second for what to show (GET
+# /api/screen, ui/projector.py feed): a bodiless 304 while nothing changed, where a page run
+# each second cost the laptop and the projector's browser far more.
+snap = plenary.snapshot(db, forum_id)
+projector.show(
+    projector.screen_html(snap, t, datetime.now(), results_address()),
+    snap.state,
+    key="projector",
+    feed=projector.feed_url(lang),
+)

@@ -25,7 +25,7 @@ from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import DatabaseBusy
 from forum_core.vocabulary import Action, Reason, may_write
-from ui import public_results, runtime
+from ui import projector, public_results, runtime, tls
 
 DEVICE_COOKIE = "forum_device"
 MAX_SCANS_PER_REQUEST = 200
@@ -238,6 +238,29 @@ async def results(request: Request) -> Response:
     return Response(body, media_type="text/html; charset=utf-8", headers=headers)
 
 
+async def screen(request: Request) -> Response:
+    """The projector's screen for its script (``ui/components/projector.js``), asked every second:
+    ``{"html", "page", "rotate_s", "min_ratio"}`` as in ``ui/projector.py``; ``?lang=ka|en``.
+
+    A device that may open the projector's page only (403 otherwise: signed out, the script
+    then reloads the page, which shows the sign-in); ``If-None-Match`` with the current ETag
+    gets ``304`` and no body, which is nearly every second."""
+    me = _identity(request)
+    if me is None or not access.may_open(me.role, "plenary"):
+        return _refused()
+    lang = i18n.normalize_language(request.query_params.get("lang"))
+    try:
+        made = await run_in_threadpool(projector.feed, runtime.database(), lang, tls.served_results_url(lang))
+    except DatabaseBusy:
+        return Response(status_code=503, headers={"Retry-After": "5"})
+    if made is None:
+        return JSONResponse({"error": "no_forum"}, status_code=404)
+    headers = {"ETag": made.etag, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+    if public_results.matches(request.headers.get("if-none-match"), made.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(made.body, media_type="application/json", headers=headers)
+
+
 ROUTES = [
     Route("/results", results, methods=["GET", "HEAD"]),
     Route("/results/", results, methods=["GET", "HEAD"]),
@@ -247,4 +270,5 @@ ROUTES = [
     Route("/api/scans", scans, methods=["POST"]),
     Route("/api/undo", undo, methods=["POST"]),
     Route("/api/text", text, methods=["POST"]),
+    Route(projector.FEED, screen, methods=["GET"]),
 ]

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from forum_core import plenary, printing
+from forum_core import forum as forum_mod
+from forum_core import i18n, plenary, printing
+from forum_core.db import Database
 from ui.render import render
 
 _COMPONENTS = Path(__file__).resolve().parent / "components"
@@ -132,16 +137,58 @@ def _component():
     )
 
 
-def show(html: str, state: plenary.ScreenState, key: str, preview_width: int | None = None) -> None:
-    """Mount a screen: the whole window, or a preview ``preview_width`` pixels wide laid out as a
-    1280x720 projector. The pages turn on the moderator's command, and by themselves on screens
-    nobody speaks over."""
-    data = {
+def screen_data(html: str, state: plenary.ScreenState) -> dict:
+    """What projector.js needs to draw a screen: its HTML, the moderator's page turns, whether the
+    pages turn by themselves (nobody speaks over the wall and the summary), the smallest type."""
+    return {
         "html": html,
         "page": state.page,
         "rotate_s": ROTATE_S if state.mode in ("wall", "summary") else 0,
         "min_ratio": MIN_RATIO,
     }
+
+
+def show(
+    html: str, state: plenary.ScreenState, key: str, preview_width: int | None = None, feed: str | None = None
+) -> None:
+    """Mount a screen: the whole window, or a preview ``preview_width`` pixels wide laid out as a
+    1280x720 projector. The pages turn on the moderator's command, and by themselves on screens
+    nobody speaks over. ``feed``: the address the screen then asks every second for what to show
+    (:data:`FEED`), instead of a page run per second."""
+    data = screen_data(html, state)
     if preview_width:
         data |= {"box_width": 1280, "box_height": 720, "shown_width": preview_width}
+    if feed:
+        data["feed"] = feed
     _component()(key=key, data=data)
+
+
+# --- the projector's own feed (GET /api/screen, ui/api.py) ------------------------------------
+
+FEED = "/api/screen"  # ?lang=ka|en
+
+
+def feed_url(lang: str) -> str:
+    return f"{FEED}?lang={lang}"
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes  # screen_data as JSON
+    etag: str  # a weak ETag of the body: 304 while the screen (and its clock) stays the same
+
+
+def feed(db: Database, lang: str, address: str | None, now: datetime | None = None) -> Feed | None:
+    """The full screen as the projector's script asks for it every second (None: no forum yet).
+
+    The snapshot comes through the read cache (read again only after a commit to its tables),
+    so an unchanged screen costs one template render and a hash; its ETag lets the answer be a
+    bodiless 304. While the presenting group's timer runs, its clock changes the screen each second."""
+    forum_id = forum_mod.current_forum_id_shared(db)
+    if forum_id is None:
+        return None
+    snap = plenary.snapshot(db, forum_id)
+    t = functools.partial(i18n.t, lang)
+    html = screen_html(snap, t, now or datetime.now(), address)
+    body = json.dumps(screen_data(html, snap.state), ensure_ascii=False).encode()
+    return Feed(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"')

@@ -4,18 +4,20 @@ The desk's browser sends its scans here (ui/components/desk.js): each with an id
 the browser, applied once; the card comes back as the server's escaped HTML.
 """
 
+import json
 import time
 
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from forum_core import access, checkin, tokens
+from forum_core import access, checkin, demo, plenary, tokens
+from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from forum_core.i18n import t
 from tests.conftest import ORGANIZER
-from ui import api, runtime
+from ui import api, projector, runtime
 
 
 @pytest.fixture
@@ -221,3 +223,64 @@ def test_a_tablets_longest_text_with_fifty_unanswered_ones_is_saved(client):
     answer = client.post("/api/text", cookies={"forum_device": tablet}, json=body)
     assert answer.status_code == 200 and answer.json()["reason"] == "saved", answer.text[:300]
     assert dl.initiative(db.cursor(), group["id"], problem)["goal"] == texts[-1].strip()
+
+
+def test_the_projector_asks_for_its_screen_and_gets_304_while_nothing_changed(client):
+    """The projector's script (ui/components/projector.js) asks /api/screen every second: the same
+    screen data as its page mounts, a bodiless 304 while nothing changed, the new screen after a
+    group finalises its vote or the moderator hides the results."""
+    db = runtime.database()
+    plenary.set_mode(db, ORGANIZER, 1, "wall")
+    token = device("projector", "hall")
+    first = client.get("/api/screen?lang=en", cookies={"forum_device": token})
+    assert first.status_code == 200 and first.headers["content-type"] == "application/json"
+    data = first.json()
+    assert data["rotate_s"] == projector.ROTATE_S and data["min_ratio"] == projector.MIN_RATIO
+    working = t("en", "plenary.working")
+    assert data["html"].count(working) == 10  # nobody has finished: every group is still working
+    etag = first.headers["etag"]
+    again = client.get("/api/screen?lang=en", cookies={"forum_device": token}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    demo.simulate_group_work(db, ORGANIZER, 1, group_numbers=[1])  # group 1 finalises its five priorities
+    changed = client.get("/api/screen?lang=en", cookies={"forum_device": token}, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+    top = dl.priorities(db.cursor(), forum_mod.groups(db.cursor(), 1)[0]["id"])[0]["title"]
+    assert changed.json()["html"].count(working) == 9 and top in changed.json()["html"]
+    plenary.set_revealed(db, ORGANIZER, 1, False)  # the moderator hides the results: so does the screen
+    hidden = client.get("/api/screen?lang=ka", cookies={"forum_device": token}).json()["html"]
+    assert top not in hidden and t("ka", "plenary.hidden") in hidden
+
+
+def test_the_projectors_clock_changes_its_screen_each_second_only_while_it_runs(demo_db):
+    from datetime import datetime, timedelta
+
+    db = runtime.database()
+    group = forum_mod.groups(db.cursor(), 1)[0]["id"]
+    plenary.set_mode(db, ORGANIZER, 1, "presenting")
+    plenary.present_group(db, ORGANIZER, 1, group)
+    now = datetime.now()
+    paused = [projector.feed(db, "ka", None, now + timedelta(seconds=s)).etag for s in (0, 1)]
+    assert paused[0] == paused[1]  # the timer waits: the same screen, a 304 each second
+    plenary.start_timer(db, ORGANIZER, 1)
+    now = datetime.now()
+    running = [projector.feed(db, "ka", None, now + timedelta(seconds=s)) for s in (0, 1)]
+    assert running[0].etag != running[1].etag  # its clock: a new screen each second
+    timer = plenary.snapshot(db, 1).state.timer
+    clocks = [plenary.clock_text(timer.remaining(now + timedelta(seconds=s))) for s in (0, 1)]
+    assert clocks[0] != clocks[1]
+    assert all(clock in json.loads(f.body)["html"] for clock, f in zip(clocks, running, strict=True))
+
+
+def test_who_may_ask_for_the_projectors_screen(client):
+    db = runtime.database()
+    allowed = {role: device(role, role) for role in ("projector", "moderator", "organizer")}
+    for role, token in allowed.items():
+        assert client.get("/api/screen", cookies={"forum_device": token}).status_code == 200, role
+    for role in ("desk", "facilitator"):
+        group = forum_mod.groups(db.cursor(), 1)[0]["id"] if role == "facilitator" else None
+        token = device(role, role, group)
+        assert client.get("/api/screen", cookies={"forum_device": token}).status_code == 403, role
+    assert client.get("/api/screen").status_code == 403  # no device: a phone in the hall
+    projector_device = access.resume(db, allowed["projector"])
+    access.sign_out(db, projector_device)  # signed out on /access: the script reloads into the sign-in
+    assert client.get("/api/screen", cookies={"forum_device": allowed["projector"]}).status_code == 403

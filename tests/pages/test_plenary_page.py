@@ -81,7 +81,7 @@ def test_newly_finalised_group_appears_on_the_next_refresh(day_db):
     at = open_app("ka", PAGE, role="projector")
     assert html(at).count(t("ka", "plenary.working")) == 2
     demo.simulate_group_work(app_db(), ORGANIZER, 1, group_numbers=[9])
-    at.run()  # what the projector's 1-second fragment timer does
+    at.run()  # a whole run (a reconnect); the screen asks /api/screen each second (tests/pages/test_api.py)
     assert html(at).count(t("ka", "plenary.working")) == 1
 
 

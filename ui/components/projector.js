@@ -10,6 +10,7 @@
 // that each fit; the moderator turns them from /control, and screens with nobody speaking
 // (the wall, the summary) also turn them by themselves. Nothing is ever cut off.
 
+const FEED_MS = 1000; // how often the full screen asks the laptop what to show
 const MIN_PX = 6; // a last resort: one unit alone that does not fit a readable size still fits
 const STEPS = 12; // binary search: within a few hundredths of a pixel
 const TIMER = /(data-testid="plenary-timer">)[^<]*/;
@@ -224,18 +225,52 @@ function createScreen(root) {
   return screen;
 }
 
+function follow(screen) {
+  // The full screen asks the laptop every second what to show (GET data.feed, ui/api.py screen)
+  // instead of a page run per second: "304 Not Modified" while nothing changed, the screen's data
+  // when something did (a vote finalised, the moderator's command, the timer's clock). While the
+  // laptop cannot be reached the screen stays as it is; signed out (403), the page is loaded again
+  // and shows the sign-in.
+  let etag = null;
+  const ask = async () => {
+    try {
+      const response = await fetch(screen.data.feed, {
+        cache: "no-store", // this script sees the 304 itself, the browser adds no validator of its own
+        credentials: "same-origin",
+        headers: etag ? { "If-None-Match": etag } : {},
+      });
+      if (response.status === 200) {
+        const data = await response.json();
+        etag = response.headers.get("ETag");
+        if (!screen.stopped) screen.update({ ...screen.data, ...data });
+      } else if (response.status === 403) {
+        window.location.reload();
+        return;
+      }
+    } catch {
+      // no connection: keep the screen, ask again in a second
+    }
+    if (!screen.stopped) screen.poll = setTimeout(ask, FEED_MS);
+  };
+  screen.poll = setTimeout(ask, FEED_MS);
+}
+
 const screens = new WeakMap();
 
 export default function (component) {
   const root = component.parentElement;
   if (!screens.has(root)) screens.set(root, createScreen(root));
-  screens.get(root).update(component.data || {});
+  const screen = screens.get(root);
+  screen.update(component.data || {});
+  if (screen.data.feed && !screen.poll) follow(screen);
   return () => {
     // unmounted (another page): stop listening
     if (root.isConnected) return;
     const screen = screens.get(root);
     if (screen) {
+      screen.stopped = true;
       clearInterval(screen.interval);
+      clearTimeout(screen.poll);
       window.removeEventListener("resize", screen.onResize);
       screens.delete(root);
     }
