@@ -64,10 +64,12 @@ on_col.button(
 st.caption(t("control.pages_help"))
 
 
-@st.fragment(run_every=2)
+@st.fragment(run_every=10)
 def preview() -> None:
     """What the projectors show now and after the moderator's next step: the projector's own HTML,
-    fitted to a 1280x720 screen and drawn small (ui/projector.py)."""
+    fitted to a 1280x720 screen and drawn small (ui/projector.py). The screen shown now follows
+    the projectors' own feed each second (its clock too); the next one changes only with a command,
+    which runs this page again, or a group's vote, looked for every 10 s."""
     with st.container(key="live_preview"):  # refreshes by itself: not faded (a11y.css)
         session.still_signed_in()
         snap = plenary.snapshot(db, forum_id)
@@ -76,7 +78,13 @@ def preview() -> None:
         shown, next_col = st.columns(2)
         with shown:
             st.caption(t("control.preview_now"))
-            projector.show(projector.screen_html(snap, t, now, results), snap.state, "preview_now", preview_width=400)
+            projector.show(
+                projector.screen_html(snap, t, now, results),
+                snap.state,
+                "preview_now",
+                preview_width=400,
+                feed=projector.feed_url(lang),
+            )
         with next_col:
             if coming is None:
                 st.caption(t("control.preview_end"))

@@ -342,6 +342,10 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
         # the 2-core test machine, running the other worker's browsers too, once it took over 3 s
         expect(projector.locator(".pl-wall .card").nth(i)).to_contain_text(titles[i][0], timeout=5000)
         assert time.monotonic() - finalised_at < 5.0
+        # so does the moderator's preview of the projector: it follows the projectors' feed each second
+        # (its page's own refresh comes only every 10 s)
+        now_preview = moderator.locator(".st-key-preview_now .pl-wall .card").nth(i)
+        expect(now_preview).to_contain_text(titles[i][0], timeout=3000)
     shots(projector, "projector-wall")
     for i, page in enumerate(rooms):
         page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_initiatives"), exact=False).click()
@@ -364,6 +368,8 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     clock = moderator.get_by_role("heading", level=3).filter(has_text=re.compile(r"^\d:\d\d "))
     expect(clock).to_have_text(re.compile(r"^6:5\d"), timeout=5000)
     expect(clock).not_to_have_text(clock.inner_text(), timeout=2500)
+    preview_clock = moderator.locator(".st-key-preview_now .pl .timer")  # the preview's clock ticks with it
+    expect(preview_clock).not_to_have_text(preview_clock.inner_text(), timeout=2500)
     expect(projector.locator("body")).to_contain_text("ახალი გზის საფარი")
     shots(projector, "projector-presenting")
 
