@@ -7,9 +7,10 @@ with timers around the parts every run goes through (the page context of navigat
 ui/session.py, the page component, the sidebar's Streamlit elements, the desk's and the projector's
 components, the desk's database reads), then opens one websocket session per page as its device
 does (bench/streamlit_client.py) and asks for ``--runs`` runs each, after two warm-up runs:
-  - registration: a desk, a scan over HTTP and the page's run after it;
+  - registration: a desk, a scan over HTTP and the figures' fragment run after it; its whole page;
   - facilitator: a group's tablet ticking a member present or absent;
-  - plenary (refresh): the projector's one-second fragment; plenary (full): its whole page;
+  - plenary (full): the projector's whole page (drawn once: it then asks /api/screen each second,
+    measured by bench/forum_day.py);
   - control: the organizer's control page.
 It prints, per page, the script thread's CPU time per run (``time.thread_time``: the machine is
 shared, and CPU time moves far less with its load than wall time) and the client's wall time, then
@@ -172,23 +173,20 @@ def main() -> None:
     async def desk_run(s):
         if codes:
             await forum_day.post_scan(port, desk, f"parts-{len(codes)}", codes.pop())
-        return await s.run()
+        return await s.run(fragment=True)  # the figures' fragment, as figures.js asks after a scan
 
     async def tablet_run(s):
         member = random.choice(members)
         ticked[member] = not ticked.get(member, False)
         return await s.run(widgets={f"here_{member}": ticked[member]})
 
-    async def fragment_run(s):
-        return await s.run(fragment=True)
-
     async def full_run(s):
         return await s.run()
 
     pages = [
-        ("registration", "registration", desk, desk_run),
+        ("registration (figures after a scan)", "registration", desk, desk_run),
+        ("registration (full)", "registration", desk, full_run),
         ("facilitator (save)", "facilitator", tablet, tablet_run),
-        ("plenary (refresh)", "plenary", projector, fragment_run),
         ("plenary (full)", "plenary", projector, full_run),
         ("control", "control", organizer, full_run),
     ]
