@@ -10,7 +10,7 @@
 // that each fit; the moderator turns them from /control, and screens with nobody speaking
 // (the wall, the summary) also turn them by themselves. Nothing is ever cut off.
 
-const FEED_MS = 1000; // how often the full screen asks the laptop what to show
+const FEED_MS = 1000; // how often a screen with a feed asks the laptop what to show
 const MIN_PX = 6; // a last resort: one unit alone that does not fit a readable size still fits
 const STEPS = 12; // binary search: within a few hundredths of a pixel
 const TIMER = /(data-testid="plenary-timer">)[^<]*/;
@@ -226,8 +226,9 @@ function createScreen(root) {
 }
 
 function follow(screen) {
-  // The full screen asks the laptop every second what to show (GET data.feed, ui/api.py screen)
-  // instead of a page run per second: "304 Not Modified" while nothing changed, the screen's data
+  // A screen with a feed (the projector's page, the moderator's preview of what it shows now) asks
+  // the laptop every second what to show (GET data.feed, ui/api.py screen) instead of a page run
+  // per second: "304 Not Modified" while nothing changed, the screen's data
   // when something did (a vote finalised, the moderator's command, the timer's clock). While the
   // laptop cannot be reached the screen stays as it is; signed out (403), the page is loaded again
   // and shows the sign-in.
