@@ -1,13 +1,13 @@
 """What the browser tests look for on a screen, in the page's own JavaScript."""
 
-# Words broken across two lines on the screen (a line may end after a hyphen or a slash; an address
-# may break anywhere): a hall reads "ინფრასტრუქ / ტურა" as two words.
+# Words broken across two lines on the screen (a line may end after a hyphen or a slash, an address
+# too): a hall reads "ინფრასტრუქ / ტურა" as two words, and "192.168.1.10:85 / 02" as another address.
 BROKEN_WORDS = """() => {
   const frame = document.querySelector(".pl-frame"), out = [];
   const walker = document.createTreeWalker(frame, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, parent = node.parentElement;
-    if (!parent.getClientRects().length || parent.closest(".address")) continue;
+    if (!parent.getClientRects().length) continue;
     for (const m of node.textContent.matchAll(/[^\\s\\-–—\\/]+/g)) {
       const range = document.createRange();
       range.setStart(node, m.index);

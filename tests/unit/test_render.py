@@ -203,11 +203,12 @@ def test_people_text_is_escaped(name, kind):
     own_images = 1 if name in ("plenary/welcome.html", "plenary/summary.html") else 0  # the QR code
     assert out.count("<script") == own_scripts and out.count("<img") == own_images and "49" not in out
     assert "<b>ბ" not in out
-    assert out.count(str(escape(s))) >= slots
+    shown = out.replace("/<wbr>", "/")  # an address may break after its slashes (the template's own <wbr>)
+    assert shown.count(str(escape(s))) >= slots
     if kind == "template":
         assert slots == 0 or "{{ 7*7 }}" in out
     if kind == "long" and slots:
-        assert str(escape(s)) in out  # shown in full, not cut
+        assert str(escape(s)) in shown  # shown in full, not cut
 
 
 @pytest.mark.parametrize("status", [checkin.AMBER, checkin.Reason("invalid_code"), checkin.Reason("unknown_code")])
