@@ -337,7 +337,7 @@ def simulate_group_work(
         for n, ranked in enumerate(top.value):
             values = {
                 "kind": dl.INITIATIVE_KINDS[n % 4],
-                "title": f"ინიციატივა: {ranked.title}",
+                "title": ranked.title,  # the screens and documents write "Initiative:" before it
                 "goal": f"2028 წლის ბოლომდე {20 + 10 * n} ოჯახს მოემსახუროს",
                 "actions": "მოსამზადებელი სამუშაოები",
                 "beneficiaries_count": 50 * (n + 1),
