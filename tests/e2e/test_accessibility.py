@@ -137,8 +137,10 @@ VISIBLE_TEXT_JS = """() => {
     if (!node.nodeValue.trim() || !el) continue;
     // an icon's ligature name draws the icon; scripts and styles are not text
     if (el.closest('[data-testid="stIconMaterial"], script, style, noscript, [translate="no"]')) continue;
+    if (el.closest(".address")) continue; // read whole below: its line breaks (<wbr>) cut it into pieces
     if (el.closest('[data-testid="stSkipToContent"]') || seen(el)) out.push(node.nodeValue);
   }
+  for (const el of document.querySelectorAll(".address")) if (seen(el)) out.push(el.textContent);
   for (const el of document.querySelectorAll("input[placeholder], textarea[placeholder]")) {
     if (seen(el) && !el.value) out.push(el.getAttribute("placeholder"));
   }
