@@ -124,6 +124,23 @@ async def get_page(
     return int(lines[0].split(" ", 2)[1]), headers.get("etag"), len(body)
 
 
+def screen_asker(port: int, token: str, times: list[float], errors: list[str]):
+    """What a projector's script (ui/components/projector.js) asks each second: GET /api/screen with
+    the ETag of the screen it shows (304 while nothing changed); each answer's time goes to ``times``."""
+    etag = None
+
+    async def ask() -> None:
+        nonlocal etag
+        started = time.perf_counter()
+        status, etag_now, _ = await get_page(port, "/api/screen?lang=ka", etag, cookie=f"forum_device={token}")
+        times.append(time.perf_counter() - started)
+        if status not in (200, 304):
+            errors.append(f"/api/screen answered {status}")
+        etag = etag_now or etag
+
+    return ask
+
+
 async def phone(port: int, path: str, stop: float, times: list[float] | None, errors: list[str], opening: float = 10):
     """A phone in the hall: opens ``path`` within ``opening`` seconds, then asks every 10 s whether
     it changed (If-None-Match); each answer's time goes to ``times``."""
@@ -201,18 +218,7 @@ async def forum_day(port: int, setup: dict, viewers: int, seconds: float, pid: i
 
     async def projector(token: str):
         s = await session("plenary", token)
-        etag = None
-
-        async def refresh():
-            nonlocal etag
-            started = time.perf_counter()
-            status, etag_now, _ = await get_page(port, "/api/screen?lang=ka", etag, cookie=f"forum_device={token}")
-            times["plenary (screen asked, HTTP)"].append(time.perf_counter() - started)
-            if status not in (200, 304):
-                errors.append(f"/api/screen answered {status}")
-            etag = etag_now or etag
-
-        await every(1, refresh)
+        await every(1, screen_asker(port, token, times["plenary (screen asked, HTTP)"], errors))
         errors.extend(s.errors)
         await s.close()
 

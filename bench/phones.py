@@ -111,20 +111,9 @@ async def day(port: int, opened: list[tuple], codes: list[str], phones: int, cro
 
         await every(10, save)
 
-    async def projector(s: sc.Session):
+    async def projector(s: sc.Session):  # what ui/components/projector.js asks each second
         token = s.cookie.split("=", 1)[1]
-        etag = None
-
-        async def refresh():  # what ui/components/projector.js asks each second
-            nonlocal etag
-            started = time.perf_counter()
-            status, etag_now, _ = await fd.get_page(port, "/api/screen?lang=ka", etag, cookie=f"forum_device={token}")
-            times["projector screen (HTTP)"].append(time.perf_counter() - started)
-            if status not in (200, 304):
-                errors.append(f"/api/screen answered {status}")
-            etag = etag_now or etag
-
-        await every(1, refresh)
+        await every(1, fd.screen_asker(port, token, times["projector screen (HTTP)"], errors))
 
     async def memory():
         while time.perf_counter() < stop:
