@@ -180,13 +180,19 @@ def _next(request: Request) -> str:
     return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
-def device(request: Request) -> RedirectResponse:
-    """Set the device cookie of a sign-in (``?handoff=...``) and go on to ``?next=``.
+def device(request: Request) -> Response:
+    """Set the device cookie of a sign-in (``?handoff=...``).
 
+    Asked by the signed-in page's script (POST, ui/components/signin.js): ``204`` with the cookie,
+    ``404`` without one for a handoff unknown, used or expired; the page stays loaded. Opened by the
+    browser (GET, the script's fallback): the cookie and a redirect to ``?next=``.
     The cookie is HttpOnly (no page script can read it), SameSite=Strict, Secure when the
     app is served over HTTPS, and lasts as long as the device session does."""
-    response = RedirectResponse(_next(request), status_code=303, headers={"Cache-Control": "no-store"})
     found = runtime.collect(request.query_params.get("handoff", ""))
+    if request.method == "POST":
+        response = Response(status_code=204 if found else 404, headers={"Cache-Control": "no-store"})
+    else:
+        response = RedirectResponse(_next(request), status_code=303, headers={"Cache-Control": "no-store"})
     if found is not None:
         token, max_age = found
         response.set_cookie(
@@ -264,7 +270,7 @@ async def screen(request: Request) -> Response:
 ROUTES = [
     Route("/results", results, methods=["GET", "HEAD"]),
     Route("/results/", results, methods=["GET", "HEAD"]),
-    Route("/api/device", device, methods=["GET"]),
+    Route("/api/device", device, methods=["GET", "POST"]),
     Route("/api/signout", signout, methods=["GET"]),
     Route("/api/ping", ping, methods=["GET", "HEAD"]),
     Route("/api/scans", scans, methods=["POST"]),

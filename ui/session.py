@@ -249,21 +249,31 @@ def client_key() -> str:
 
 
 def follow_redirect() -> None:
-    """Called by navigation.py on every run, before the page: after a sign-in or sign-out the
-    browser goes to the app's HTTP route that sets (or clears) the HttpOnly device cookie."""
+    """Called by navigation.py on every run, before the page: after a sign-in the page's script
+    has the app's HTTP route set the HttpOnly device cookie, then this role's page opens; after a
+    sign-out the browser goes to the route that clears it."""
+    from ui import widgets
+
+    handoff = st.session_state.pop("handoff", None)
+    if handoff:
+        fallback = f"/api/device?handoff={handoff}&next=" + quote(f"/?lang={lang()}")
+        widgets.store_device_cookie(handoff, fallback, _cookie_stored)  # stops this run
+    if st.session_state.pop("cookie_stored", False):
+        st.switch_page("pages/home.py")  # "/": on to this role's page, as a fresh load would
     url = st.session_state.pop("redirect", None)
     if url:
-        from ui import widgets
-
         widgets.redirect(url)  # stops this run: no page, no page switch that could drop it
+
+
+def _cookie_stored() -> None:
+    st.session_state["cookie_stored"] = True
 
 
 def signed_in(result: access.SignIn) -> None:
     """The device cookie comes from an HTTP response (ui/api.py /api/device), never from a page
-    script: the token waits in this process under a one-time id the browser collects."""
+    script: the token waits in this process under a one-time id the page's script hands in."""
     st.session_state["identity"] = result.identity
-    handoff = runtime.hand_off(result.token, result.max_age)
-    st.session_state["redirect"] = f"/api/device?handoff={handoff}&next=" + quote(f"/?lang={lang()}")
+    st.session_state["handoff"] = runtime.hand_off(result.token, result.max_age)
 
 
 def sign_out() -> None:

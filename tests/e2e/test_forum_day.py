@@ -4,8 +4,8 @@ differs by language: every page's texts, the sign-in, the import and a walk-in w
 Organizer, desk, two facilitators, moderator, projector and a participant's phone each
 use their own browser context (their own cookies), as separate devices would. The organizer
 signs in from "/" and stays signed in after a reload: the device cookie is set by the server's
-answer (/api/device), HttpOnly and SameSite=Strict, out of page scripts' reach; signing out
-clears it.
+answer (/api/device, asked by the page without loading the app again), HttpOnly and
+SameSite=Strict, out of page scripts' reach; signing out clears it.
 """
 
 from __future__ import annotations
@@ -181,12 +181,14 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     # 1. the organizer signs in from "/" (the address on the slip), loads the demo forum, imports
     # a file with bad rows
     organizer = open_page(browser, f"{base}/{q}")
+    organizer.evaluate("() => { window.loadedOnce = true; }")  # gone if the app is loaded again
     sign_in(organizer, lang, ORGANIZER_CODE, "organizer laptop")
     signed_in = organizer.get_by_text(
         t(lang, "access.signed_in_as", role=t(lang, "role.organizer"), label="organizer laptop")
     )
     expect(signed_in).to_be_visible()
-    organizer.wait_for_url("**/setup**")  # via /api/device, whose answer set the cookie
+    organizer.wait_for_url("**/setup**")  # after /api/device, whose answer set the cookie
+    assert organizer.evaluate("() => window.loadedOnce === true")  # asked by the page: no second load
     cookie = next(c for c in organizer.context.cookies() if c["name"] == "forum_device")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     assert cookie["expires"] > 0  # kept by the browser for the day, not for this tab only

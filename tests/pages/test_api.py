@@ -160,6 +160,14 @@ def test_the_device_cookie_is_set_by_the_server_http_only_once_per_handoff(clien
     secure = TestClient(Starlette(routes=api.ROUTES), base_url="https://forum.local")
     answer = secure.get(f"/api/device?handoff={runtime.hand_off(token, 60)}", follow_redirects=False)
     assert "Secure" in answer.headers["set-cookie"]
+    # asked by the signed-in page's script: the cookie without leaving the page, once per handoff
+    handoff = runtime.hand_off(token, 3600)
+    answer = client.post(f"/api/device?handoff={handoff}", follow_redirects=False)
+    assert answer.status_code == 204 and "location" not in answer.headers
+    cookie = answer.headers["set-cookie"]
+    assert f"forum_device={token}" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+    again = client.post(f"/api/device?handoff={handoff}", follow_redirects=False)
+    assert again.status_code == 404 and "set-cookie" not in again.headers
     elsewhere = client.get("/api/device?handoff=x&next=//evil.example/", follow_redirects=False)
     assert elsewhere.headers["location"] == "/"  # never sent to another site
     out = client.get("/api/signout?next=/signin", follow_redirects=False)
