@@ -1,5 +1,6 @@
-"""A whole forum day in a real browser against the real server, in Georgian; in English, what
-differs by language: every page's texts, the sign-in, the import and a walk-in written through it.
+"""A whole forum day in a real browser against the real server, in Georgian (in English, what the
+browser does differently by language: test_english.py; every page's texts in both languages:
+test_accessibility.py).
 
 Organizer, desk, two facilitators, moderator, projector and a participant's phone each
 use their own browser context (their own cookies), as separate devices would. The organizer
@@ -197,7 +198,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     expect(signed_in).to_be_visible()
     organizer.locator(".st-key-load_demo button").click()
     expect(organizer.get_by_role("heading", name=t(lang, "setup.title"))).to_be_visible()
-    organizer.goto(f"{base}/participants{q}")  # a reload: the device cookie keeps the organizer signed in
+    follow_sidebar(organizer, "participants")
     import_with_bad_rows(organizer, lang, shots)
 
     # the invitations as the organizer prints them, and the codes the desk will scan
