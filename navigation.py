@@ -67,6 +67,8 @@ def _choose_language() -> None:
         st.query_params["lang"] = choice
 
 
+if st.query_params.get("lang") != lang:
+    st.query_params["lang"] = lang  # in the address of every page, so a reload keeps the language
 st.session_state["lang_choice"] = lang  # keep the switch in step with ?lang=
 with st.sidebar:
     for url, p in pages.items():

@@ -185,14 +185,19 @@ def device(request: Request) -> Response:
 
     Asked by the signed-in page's script (POST, ui/components/signin.js): ``204`` with the cookie,
     ``404`` without one for a handoff unknown, used or expired; the page stays loaded. Opened by the
-    browser (GET, the script's fallback): the cookie and a redirect to ``?next=``.
+    browser (GET, the script's fallback): the cookie and a redirect to ``?next=``; for a handoff
+    unknown, used or expired, the sign-in again (``?unfinished=1``: it says why), in ``?lang=``.
     The cookie is HttpOnly (no page script can read it), SameSite=Strict, Secure when the
     app is served over HTTPS, and lasts as long as the device session does."""
     found = runtime.collect(request.query_params.get("handoff", ""))
+    no_store = {"Cache-Control": "no-store"}
     if request.method == "POST":
-        response = Response(status_code=204 if found else 404, headers={"Cache-Control": "no-store"})
+        response = Response(status_code=204 if found else 404, headers=no_store)
+    elif found is None:
+        lang = i18n.normalize_language(request.query_params.get("lang"))
+        return RedirectResponse(f"/signin?lang={lang}&unfinished=1", status_code=303, headers=no_store)
     else:
-        response = RedirectResponse(_next(request), status_code=303, headers={"Cache-Control": "no-store"})
+        response = RedirectResponse(_next(request), status_code=303, headers=no_store)
     if found is not None:
         token, max_age = found
         response.set_cookie(

@@ -249,24 +249,22 @@ def client_key() -> str:
 
 
 def follow_redirect() -> None:
-    """Called by navigation.py on every run, before the page: after a sign-in the page's script
-    has the app's HTTP route set the HttpOnly device cookie, then this role's page opens; after a
-    sign-out the browser goes to the route that clears it."""
+    """Called by navigation.py on every run, before the page: after a sign-in, until the device
+    cookie is stored, the page's script asks the app's HTTP route to set it (the role's page is
+    open meanwhile); after a sign-out the browser goes to the route that clears it."""
     from ui import widgets
 
-    handoff = st.session_state.pop("handoff", None)
+    handoff = st.session_state.get("handoff")
     if handoff:
-        fallback = f"/api/device?handoff={handoff}&next=" + quote(f"/?lang={lang()}")
-        widgets.store_device_cookie(handoff, fallback, _cookie_stored)  # stops this run
-    if st.session_state.pop("cookie_stored", False):
-        st.switch_page("pages/home.py")  # "/": on to this role's page, as a fresh load would
+        fallback = f"/api/device?handoff={handoff}&lang={lang()}&next=" + quote(f"/?lang={lang()}")
+        widgets.store_device_cookie(handoff, fallback, _cookie_stored)
     url = st.session_state.pop("redirect", None)
     if url:
         widgets.redirect(url)  # stops this run: no page, no page switch that could drop it
 
 
 def _cookie_stored() -> None:
-    st.session_state["cookie_stored"] = True
+    st.session_state.pop("handoff", None)
 
 
 def signed_in(result: access.SignIn) -> None:
@@ -284,6 +282,8 @@ def sign_out() -> None:
 
 def sign_in_form(page: str | None = None) -> None:
     """The sign-in: a code and a name for this device."""
+    if st.session_state.pop("just_signed_in", False) and identity().role != "public":
+        st.switch_page("pages/home.py")  # "/": on to this role's page
     t_ = translator()
     st.title(t_("access.sign_in_title"))
     show_flashes()
@@ -294,31 +294,56 @@ def sign_in_form(page: str | None = None) -> None:
         st.info(t_("access.first_start_elsewhere"))
     if page:
         st.info(t_("access.page_needs_code", page=t_(f"nav.{page}")))
+    elif st.query_params.get("unfinished"):  # the device cookie's request got no answer (ui/api.py device)
+        st.warning(t_("access.sign_in_unfinished"))
     current = identity()
     if current.role != "public":
         st.caption(t_("access.signed_in_as", role=t_(f"role.{current.role}"), label=md(current.label)))
-    with st.form("sign_in", clear_on_submit=True):
+    with st.form("sign_in"):
         st.text_input(t_("access.code"), key="sign_in_code", type="password", max_chars=40)
         st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60, help=t_("access.device_label_help"))
-        submitted = st.form_submit_button(t_("access.sign_in"), type="primary")
-    if submitted:
-        forum = current_forum()
-        result = access.sign_in(
-            database(),
-            forum["id"] if forum else None,
-            st.session_state.get("sign_in_code", ""),
-            st.session_state.get("sign_in_label", ""),
-            client_key(),
-        )
-        if result.status == "signed_in":
-            signed_in(result)
-            st.rerun()
-        elif result.status == "wait":
-            st.error(t_("access.wait", seconds=int(result.wait_s + 0.999)))
-        elif result.status == "wrong_code":
+        st.form_submit_button(t_("access.sign_in"), type="primary", on_click=_submit_sign_in)
+    refused = st.session_state.pop("sign_in_refused", None)
+    if refused is not None:
+        status, wait_s = refused
+        if status == "empty":
+            st.error(t_("access.enter_code"))
+        elif status == "wait":
+            st.error(t_("access.wait", seconds=int(wait_s + 0.999)))
+        else:
             st.error(t_("access.wrong_code"))
-            if result.wait_s > 0:
-                st.caption(t_("access.wait", seconds=int(result.wait_s + 0.999)))
+            if wait_s > 0:
+                st.caption(t_("access.wait", seconds=int(wait_s + 0.999)))
+
+
+REPEATED_TAP_SECONDS = 5.0
+
+
+def _submit_sign_in() -> None:
+    """The sign-in button's callback (before the run, so a run cut short by a second tap keeps what the
+    first did). The code field is emptied, the device's name kept. The same code again within a few
+    seconds of signing in with it is a second tap of the button: nothing more happens."""
+    import hashlib
+    import time
+
+    typed = st.session_state.get("sign_in_code", "")
+    st.session_state["sign_in_code"] = ""
+    fingerprint = hashlib.sha256(access.normalize_code(typed).encode()).hexdigest() if typed else ""
+    last = st.session_state.get("signed_in_with")  # (fingerprint, when)
+    repeated = last and fingerprint in (last[0], "") and time.monotonic() - last[1] < REPEATED_TAP_SECONDS
+    if repeated and identity().role != "public":
+        st.session_state["just_signed_in"] = True  # on to the page the first tap opened
+        return
+    forum = current_forum()
+    result = access.sign_in(
+        database(), forum["id"] if forum else None, typed, st.session_state.get("sign_in_label", ""), client_key()
+    )
+    if result.status == "signed_in":
+        signed_in(result)
+        st.session_state["signed_in_with"] = (fingerprint, time.monotonic())
+        st.session_state["just_signed_in"] = True
+    else:
+        st.session_state["sign_in_refused"] = (result.status, result.wait_s)
 
 
 def guard(page: str) -> access.Identity:

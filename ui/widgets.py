@@ -50,18 +50,20 @@ def redirect(url: str) -> None:
 
 @functools.lru_cache(maxsize=1)
 def _signin_component():
-    return st.components.v2.component("forum_signin", js=(_COMPONENTS / "signin.js").read_text(encoding="utf-8"))
+    return st.components.v2.component(
+        "forum_signin",
+        js=(_COMPONENTS / "signin.js").read_text(encoding="utf-8"),
+        css=(_COMPONENTS / "signin.css").read_text(encoding="utf-8"),
+    )
 
 
 def store_device_cookie(handoff: str, fallback: str, on_stored: Callable[[], None]) -> None:
-    """After a sign-in: the page's script asks /api/device to set the HttpOnly device cookie
-    (ui/components/signin.js), then ``on_stored`` runs and the app goes on without loading again;
-    if the answer does not come, the browser opens ``fallback`` (the same route, as a full load).
-    Stops this run."""
+    """After a sign-in, on whatever page is open: the page's script asks /api/device to set the
+    HttpOnly device cookie (ui/components/signin.js, hidden by signin.css), then ``on_stored`` runs;
+    if the laptop no longer knows the one-time id, the browser opens ``fallback`` (a full load)."""
     _signin_component()(
         key="signin_cookie", data={"handoff": handoff, "fallback": fallback}, on_stored_change=on_stored
     )
-    st.stop()
 
 
 def _component_file(name: str) -> str:

@@ -61,11 +61,23 @@ def import_with_bad_rows(organizer, lang: str, shots) -> None:
     shots(organizer, "imported")
 
 
-def sign_in(page, lang: str, code: str, label: str) -> None:
+def sign_in(page, lang: str, code: str, label: str, double_tap: bool = False) -> None:
     expect(page.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
     page.locator("input[type=password]").fill(code)
     page.locator(".st-key-sign_in_label input").fill(label)
-    page.get_by_role("button", name=t(lang, "access.sign_in"), exact=True).click()
+    button = page.get_by_role("button", name=t(lang, "access.sign_in"), exact=True)
+    button.dblclick() if double_tap else button.click()
+
+
+def device_cookie(page, seconds: float = 10) -> dict | None:
+    """The device cookie once it has arrived (the role's page opens while the page asks for it), or None."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = [c for c in page.context.cookies() if c["name"] == "forum_device"]
+        if found:
+            return found[0]
+        page.wait_for_timeout(100)
+    return None
 
 
 def qr_codes_from_pdf(data: bytes, pages: int) -> list[str]:
@@ -190,7 +202,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     expect(signed_in).to_be_visible()
     organizer.wait_for_url("**/setup**")  # after /api/device, whose answer set the cookie
     assert organizer.evaluate("() => window.loadedOnce === true")  # asked by the page: no second load
-    cookie = next(c for c in organizer.context.cookies() if c["name"] == "forum_device")
+    cookie = device_cookie(organizer)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     assert cookie["expires"] > 0  # kept by the browser for the day, not for this tab only
     assert "forum_device" not in organizer.evaluate("document.cookie")  # page scripts cannot read it

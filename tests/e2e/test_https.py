@@ -21,6 +21,7 @@ from cryptography import x509
 from forum_core import network
 from forum_core.i18n import t
 from tests.e2e.conftest import ARTIFACTS, ORGANIZER_CODE
+from tests.e2e.test_forum_day import device_cookie
 
 pytestmark = pytest.mark.e2e
 
@@ -63,8 +64,8 @@ def test_the_app_serves_https_on_its_own_certificate_and_the_cookie_is_secure(br
         page.goto(f"https://127.0.0.1:{port}/?lang=en")
         page.locator("input[type=password]").fill(ORGANIZER_CODE)
         page.get_by_role("button", name=t("en", "access.sign_in"), exact=True).click()
-        page.wait_for_url("**/setup**")  # via /api/device, whose answer set the cookie over TLS
-        cookie = next(c for c in context.cookies() if c["name"] == "forum_device")
+        page.wait_for_url("**/setup**")
+        cookie = device_cookie(page)  # set by /api/device's answer, over TLS
         assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
 
         context.close()

@@ -3,12 +3,13 @@
 import json
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from forum_core import access
 from forum_core import forum as forum_mod
 from forum_core.db import Actor
 from forum_core.i18n import t
-from tests.pages.conftest import ORGANIZER_CODE, app_database, open_app, read, texts
+from tests.pages.conftest import APP, ORGANIZER_CODE, app_database, open_app, read, texts
 
 PAGES = [
     "setup",
@@ -82,7 +83,7 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
     # back to opening that route); no script holds the token
     data = component_data(at, "forum_signin")
     handoff = data["handoff"]
-    assert data["fallback"].startswith(f"/api/device?handoff={handoff}&next=")
+    assert data["fallback"].startswith(f"/api/device?handoff={handoff}&lang=ka&next=")
     from ui import runtime
 
     token, max_age = runtime.collect(handoff)
@@ -96,6 +97,18 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
     assert at.session_state["identity"].role == "public"
     assert access.resume(app_database(), token) is None
     assert redirect_url(at).startswith("/api/signout?next=")
+
+
+def test_a_sign_in_whose_cookie_never_came_says_so_and_an_empty_code_is_asked_for(demo_db):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["lang"] = "en"
+    at.query_params["unfinished"] = "1"  # where /api/device sends a browser whose one-time id is gone
+    at.switch_page("pages/signin.py")
+    at.run()
+    assert t("en", "access.sign_in_unfinished") in [w.value for w in at.warning]
+    at.button[0].click().run()  # nothing typed
+    assert [e.value for e in at.error] == [t("en", "access.enter_code")]
+    assert at.session_state["identity"].role == "public"
 
 
 def component_data(at, name: str) -> dict:

@@ -168,8 +168,14 @@ def test_the_device_cookie_is_set_by_the_server_http_only_once_per_handoff(clien
     assert f"forum_device={token}" in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
     again = client.post(f"/api/device?handoff={handoff}", follow_redirects=False)
     assert again.status_code == 404 and "set-cookie" not in again.headers
-    elsewhere = client.get("/api/device?handoff=x&next=//evil.example/", follow_redirects=False)
+    elsewhere = client.get(
+        f"/api/device?handoff={runtime.hand_off(token, 60)}&next=//evil.example/", follow_redirects=False
+    )
     assert elsewhere.headers["location"] == "/"  # never sent to another site
+    # a one-time id unknown, used or too old (an answer lost on its way back): the sign-in again, saying why
+    lost = client.get(f"/api/device?handoff={handoff}&lang=en&next=/setup", follow_redirects=False)
+    assert lost.status_code == 303 and lost.headers["location"] == "/signin?lang=en&unfinished=1"
+    assert "set-cookie" not in lost.headers
     out = client.get("/api/signout?next=/signin", follow_redirects=False)
     assert out.headers["location"] == "/signin" and 'forum_device=""' in out.headers["set-cookie"]
 

@@ -1,24 +1,45 @@
-// After a sign-in (mounted by ui/widgets.py store_device_cookie): the device cookie is set by the
-// laptop's HTTP answer to /api/device (HttpOnly: no script can read it), asked from here so that the
-// app is not loaded a second time (a second load costs a tablet about a second). Once the answer
-// came, the trigger runs the app on to this role's page. If it does not come (the Wi-Fi, an old
-// handoff), the browser opens the same address itself: a full load that also sets the cookie.
-const sent = new Set(); // one request per sign-in, however often the mount runs
+// After a sign-in (mounted by ui/widgets.py store_device_cookie on every page until the cookie is
+// stored): the device cookie is set by the laptop's HTTP answer to /api/device (HttpOnly: no
+// script can read it), asked from here while the role's page is already open, so the app is not
+// loaded a second time (that costs a tablet about a second) and nobody waits on a blank page.
+// - 204: the cookie is stored; the trigger tells the app, which stops mounting this.
+// - no answer (the Wi-Fi): asked again every few seconds while the one-time id lives (2 minutes
+//   on the laptop); the page stays usable, and the page component shows that the laptop is away.
+// - 404 (the id was used or is too old: an answer lost on the way back, a tablet asleep): the
+//   browser opens the same address itself, which brings the sign-in back with a message saying why.
+const TIMEOUT_MS = 8000;
+const RETRY_MS = 3000;
+const GIVE_UP_MS = 120000;
+const asked = new Map(); // one-time id -> the request's promise: one request per sign-in, however often it is mounted
+
+function askForCookie(handoff) {
+  const started = Date.now();
+  const attempt = () => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    return fetch("/api/device?handoff=" + encodeURIComponent(handoff), {
+      method: "POST",
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller.signal,
+    })
+      .then((answer) => answer.status === 204)
+      .catch(() =>
+        Date.now() - started > GIVE_UP_MS
+          ? false
+          : new Promise((resolve) => setTimeout(resolve, RETRY_MS)).then(attempt),
+      )
+      .finally(() => clearTimeout(timer));
+  };
+  return attempt();
+}
 
 export default function (component) {
   const { handoff, fallback } = component.data ?? {};
-  if (!handoff || sent.has(handoff)) return;
-  sent.add(handoff);
-  fetch("/api/device?handoff=" + encodeURIComponent(handoff), {
-    method: "POST",
-    credentials: "same-origin",
-    cache: "no-store",
-  })
-    .then((answer) => {
-      if (answer.status !== 204) throw new Error(`device cookie: ${answer.status}`);
-      component.setTriggerValue("stored", handoff);
-    })
-    .catch(() => {
-      if (fallback && fallback.startsWith("/")) window.location.replace(fallback);
-    });
+  if (!handoff) return;
+  if (!asked.has(handoff)) asked.set(handoff, askForCookie(handoff));
+  asked.get(handoff).then((stored) => {
+    if (stored) component.setTriggerValue("stored", handoff);
+    else if (fallback && fallback.startsWith("/")) window.location.replace(fallback);
+  });
 }
