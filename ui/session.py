@@ -7,6 +7,7 @@ takes a cursor of its own. The language comes from ``?lang=`` or the session.
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 import secrets
 import threading
@@ -323,9 +324,6 @@ def _submit_sign_in() -> None:
     """The sign-in button's callback (before the run, so a run cut short by a second tap keeps what the
     first did). The code field is emptied, the device's name kept. The same code again within a few
     seconds of signing in with it is a second tap of the button: nothing more happens."""
-    import hashlib
-    import time
-
     typed = st.session_state.get("sign_in_code", "")
     st.session_state["sign_in_code"] = ""
     fingerprint = hashlib.sha256(access.normalize_code(typed).encode()).hexdigest() if typed else ""
