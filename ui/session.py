@@ -283,8 +283,9 @@ def sign_out() -> None:
 
 def sign_in_form(page: str | None = None) -> None:
     """The sign-in: a code and a name for this device."""
-    if st.session_state.pop("just_signed_in", False) and identity().role != "public":
-        st.switch_page("pages/home.py")  # "/": on to this role's page
+    last = st.session_state.get("signed_in_with")  # (code's fingerprint, when)
+    if last and time.monotonic() - last[1] < REPEATED_TAP_SECONDS and identity().role != "public":
+        st.switch_page("pages/home.py")  # just signed in here: "/", on to this role's page
     t_ = translator()
     st.title(t_("access.sign_in_title"))
     show_flashes()
@@ -330,8 +331,7 @@ def _submit_sign_in() -> None:
     last = st.session_state.get("signed_in_with")  # (fingerprint, when)
     repeated = last and fingerprint in (last[0], "") and time.monotonic() - last[1] < REPEATED_TAP_SECONDS
     if repeated and identity().role != "public":
-        st.session_state["just_signed_in"] = True  # on to the page the first tap opened
-        return
+        return  # the form's page goes on to the page the first tap opened (sign_in_form)
     forum = current_forum()
     result = access.sign_in(
         database(), forum["id"] if forum else None, typed, st.session_state.get("sign_in_label", ""), client_key()
@@ -339,7 +339,6 @@ def _submit_sign_in() -> None:
     if result.status == "signed_in":
         signed_in(result)
         st.session_state["signed_in_with"] = (fingerprint, time.monotonic())
-        st.session_state["just_signed_in"] = True
     else:
         st.session_state["sign_in_refused"] = (result.status, result.wait_s)
 

@@ -99,6 +99,17 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
     assert redirect_url(at).startswith("/api/signout?next=")
 
 
+def test_a_desk_signing_in_on_a_page_it_may_not_open_goes_on_to_its_own(demo_db):
+    desk_code = access.create_code(app_database(), Actor("organizer", "t"), 1, "desk", None, "Desk 1").value[1]
+    at = open_app("en", "pages/control.py", role=None)
+    assert sees_sign_in(at, "en")
+    at.text_input(key="sign_in_code").set_value(desk_code)
+    at.text_input(key="sign_in_label").set_value("Desk 1")
+    at.button[0].click().run()
+    assert at.session_state["identity"].role == "desk"
+    assert read(at.title[0].value) == t("en", "desk.title")  # its registration page, not the sign-in again
+
+
 def test_a_sign_in_whose_cookie_never_came_says_so_and_an_empty_code_is_asked_for(demo_db):
     at = AppTest.from_file(APP, default_timeout=30)
     at.query_params["lang"] = "en"
