@@ -91,7 +91,7 @@ with st.sidebar:
         key="lang_choice",
         on_change=_choose_language,
     )
-session.follow_redirect()  # after a sign-in or sign-out: to the route that sets the cookie
+session.follow_redirect()  # after a sign-in: the device cookie asked for; after a sign-out: to the route that clears it
 # One component (ui/components/page.js): the app's own message while the laptop cannot be reached
 # (never Streamlit's English dialog; on the projector only a small mark in a corner, the last picture
 # stays), Streamlit's own words in the page's language, the focus ring and contrast, the tablets' margins.

@@ -258,7 +258,10 @@ def follow_redirect() -> None:
     handoff = st.session_state.get("handoff")
     if handoff:
         fallback = f"/api/device?handoff={handoff}&lang={lang()}&next=" + quote(f"/?lang={lang()}")
-        widgets.store_device_cookie(handoff, fallback, _cookie_stored)
+        # last in the sidebar: when it goes, no other element moves (one at the top of the page would
+        # shift every element below it, and the browser would draw them all anew, under a person's fingers)
+        with st.sidebar:
+            widgets.store_device_cookie(handoff, fallback, _cookie_stored)
     url = st.session_state.pop("redirect", None)
     if url:
         widgets.redirect(url)  # stops this run: no page, no page switch that could drop it

@@ -82,6 +82,8 @@ def test_sign_in_with_a_code_and_out_again(demo_db):
     # the page's script asks the route that sets the HttpOnly cookie with a one-time handoff id (falling
     # back to opening that route); no script holds the token
     data = component_data(at, "forum_signin")
+    # last in the sidebar, so that nothing on the page moves when it goes once the cookie is stored
+    assert at.sidebar.children[len(at.sidebar.children) - 1].proto.component_name == "forum_signin"
     handoff = data["handoff"]
     assert data["fallback"].startswith(f"/api/device?handoff={handoff}&lang=ka&next=")
     from ui import runtime

@@ -1,4 +1,4 @@
-// After a sign-in (mounted by ui/widgets.py store_device_cookie on every page until the cookie is
+// After a sign-in (mounted last in the sidebar by ui/session.py on every page until the cookie is
 // stored): the device cookie is set by the laptop's HTTP answer to /api/device (HttpOnly: no
 // script can read it), asked from here while the role's page is already open, so the app is not
 // loaded a second time (that costs a tablet about a second) and nobody waits on a blank page.
