@@ -261,7 +261,7 @@ def follow_redirect() -> None:
         # last in the sidebar: when it goes, no other element moves (one at the top of the page would
         # shift every element below it, and the browser would draw them all anew, under a person's fingers)
         with st.sidebar:
-            widgets.store_device_cookie(handoff, fallback, _cookie_stored)
+            widgets.store_device_cookie(handoff, runtime.HANDOFF_SECONDS, fallback, _cookie_stored)
     url = st.session_state.pop("redirect", None)
     if url:
         widgets.redirect(url)  # stops this run: no page, no page switch that could drop it

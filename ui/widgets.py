@@ -52,18 +52,18 @@ def redirect(url: str) -> None:
 def _signin_component():
     return st.components.v2.component(
         "forum_signin",
-        js=(_COMPONENTS / "signin.js").read_text(encoding="utf-8"),
-        css=(_COMPONENTS / "signin.css").read_text(encoding="utf-8"),
+        js=_component_file("signin.js"),
+        css=_component_file("signin.css"),
     )
 
 
-def store_device_cookie(handoff: str, fallback: str, on_stored: Callable[[], None]) -> None:
+def store_device_cookie(handoff: str, lifetime_s: float, fallback: str, on_stored: Callable[[], None]) -> None:
     """After a sign-in, on whatever page is open: the page's script asks /api/device to set the
-    HttpOnly device cookie (ui/components/signin.js, hidden by signin.css), then ``on_stored`` runs;
-    if the laptop no longer knows the one-time id, the browser opens ``fallback`` (a full load)."""
-    _signin_component()(
-        key="signin_cookie", data={"handoff": handoff, "fallback": fallback}, on_stored_change=on_stored
-    )
+    HttpOnly device cookie (ui/components/signin.js, hidden by signin.css), again through a Wi-Fi drop
+    for as long as the one-time id lives (``lifetime_s``), then ``on_stored`` runs; if the laptop no
+    longer knows the id, the browser opens ``fallback`` (a full load)."""
+    data = {"handoff": handoff, "lifetime_s": lifetime_s, "fallback": fallback}
+    _signin_component()(key="signin_cookie", data=data, on_stored_change=on_stored)
 
 
 def _component_file(name: str) -> str:

@@ -3,16 +3,15 @@
 // script can read it), asked from here while the role's page is already open, so the app is not
 // loaded a second time (that costs a tablet about a second) and nobody waits on a blank page.
 // - 204: the cookie is stored; the trigger tells the app, which stops mounting this.
-// - no answer (the Wi-Fi): asked again every few seconds while the one-time id lives (2 minutes
-//   on the laptop); the page stays usable, and the page component shows that the laptop is away.
+// - no answer (the Wi-Fi): asked again every few seconds while the one-time id lives (``lifetime_s``,
+//   from the laptop); the page stays usable, and the page component shows that the laptop is away.
 // - 404 (the id was used or is too old: an answer lost on the way back, a tablet asleep): the
 //   browser opens the same address itself, which brings the sign-in back with a message saying why.
 const TIMEOUT_MS = 8000;
 const RETRY_MS = 3000;
-const GIVE_UP_MS = 120000;
 const asked = new Map(); // one-time id -> the request's promise: one request per sign-in, however often it is mounted
 
-function askForCookie(handoff) {
+function askForCookie(handoff, lifetimeMs) {
   const started = Date.now();
   const attempt = () => {
     const controller = new AbortController();
@@ -25,7 +24,7 @@ function askForCookie(handoff) {
     })
       .then((answer) => answer.status === 204)
       .catch(() =>
-        Date.now() - started > GIVE_UP_MS
+        Date.now() - started > lifetimeMs
           ? false
           : new Promise((resolve) => setTimeout(resolve, RETRY_MS)).then(attempt),
       )
@@ -35,9 +34,9 @@ function askForCookie(handoff) {
 }
 
 export default function (component) {
-  const { handoff, fallback } = component.data ?? {};
+  const { handoff, lifetime_s: lifetime, fallback } = component.data ?? {};
   if (!handoff) return;
-  if (!asked.has(handoff)) asked.set(handoff, askForCookie(handoff));
+  if (!asked.has(handoff)) asked.set(handoff, askForCookie(handoff, lifetime * 1000));
   asked.get(handoff).then((stored) => {
     if (stored) component.setTriggerValue("stored", handoff);
     else if (fallback && fallback.startsWith("/")) window.location.replace(fallback);
