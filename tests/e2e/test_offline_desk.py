@@ -88,7 +88,7 @@ def no_developer_dialog(page) -> None:
     assert not any(words in text for words in STREAMLIT_WORDS), text[:500]
 
 
-def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, request, demo_forum_file):
+def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, shots, demo_forum_file):
     import streamlit_client as sc
 
     path = tmp_path / "forum.duckdb"
@@ -103,6 +103,8 @@ def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, 
     try:
         a = desk_page(browser, net.url, data["tokens"]["Desk A"], "ka")
         b = desk_page(browser, net.url, data["tokens"]["Desk B"], "en")
+        shots(a, "desk-a-open")
+        shots(b, "desk-b-open")
 
         # online, with the focus left in the name search: the scan is still a scan, even when the
         # busy tablet handles its first key 400 ms before the others (the keys' stamps tell)
@@ -128,12 +130,14 @@ def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, 
         expect(a.locator("[data-testid=forum-offline]")).to_be_visible(timeout=10_000)  # the page's own message
         assert a.locator(".forum-desk-waiting li").count() == 5
         no_developer_dialog(a)
+        shots(a, "desk-a-offline")
 
         for code in codes[6:8]:
             scanner(b, code)
             b.wait_for_timeout(300)
         expect(b.locator("[data-testid=desk-offline]")).to_be_visible(timeout=10_000)
         no_developer_dialog(b)
+        shots(b, "desk-b-offline")
         with pytest.raises(PlaywrightError):
             b.reload(timeout=5_000)  # no network: the browser's own error page
 
@@ -157,8 +161,8 @@ def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, 
         expect(a.locator("[data-testid=desk-card-earlier]")).to_have_count(4)
         expect(b.locator("[data-testid=desk-card]")).to_have_attribute("data-status", "checked_in", timeout=15_000)
         delivered_in = time.monotonic() - restored_at
-        a.screenshot(path=str(ARTIFACTS / "offline-desk-a.png"), full_page=True)
-        b.screenshot(path=str(ARTIFACTS / "offline-desk-b.png"), full_page=True)
+        shots(a, "desk-a-delivered")
+        shots(b, "desk-b-delivered")
     finally:
         net.close()
         server.__exit__(None, None, None)
