@@ -286,8 +286,7 @@ def sign_out() -> None:
 
 def sign_in_form(page: str | None = None) -> None:
     """The sign-in: a code and a name for this device."""
-    last = st.session_state.get("signed_in_with")  # (code's fingerprint, when)
-    if last and time.monotonic() - last[1] < REPEATED_TAP_SECONDS and identity().role != "public":
+    if _recent_sign_in() is not None:
         st.switch_page("pages/home.py")  # just signed in here: "/", on to this role's page
     t_ = translator()
     st.title(t_("access.sign_in_title"))
@@ -311,17 +310,27 @@ def sign_in_form(page: str | None = None) -> None:
     refused = st.session_state.pop("sign_in_refused", None)
     if refused is not None:
         status, wait_s = refused
+        wait = t_("access.wait", seconds=int(wait_s + 0.999))
         if status == "empty":
             st.error(t_("access.enter_code"))
         elif status == "wait":
-            st.error(t_("access.wait", seconds=int(wait_s + 0.999)))
+            st.error(wait)
         else:
             st.error(t_("access.wrong_code"))
             if wait_s > 0:
-                st.caption(t_("access.wait", seconds=int(wait_s + 0.999)))
+                st.caption(wait)
 
 
 REPEATED_TAP_SECONDS = 5.0
+
+
+def _recent_sign_in() -> str | None:
+    """The fingerprint of the code this session signed in with, if that was under
+    REPEATED_TAP_SECONDS ago and it is still signed in; else None."""
+    last = st.session_state.get("signed_in_with")  # (code's fingerprint, when)
+    if last and time.monotonic() - last[1] < REPEATED_TAP_SECONDS and identity().role != "public":
+        return last[0]
+    return None
 
 
 def _submit_sign_in() -> None:
@@ -331,9 +340,7 @@ def _submit_sign_in() -> None:
     typed = st.session_state.get("sign_in_code", "")
     st.session_state["sign_in_code"] = ""
     fingerprint = hashlib.sha256(access.normalize_code(typed).encode()).hexdigest() if typed else ""
-    last = st.session_state.get("signed_in_with")  # (fingerprint, when)
-    repeated = last and fingerprint in (last[0], "") and time.monotonic() - last[1] < REPEATED_TAP_SECONDS
-    if repeated and identity().role != "public":
+    if (recent := _recent_sign_in()) is not None and fingerprint in (recent, ""):
         return  # the form's page goes on to the page the first tap opened (sign_in_form)
     forum = current_forum()
     result = access.sign_in(
