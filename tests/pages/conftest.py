@@ -123,3 +123,23 @@ def texts(at) -> str:
     for kind in ("markdown", "error", "warning", "success", "info", "caption", "title", "subheader", "header"):
         parts += [read(str(getattr(e, "value", ""))) for e in getattr(at, kind)]
     return "\n".join(parts)
+
+
+@pytest.fixture(autouse=True)
+def close_the_app_database(monkeypatch):
+    """After each test, the app's database of that test is closed and its backup thread stopped:
+    left open, every test's DuckDB instance (tens of MB each) stays in the worker until it exits,
+    and the worker's exit then spends seconds tearing them down."""
+    yield
+    import os
+
+    from ui import runtime, session
+
+    path = os.environ.get("FORUM_DB")
+    if path is None:
+        return
+    backups = session._auto_backup(path) if path in runtime._open else None
+    if backups is not None:
+        backups.stop()
+    session._auto_backup.clear()
+    runtime.close(path)
