@@ -160,6 +160,19 @@ def process_start() -> None:
         _started.add(path)
 
 
+def close_database(path: str) -> None:
+    """Stop ``path``'s backup thread and close it. A server never does (its database stays open
+    until it exits); the page tests hand each test's file back this way, or every test's DuckDB
+    instance (tens of MB) would stay in the worker until it exits."""
+    if path in _started:
+        backups = _auto_backup(path)
+        if backups is not None:
+            backups.stop()
+        _auto_backup.clear(path)
+        _started.discard(path)
+    runtime.close(path)
+
+
 def new_organizer_code() -> str | None:
     """The organizer code made at this first start, for a browser on the laptop itself only
     (never for another address on the network), until someone has signed in as the organizer."""
