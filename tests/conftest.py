@@ -59,8 +59,27 @@ LONGEST_FIRST = [
     "tests/e2e/test_english.py",  # 20
     "tests/e2e/test_projector_fit.py",  # 16-20
     "tests/unit/test_documents.py",  # 12
-    "tests/unit/test_cli.py",
-    "tests/unit/test_resilience.py",
+    "tests/unit/test_cli.py",  # 10
+    "tests/unit/test_resilience.py",  # 8
+    # then the other files of more than 2 s, longest first (`pytest -n 0 --durations=0`, summed per
+    # file), so that the files dealt out last are short and the two workers end close together
+    "tests/pages/test_facilitator_page.py",  # 6.6
+    "tests/pages/test_access_page.py",  # 5.8
+    "tests/unit/test_backup.py",  # 5.0
+    "tests/unit/test_rollup.py",  # 4.8
+    "tests/unit/test_report_pdf.py",  # 4.7
+    "tests/pages/test_participants_page.py",  # 4.3
+    "tests/unit/test_checkin.py",  # 4.0
+    "tests/unit/test_security.py",  # 4.0
+    "tests/pages/test_report_page.py",  # 3.6
+    "tests/unit/test_deliberation.py",  # 3.1
+    "tests/unit/test_importer.py",  # 2.7
+    "tests/pages/test_no_raw_keys.py",  # 2.7
+    "tests/unit/test_db.py",  # 2.7
+    "tests/pages/test_setup_page.py",  # 2.6
+    "tests/unit/test_report.py",  # 2.5
+    "tests/unit/test_import_fuzz.py",  # 2.5
+    "tests/unit/test_participants.py",  # 2.4
 ]
 
 
