@@ -8,8 +8,9 @@ import pytest
 from forum_core import deliberation as dl
 from forum_core import demo, report, report_pdf
 from forum_core import forum as forum_mod
+from forum_core.db import Database
 from tests import pdftext
-from tests.conftest import ORGANIZER
+from tests.conftest import ORGANIZER, copy_database
 
 FORUM = 1
 
@@ -29,10 +30,11 @@ def bar_pixels(pdf: bytes, index: int) -> int:
     return sum(1 for r, g, b in image.getdata() if abs(r - r0) < 12 and abs(g - g0) < 12 and abs(b - b0) < 12)
 
 
-@pytest.fixture
-def answered(finished_db):
-    """Committee edits and a few of the mayor's answers on the finished demo forum."""
-    db = finished_db
+@pytest.fixture(scope="module")
+def answered(finished_forum_file, tmp_path_factory):
+    """Committee edits and a few of the mayor's answers on the finished demo forum: made once for
+    the module, whose tests only read it."""
+    db = Database(copy_database(finished_forum_file, tmp_path_factory.mktemp("answered") / "forum.duckdb"))
     recs = report.recommendations(db.cursor(), FORUM)
     report.edit_wording(db, ORGANIZER, recs[0]["id"], "სოფლის გზების რეაბილიტაცია ყველა თემში")
     report.merge(db, ORGANIZER, recs[0]["id"], recs[5]["id"])
@@ -45,13 +47,19 @@ def answered(finished_db):
     )
     report.record_answer(db, ORGANIZER, recs[1]["id"], {"status": "not_included", "reason": "თანხა არ იყო"})
     report.set_organizers(db, ORGANIZER, FORUM, "თელავის მერია და სამოქალაქო ორგანიზაცია „ფორუმი“")
-    return db
+    yield db
+    db.close()
 
 
-def test_the_recommendations_document_holds_the_groups_priorities_in_georgian(answered):
+@pytest.fixture(scope="module")
+def georgian_recommendations(answered) -> bytes:
+    """The Georgian recommendations document of ``answered``, made once (two tests read it)."""
+    return report_pdf.recommendations_pdf(answered.cursor(), FORUM, "ka")
+
+
+def test_the_recommendations_document_holds_the_groups_priorities_in_georgian(answered, georgian_recommendations):
     cur = answered.cursor()
-    pdf = report_pdf.recommendations_pdf(cur, FORUM, "ka")
-    text = text_of(pdf)
+    text = text_of(georgian_recommendations)
     forum = forum_mod.get_forum(cur, FORUM)
     assert "რეკომენდაციები 2028 წლის ადგილობრივი ბიუჯეტისთვის" in text
     assert forum["title"] in text and forum["venue"].split(",")[0] in text
@@ -72,8 +80,8 @@ def test_the_recommendations_document_holds_the_groups_priorities_in_georgian(an
     assert "დანართი 2." in text and "დანართი 3." in text and "აქტიური მოსახლეობა" in text.split("დანართი 3.")[1]
 
 
-def test_the_numbers_page_draws_its_charts(answered):
-    pdf = report_pdf.recommendations_pdf(answered.cursor(), FORUM, "ka")
+def test_the_numbers_page_draws_its_charts(georgian_recommendations):
+    pdf = georgian_recommendations
     pages = pages_text(pdf)
     numbers = next(i for i, p in enumerate(pages) if "ფორუმი ციფრებში" in p)
     assert "მოწვეული: 117. მოვიდა: 100" in pages[numbers]
