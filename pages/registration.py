@@ -120,8 +120,9 @@ with main:
             a, b = st.columns(2)
             a.text_input(t("label.first_name"), key=f"w{rev}_first_name")
             b.text_input(t("label.last_name"), key=f"w{rev}_last_name")
-            a.text_input(t("desk.phone_optional"), key=f"w{rev}_phone")
-            b.selectbox(
+            # the whole width: a chosen group's name and size ("10. საჯარო სერვისები და ჩართულობა —
+            # 12 მონაწილე") were cut off in half of the form on a 1024 px desk
+            st.selectbox(
                 t("label.group"),
                 list(labels),
                 format_func=labels.get,
@@ -129,6 +130,7 @@ with main:
                 index=None,
                 placeholder=t("participants.choose_group"),
             )
+            st.text_input(t("desk.phone_optional"), key=f"w{rev}_phone")
             for error in errors:
                 st.error(session.error_line(error))
             st.form_submit_button(

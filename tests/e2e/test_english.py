@@ -10,6 +10,7 @@ import re
 
 from playwright.sync_api import expect
 
+from forum_core import demo
 from forum_core.i18n import t
 from tests.e2e.conftest import ORGANIZER_CODE
 from tests.e2e.test_forum_day import (
@@ -65,7 +66,14 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     desk.get_by_role("tab", name=t(lang, "desk.tab_walk_in")).click()
     desk.locator(".st-key-w0_first_name input").fill("Guest")
     desk.locator(".st-key-w0_last_name input").fill("Fromthestreet")
-    choose_option(desk, ".st-key-w0_group")
+    # the group with the longest name, whose label a person reads whole once chosen (it was cut off
+    # in half of the form on this 1024 px desk)
+    number, name = max(enumerate((g[0] for g in demo.GROUPS), start=1), key=lambda g: len(g[1]))
+    label = re.compile("^" + re.escape(f"{number}. {name} — "))
+    choose_option(desk, ".st-key-w0_group", label)
+    chosen = desk.locator(".st-key-w0_group input")
+    expect(chosen).to_have_value(label)
+    assert chosen.evaluate("(el) => el.scrollWidth <= el.clientWidth"), "the chosen group is cut off"
     # a double tap: the second click leaves the browser before the emptied form comes back
     desk.get_by_role("button", name=t(lang, "desk.register_walk_in")).dblclick()
     card = desk.locator("[data-testid=desk-card]")

@@ -144,11 +144,11 @@ def codes_from_table(page) -> dict[tuple[str, str], str]:
     return codes
 
 
-def choose_option(page, container: str) -> None:
-    """Open a select box and take its first option (a live part of the page redrawing may close
-    a freshly opened list, so try again until it stays open)."""
+def choose_option(page, container: str, name: re.Pattern | None = None) -> None:
+    """Open a select box and take its first option, or the one named ``name`` (a live part of the
+    page redrawing may close a freshly opened list, so try again until it stays open)."""
     box = page.locator(f"{container} input")
-    option = page.locator("[role=option]").first
+    option = page.get_by_role("option", name=name) if name else page.locator("[role=option]").first
     # in the middle of the screen first, as a person scrolls to it: a select box on the window's
     # bottom edge took the focus on the first click but opened no list, every time (a retry 1.5 s on)
     box.evaluate("(el) => el.scrollIntoView({block: 'center'})")
