@@ -400,7 +400,10 @@ class AutoBackup:
         return self
 
     def stop(self) -> None:
+        import atexit
+
         self._stop.set()
+        atexit.unregister(self.stop)  # stopped: nothing left to wait for at exit
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
 

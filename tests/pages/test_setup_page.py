@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 from forum_core import forum as forum_mod
 from forum_core.i18n import t
@@ -117,3 +118,21 @@ def test_the_municipalitys_official_code_is_typed_on_the_setup_page(demo_db):
     assert not at.exception and t("en", "setup.municipality_code_saved") in texts(at)
     assert publication.municipality_code(app_database().cursor(), 1) == "GE-TEL"
     assert by_label(at.text_input, t("en", "label.municipality_code")).value == "GE-TEL"
+
+
+def test_a_closed_database_stops_its_backups_and_is_written_whole(demo_db):
+    """What each page test does when it ends (tests/pages/conftest.py): the backup thread stops and
+    the database is closed, its write-ahead log folded into the file."""
+    import threading
+
+    from ui import session
+
+    def backing_up() -> bool:
+        return any(t.name == "forum-auto-backup" and t.is_alive() for t in threading.enumerate())
+
+    open_app("ka")  # the run starts the backups; the sign-in writes a log beside the file
+    assert session.auto_backup() is not None and backing_up()
+    assert Path(f"{demo_db}.wal").exists()
+    session.close_database(str(demo_db))
+    assert not backing_up()
+    assert not Path(f"{demo_db}.wal").exists()
