@@ -399,6 +399,11 @@ class AutoBackup:
         atexit.register(self.stop)
         return self
 
+    @property
+    def running(self) -> bool:
+        """Whether the thread still makes backups (until :meth:`stop`)."""
+        return self._thread.is_alive()
+
     def stop(self) -> None:
         import atexit
 

@@ -123,16 +123,12 @@ def test_the_municipalitys_official_code_is_typed_on_the_setup_page(demo_db):
 def test_a_closed_database_stops_its_backups_and_is_written_whole(demo_db):
     """What each page test does when it ends (tests/pages/conftest.py): the backup thread stops and
     the database is closed, its write-ahead log folded into the file."""
-    import threading
-
     from ui import session
 
-    def backing_up() -> bool:
-        return any(t.name == "forum-auto-backup" and t.is_alive() for t in threading.enumerate())
-
     open_app("ka")  # the run starts the backups; the sign-in writes a log beside the file
-    assert session.auto_backup() is not None and backing_up()
+    backups = session.auto_backup()
+    assert backups is not None and backups.running
     assert Path(f"{demo_db}.wal").exists()
     session.close_database(str(demo_db))
-    assert not backing_up()
+    assert not backups.running
     assert not Path(f"{demo_db}.wal").exists()
