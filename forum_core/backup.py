@@ -21,6 +21,7 @@ most a few minutes of typing.
 
 from __future__ import annotations
 
+import atexit
 import io
 import os
 import re
@@ -391,8 +392,6 @@ class AutoBackup:
         self._thread = threading.Thread(target=self._loop, name="forum-auto-backup", daemon=True)
 
     def start(self) -> AutoBackup:
-        import atexit
-
         self._thread.start()
         # At exit, wait for a backup under way: a daemon thread stopped inside DuckDB's
         # C++ code aborts the whole process ("FATAL: exception not rethrown").
@@ -405,8 +404,6 @@ class AutoBackup:
         return self._thread.is_alive()
 
     def stop(self) -> None:
-        import atexit
-
         self._stop.set()
         atexit.unregister(self.stop)  # stopped: nothing left to wait for at exit
         if self._thread.is_alive() and self._thread is not threading.current_thread():
