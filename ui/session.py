@@ -555,8 +555,11 @@ def flash_outcome(outcome: Outcome, success: str | None = None) -> None:
 
 
 def flash(kind: str, message: str) -> None:
-    """A message to show on the next run (after a callback or a rerun)."""
-    st.session_state.setdefault("_flash", []).append((kind, message))
+    """A message to show on the next run (after a callback or a rerun); once, though a double
+    tap's second click replays the first's outcome before that run (seen: "Added" shown twice)."""
+    waiting = st.session_state.setdefault("_flash", [])
+    if (kind, message) not in waiting:
+        waiting.append((kind, message))
 
 
 def show_flashes() -> None:

@@ -9,6 +9,7 @@ import json
 import os
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
@@ -271,3 +272,24 @@ def test_existing_texts_are_autosaving_fields(demo_db):
     type_into(at, f"item:{item}", "აქტიური ხალხი")
     assert dl.assessment(db.cursor(), group["id"])["strength"][0]["text"] == "აქტიური ხალხი"
     assert fields(at)[f"item:{item}"]["stored"] == "აქტიური ხალხი"
+
+
+def test_a_message_waiting_for_the_next_run_is_shown_once():
+    """A double tap's second click replays the first's outcome before the run that shows it: one
+    "Added", not two (seen in Chromium on a slow machine)."""
+
+    def script():
+        import streamlit as st
+
+        from ui import session
+
+        if not st.session_state.get("tapped"):
+            st.session_state["tapped"] = True
+            session.flash("success", "Added: Roads 0 (1 problem in all)")
+            session.flash("success", "Added: Roads 0 (1 problem in all)")  # the replayed outcome
+            session.flash("error", "another message")
+        session.show_flashes()
+
+    app = AppTest.from_function(script).run()
+    assert [m.value for m in app.success] == ["Added: Roads 0 (1 problem in all)"]
+    assert [m.value for m in app.error] == ["another message"]
