@@ -219,7 +219,7 @@ async def visit(page, base: str, name: str, lang: str) -> None:
     title = i18n.t(lang, TITLES.get(name, f"nav.{name}"))
     # looked at every 50 ms, not at every animation frame (Playwright's default): a frame loop keeps
     # the page's renderer drawing while the run is still on its way
-    await page.wait_for_function(READY_JS, arg=[title, lang], polling=50, timeout=20_000)
+    await page.wait_for_function(READY_JS, arg=[title, lang], polling=50, timeout=60_000)
 
 
 TITLES = {"results": "results.title"}  # a page that names itself (with the forum's title)
@@ -243,7 +243,7 @@ async def check_role(browser, forum_day: dict, role: str, langs: tuple[str, ...]
         host = base.split("//")[1].split(":")[0]
         await context.add_cookies([{"name": "forum_device", "value": token, "domain": host, "path": "/"}])
     page = await context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(60_000)  # seven devices' first pages at once took 15-40 s on a busy machine
     problems = []
     try:
         for lang in langs:

@@ -26,7 +26,6 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.netcut import NetCut
 
 pytestmark = pytest.mark.e2e
-expect.set_options(timeout=15_000)  # two browsers and a server on 2 cores
 CUT_SECONDS = 8
 ORGANIZER = Actor("organizer", "e2e")
 STREAMLIT_WORDS = ("streamlit run", "Is Streamlit still running", "Streamlit server is not responding")

@@ -24,7 +24,6 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.screen import BROKEN_WORDS
 
 pytestmark = pytest.mark.e2e
-expect.set_options(timeout=15_000)
 ORGANIZER = Actor("organizer", "e2e")
 LONG_GOAL = ("2028 წლის ბოლომდე სოფლის ყველა ქუჩაზე დამონტაჟდეს ენერგოეფექტური განათება, " * 4)[:270]
 FAMILY_NAME = "ჩიქოვანი-გოგოხია-ბერიძე-კვარაცხელია"  # four families joined: must break only at hyphens
