@@ -98,6 +98,18 @@ def prepare(path) -> dict:
     return {"tokens": tokens, "code": code}
 
 
+# Each preview (the component's element) within its column, and the two side by side, not overlapping
+PREVIEWS_INSIDE_COLUMNS = """() => {
+  const boxes = [...document.querySelectorAll(".st-key-live_preview [data-testid=stColumn]")].map((column) => {
+    const preview = column.querySelector(".pl-frame").parentElement.getBoundingClientRect();
+    const room = column.getBoundingClientRect();
+    return preview.width > 0 && preview.left >= room.left - 1 && preview.right <= room.right + 1 ? preview : null;
+  });
+  return boxes.length === 2 && boxes.every(Boolean) && boxes[0].right <= boxes[1].left
+    && boxes[1].right <= document.documentElement.clientWidth;
+}"""
+
+
 def device(browser, token: str, width: int, height: int):
     context = browser.new_context(viewport={"width": width, "height": height})
     context.add_cookies([{"name": "forum_device", "value": token, "domain": "127.0.0.1", "path": "/"}])
@@ -204,6 +216,10 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         assert len(shown) == 5  # every initiative, on one page or another
         # the moderator sees the same screen small, and the next group's
         expect(moderator.locator(".pl-frame .pl-presenting")).to_have_count(2)
+        # on a 1024-px laptop with the sidebar open each preview stays inside its own column (two
+        # 400-px previews overlapped there, the second one past the window's edge)
+        moderator.set_viewport_size({"width": 1024, "height": 768})
+        moderator.wait_for_function(PREVIEWS_INSIDE_COLUMNS, polling=200, timeout=30_000)
 
         # the summary on a 1280x720 screen
         moderator.locator(".st-key-control_mode").get_by_text(t("en", "control.mode_summary"), exact=True).click()

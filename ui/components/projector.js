@@ -120,6 +120,12 @@ function paginate(frame, units, minPx) {
   return fitting ? even : pages;
 }
 
+// The width of the nearest box around ``element`` that has one (some of Streamlit's wrappers have none).
+function roomFor(element) {
+  for (let node = element.parentElement; node; node = node.parentElement) if (node.clientWidth) return node.clientWidth;
+  return 0;
+}
+
 function createScreen(root) {
   const screen = { root, frame: null, data: {}, key: "", pages: [[0, 0]], shown: -1, size: 0 };
 
@@ -197,7 +203,9 @@ function createScreen(root) {
     frame.classList.toggle("pl-full", !data.box_width);
     if (data.box_width) {
       // a preview: laid out as a projector of box_width x box_height, drawn smaller
-      const shown = data.shown_width || 320;
+      // no wider than the column it stands in: two 400-px previews side by side overlapped on a
+      // 1024-px laptop with the sidebar open (each column about 300 px)
+      const shown = Math.min(data.shown_width || 320, roomFor(root) || Infinity);
       const scale = shown / data.box_width;
       frame.style.width = `${data.box_width}px`;
       frame.style.height = `${data.box_height}px`;
