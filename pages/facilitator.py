@@ -487,7 +487,12 @@ elif step == "vote":
                 if st.toggle(t("fac.photo_camera"), key="photo_camera")
                 else None
             )
-            picked = st.file_uploader(t("fac.photo_upload"), type=["jpg", "jpeg", "png", "webp"], key="photo_file")
+            picked = st.file_uploader(
+                t("fac.photo_upload"),
+                type=["jpg", "jpeg", "png", "webp"],
+                key="photo_file",
+                max_upload_size=dl.PHOTO_MAX_BYTES // 2**20,  # its "up to … per file" says what the help above says
+            )
             for photo in (shot, picked):
                 if photo is not None and st.session_state.get("photo_saved") != photo.file_id:
                     st.session_state["photo_saved"] = photo.file_id  # each picture once, not on every rerun
@@ -582,6 +587,7 @@ elif step == "initiatives":
                 on_change=save,
                 args=args,
                 format_func=lambda v, n=name: t(f"ini.{n}_{v or 'none'}"),
+                placeholder=t(f"ini.{name}_none"),  # nothing chosen yet: "—", as the option (not Streamlit's English)
             )
         elif kind == "program":
             st.selectbox(
@@ -591,6 +597,7 @@ elif step == "initiatives":
                 on_change=save,
                 args=args,
                 format_func=lambda v: program_label.get(v, "—"),
+                placeholder="—",  # nothing chosen yet, as the option (Streamlit's own is "Choose an option")
             )
 
     rows = {item["problem_id"]: dl.initiative(cur, group_id, item["problem_id"]) for item in top}

@@ -102,6 +102,9 @@ STREAMLIT_WORDS = {
     "Press Enter to apply": "streamlit.press_enter",
     "Press Enter to submit form": "streamlit.press_enter_form",
     "No results": "streamlit.no_results",
+    # a select box's own placeholder, where a page forgot to give one
+    "Choose an option": "streamlit.choose_option",
+    "Choose options": "streamlit.choose_options",
 }
 
 

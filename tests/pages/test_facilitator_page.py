@@ -98,6 +98,8 @@ def test_a_whole_group_session(demo_db, lang):
 
     # the pebble vote: typed counts and + / − buttons
     go(at, "vote")
+    # the pebble board's photo: the uploader's own limit is the one its help states (it said 20 MB under "12 MB")
+    assert [u.proto.max_upload_size_mb for u in at.get("file_uploader")] == [dl.PHOTO_MAX_BYTES // 2**20] == [12]
     assert pension not in at.selectbox(key="count_choice").options  # excluded from the vote
     for title, n in (("გზები", 8), ("წყალი", 7), ("განათება", 6), ("ნაგავი", 5), ("ბაღი", 2), ("სპორტი", 1)):
         assert at.selectbox(key="count_choice").value == problems[title]  # ▶ walks through them in order
@@ -122,6 +124,11 @@ def test_a_whole_group_session(demo_db, lang):
     go(at, "initiatives")
     first = top[0]["problem_id"]
     assert at.radio(key="priority_choice").value == first
+    # a choice not made yet shows "—", as its option does, not Streamlit's English "Choose an option"
+    choices = [box for box in at.selectbox if box.key.startswith(f"ini_{first}_")]
+    assert len(choices) == 4 and all(box.proto.placeholder == "—" for box in choices), [
+        box.proto.placeholder for box in choices
+    ]
     at.selectbox(key=f"ini_{first}_kind").set_value("program").run()
     prefix = f"initiative:{group['id']}:{first}"
     assert {f"{prefix}:{name}" for name in dl.INITIATIVE_TEXT} <= set(fields(at))  # every text field autosaves
