@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from forum_core import i18n, tokens
-from forum_core.db import Actor, Database, Unit, rows_as_dicts
+from forum_core.db import FIRST_START_ACTOR, Actor, Database, Unit, rows_as_dicts
 from forum_core.validation import FieldError, Outcome, check_text
 from forum_core.vocabulary import GROUP_ROLES, ROLES, may_write, sees_personal_data  # noqa: F401 (re-exported)
 
@@ -223,7 +223,7 @@ def ensure_organizer_code(db: Database, given: str | None = None) -> str | None:
         _insert_code(unit, None, "organizer", None, i18n.t(i18n.DEFAULT_LANGUAGE, "role.organizer"), chosen)
         return chosen
 
-    made = db.write(Actor("organizer", "first start"), "access.code_create", work)
+    made = db.write(FIRST_START_ACTOR, "access.code_create", work)
     return None if given or made is None else format_code(made)
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from forum_core import deliberation as dl
 from forum_core import i18n
-from forum_core.db import rows_as_dicts
+from forum_core.db import CLI_ACTOR, FIRST_START_ACTOR, rows_as_dicts
 
 # The group an entry belongs to, from what it changed: problems, pebble counts, blind
 # recounts and initiatives name a problem; group events name the group; photos of the
@@ -163,6 +163,16 @@ def _value(lang: str, action: str, key: str, value, group_label) -> str:
     if len(text) >= 19 and text[4] == "-" and text[10] == "T":  # an ISO date and time
         return text[:16].replace("T", " ")
     return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 1] + "…"
+
+
+# Devices the app names itself (not a label a person typed at sign-in), by their catalog key
+_APP_DEVICES = {CLI_ACTOR.device: "audit.device_command_line", FIRST_START_ACTOR.device: "audit.device_first_start"}
+
+
+def device(lang: str, name: str) -> str:
+    """An entry's device as the reader sees it: a person's label as typed, the app's own in ``lang``."""
+    key = _APP_DEVICES.get(name)
+    return i18n.t(lang, key) if key else name
 
 
 def sentence(lang: str, entry: dict, group_label=None) -> str:

@@ -114,7 +114,9 @@ class Actor:
     device_id: int | None = None
 
 
+# The devices the app itself names in the audit trail (audit.device says them in the reader's language)
 CLI_ACTOR = Actor("organizer", "command line")
+FIRST_START_ACTOR = Actor("organizer", "first start")  # the installation's organizer code, made at the first start
 
 
 class NotAllowed(PermissionError):

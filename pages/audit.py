@@ -43,7 +43,7 @@ st.dataframe(
             (
                 r["happened_at"],
                 t(f"role.{r['role']}"),
-                r["device"],
+                audit.device(ctx.lang, r["device"]),
                 group_label.get(r["group_id"], ""),
                 audit.sentence(ctx.lang, r, group_label.get),  # readable words, never codes or JSON
             )

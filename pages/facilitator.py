@@ -518,6 +518,8 @@ elif step == "vote":
     @st.dialog(t("fac.finalise"))
     def confirm_finalise() -> None:
         st.write(t("fac.finalise_confirm"))
+        if result.over_by:  # said again where it is decided: a miscount is finalised knowingly or not at all
+            st.warning(t("fac.over_count", over=result.over_by, count=result.over_by, capacity=result.capacity))
         if differences:
             show_differences()
         for r in result.top:

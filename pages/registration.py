@@ -81,7 +81,8 @@ with main:
             if not matches:
                 st.info(t("desk.no_match"))
             for p in matches:
-                c1, c2 = st.columns([4, 1])
+                # a quarter, not a fifth: "რეგისტრაცია" broke mid-word in a fifth of a 1024-px desk's half
+                c1, c2 = st.columns([3, 1], vertical_alignment="center")
                 state = t("desk.state_in") if p["id"] in present else t("desk.state_out")
                 c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']} · {state}")
                 c2.button(t("desk.check_in"), key=f"checkin_{p['id']}", on_click=check_in_by_name, args=(p["id"],))

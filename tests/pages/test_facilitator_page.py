@@ -160,7 +160,9 @@ def test_over_count_warning_and_markup_shown_as_text(demo_db):
     at.run()
     go(at, "vote")
     at.number_input(key=f"peb_{pid}_0").set_value(50).run()
-    assert any("more than possible" in w.value for w in at.warning)
+    assert sum("more than possible" in w.value for w in at.warning) == 1
+    at.button(key="finalise").click().run()  # the confirmation says it again, where it is decided
+    assert sum("more than possible" in w.value for w in at.warning) == 2
     assert any(x.value == "**bold** <i>x</i>" for x in at.text)
     shown = at.dataframe[0].value  # the ranking table shows it as plain text
     assert "**bold** <i>x</i>" in list(shown.iloc[:, 1])

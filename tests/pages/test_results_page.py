@@ -98,6 +98,12 @@ def test_priorities_and_headlines_and_no_person_in_either_language(swing_db, cli
         assert shown.count("<li>") == 8 * 5
         assert "სოფლის გზები დაზიანებულია" in shown and "2028 წლის ბოლომდე" in shown
         assert t(lang, "results.count", done=8, total=10, count=10) in shown
+        # each priority's pebbles say what they are (a bare "· 9" meant nothing to a resident)
+        top = dl.priorities(db.cursor(), groups[0]["id"])[0]
+        assert (
+            f'{top["title"]}</span> <span class="peb">· {t(lang, "results.pebble_count", count=top["pebbles"])}<'
+            in shown
+        )
         assert "<img" not in shown and "alert(1)" not in shown and "ბოროტაშვილი" not in shown
         for person in everyone:
             assert person["phone"] not in shown

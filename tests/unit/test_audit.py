@@ -52,3 +52,13 @@ def test_vote_counts_replayed_at_any_moment(db, demo_forum):
     assert then == {"გზები": 3, "ბაღი": None}
     now = {r["title"]: r["pebbles"] for r in audit.counts_at(cur, group["id"], datetime.now())}
     assert now == {"გზები": 7, "ბაღი": 2}
+
+
+def test_the_devices_the_app_names_itself_are_said_in_the_readers_language():
+    """The first start's and the command line's entries: a Georgian reader saw "first start"."""
+    from forum_core.db import CLI_ACTOR, FIRST_START_ACTOR
+
+    assert audit.device("ka", FIRST_START_ACTOR.device) == "პირველი გაშვება"
+    assert audit.device("ka", CLI_ACTOR.device) == "ბრძანების ხაზი"
+    assert audit.device("en", FIRST_START_ACTOR.device) == "first start"
+    assert audit.device("ka", "მაგიდა 1") == "მაგიდა 1"  # a label a person typed, as typed
