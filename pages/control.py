@@ -37,7 +37,8 @@ st.segmented_control(
     plenary.MODES,
     format_func=lambda m: t(f"control.mode_{m}"),
     key="control_mode",
-    on_change=lambda: report(plenary.set_mode(db, actor, forum_id, st.session_state["control_mode"] or state.mode)),
+    required=True,  # a tap on the mode shown keeps it (it cleared the choice)
+    on_change=lambda: report(plenary.set_mode(db, actor, forum_id, st.session_state["control_mode"])),
 )
 
 st.session_state["control_revealed"] = state.revealed

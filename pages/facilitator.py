@@ -54,11 +54,10 @@ reloaded = "fac_step" not in st.session_state
 if reloaded:  # opening the page (or reloading it): the step in the address
     wanted_step = st.query_params.get("step")
     st.session_state["fac_step"] = wanted_step if wanted_step in STEP_KEYS else "who"
-step = (
-    st.segmented_control(
-        t("fac.steps"), STEP_KEYS, format_func=step_label.get, key="fac_step", label_visibility="collapsed"
-    )
-    or "who"
+# required: a tap on the step shown (a double tap, a tap while the page redraws) keeps it; without,
+# it cleared the choice and the tablet fell back to the first step (seen in Chromium, the forum day)
+step = st.segmented_control(
+    t("fac.steps"), STEP_KEYS, format_func=step_label.get, key="fac_step", label_visibility="collapsed", required=True
 )
 st.query_params["step"] = step
 device = str(me.device_id or me.label or me.role)  # keeps the drafts of two signed-in devices apart

@@ -238,8 +238,8 @@ with docs_tab:
         default=session.lang(),
         format_func=lambda code: i18n.t(code, "language.name"),
         key="doc_lang",
+        required=True,  # a tap on the language chosen keeps it
     )
-    doc_lang = doc_lang or session.lang()
     if st.button(t("report.make_recommendations"), key="make_recommendations"):
         bar = st.progress(0.0, text=t("print.working"))
         data = report_pdf.recommendations_pdf(

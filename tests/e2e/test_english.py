@@ -14,6 +14,7 @@ from forum_core import demo
 from forum_core.i18n import t
 from tests.e2e.conftest import ORGANIZER_CODE
 from tests.e2e.test_forum_day import (
+    IDLE_JS,
     choose_option,
     codes_from_table,
     device_cookie,
@@ -109,7 +110,16 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     assert device_cookie(room)
     assert dropped and room.evaluate("() => window.loadedOnce === true")
     room.unroute("**/api/device?*")
-    room.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_problems"), exact=False).click()
+    problems_step = room.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_problems"), exact=False)
+    problems_step.click()
+    expect(room.locator(".st-key-pt_0 input")).to_be_visible()
+    # a tap on the step shown keeps it (it cleared the choice, and the tablet fell back to the first step)
+    problems_step.click()
+    room.wait_for_timeout(500)  # the run a cleared choice would start
+    room.wait_for_function(IDLE_JS, polling=100)
+    expect(room.locator(".st-key-fac_step").get_by_role("radio", name=t(lang, "fac.step_problems"))).to_be_checked()
+    expect(room.locator(".st-key-pt_0 input")).to_be_visible()
+    assert "step=problems" in room.url
     # a title pasted from notes, longer than a title may be: kept in the field and explained (Streamlit's
     # own length limit dropped such a paste without a word)
     pasted = "Roads " + "and pavements " * 18  # 258 characters
