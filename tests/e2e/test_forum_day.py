@@ -165,6 +165,9 @@ def choose_option(page, container: str, name: re.Pattern | None = None) -> None:
 def set_count(page, value: int, total: int) -> None:
     box = page.locator('[class*="st-key-peb_"] input').first
     expect(box).to_have_value("0")  # the next problem is on the tablet, not yet counted
+    # one pair of − and + (the row's large buttons), not the box's own small steppers beside them
+    expect(page.locator('[class*="st-key-peb_"] [data-testid^="stNumberInputStep"]').first).to_be_hidden()
+    expect(page.locator('[class*="st-key-plus_peb_"] button').first).to_be_visible()
     box.fill(str(value))
     box.press("Enter")
     expect(box).to_have_value(str(value))
