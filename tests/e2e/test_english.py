@@ -39,9 +39,7 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     # and the sign-in's last run over (the cookie has arrived, the page's run is finished): once, in
     # a full suite, a click on "load the demo" made while the double tap's runs went on was lost
     assert device_cookie(organizer) is not None
-    organizer.wait_for_function(
-        "() => document.querySelector('[data-testid=stApp]')?.dataset.testScriptState === 'notRunning'"
-    )
+    organizer.wait_for_function(IDLE_JS)
     organizer.locator(".st-key-load_demo button").click()
     expect(organizer.get_by_role("heading", name=t(lang, "setup.title"))).to_be_visible()
     # every page's heading and words in English: tests/e2e/test_accessibility.py (every role's pages); the
@@ -138,10 +136,7 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     # a second click that lands on the emptied form (Streamlit sends it after the first run): the
     # same answer, not "this field is required"
     room.get_by_role("button", name=t(lang, "fac.add_problem")).click()
-    room.wait_for_function(  # that click's run is over
-        "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'",
-        polling=50,
-    )
+    room.wait_for_function(IDLE_JS, polling=50)  # that click's run is over
     expect(room.get_by_text(t(lang, "fac.problem_added", title="Roads 0", count=1))).to_be_visible()
     expect(room.get_by_text(t(lang, "error.required"))).to_have_count(0)
     expect(room.locator("[data-testid=stDataFrame] [role=row]")).to_have_count(2)
