@@ -151,15 +151,14 @@ def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, 
             no_developer_dialog(a)
             a.wait_for_timeout(2_000)
         net.restore()
-        restored_at = time.monotonic()
 
         b.goto(f"{net.url}/registration?lang=en")  # the desk opens the page again
-        expect(a.locator("[data-testid=desk-offline]")).to_be_hidden(timeout=15_000)
+        # how soon is bench/offline_desk.py's to measure (target: 3 s); here only that all arrive, once
+        expect(a.locator("[data-testid=desk-offline]")).to_be_hidden()
         expect(a.locator(".forum-desk-waiting li")).to_have_count(0)
         expect(a.locator("[data-testid=desk-card]")).to_contain_text(" ")
         expect(a.locator("[data-testid=desk-card-earlier]")).to_have_count(4)
-        expect(b.locator("[data-testid=desk-card]")).to_have_attribute("data-status", "checked_in", timeout=15_000)
-        delivered_in = time.monotonic() - restored_at
+        expect(b.locator("[data-testid=desk-card]")).to_have_attribute("data-status", "checked_in")
         shots(a, "desk-a-delivered")
         shots(b, "desk-b-delivered")
     finally:
@@ -179,4 +178,3 @@ def test_scans_during_a_20_second_cut_are_all_delivered_once(browser, tmp_path, 
     assert all(events[p] == 1 for p in wanted), events  # each once
     assert cur.execute("SELECT count(*) FROM scan_receipt").fetchone()[0] == 8
     db.close()
-    assert delivered_in < 15, delivered_in
