@@ -23,6 +23,14 @@ from tests.e2e.test_forum_day import (
     sign_in,
 )
 
+# The faces of the lari sign's font the page has loaded (a face with a unicode-range is fetched only
+# when a character of its range is drawn).
+LARI_FONT_JS = """async () => {
+    await document.fonts.ready;
+    return [...document.fonts].filter((f) => f.family.replace(/"/g, "") === "forum-lari" && f.status === "loaded")
+        .map((f) => `${f.weight} ${f.status}`);
+}"""
+
 
 def test_every_page_and_a_write_in_english(browser, app_server, shots):
     """The whole day runs in Georgian above; in English, what depends on the language: the sign-in,
@@ -108,6 +116,11 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     assert device_cookie(room)
     assert dropped and room.evaluate("() => window.loadedOnce === true")
     room.unroute("**/api/device?*")
+    # the expert's briefing: amounts in lari, the sign drawn with the app's own font (static/fonts; the
+    # browser's fonts may lack it: this machine's Chromium drew an empty box)
+    room.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_briefing"), exact=False).click()
+    expect(room.locator("[data-testid=stMetricValue]").first).to_contain_text("₾")
+    assert room.evaluate(LARI_FONT_JS) == ["400 loaded"]
     problems_step = room.locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_problems"), exact=False)
     problems_step.click()
     expect(room.locator(".st-key-pt_0 input")).to_be_visible()

@@ -228,3 +228,37 @@ def test_every_character_of_the_catalogs_can_be_drawn():
             for text in texts(value):
                 strange = {c for c in text if c not in drawn and c not in DRAWN_SYMBOLS}
                 assert not strange, (lang, key, [f"U+{ord(c):04X}" for c in sorted(strange)])
+
+
+def test_the_lari_sign_has_its_own_font_in_the_browser():
+    """Streamlit's font has no ₾ and some browsers' system fonts lack it (an empty box in Debian's
+    Chromium): .streamlit/config.toml gives the page a face for that one character, cut from the
+    bundled Noto Sans (its glyph, unchanged), served from static/ with the font's licence beside it."""
+    import tomllib
+    from pathlib import Path
+
+    from fontTools.pens.recordingPen import RecordingPen
+    from fontTools.ttLib import TTFont
+
+    from forum_core.printing import FONT_DIR
+
+    root = Path(__file__).resolve().parents[2]
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableStaticServing"] is True
+    faces = config["theme"]["fontFaces"]
+    assert config["theme"]["font"].split(",")[0].strip() == faces[0]["family"]
+
+    def outline(font: TTFont) -> list:
+        pen = RecordingPen()
+        font.getGlyphSet()[font.getBestCmap()[0x20BE]].draw(pen)
+        return pen.value
+
+    assert {face["weight"] for face in faces} == {400, 700}
+    for face in faces:
+        assert face["unicodeRange"] == "U+20BE"
+        served = root / "static" / face["url"].removeprefix("app/static/")
+        cut = TTFont(served)
+        assert set(cut.getBestCmap()) == {0x20BE}  # that character only: a 2 KB file, not Noto's 500 KB
+        source = TTFont(FONT_DIR / ("NotoSans-Bold.ttf" if face["weight"] == 700 else "NotoSans-Regular.ttf"))
+        assert outline(cut) == outline(source)
+        assert "SIL Open Font License" in (served.parent / "OFL.txt").read_text(encoding="utf-8")
