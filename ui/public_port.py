@@ -7,7 +7,7 @@ holds nothing to protect in transit (finalised priorities, no names, no cookies,
 it is also served over plain HTTP on a second port (``FORUM_PUBLIC_PORT``, by default the HTTPS
 port + 1, see :func:`forum_core.network.public_port`), and that port serves nothing else:
 ``/results`` (the same route function as on HTTPS, so the same page, ETag, Content-Security-Policy
-and hide/reveal) and ``/`` redirecting to it; no Streamlit, no ``/api/*``, no cookie; 404 for
+and hide/reveal), ``/`` redirecting to it and the lari sign's font the page uses; no Streamlit, no ``/api/*``, no cookie; 404 for
 anything else.
 
 It is a second ``uvicorn.Server`` on the running event loop, started and stopped by the app's
@@ -30,10 +30,11 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 
 from forum_core import i18n, network
-from ui import api, tls
+from ui import api, public_results, tls
 
 log = logging.getLogger(__name__)
 OFF = {"", "0", "off", "no", "false"}
@@ -50,6 +51,8 @@ ROUTES = [
     Route("/", _home, methods=["GET", "HEAD"]),
     Route("/results", api.results, methods=["GET", "HEAD"]),
     Route("/results/", api.results, methods=["GET", "HEAD"]),
+    # the lari sign's font, at the path the page names on either port (Streamlit's static serving there)
+    Mount(public_results.FONTS_URL, StaticFiles(directory=public_results.FONTS)),
 ]
 
 

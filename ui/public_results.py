@@ -44,8 +44,13 @@ SCRIPT = (Path(__file__).resolve().parent / "components" / "results.js").read_te
 # The page's only script is the app's own file (never people's text), inlined to spare a
 # thousand phones a second request; the Content-Security-Policy allows exactly this script.
 SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
+# The lari sign's font (static/fonts, a face for ₾ alone): Streamlit serves it at /app/static on the
+# app's port, ui/public_port.py at the same path on the phones' port; fetched only by a page showing ₾.
+FONTS = Path(__file__).resolve().parent.parent / "static" / "fonts"
+FONTS_URL = "/app/static/fonts"
 CSP = (
     f"default-src 'none'; script-src '{SCRIPT_HASH}'; style-src 'unsafe-inline'; connect-src 'self'; "
+    "font-src 'self'; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
@@ -161,6 +166,7 @@ def _make(db: Database, forum_id: int | None, lang: str) -> Page:
         other={"code": other, "name": i18n.t(other, "language.name")},
         refresh_seconds=REFRESH_SECONDS,
         noscript_refresh_seconds=NOSCRIPT_REFRESH_SECONDS,
+        fonts_url=FONTS_URL,
         script=Markup(SCRIPT),  # the app's own file, see SCRIPT
     ).encode()
     return Page(html, gzip.compress(html, compresslevel=6, mtime=0), etag)

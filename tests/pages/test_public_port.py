@@ -23,7 +23,7 @@ from forum_core import network, plenary
 from forum_core.db import Actor
 from forum_core.i18n import t
 from tests.pages.conftest import open_app, texts
-from ui import public_port, runtime
+from ui import public_port, public_results, runtime
 
 MODERATOR = Actor("moderator", "stage")
 HALL = network.Found(host="192.168.77.5", addresses=("192.168.77.5",), hostname="forum-laptop")
@@ -74,6 +74,14 @@ def test_the_results_and_nothing_else(public):
         answer = public.get(path, cookies={"forum_device": "anything"})
         assert answer.status_code == 404, path
         assert "set-cookie" not in answer.headers, path
+    # and the lari sign's font the page names (its file as it ships), read-only, nothing beside it
+    assert "font-src 'self'" in page.headers["content-security-policy"]
+    assert f'url("{public_results.FONTS_URL}/lari-regular.ttf")' in page.text
+    font = public.get(f"{public_results.FONTS_URL}/lari-regular.ttf")
+    assert font.status_code == 200 and font.content == (public_results.FONTS / "lari-regular.ttf").read_bytes()
+    for path in ("/app/static/fonts/../../app.py", "/app/static/fonts/%2e%2e/%2e%2e/app.py", "/app/static/x"):
+        assert public.get(path).status_code == 404, path
+    assert public.post(f"{public_results.FONTS_URL}/lari-regular.ttf").status_code == 405
     assert public.post("/results", content=b"{}").status_code == 405
     assert public.post("/api/scans", json={}).status_code == 404
 
