@@ -147,6 +147,7 @@ CASES = {
             "other": {"code": "ka", "name": "ქართული"},
             "refresh_seconds": 10,
             "noscript_refresh_seconds": 20,
+            "fonts_url": "/app/static/fonts",
             "script": "",  # the page's own script (ui/components/results.js) is not people's text
             "forum": {"title": s, "municipality": s, "date": "26.05.2027"},
             "hidden": False,
