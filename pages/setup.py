@@ -265,10 +265,13 @@ with groups_tab:
 
 with programs_tab:
     st.caption(t("setup.programs_help"))
-    programs = forum_mod.budget_programs(cur, forum_id)
+    stored_programs = forum_mod.budget_programs(cur, forum_id)
     program_columns = ["id"] + list(forum_mod.PROGRAM_COLUMNS)
     program_df = pd.DataFrame(
-        [{c: (float(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns} for p in programs],
+        [
+            {c: (float(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
+            for p in stored_programs
+        ],
         columns=program_columns,
     )
     edited_programs = st.data_editor(

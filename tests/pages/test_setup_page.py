@@ -132,3 +132,30 @@ def test_a_closed_database_stops_its_backups_and_is_written_whole(demo_db):
     session.close_database(str(demo_db))
     assert not backups.running
     assert not Path(f"{demo_db}.wal").exists()
+
+
+def test_budget_programs_imported_from_a_file_on_the_page(demo_db):
+    """The organizer's file of programs, through the page's uploader and button (it once stopped the
+    page with a trace: a list of programs had taken the name of the module that imports them)."""
+    from ui import runtime
+
+    at = open_app("ka")
+    csv = (
+        "სფერო,კოდი,დასახელება,თანხა,წელი,აღწერა\n"
+        "ინფრასტრუქტურა,02 01,გზების მოვლა,2500000,2027,ახალი\n"
+        "ახალგაზრდობა,05 03,გრანტები,120000,2027,\n"
+    ).encode()
+    at.file_uploader(key="programs_file").set_value(("პროგრამები.csv", csv, "text/csv")).run()
+    at.button(key="programs_import").click().run()
+    assert not at.exception, at.exception
+    assert t("ka", "setup.programs_imported", count=2) in [s.value for s in at.success]
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    assert {p["name"] for p in forum_mod.budget_programs(db.cursor(), forum_id)} >= {"გზების მოვლა", "გრანტები"}
+    # a file without the columns: said in Georgian, the programs as they were
+    before = forum_mod.budget_programs(db.cursor(), forum_id)
+    at.file_uploader(key="programs_file").set_value(("x.csv", b"a,b\n1,2\n", "text/csv")).run()
+    at.button(key="programs_import").click().run()
+    assert not at.exception, at.exception
+    assert t("ka", "setup.not_saved") in [e.value for e in at.error]
+    assert forum_mod.budget_programs(db.cursor(), forum_id) == before
