@@ -274,7 +274,7 @@ with export_tab:
         t("report.export_table"),
         exports.table_names(),
         key="export_table",
-        format_func=lambda n: f"{n} — {exports.TABLE_NOTES.get(n, '')[:70]}",
+        format_func=lambda n: t(f"report.export_table_{n}"),  # the file is named after the table (n)
     )
     left, right = st.columns(2)
     left.download_button(

@@ -128,6 +128,20 @@ def test_documents_and_exports_offer_their_downloads(finished_file):
     assert len(keys) >= 7  # both documents, CSV, XLSX, all tables, Parquet, anonymised
 
 
+@pytest.mark.parametrize("lang", ["ka", "en"])
+def test_the_export_tables_are_named_in_the_pages_language(finished_file, lang):
+    """The table chooser once showed the export's English notes for data users on the Georgian page."""
+    from forum_core import exports
+
+    at = open_app(lang, PAGE)
+    chooser = at.selectbox(key="export_table")
+    shown = [chooser.format_func(n) for n in exports.table_names()]
+    assert shown == [t(lang, f"report.export_table_{n}") for n in exports.table_names()]
+    assert len(set(shown)) == len(shown)
+    other = "en" if lang == "ka" else "ka"
+    assert not set(shown) & {t(other, f"report.export_table_{n}") for n in exports.table_names()}
+
+
 def test_other_roles_cannot_open_the_report(finished_file):
     for role in ("desk", "moderator"):
         at = open_app("en", PAGE, role=role)
