@@ -332,7 +332,7 @@ with import_tab:
                             {
                                 t("import.line"): row.line,
                                 t("import.column"): t(f"label.{e.field}"),
-                                t("import.reason"): session.error_text(e),
+                                t("import.reason"): session.error_plain(e),
                                 t("import.value"): row.raw.get(e.field, ""),
                             }
                             for row in plan.invalid

@@ -424,6 +424,11 @@ def error_text(error: FieldError) -> str:
     return i18n.error_text(lang(), _quoted_as_text(error))
 
 
+def error_plain(error: FieldError) -> str:
+    """An error's sentence for a table's cell, which shows text as it is (no Markdown to escape for)."""
+    return i18n.error_text(lang(), error)
+
+
 def error_line(error: FieldError) -> str:
     return i18n.error_line(lang(), _quoted_as_text(error))
 

@@ -113,7 +113,7 @@ def test_import_preview_then_only_valid_rows(demo_db):
         ["ლევან", "ახალაძე", "595 10 20 30", "1", "", "", "", "", ""],
         ["ანა", "ახალაძე", "595 10 20 31", "2", "", "1990", "", "", ""],
         ["ნინო", "", "595 10 20 32", "2", "", "", "", "", ""],
-        ["ია", "ახალაძე", "555", "4", "", "", "", "", ""],
+        ["ია", "ახალაძე", "abc-phone", "4", "", "", "", "", ""],
     ]
     at.file_uploader(key="import_file").set_value(("list.csv", csv_bytes(rows), "text/csv")).run()
     assert not at.exception
@@ -121,6 +121,8 @@ def test_import_preview_then_only_valid_rows(demo_db):
     assert metrics == {"New": "2", "Updated": "0", "Unchanged": "0", "Invalid": "2"}
     problems = at.dataframe[-1].value
     assert list(problems["Line"]) == [4, 5] and list(problems["Column"]) == ["Last name", "Phone"]
+    # a table's cell shows text as it is: the typed value quoted as typed, not escaped for Markdown
+    assert "abc-phone" in problems["Reason"].iloc[1] and "\\" not in problems["Reason"].iloc[1]
     assert people.count_active(app_db().cursor(), 1) == 117  # nothing written by the preview
     at.button(key="import_confirm").click().run()
     assert "Import done. new: 2, updated: 0, unchanged: 0, skipped: 2" in texts(at)
