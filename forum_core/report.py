@@ -382,6 +382,15 @@ def _amount(errors: list[FieldError], value: Any) -> Decimal | None:
     return number.quantize(Decimal("0.01"))
 
 
+def money(amount) -> str:
+    """An amount in lari as every page and document shows it: thousands apart by a space, the
+    tetri only when there are some (12 500, 12 500.50)."""
+    if amount is None:
+        return ""
+    text = f"{Decimal(amount):,.2f}".replace(",", " ")
+    return text[:-3] if text.endswith(".00") else text
+
+
 def validate_answer(raw: dict) -> tuple[dict | None, list[FieldError]]:
     errors: list[FieldError] = []
     status = raw.get("status")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from decimal import Decimal
 
 import duckdb
 from fpdf import FPDF
@@ -165,14 +164,6 @@ class _Doc:
         return bytes(self.pdf.output())
 
 
-def _money(amount) -> str:
-    if amount is None:
-        return ""
-    value = Decimal(amount)
-    text = f"{value:,.2f}".replace(",", " ")
-    return text[:-3] if text.endswith(".00") else text
-
-
 def _budget_year(forum: dict) -> int:
     return forum["forum_date"].year + 1
 
@@ -324,7 +315,7 @@ def _answer_lines(doc: _Doc, answer: dict | None, indent: float = 4) -> None:
     )
     doc.field(t(lang, "report.program_code"), answer["program_code"], indent)
     if answer["amount"] is not None:
-        doc.field(t(lang, "report.amount"), f"{_money(answer['amount'])} ₾", indent)
+        doc.field(t(lang, "report.amount"), f"{report.money(answer['amount'])} ₾", indent)
     doc.field(t(lang, "report.reason"), answer["reason"], indent)
 
 
@@ -348,10 +339,10 @@ def _initiative(doc: _Doc, row: dict, programs: dict[int, dict]) -> None:
     if row.get("sufficient"):
         doc.field(t(lang, "ini.sufficient"), t(lang, f"ini.sufficient_{row['sufficient']}"))
     if row.get("cost_gel") is not None:
-        doc.field(t(lang, "ini.cost_gel"), _money(row["cost_gel"]))
+        doc.field(t(lang, "ini.cost_gel"), report.money(row["cost_gel"]))
     program = programs.get(row.get("program_id"))
     if program:
-        amount = f" — {_money(program['amount'])} ₾" if program.get("amount") is not None else ""
+        amount = f" — {report.money(program['amount'])} ₾" if program.get("amount") is not None else ""
         doc.field(t(lang, "ini.program_id"), f"{program['program_code']} {program['name']}{amount}")
 
 

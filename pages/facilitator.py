@@ -12,6 +12,7 @@ import streamlit as st
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
+from forum_core.report import money
 from ui import autosave, runtime, session, widgets
 from ui.text import md, md_join
 
@@ -129,13 +130,13 @@ elif step == "briefing":
     )
     st.caption(t("fac.briefing_help", field=md(group["field"])))
     total = sum(float(p["amount"] or 0) for p in programs)
-    st.metric(t("fac.briefing_total"), f"{total:,.0f} ₾")
+    st.metric(t("fac.briefing_total"), f"{money(total)} ₾")
 
     @st.dialog(t("fac.briefing_title", field=md(group["field"])), width="large")
     def full_screen() -> None:
         for p in programs:
             st.markdown("### " + md(f"{p['program_code']} · {p['name']}"))
-            st.markdown(f"**{float(p['amount'] or 0):,.0f} ₾** · {p['year'] or ''}")
+            st.markdown(f"**{money(p['amount'] or 0)} ₾** · {p['year'] or ''}")
             st.text(p["description"] or "")
 
     st.dataframe(

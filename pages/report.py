@@ -193,6 +193,8 @@ with answers_tab:
             width="stretch",
             disabled=["n", "text", "groups"],
             column_order=["n", "text", "groups", "status", "program_code", "amount", "reason"],
+            # no limits in the cells (the editor cuts a long reason and drops a minus sign without a
+            # word): the service refuses them, saying so, and rows in error stay as typed
             column_config={
                 "n": st.column_config.NumberColumn("#", width="small"),
                 "text": st.column_config.TextColumn(t("report.col_recommendation"), width="large"),
@@ -201,10 +203,10 @@ with answers_tab:
                     t("report.status"), options=list(status_label.values()), width="medium"
                 ),
                 "program_code": st.column_config.TextColumn(
-                    t("report.program_code"), max_chars=120, help=t("report.program_help", codes=", ".join(codes))
+                    t("report.program_code"), help=t("report.program_help", codes=", ".join(codes))
                 ),
-                "amount": st.column_config.NumberColumn(t("report.amount_gel"), min_value=0, format="%.2f"),
-                "reason": st.column_config.TextColumn(t("report.reason"), max_chars=500, width="medium"),
+                "amount": st.column_config.NumberColumn(t("report.amount_gel"), format="%.2f"),
+                "reason": st.column_config.TextColumn(t("report.reason"), width="medium"),
             },
         )
         if st.button(t("report.save_answers"), key="save_answers", type="primary"):

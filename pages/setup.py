@@ -171,8 +171,8 @@ with settings_tab:
             key=f"phases_editor_{editor_rev}",
             width="stretch",
             column_config={
-                "name": st.column_config.TextColumn(t("label.phase_name"), max_chars=120, required=True),
-                "minutes": st.column_config.NumberColumn(t("label.minutes"), min_value=1, max_value=600, step=5),
+                "name": st.column_config.TextColumn(t("label.phase_name"), required=True),
+                "minutes": st.column_config.NumberColumn(t("label.minutes"), step=5),
             },
         )
         for error in errors:
@@ -223,16 +223,17 @@ with groups_tab:
         hide_index=True,
         key=f"groups_editor_{editor_rev}",
         width="stretch",
+        # no limits in the cells (see the programs' editor below): the service says what is wrong
         column_config={
             "id": None,
-            "number": st.column_config.NumberColumn(t("label.number"), min_value=1, max_value=99, step=1),
-            "name": st.column_config.TextColumn(t("label.name"), max_chars=120),
-            "field": st.column_config.TextColumn(t("label.field"), max_chars=120),
-            "room": st.column_config.TextColumn(t("label.room"), max_chars=30),
-            "facilitator": st.column_config.TextColumn(t("label.facilitator"), max_chars=120),
-            "expert": st.column_config.TextColumn(t("label.expert"), max_chars=120),
-            "target_min": st.column_config.NumberColumn(t("label.target_min"), min_value=1, max_value=60),
-            "target_max": st.column_config.NumberColumn(t("label.target_max"), min_value=1, max_value=60),
+            "number": st.column_config.NumberColumn(t("label.number"), step=1),
+            "name": st.column_config.TextColumn(t("label.name")),
+            "field": st.column_config.TextColumn(t("label.field")),
+            "room": st.column_config.TextColumn(t("label.room")),
+            "facilitator": st.column_config.TextColumn(t("label.facilitator")),
+            "expert": st.column_config.TextColumn(t("label.expert")),
+            "target_min": st.column_config.NumberColumn(t("label.target_min")),
+            "target_max": st.column_config.NumberColumn(t("label.target_max")),
             "size": st.column_config.NumberColumn(t("label.size"), disabled=True),
         },
     )
@@ -280,14 +281,16 @@ with programs_tab:
         hide_index=True,
         key=f"programs_editor_{editor_rev}",
         width="stretch",
+        # no limits in the cells: the editor cuts a long text and drops a minus sign without a word;
+        # the service refuses them, saying so, and the table keeps what was typed
         column_config={
             "id": None,
-            "field": st.column_config.TextColumn(t("label.field"), max_chars=120),
-            "program_code": st.column_config.TextColumn(t("fac.program_code"), max_chars=30),
-            "name": st.column_config.TextColumn(t("label.name"), max_chars=200),
-            "amount": st.column_config.NumberColumn(t("fac.amount"), min_value=0, format="%.0f"),
-            "year": st.column_config.NumberColumn(t("fac.year"), min_value=2000, max_value=2100, format="%d"),
-            "description": st.column_config.TextColumn(t("fac.description"), max_chars=500),
+            "field": st.column_config.TextColumn(t("label.field")),
+            "program_code": st.column_config.TextColumn(t("fac.program_code")),
+            "name": st.column_config.TextColumn(t("label.name")),
+            "amount": st.column_config.NumberColumn(t("fac.amount"), format="%.0f"),
+            "year": st.column_config.NumberColumn(t("fac.year"), format="%d"),
+            "description": st.column_config.TextColumn(t("fac.description")),
         },
     )
     for error in st.session_state.get("program_errors", ()):

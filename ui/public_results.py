@@ -113,7 +113,7 @@ def cached(db: Database, lang: str) -> Page | None:
 def _said(t, answer: dict) -> dict:
     """The municipality's answer as the page shows it: a CSS class and the words (and the amount)."""
     amount = (
-        f" · {answer['amount']:,.0f} ₾".replace(",", " ")
+        f" · {report.money(answer['amount'])} ₾"
         if answer["amount"] is not None and answer["status"] in report.FUNDED
         else ""
     )

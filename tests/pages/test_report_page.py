@@ -118,6 +118,9 @@ def test_answers_show_in_the_table_and_on_the_public_page(finished_file):
     html = public_page("ka")
     assert t("ka", "report.status_included") in html and "40 000 ₾" in html
     assert html.count('class="status') == 1
+    # with tetri: as the report to participants prints it, not rounded away
+    assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": "12500.50"}).ok
+    assert "12 500.50 ₾" in public_page("en")
 
 
 def test_documents_and_exports_offer_their_downloads(finished_file):
@@ -185,3 +188,39 @@ def test_before_any_group_finalises_the_page_says_so_and_shows_no_empty_table(de
     at = open_app("en", PAGE)
     assert t("en", "report.no_recommendations") in texts(at)
     assert not at.dataframe and not at.text_area
+
+
+def editable_limits(at) -> dict:
+    """Per table editor on the page: the limits its editable columns put on typing in the browser."""
+    import json
+
+    found = {}
+    for element in at.dataframe:
+        proto = element.proto
+        if not proto.editing_mode:  # a table to read, not an editor
+            continue
+        columns = json.loads(proto.columns or "{}")
+        found[proto.id] = {
+            name: sorted(
+                k for k in ("max_chars", "min_value", "max_value") if (c.get("type_config") or {}).get(k) is not None
+            )
+            for name, c in columns.items()
+            if not c.get("disabled")
+        }
+    return found
+
+
+def test_the_editors_refuse_in_words_not_by_cutting_what_is_typed(finished_file):
+    """Streamlit's table editor cuts a text at ``max_chars`` and drops a minus sign under
+    ``min_value`` without a word (a tour saw a 600-character reason stored cut to 500 and -5 stored as
+    5): the answers' and the programs' editors have no such limits; the services refuse, saying why."""
+    at = open_app("ka", PAGE)
+    setup = open_app("ka", "pages/setup.py")
+    editors = {**editable_limits(at), **editable_limits(setup)}
+    assert len(editors) >= 2  # the answers, the budget programs (and the groups)
+    assert all(limits == [] for columns in editors.values() for limits in columns.values()), editors
+    db = app_database()
+    rec = report.recommendations(db.cursor(), 1)[0]
+    too_long = report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "reason": "ა" * 600})
+    negative = report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": -5})
+    assert [e.code for e in too_long.errors] == ["too_long"] and [e.code for e in negative.errors] == ["out_of_range"]
