@@ -40,7 +40,8 @@ with main:
     desk_ui.scanner(desk, lang, st.session_state.get("last_result"), st.session_state.get("result_id", 0))
 
     camera_tab, name_tab, walk_in_tab, paper_tab = st.tabs(
-        [t("desk.tab_camera"), t("desk.tab_name"), t("desk.tab_walk_in"), t("desk.tab_paper")]
+        [t("desk.tab_camera"), t("desk.tab_name"), t("desk.tab_walk_in"), t("desk.tab_paper")],
+        key="desk_tab",  # keyed: the chosen tab stays through a run that shows a message above it
     )
 
     with camera_tab:

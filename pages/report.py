@@ -49,8 +49,11 @@ st.text_input(
     on_change=save_organizers,
 )
 
+# keyed: the tab chosen stays chosen through a run that adds or removes a message above it (without a
+# key the page went back to the first tab after "make the document", its download button out of sight)
 recs_tab, answers_tab, docs_tab, export_tab = st.tabs(
-    [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")]
+    [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")],
+    key="report_tab",
 )
 
 label = {r["id"]: f"{n}. {r['text'][:80]}" for n, r in enumerate(recs, start=1)}

@@ -155,7 +155,8 @@ if len(forums) > 1:
         st.rerun()
 
 settings_tab, groups_tab, programs_tab, new_tab = st.tabs(
-    [t("setup.tab_settings"), t("setup.tab_groups"), t("setup.tab_programs"), t("setup.tab_new")]
+    [t("setup.tab_settings"), t("setup.tab_groups"), t("setup.tab_programs"), t("setup.tab_new")],
+    key="setup_tab",  # keyed: the chosen tab stays through a run that shows a message above it
 )
 
 with settings_tab:
