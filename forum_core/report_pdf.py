@@ -486,8 +486,10 @@ def participants_report_pdf(cur: duckdb.DuckDBPyConnection, forum_id: int, lang:
             t(
                 lang,
                 "report.from_groups",
-                groups=", ".join(
-                    f"{s['group_number']}. {s['group_name']}" for s in rec["sources"] if s["still_priority"]
+                groups=", ".join(  # a group once, though two of its priorities were merged into this one
+                    dict.fromkeys(
+                        f"{s['group_number']}. {s['group_name']}" for s in rec["sources"] if s["still_priority"]
+                    )
                 ),
             ),
             9,

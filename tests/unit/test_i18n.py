@@ -262,3 +262,24 @@ def test_the_lari_sign_has_its_own_font_in_the_browser():
         source = TTFont(FONT_DIR / ("NotoSans-Bold.ttf" if face["weight"] == 700 else "NotoSans-Regular.ttf"))
         assert outline(cut) == outline(source)
         assert "SIL Open Font License" in (served.parent / "OFL.txt").read_text(encoding="utf-8")
+
+
+def test_one_word_for_one_thing_and_no_settings_names_for_people():
+    """The sector expert was "დარგის ექსპერტი" in the app and "დარგობრივი ექსპერტი" in the document;
+    the setup page told the organizer "FORUM_BACKUP_MINUTES=0" (seen on a tour)."""
+    import re
+
+    def texts(value):
+        yield from (t for v in value.values() for t in texts(v)) if isinstance(value, dict) else [value]
+
+    ka = [text for value in i18n.catalog("ka").values() for text in texts(value)]
+    assert i18n.t("ka", "role.expert") == "დარგის ექსპერტი"
+    assert not [text for text in ka if "დარგობრივ" in text]
+    # the command line's words and the laptop's own "no address found" speak to whoever starts the
+    # app, and name the setting to change; no other text does
+    for lang in i18n.LANGUAGES:
+        for key, value in i18n.catalog(lang).items():
+            if key.startswith(("cli.", "address.")):
+                continue
+            for text in texts(value):
+                assert not re.search(r"\bFORUM_[A-Z_]+", text), (lang, key)

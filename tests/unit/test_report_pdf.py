@@ -115,3 +115,19 @@ def test_a_forum_before_its_day_still_makes_both_documents(db, demo_forum):
     assert "No group has published its priorities yet." in text
     assert "Invited: 117. Came: 0" in text
     assert "What entered the 2028 draft budget" in text_of(report_pdf.participants_report_pdf(cur, demo_forum, "en"))
+
+
+def test_a_group_is_named_once_for_two_of_its_priorities_merged(finished_forum_file, tmp_path):
+    """Two priorities of one group merged into one recommendation: the report to participants said
+    "From: 1. Social care, 1. Social care" (seen on a tour)."""
+    db = Database(copy_database(finished_forum_file, tmp_path / "forum.duckdb"))
+    try:
+        recs = report.recommendations(db.cursor(), FORUM)
+        first, second = recs[0], next(r for r in recs[1:] if r["groups"] == recs[0]["groups"])
+        assert report.merge(db, ORGANIZER, first["id"], second["id"]).ok
+        text = text_of(report_pdf.participants_report_pdf(db.cursor(), FORUM, "en"))
+        group = next(s for s in report.for_document(db.cursor(), FORUM)[0]["sources"])
+        named = f"{group['group_number']}. {group['group_name']}"
+        assert f"From: {named} " in text and f"{named}, {named}" not in text
+    finally:
+        db.close()
