@@ -105,6 +105,7 @@ STREAMLIT_WORDS = {
     # a select box's own placeholder, where a page forgot to give one
     "Choose an option": "streamlit.choose_option",
     "Choose options": "streamlit.choose_options",
+    "Select all": "streamlit.select_all",  # a multiselect's first option
 }
 
 

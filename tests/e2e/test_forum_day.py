@@ -234,6 +234,11 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
         "dl_invitations",
         lambda: shots(organizer, "invitations-made"),
     )
+    # the badges' groups: Streamlit's own "Select all" option in the page's language (words.js)
+    organizer.locator(".st-key-badge_groups input").click()
+    expect(organizer.get_by_role("option", name=t(lang, "streamlit.select_all"))).to_be_visible()
+    expect(organizer.get_by_text("Select all", exact=True)).to_have_count(0)
+    organizer.keyboard.press("Escape")
     scanned = qr_codes_from_pdf(pdf, pages=4)
     assert len(scanned) == 4 and all(re.fullmatch(r"[2-9A-X]{9}", c) for c in scanned)
 
