@@ -74,6 +74,7 @@ FIELDS = (
     "expires_at",
     "facilitator",
     "field",
+    "file",
     "first_name",
     "flagged_in_vote",
     "forum_date",
@@ -82,6 +83,7 @@ FIELDS = (
     "goals",
     "group_id",
     "happened_at",
+    "invalid",
     "kind",
     "label",
     "large_scale",
@@ -92,6 +94,7 @@ FIELDS = (
     "municipality",
     "name",
     "needs",
+    "new",
     "number",
     "order",
     "organizers",
@@ -103,6 +106,7 @@ FIELDS = (
     "phone",
     "presenter",
     "priorities_per_group",
+    "problem_id",
     "program_code",
     "program_id",
     "rank",
@@ -124,6 +128,8 @@ FIELDS = (
     "title",
     "top",
     "total",
+    "unchanged",
+    "update",
     "venue",
     "vulnerable_groups",
     "wording",
@@ -147,6 +153,8 @@ def _value(lang: str, action: str, key: str, value, group_label) -> str:
     if isinstance(value, list | dict):
         return t(lang, "audit.items", count=len(value))
     text = str(value)
+    if key == "gender" and f"gender.{text}" in catalog:
+        return t(lang, f"gender.{text}")
     if key == "role" and f"role.{text}" in catalog:
         return t(lang, f"role.{text}")
     if key in ("kind", "method", "mode"):

@@ -94,3 +94,24 @@ def test_the_statement_names_the_axe_core_the_tests_run():
         catalog = i18n.catalog(lang)
         assert all(f"a11y.gap_{gap}" in catalog for gap in accessibility.NOT_YET)
     assert accessibility.contact({"organizers": " ა ", "municipality": "თელავი"}) == "ა · თელავი"
+
+
+def test_an_import_a_sync_and_a_person_read_in_words(db, forum_in_full_swing):
+    """Seen on a tour: "participant list imported. value: import1.csv; value: 2; value: 2 ...",
+    "priorities taken in as recommendations. value: #1", a person's "gender: f"."""
+    from forum_core import importer, report
+    from tests.unit.test_importer import ROWS, csv_bytes
+
+    assert importer.apply(db, ORGANIZER, forum_in_full_swing, csv_bytes(ROWS), "list.csv").ok
+    assert report.sync(db, ORGANIZER, forum_in_full_swing).ok
+    entries = audit.entries(db.cursor(), forum_in_full_swing, limit=5000)
+    kinds = {e["action"] for e in entries}
+    assert {"participants.import", "report.sync", "participant.add"} <= kinds
+    for entry in entries:  # every field an entry names has its words (none is "value")
+        for side in (entry["before"], entry["after"]):
+            assert not isinstance(side, dict) or set(side) <= set(audit.FIELDS), (entry["action"], side)
+    imported = next(e for e in entries if e["action"] == "participants.import")
+    assert audit.sentence("en", imported).startswith(i18n.t("en", "action.participants.import"))
+    assert "file: list.csv" in audit.sentence("en", imported) and "new: 3" in audit.sentence("en", imported)
+    woman = next(e for e in entries if e["action"] == "participant.add" and (e["after"] or {}).get("gender") == "f")
+    assert f"{i18n.t('ka', 'audit.field.gender')}: {i18n.t('ka', 'gender.f')}" in audit.sentence("ka", woman)
