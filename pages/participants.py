@@ -344,8 +344,10 @@ with import_tab:
                     width="stretch",
                 )
             changes = counts["new"] + counts["update"] - (len(plan.possible_duplicates) if skip_duplicates else 0)
-            if changes == 0:
-                st.info(t("import.nothing"))
+            if changes == 0:  # the rows with errors are not "on the list": said so when there are some
+                st.info(
+                    t("import.nothing_but_invalid", count=counts["invalid"]) if plan.invalid else t("import.nothing")
+                )
             else:
                 label = t("import.confirm_valid") if plan.invalid else t("import.confirm", count=changes)
                 if st.button(label, type="primary", key="import_confirm"):

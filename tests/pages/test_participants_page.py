@@ -127,6 +127,10 @@ def test_import_preview_then_only_valid_rows(demo_db):
     at.button(key="import_confirm").click().run()
     assert "Import done. new: 2, updated: 0, unchanged: 0, skipped: 2" in texts(at)
     assert people.count_active(app_db().cursor(), 1) == 119
+    # the same file again: its good rows are on the list, its two bad ones are not (it said "everybody")
+    at.file_uploader(key="import_file").set_value(("list-again.csv", csv_bytes(rows), "text/csv")).run()
+    shown = [i.value for i in at.info]
+    assert t("en", "import.nothing_but_invalid", count=2) in shown and t("en", "import.nothing") not in shown
 
 
 def test_import_of_an_unreadable_file_says_why_in_georgian(demo_db):
