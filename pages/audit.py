@@ -60,6 +60,7 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     key="audit_table",
+    placeholder="—",
 )
 st.caption(t("audit.shown", count=len(rows)))
 
@@ -84,6 +85,7 @@ else:
         hide_index=True,
         width="stretch",
         key="replay_table",
+        placeholder="—",
     )
 # The group's photo of its pebble board, beside the counts it was taken with and those now.
 board_photo = dl.photos(cur, forum_id).get(replay_group)

@@ -107,4 +107,5 @@ else:
             hide_index=True,
             width="stretch",
             key="came_back_table",
+            placeholder="—",
         )

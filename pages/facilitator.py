@@ -145,6 +145,7 @@ elif step == "briefing":
         width="stretch",
         key="briefing_table",
         column_config={t("fac.amount"): st.column_config.NumberColumn(format="%.0f ₾")},
+        placeholder="—",
     )
     if programs and st.button(t("fac.full_screen"), key="briefing_full"):
         full_screen()
@@ -232,6 +233,7 @@ elif step == "problems":
         hide_index=True,
         width="stretch",
         key="problem_table",
+        placeholder="—",
     )
     # One problem at a time is edited, flagged, merged or deleted: a list of 60 editors would be slow.
     problem_from_address("problem_choice", titles)
@@ -438,6 +440,7 @@ elif step == "vote":
         hide_index=True,
         width="stretch",
         key="ranking_table",
+        placeholder="—",
     )
 
     # The latest re-vote stays open for typing until the vote is finalised, even once
@@ -510,6 +513,7 @@ elif step == "vote":
             ),
             hide_index=True,
             width="stretch",
+            placeholder="—",
         )
 
     if differences:

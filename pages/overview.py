@@ -53,6 +53,7 @@ def board() -> None:
             hide_index=True,
             width="stretch",
             key="overview_table",
+            placeholder="—",
         )
         waiting = [r for r in rows if r["step"] != "done"]
         st.caption(t("overview.summary", done=len(rows) - len(waiting), total=len(rows), count=len(rows)))

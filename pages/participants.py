@@ -133,7 +133,7 @@ with list_tab:
     )
     total = sum(g["size"] for g in groups)
     with st.expander(t("participants.sizes", total=total, count=total), expanded=False):
-        st.dataframe(sizes, hide_index=True, width="stretch")
+        st.dataframe(sizes, hide_index=True, width="stretch", placeholder="—")
     query_col, group_col = st.columns([2, 1])
     query = query_col.text_input(
         t("participants.search"), key="search", max_chars=80, placeholder=t("participants.search_hint")
@@ -163,7 +163,12 @@ with list_tab:
         columns=list(columns.values()),
     )
     st.dataframe(
-        table, hide_index=True, width="stretch", height=min(38 + 35 * max(len(found), 1), 420), key="found_table"
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * max(len(found), 1), 420),
+        key="found_table",
+        placeholder="—",
     )
 
     if found:
@@ -296,6 +301,7 @@ with import_tab:
                     hide_index=True,
                     width="stretch",
                     key="import_changes",
+                    placeholder="—",
                 )
             skip_duplicates = False
             if plan.possible_duplicates:
@@ -316,6 +322,7 @@ with import_tab:
                     hide_index=True,
                     width="stretch",
                     key="import_duplicates",
+                    placeholder="—",
                 )
                 choice = st.radio(
                     t("import.duplicates_choice"),
@@ -342,6 +349,7 @@ with import_tab:
                     ),
                     hide_index=True,
                     width="stretch",
+                    placeholder="—",
                 )
             changes = counts["new"] + counts["update"] - (len(plan.possible_duplicates) if skip_duplicates else 0)
             if changes == 0:  # the rows with errors are not "on the list": said so when there are some

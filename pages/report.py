@@ -98,6 +98,7 @@ with recs_tab:
             hide_index=True,
             width="stretch",
             key="recs_table",
+            placeholder="—",
         )
         chosen = widgets.stepped_choice("rec", t("report.working_on"), [r["id"] for r in recs], label.get)
         n, rec = next((n, r) for n, r in enumerate(recs, start=1) if r["id"] == chosen)
@@ -211,6 +212,7 @@ with answers_tab:
                 "amount": st.column_config.NumberColumn(t("report.amount_gel"), format="%.2f"),
                 "reason": st.column_config.TextColumn(t("report.reason"), width="medium"),
             },
+            placeholder="—",
         )
         if st.button(t("report.save_answers"), key="save_answers", type="primary"):
             typed = [

@@ -175,6 +175,7 @@ with settings_tab:
                 "name": st.column_config.TextColumn(t("label.phase_name"), required=True),
                 "minutes": st.column_config.NumberColumn(t("label.minutes"), step=5),
             },
+            placeholder="—",
         )
         for error in errors:
             if error.field.startswith("phase"):
@@ -237,6 +238,7 @@ with groups_tab:
             "target_max": st.column_config.NumberColumn(t("label.target_max")),
             "size": st.column_config.NumberColumn(t("label.size"), disabled=True),
         },
+        placeholder="—",
     )
     group_errors = st.session_state.get("group_errors", ())
     for error in group_errors:
@@ -293,6 +295,7 @@ with programs_tab:
             "year": st.column_config.NumberColumn(t("fac.year"), format="%d"),
             "description": st.column_config.TextColumn(t("fac.description")),
         },
+        placeholder="—",
     )
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")

@@ -41,5 +41,9 @@ def beside_counts(t, cur, group_id: int, facts: dict, width: int = 420) -> None:
             row.append(again.get(key, "—"))
         rows.append([str(v) for v in row])
     right.dataframe(
-        pd.DataFrame(rows, columns=columns), hide_index=True, width="stretch", key=f"photo_counts_{group_id}"
+        pd.DataFrame(rows, columns=columns),
+        hide_index=True,
+        width="stretch",
+        key=f"photo_counts_{group_id}",
+        placeholder="—",
     )

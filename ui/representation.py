@@ -87,7 +87,7 @@ def show(t, lang: str, rows: list[dict], key: str) -> None:
         if len(_shown) > 16:
             _shown.clear()
         cached = _shown[(id(rows), lang)] = (rows, pa.Table.from_pandas(frame(t, rows), preserve_index=False))
-    st.dataframe(cached[1], hide_index=True, width="stretch", key=key)
+    st.dataframe(cached[1], hide_index=True, width="stretch", key=key, placeholder="—")
 
 
 def _saved(outcome: Outcome) -> None:

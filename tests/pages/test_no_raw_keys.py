@@ -105,3 +105,17 @@ def test_no_page_shows_a_catalog_key(finished_demo_db, lang):
                 if word in keys or (not ALLOWED.search(text) and word.split(".")[0] in prefixes):
                     found.setdefault(page, set()).add(word)
     assert not found, found
+
+
+def test_no_table_says_none_for_an_empty_cell(finished_demo_db):
+    """Streamlit writes "None" in an empty cell unless told otherwise (seen in the answers' editor on
+    a Georgian page): every table and table editor of the organizer's pages gives "—"."""
+    from tests.pages.conftest import open_app
+
+    seen = 0
+    for page in ("setup", "participants", "overview", "audit", "report", "facilitator"):
+        at = open_app("ka", f"pages/{page}.py")
+        for table in at.dataframe:
+            seen += 1
+            assert table.proto.placeholder == "—", (page, table.proto.id)
+    assert seen >= 8
