@@ -7,8 +7,8 @@ holds nothing to protect in transit (finalised priorities, no names, no cookies,
 it is also served over plain HTTP on a second port (``FORUM_PUBLIC_PORT``, by default the HTTPS
 port + 1, see :func:`forum_core.network.public_port`), and that port serves nothing else:
 ``/results`` (the same route function as on HTTPS, so the same page, ETag, Content-Security-Policy
-and hide/reveal), ``/`` redirecting to it and the lari sign's font the page uses; no Streamlit, no ``/api/*``, no cookie; 404 for
-anything else.
+and hide/reveal), ``/`` redirecting to it and the lari sign's font the page uses; no Streamlit,
+no ``/api/*``, no cookie; 404 for anything else.
 
 It is a second ``uvicorn.Server`` on the running event loop, started and stopped by the app's
 lifespan (ui/warmup.py). The signals stay with Streamlit's server: this one only stops when the
