@@ -17,10 +17,11 @@ cookie:
 It reports per page the 50th and 95th percentile from request to finished script run (for
 the phones: to the whole HTTP answer), the server's memory, and the largest N at which every
 page's 95th percentile stays under 500 ms. The same sessions at the same rates, with the
-same number of phones asking the framework's own health address, are then put on an empty
-Streamlit page, the framework's floor, so the app's own cost shows as a ratio (of the
-devices' runs and HTTP requests, the scans and the projectors' screens; the phones' answers
-are shown apart), and the ratio of the Streamlit runs alone. The load generator runs on
+same number of phones asking the framework's own health address, are put on an empty
+Streamlit page (the framework's floor) just before and just after the app, so the app's own
+cost shows as a ratio (of the devices' runs and HTTP requests, the scans and the projectors'
+screens; the phones' answers are shown apart), and the ratio of the Streamlit runs alone. The
+machine's speed is printed before and after (a reference loop). The load generator runs on
 the same 2 cores as the server, so the figures are conservative. bench/phones.py measures
 a thousand phones against the day with none.
 """
@@ -277,6 +278,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--viewers", default="25,50,100,200")
     args = parser.parse_args()
+    print(f"this machine's speed before: {reference_loop():.2f} s for the reference loop")
     work = Path(tempfile.mkdtemp())
     template = work / "template.duckdb"
     setup = build(template)
@@ -284,10 +286,15 @@ def main() -> None:
     for viewers in [int(v) for v in args.viewers.split(",")]:
         db_path = work / f"round-{viewers}.duckdb"
         shutil.copy(template, db_path)
-        with sc.server(db_path, extra_env={"FORUM_BACKUP_MINUTES": "0"}) as (process, port):
-            result = asyncio.run(forum_day(port, setup, viewers, args.seconds, process.pid))
-            with sc.server(work / "empty.duckdb", app=str(EMPTY_APP)) as (empty_process, empty_port):
-                floor = asyncio.run(empty_floor(empty_port, 16 + viewers, args.seconds / 2, empty_process.pid))
+        # The floor is measured just before and just after the app, and the two pooled: this
+        # machine's speed drifts by minutes (seen: the reference loop 1.25-7.3 s), and one floor
+        # measured on one side of the app gave ratios from 2.1 to 7.1x in five runs of one hour.
+        with sc.server(work / "empty.duckdb", app=str(EMPTY_APP)) as (empty_process, empty_port):
+            before = asyncio.run(empty_floor(empty_port, 16 + viewers, args.seconds / 2, empty_process.pid))
+            with sc.server(db_path, extra_env={"FORUM_BACKUP_MINUTES": "0"}) as (process, port):
+                result = asyncio.run(forum_day(port, setup, viewers, args.seconds, process.pid))
+            after = asyncio.run(empty_floor(empty_port, 16 + viewers, args.seconds / 2, empty_process.pid))
+        floor = {"times": before["times"] + after["times"], "rss": before["rss"] + after["rss"]}
         print(f"\n4 desks, 10 tablets, 2 projectors, {viewers} public viewers, {args.seconds:.0f} s:")
         worst = 0.0
         for page, values in sorted(result["times"].items()):
@@ -308,7 +315,9 @@ def main() -> None:
         print(f"  all refreshes and saves      median {ms(steady, 50):7.1f} ms   p95 {ms(steady, 95):7.1f} ms")
         print(
             f"  empty Streamlit page, same sessions, rates and phones: median {ms(floor['times'], 50):.1f} ms, "
-            f"p95 {ms(floor['times'], 95):.1f} ms, memory {max(floor['rss']):.0f} MB; app/floor ratio "
+            f"p95 {ms(floor['times'], 95):.1f} ms (before the app {ms(before['times'], 50):.1f} / "
+            f"{ms(before['times'], 95):.1f} ms, after it {ms(after['times'], 50):.1f} / {ms(after['times'], 95):.1f} ms), "
+            f"memory {max(floor['rss']):.0f} MB; app/floor ratio "
             f"median {ms(steady, 50) / max(ms(floor['times'], 50), 0.01):.1f}x, "
             f"p95 {ms(steady, 95) / max(ms(floor['times'], 95), 0.01):.1f}x"
         )
@@ -329,6 +338,18 @@ def main() -> None:
         else:
             break
     print(f"\nlargest number of public viewers with every page's p95 under 500 ms: {largest}")
+    print(f"this machine's speed after: {reference_loop():.2f} s for the reference loop")
+
+
+def reference_loop() -> float:
+    """Seconds for 10 million additions in a Python loop: this machine's speed at the moment
+    (1.25 s on a fast day of this 2-core machine, 30 Nov; 3.6-7.3 s on 1 Dec), printed beside
+    the figures so that runs on different days can be told apart."""
+    started = time.process_time()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.process_time() - started
 
 
 if __name__ == "__main__":
