@@ -21,9 +21,9 @@ same number of phones asking the framework's own health address, are put on an e
 Streamlit page (the framework's floor) just before and just after the app, so the app's own
 cost shows as a ratio (of the devices' runs and HTTP requests, the scans and the projectors'
 screens; the phones' answers are shown apart), and the ratio of the Streamlit runs alone. The
-machine's speed is printed before and after (a reference loop). The load generator runs on
-the same 2 cores as the server, so the figures are conservative. bench/phones.py measures
-a thousand phones against the day with none.
+machine's speed is printed before and after (a Python loop, a DuckDB key lookup). The load
+generator runs on the same 2 cores as the server, so the figures are conservative.
+bench/phones.py measures a thousand phones against the day with none.
 """
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--viewers", default="25,50,100,200")
     args = parser.parse_args()
-    print(f"this machine's speed before: {reference_loop():.2f} s for the reference loop")
+    print(f"this machine's speed before: {machine_speed()}")
     work = Path(tempfile.mkdtemp())
     template = work / "template.duckdb"
     setup = build(template)
@@ -338,18 +338,33 @@ def main() -> None:
         else:
             break
     print(f"\nlargest number of public viewers with every page's p95 under 500 ms: {largest}")
-    print(f"this machine's speed after: {reference_loop():.2f} s for the reference loop")
+    print(f"this machine's speed after: {machine_speed()}")
 
 
-def reference_loop() -> float:
-    """Seconds for 10 million additions in a Python loop: this machine's speed at the moment
-    (1.25 s on a fast day of this 2-core machine, 30 Nov; 3.6-7.3 s on 1 Dec), printed beside
-    the figures so that runs on different days can be told apart."""
+def machine_speed() -> str:
+    """This machine's speed at the moment, printed beside the figures so that runs on different
+    days can be told apart: a Python loop (10 million additions) and a DuckDB key lookup in a
+    500-row table. They do not move together: on 1 Dec the loop took 1.2 s as on the fast 30 Nov,
+    while the lookup took 0.7-1.0 ms against 0.25-0.44 ms, and the app's page runs followed the
+    lookup (code that walks much memory is what a busy host slows down)."""
+    import statistics
+
+    import duckdb
+
     started = time.process_time()
     total = 0
     for i in range(10_000_000):
         total += i
-    return time.process_time() - started
+    loop = time.process_time() - started
+    con = duckdb.connect(":memory:", config={"threads": 1})
+    con.execute("CREATE TABLE t AS SELECT range AS id, 'x' || range AS name FROM range(500)")
+    took = []
+    for n in range(400):
+        started = time.perf_counter()
+        con.execute("SELECT name FROM t WHERE id = ?", [n]).fetchall()
+        took.append(time.perf_counter() - started)
+    con.close()
+    return f"Python loop {loop:.2f} s, DuckDB key lookup {statistics.median(took) * 1000:.2f} ms median"
 
 
 if __name__ == "__main__":
