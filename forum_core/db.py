@@ -442,7 +442,7 @@ class Database:
         read before computing, so a value is never newer-stamped than the data it saw.
         Callers must not change the returned value.
         """
-        versions = tuple(self._table_versions.get(table, 0) for table in tables)
+        versions = self.stamp(tables)
         hit = self._read_cache.get(key)
         if hit is not None and hit[0] == versions:
             return hit[1]
@@ -453,6 +453,11 @@ class Database:
             cur.close()
         self._read_cache[key] = (versions, value)
         return value
+
+    def stamp(self, tables: tuple[str, ...]) -> tuple[int, ...]:
+        """How often each of ``tables`` has been written by a committed unit: equal stamps, the
+        same data. Reads no table (a memo of a read model is checked with it on the event loop)."""
+        return tuple(self._table_versions.get(table, 0) for table in tables)
 
     def _bump_versions(self, tables: set[str]) -> None:
         for table in tables:

@@ -428,6 +428,9 @@ _PARTS = {
     "arrivals": ("working_group", "participant", "checkin_event"),
 }
 
+# Every table a snapshot reads (a memo of something made from a snapshot is checked against these).
+SNAPSHOT_TABLES = tuple(sorted({table for tables in _PARTS.values() for table in tables}))
+
 
 def _screen_part(cur, forum_id: int) -> tuple:
     forum = forum_mod.get_forum(cur, forum_id)

@@ -260,8 +260,10 @@ async def screen(request: Request) -> Response:
     if me is None or not access.may_open(me.role, "plenary"):
         return _refused()
     lang = i18n.normalize_language(request.query_params.get("lang"))
+    address = tls.served_results_url(lang)
     try:
-        made = await run_in_threadpool(projector.feed, runtime.database(), lang, tls.served_results_url(lang))
+        db = runtime.database()
+        made = projector.cached_feed(db, lang, address) or await run_in_threadpool(projector.feed, db, lang, address)
     except DatabaseBusy:
         return Response(status_code=503, headers={"Retry-After": "5"})
     if made is None:

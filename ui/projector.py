@@ -13,6 +13,7 @@ import base64
 import functools
 import hashlib
 import json
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,17 +179,53 @@ class Feed:
     etag: str  # a weak ETag of the body: 304 while the screen (and its clock) stays the same
 
 
+# What the screen shows besides its data: the presenting group's clock (each second while it runs)
+# and, on the welcome screen, which phase of the agenda is on (by the forum's clock).
+def _clock(snap: plenary.Snapshot, now: datetime) -> tuple:
+    if snap.state.mode == "presenting":
+        timer = snap.state.timer
+        return (timer.phase(now), plenary.clock_text(timer.remaining(now)))
+    if snap.state.mode in ("wall", "summary"):
+        return ()
+    f = snap.forum
+    return tuple(row["current"] for row in plenary.agenda(list(snap.phases), f["forum_date"], f["start_time"], now))
+
+
+FEED_TABLES = forum_mod.FORUM_CHOICE_TABLES + plenary.SNAPSHOT_TABLES
+# Per database, the last screen made for each (language, results address): (data stamp, clock,
+# snapshot, Feed). Two projectors ask every second; the screen changes far less often.
+_made: weakref.WeakKeyDictionary[Database, dict] = weakref.WeakKeyDictionary()
+
+
 def feed(db: Database, lang: str, address: str | None, now: datetime | None = None) -> Feed | None:
     """The full screen as the projector's script asks for it every second (None: no forum yet).
 
-    The snapshot comes through the read cache (read again only after a commit to its tables),
-    so an unchanged screen costs one template render and a hash; its ETag lets the answer be a
-    bodiless 304. While the presenting group's timer runs, its clock changes the screen each second."""
+    Made again only after a commit to one of its tables or a change of its clock (:func:`_clock`);
+    otherwise the screen made last, whose ETag lets the answer be a bodiless 304. While the
+    presenting group's timer runs, its clock changes the screen each second."""
+    now = now or datetime.now()
+    stamp = db.stamp(FEED_TABLES)  # read before the data: a memo is never newer-stamped than what it saw
     forum_id = forum_mod.current_forum_id_shared(db)
     if forum_id is None:
         return None
     snap = plenary.snapshot(db, forum_id)
+    clock = _clock(snap, now)
+    last = _made.setdefault(db, {}).get((lang, address))
+    if last is not None and last[0] == stamp and last[1] == clock:
+        return last[3]
     t = functools.partial(i18n.t, lang)
-    html = screen_html(snap, t, now or datetime.now(), address)
+    html = screen_html(snap, t, now, address)
     body = json.dumps(screen_data(html, snap.state), ensure_ascii=False).encode()
-    return Feed(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    made = Feed(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    _made[db][(lang, address)] = (stamp, clock, snap, made)
+    return made
+
+
+def cached_feed(db: Database, lang: str, address: str | None, now: datetime | None = None) -> Feed | None:
+    """The screen :func:`feed` made last if nothing it shows changed since, else None; reads no
+    table. The route asks this on the server's event loop, which spares nearly every request a hop
+    to a worker thread (a wait for the interpreter lock while pages run), as the public results do."""
+    last = _made.get(db, {}).get((lang, address))
+    if last is None or last[0] != db.stamp(FEED_TABLES) or last[1] != _clock(last[2], now or datetime.now()):
+        return None
+    return last[3]

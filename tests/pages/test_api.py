@@ -285,6 +285,37 @@ def test_the_projectors_clock_changes_its_screen_each_second_only_while_it_runs(
     assert all(clock in json.loads(f.body)["html"] for clock, f in zip(clocks, running, strict=True))
 
 
+def test_the_projectors_screen_is_made_once_per_change_and_answered_without_reading(demo_db, tmp_path):
+    """Two projectors ask every second: the screen is made again only after a commit to what it
+    shows or a change of its clock; in between the route takes the screen made last, reading no table."""
+    from datetime import datetime, timedelta
+
+    from forum_core.db import Database
+
+    db = runtime.database()
+    plenary.set_mode(db, ORGANIZER, 1, "wall")
+    assert projector.cached_feed(db, "ka", None) is None  # nothing made yet
+    first = projector.feed(db, "ka", None)
+    assert projector.cached_feed(db, "ka", None) is first and projector.feed(db, "ka", None) is first
+    assert projector.cached_feed(db, "en", None) is None  # each language its own screen
+    other = Database(tmp_path / "other.duckdb")  # another database (same stamps: none written) shares nothing
+    assert projector.cached_feed(other, "ka", None) is None
+    other.close()
+    demo.simulate_group_work(db, ORGANIZER, 1, group_numbers=[1])
+    assert projector.cached_feed(db, "ka", None) is None  # a group finalised: made again
+    second = projector.feed(db, "ka", None)
+    assert second.etag != first.etag and projector.cached_feed(db, "ka", None) is second
+    group = forum_mod.groups(db.cursor(), 1)[0]["id"]
+    plenary.set_mode(db, ORGANIZER, 1, "presenting")
+    plenary.present_group(db, ORGANIZER, 1, group)
+    plenary.start_timer(db, ORGANIZER, 1)
+    now = datetime.now()
+    running = projector.feed(db, "ka", None, now)
+    assert projector.cached_feed(db, "ka", None, now) is running
+    assert projector.cached_feed(db, "ka", None, now + timedelta(seconds=1)) is None  # its clock moved on
+    assert projector.feed(db, "ka", None, now + timedelta(seconds=1)).etag != running.etag
+
+
 def test_who_may_ask_for_the_projectors_screen(client):
     db = runtime.database()
     allowed = {role: device(role, role) for role in ("projector", "moderator", "organizer")}
