@@ -196,7 +196,9 @@ def main() -> None:
     parser.add_argument("--phones", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=40)
     parser.add_argument("--open-within", type=float, default=10)
-    parser.add_argument("--per-group", type=int, default=30, help="participants per group (people to check in)")
+    parser.add_argument(
+        "--per-group", type=int, help="participants per group (people to check in; default: enough for the three days)"
+    )
     parser.add_argument("--crowd", help=argparse.SUPPRESS)  # port,phones,seconds,open_within: the phones' process
     args = parser.parse_args()
     if args.crowd:
@@ -208,11 +210,15 @@ def main() -> None:
         print(f"load average before (this machine is shared): {fh.read().split()[:3]}")
     work = Path(tempfile.mkdtemp())
     template = work / "template.duckdb"
-    setup = fd.build(template, args.per_group)
+    # three days of 4 desks scanning every 5 s, in 10 groups, of which the demo checks in about a third
+    per_group = args.per_group or max(30, int(args.seconds * 3 * 4 / 5 / 10 / 0.6) + 1)
+    setup = fd.build(template, per_group)
     db_path = work / "day.duckdb"
     shutil.copy(template, db_path)
     codes = list(setup["codes"])
     random.shuffle(codes)
+    if len(codes) < 3 * 4 * args.seconds / 5:
+        print(f"only {len(codes)} people to check in: the desks stop scanning when they run out (--per-group)")
     port = sc.free_port()
     # the phones in a process of their own, as they are other devices: their client work must not
     # delay the desks' and projectors' clients here; started now, so its imports are done before
