@@ -109,12 +109,66 @@ STREAMLIT_WORDS = {
 }
 
 
+# Streamlit's own English accessible names (aria-label) of what the pages draw, by catalog key:
+# a screen reader reads them out
+STREAMLIT_LABELS = {
+    "Link to heading": "streamlit.link_to_heading",
+    "Sidebar": "streamlit.sidebar",
+    "Expand sidebar": "streamlit.expand_sidebar",
+    "Collapse sidebar": "streamlit.collapse_sidebar",
+    "Open": "streamlit.open_list",  # a select box's arrow
+    "Clear value": "streamlit.clear_value",
+    "Clear all": "streamlit.clear_all",
+    "file upload": "streamlit.file_upload",
+    "Show/hide columns": "streamlit.show_hide_columns",  # a table's toolbar
+    "Download as CSV": "streamlit.download_csv",
+    "Search": "streamlit.search",
+    "Fullscreen": "streamlit.fullscreen",
+    "Notifications": "streamlit.notifications",
+    "Close": "streamlit.close",
+    "Increment": "streamlit.increment",  # a number field's steppers
+    "Decrement": "streamlit.decrement",
+    "Show password": "streamlit.show_password",  # the access code's field
+    "Hide password": "streamlit.hide_password",
+    "Choose date": "streamlit.choose_date",
+    "Running...": "streamlit.running",
+    "Add row": "streamlit.add_row",  # a table one can type in
+}
+# Streamlit's English names and announcements that hold a label, a person's text or a number:
+# (pattern, catalog key, the parameter its group fills). The select boxes' announcements ("6 options
+# available.") are said by their combobox library, which has no Georgian.
+STREAMLIT_PATTERNS = [
+    (r"^Help for (.+)$", "streamlit.help_for", "label"),
+    (r"^Remove (.+)$", "streamlit.remove", "item"),
+    (r"^year, (.+)$", "streamlit.year_of", "label"),  # a date field's parts
+    (r"^month, (.+)$", "streamlit.month_of", "label"),
+    (r"^day, (.+)$", "streamlit.day_of", "label"),
+    (r"^hour, (.+)$", "streamlit.hour_of", "label"),  # a time field's parts
+    (r"^minute, (.+)$", "streamlit.minute_of", "label"),
+    (r"^(1) option available\.$", "streamlit.options_available", "count"),
+    (r"^(\d+) options available\.$", "streamlit.options_available", "count"),
+    (r"^(.+), selected$", "streamlit.option_selected", "option"),
+]
+
+
 @functools.cache
 def _page_words(lang: str) -> dict:
     """What the page component needs of a language's catalog, looked up once per language."""
+
+    def template(key: str, param: str, english: str) -> str:
+        # the pattern's group goes where the parameter is ($1, as JavaScript's replace takes it); a
+        # count chooses its plural form as the English one was chosen (1: "one", else "other")
+        text = i18n.t(lang, key)  # with no parameters: the entry unformatted (its "other" form)
+        entry = i18n.catalog(lang).get(key)
+        if param == "count" and isinstance(entry, dict):
+            text = entry.get(i18n.plural_category(lang, 1 if english.startswith("^(1)") else 2), text)
+        return text.replace("{" + param + "}", "$1")
+
     return {
         "offline": i18n.t(lang, "connection.offline"),
         "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
+        "labels": {english: i18n.t(lang, key) for english, key in STREAMLIT_LABELS.items()},
+        "patterns": [[pattern, template(key, param, pattern)] for pattern, key, param in STREAMLIT_PATTERNS],
         "limit": i18n.t(lang, "streamlit.upload_limit"),
     }
 

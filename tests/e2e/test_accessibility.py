@@ -145,6 +145,13 @@ VISIBLE_TEXT_JS = """() => {
     if (seen(el) && !el.value) out.push(el.getAttribute("placeholder"));
   }
   for (const el of document.querySelectorAll("img[alt]")) if (seen(el)) out.push(el.getAttribute("alt"));
+  // what a screen reader says for an element: its aria-label (Streamlit's own in English unless
+  // words.js puts the page's language in), on whatever is drawn or inside the drawn sidebar
+  for (const el of document.querySelectorAll("[aria-label]")) {
+    if (seen(el) || seen(el.closest('[data-testid="stSidebar"]'))) out.push(el.getAttribute("aria-label"));
+  }
+  // and what the page announces (a select box's "6 options available." while its list is open)
+  for (const el of document.querySelectorAll("[data-live-announcer] [role=log]")) out.push(el.textContent);
   return out;
 }"""
 

@@ -312,6 +312,12 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     desk.locator(".st-key-w0_first_name input").fill("სტუმარი")
     desk.locator(".st-key-w0_last_name input").fill("ქუჩიდან")
     choose_option(desk, ".st-key-w0_group")
+    # what the select box told a screen reader as its list opened (its combobox library says "10 options
+    # available." in English; words.js puts it in the page's language); an announcement stays 7 s
+    announced = desk.locator("[data-live-announcer] [role=log]").first.inner_text()
+    count = re.search(r"\d+", announced)
+    assert count and t(lang, "streamlit.options_available", count=int(count.group())) in announced, announced
+    assert not re.search("[A-Za-z]", announced), announced
     desk.get_by_role("button", name=t(lang, "desk.register_walk_in")).click()
     expect(card).to_contain_text("ქუჩიდან")
     expect(card).to_have_attribute("data-status", "checked_in")

@@ -54,6 +54,31 @@ def test_every_audit_field_and_kind_has_words_in_both_languages():
         assert [f for f in audit.FIELDS if f"audit.field.{f}" not in catalog] == []
         assert [k for k in audit.KINDS if f"audit.kind.{k}" not in catalog] == []
         assert [k for k in widgets.STREAMLIT_WORDS.values() if k not in catalog] == []
+        assert [k for k in widgets.STREAMLIT_LABELS.values() if k not in catalog] == []
+        assert [k for _, k, _ in widgets.STREAMLIT_PATTERNS if k not in catalog] == []
+
+
+@pytest.mark.parametrize("lang", i18n.LANGUAGES)
+def test_streamlits_names_and_announcements_become_the_pages_words(lang):
+    """What words.js does with a text Streamlit says in English (the same replace as JavaScript's,
+    whose $1 Python's re spells \\1): the page's words, the person's text or the count kept whole."""
+    import re
+
+    patterns = widgets._page_words(lang)["patterns"]
+
+    def said(english: str) -> str:
+        for source, wanted in patterns:
+            if re.search(source, english):
+                return re.sub(source, wanted.replace("$1", r"\1"), english)
+        return english
+
+    assert said("6 options available.") == i18n.t(lang, "streamlit.options_available", count=6)
+    assert said("1 option available.") == i18n.t(lang, "streamlit.options_available", count=1)
+    assert said("2. ინფრასტრუქტურა, selected") == i18n.t(lang, "streamlit.option_selected", option="2. ინფრასტრუქტურა")
+    assert said("Help for ჯგუფი") == i18n.t(lang, "streamlit.help_for", label="ჯგუფი")
+    assert said("year, თარიღი") == i18n.t(lang, "streamlit.year_of", label="თარიღი")
+    if lang == "ka":
+        assert not re.search("[A-Za-z]", said("6 options available.") + said("Remove ა"))
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)

@@ -4,8 +4,19 @@
 // Streamlit 1.67 has no setting for a few texts it draws itself: the "Skip to main content"
 // link, the file uploader's "Upload" button and "20MB per file" line, and the "Press Enter to
 // apply" hint under text fields. Each such text node is replaced by the catalog's words as it
-// appears (a MutationObserver: Streamlit draws them again when a widget mounts). Everything
-// else of Streamlit's that shows words is set through its API in the pages (labels, placeholders).
+// appears (a MutationObserver: Streamlit draws them again when a widget mounts). So are the
+// English names a screen reader reads (aria-label: "Open", "Help for ...") and what a select box
+// announces ("6 options available.": its combobox library has no Georgian). Everything else of
+// Streamlit's that shows words is set through its API in the pages (labels, placeholders).
+
+// The first pattern that matches, its replacement (``$1``: what the pattern's group found), or undefined.
+function byPattern(text, patterns) {
+  for (const [source, wanted] of patterns) {
+    const re = new RegExp(source);
+    if (re.test(text)) return text.replace(re, wanted);
+  }
+  return undefined;
+}
 
 function replaceIn(root, words) {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -14,13 +25,37 @@ function replaceIn(root, words) {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
   for (const node of nodes) {
     const text = node.nodeValue;
-    if (!text || text.length > 60) continue;
-    let wanted = words.exact[text.trim()];
+    // an announcement holds an option's text, of any length; elsewhere only short texts are Streamlit's
+    const announced = node.parentElement?.closest("[data-live-announcer]");
+    if (!text || (text.length > 60 && !announced)) continue;
+    let wanted = announced ? byPattern(text.trim(), words.patterns) : words.exact[text.trim()];
     const limit = /^(\d+(?:\.\d+)?)\s*([KMG]B) per file$/.exec(text.trim()); // the uploader's size line
     if (wanted === undefined && limit && words.limit) wanted = words.limit.replace("{size}", `${limit[1]} ${limit[2]}`);
     // only a change: writing the same text would be a mutation of its own, observed again, for ever
     if (wanted !== undefined && wanted !== text) node.nodeValue = wanted;
   }
+  if (root.nodeType === Node.ELEMENT_NODE) {
+    for (const el of [root, ...root.querySelectorAll("[aria-label]")]) nameIn(el, words);
+  }
+}
+
+// An element's accessible name (aria-label) in the page's language.
+function nameIn(el, words) {
+  const name = el.getAttribute("aria-label");
+  if (!name) return;
+  // Streamlit's material icons: its icon element, or a Markdown ":material/x:" (an img named "x icon")
+  const icon = el.dataset.testid === "stIconMaterial" || (el.getAttribute("translate") === "no" && / icon$/.test(name));
+  if (icon) {
+    // an icon beside a text ("leaderboard icon" before the link's words) says nothing more: hidden
+    // from screen readers, as a decorative picture is
+    if ((el.parentElement?.textContent || "").trim() !== (el.textContent || "").trim()) {
+      el.removeAttribute("aria-label");
+      el.setAttribute("aria-hidden", "true");
+    }
+    return;
+  }
+  const wanted = words.labels[name] ?? byPattern(name, words.patterns);
+  if (wanted !== undefined && wanted !== name) el.setAttribute("aria-label", wanted);
 }
 
 // Streamlit's toast is a dialog without a name (axe-core: aria-dialog-name): its own text names it.
@@ -32,25 +67,33 @@ function nameToasts() {
 }
 
 function createWords() {
-  const state = { words: { exact: {}, limit: "" } };
+  const state = { words: { exact: {}, labels: {}, patterns: [], limit: "" } };
   new MutationObserver((records) => {
     for (const record of records) {
       if (record.type === "characterData") replaceIn(record.target, state.words);
+      if (record.type === "attributes") nameIn(record.target, state.words); // a name Streamlit changed
       for (const node of record.addedNodes) {
         if (node.nodeType === Node.ELEMENT_NODE || node.nodeType === Node.TEXT_NODE) replaceIn(node, state.words);
       }
     }
     nameToasts();
-  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  }).observe(document.body, {
+    childList: true,
+    subtree: true,
+    characterData: true,
+    attributes: true,
+    attributeFilter: ["aria-label"],
+  });
   return state;
 }
 
-// Called by page.js on every run with the page's data (``exact``, ``limit``: the words of its language).
+// Called by page.js on every run with the page's data (``exact``, ``labels``, ``patterns``, ``limit``:
+// the words of its language).
 // A11Y_CSS is ui/components/a11y.css, put before these files once by ui/widgets.py (a constant of
 // the component's code, not data sent and hashed on every run).
 function updateWords(data) {
   const state = window.forumWords || (window.forumWords = createWords());
-  state.words = { exact: data.exact || {}, limit: data.limit || "" };
+  state.words = { exact: data.exact || {}, labels: data.labels || {}, patterns: data.patterns || [], limit: data.limit || "" };
   // the focus ring and contrast styles in the document's head, once: a component's own styles stay
   // inside its element and do not reach all of Streamlit's
   let style = document.getElementById("forum-a11y");
