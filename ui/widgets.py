@@ -106,6 +106,7 @@ STREAMLIT_WORDS = {
     "Choose an option": "streamlit.choose_option",
     "Choose options": "streamlit.choose_options",
     "Select all": "streamlit.select_all",  # a multiselect's first option
+    "Error:": "streamlit.error",  # before the file uploader's message on a refused file
 }
 
 
@@ -151,6 +152,15 @@ STREAMLIT_PATTERNS = [
 ]
 
 
+# The file uploader's messages on a refused file, which hold the file's type or a size: (pattern, key,
+# parameter), replaced only inside the uploader (a person's text elsewhere is never touched)
+UPLOADER_PATTERNS = [
+    (r"^This type of files are not allowed\.$", "streamlit.file_type_refused_unknown", ""),  # no type known
+    (r"^(.+) files are not allowed\.$", "streamlit.file_type_refused", "type"),
+    (r"^File is too large\. Maximum size is (\d+) bytes\.$", "streamlit.file_too_large", "count"),
+]
+
+
 @functools.cache
 def _page_words(lang: str) -> dict:
     """What the page component needs of a language's catalog, looked up once per language."""
@@ -162,13 +172,14 @@ def _page_words(lang: str) -> dict:
         entry = i18n.catalog(lang).get(key)
         if param == "count" and isinstance(entry, dict):
             text = entry.get(i18n.plural_category(lang, 1 if english.startswith("^(1)") else 2), text)
-        return text.replace("{" + param + "}", "$1")
+        return text.replace("{" + param + "}", "$1") if param else text
 
     return {
         "offline": i18n.t(lang, "connection.offline"),
         "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
         "labels": {english: i18n.t(lang, key) for english, key in STREAMLIT_LABELS.items()},
         "patterns": [[pattern, template(key, param, pattern)] for pattern, key, param in STREAMLIT_PATTERNS],
+        "uploader": [[pattern, template(key, param, pattern)] for pattern, key, param in UPLOADER_PATTERNS],
         "limit": i18n.t(lang, "streamlit.upload_limit"),
     }
 

@@ -49,6 +49,15 @@ def follow_sidebar(page, name: str) -> None:
 
 def import_with_bad_rows(organizer, lang: str, shots) -> None:
     organizer.get_by_role("tab", name=t(lang, "participants.tab_import")).click()
+    # a file of the wrong kind first: Streamlit's own refusal ("... files are not allowed."), in the
+    # page's language (words.js)
+    organizer.locator(".st-key-import_file input[type=file]").set_input_files(
+        files=[{"name": "list.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"}]
+    )
+    refused = organizer.locator(".st-key-import_file [role=alert]")
+    expect(refused).to_have_text(
+        f"{t(lang, 'streamlit.error')} {t(lang, 'streamlit.file_type_refused', type='application/x-msdownload')}"
+    )
     organizer.locator(".st-key-import_file input[type=file]").set_input_files(
         files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}]
     )

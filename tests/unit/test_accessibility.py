@@ -55,7 +55,7 @@ def test_every_audit_field_and_kind_has_words_in_both_languages():
         assert [k for k in audit.KINDS if f"audit.kind.{k}" not in catalog] == []
         assert [k for k in widgets.STREAMLIT_WORDS.values() if k not in catalog] == []
         assert [k for k in widgets.STREAMLIT_LABELS.values() if k not in catalog] == []
-        assert [k for _, k, _ in widgets.STREAMLIT_PATTERNS if k not in catalog] == []
+        assert [k for _, k, _ in widgets.STREAMLIT_PATTERNS + widgets.UPLOADER_PATTERNS if k not in catalog] == []
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
@@ -64,7 +64,8 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     whose $1 Python's re spells \\1): the page's words, the person's text or the count kept whole."""
     import re
 
-    patterns = widgets._page_words(lang)["patterns"]
+    words = widgets._page_words(lang)
+    patterns = words["patterns"] + words["uploader"]
 
     def said(english: str) -> str:
         for source, wanted in patterns:
@@ -77,6 +78,8 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     assert said("2. ინფრასტრუქტურა, selected") == i18n.t(lang, "streamlit.option_selected", option="2. ინფრასტრუქტურა")
     assert said("Help for ჯგუფი") == i18n.t(lang, "streamlit.help_for", label="ჯგუფი")
     assert said("year, თარიღი") == i18n.t(lang, "streamlit.year_of", label="თარიღი")
+    assert said("image/gif files are not allowed.") == i18n.t(lang, "streamlit.file_type_refused", type="image/gif")
+    assert said("This type of files are not allowed.") == i18n.t(lang, "streamlit.file_type_refused_unknown")
     if lang == "ka":
         assert not re.search("[A-Za-z]", said("6 options available.") + said("Remove ა"))
 

@@ -25,14 +25,22 @@ function replaceIn(root, words) {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
   for (const node of nodes) {
     const text = node.nodeValue;
-    // an announcement holds an option's text, of any length; elsewhere only short texts are Streamlit's
+    // an announcement holds an option's text, a refused file's message its type: of any length;
+    // elsewhere only short texts are Streamlit's
     const announced = node.parentElement?.closest("[data-live-announcer]");
-    if (!text || (text.length > 60 && !announced)) continue;
-    let wanted = announced ? byPattern(text.trim(), words.patterns) : words.exact[text.trim()];
-    const limit = /^(\d+(?:\.\d+)?)\s*([KMG]B) per file$/.exec(text.trim()); // the uploader's size line
+    const uploader = node.parentElement?.closest('[data-testid="stFileUploader"]');
+    if (!text || (text.length > 60 && !announced && !uploader)) continue;
+    const core = text.trim();
+    let wanted = announced ? byPattern(core, words.patterns) : words.exact[core];
+    if (wanted === undefined && uploader) wanted = byPattern(core, words.uploader);
+    const limit = /^(\d+(?:\.\d+)?)\s*([KMG]B) per file$/.exec(core); // the uploader's size line
     if (wanted === undefined && limit && words.limit) wanted = words.limit.replace("{size}", `${limit[1]} ${limit[2]}`);
+    if (wanted === undefined) continue;
+    // the spaces around the words stay ("Error: " stands before the message's own text)
+    const at = text.indexOf(core);
+    wanted = text.slice(0, at) + wanted + text.slice(at + core.length);
     // only a change: writing the same text would be a mutation of its own, observed again, for ever
-    if (wanted !== undefined && wanted !== text) node.nodeValue = wanted;
+    if (wanted !== text) node.nodeValue = wanted;
   }
   if (root.nodeType === Node.ELEMENT_NODE) {
     for (const el of [root, ...root.querySelectorAll("[aria-label]")]) nameIn(el, words);
@@ -67,7 +75,7 @@ function nameToasts() {
 }
 
 function createWords() {
-  const state = { words: { exact: {}, labels: {}, patterns: [], limit: "" } };
+  const state = { words: { exact: {}, labels: {}, patterns: [], uploader: [], limit: "" } };
   new MutationObserver((records) => {
     for (const record of records) {
       if (record.type === "characterData") replaceIn(record.target, state.words);
@@ -87,13 +95,19 @@ function createWords() {
   return state;
 }
 
-// Called by page.js on every run with the page's data (``exact``, ``labels``, ``patterns``, ``limit``:
-// the words of its language).
+// Called by page.js on every run with the page's data (``exact``, ``labels``, ``patterns``, ``uploader``,
+// ``limit``: the words of its language).
 // A11Y_CSS is ui/components/a11y.css, put before these files once by ui/widgets.py (a constant of
 // the component's code, not data sent and hashed on every run).
 function updateWords(data) {
   const state = window.forumWords || (window.forumWords = createWords());
-  state.words = { exact: data.exact || {}, labels: data.labels || {}, patterns: data.patterns || [], limit: data.limit || "" };
+  state.words = {
+    exact: data.exact || {},
+    labels: data.labels || {},
+    patterns: data.patterns || [],
+    uploader: data.uploader || [],
+    limit: data.limit || "",
+  };
   // the focus ring and contrast styles in the document's head, once: a component's own styles stay
   // inside its element and do not reach all of Streamlit's
   let style = document.getElementById("forum-a11y");
