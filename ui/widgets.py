@@ -152,6 +152,22 @@ STREAMLIT_PATTERNS = [
 ]
 
 
+# A date field's month as a screen reader reads it (aria-valuetext "05 – May"): the month's name
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 # The file uploader's messages on a refused file, which hold the file's type or a size: (pattern, key,
 # parameter), replaced only inside the uploader (a person's text elsewhere is never touched)
 UPLOADER_PATTERNS = [
@@ -180,6 +196,7 @@ def _page_words(lang: str) -> dict:
         "labels": {english: i18n.t(lang, key) for english, key in STREAMLIT_LABELS.items()},
         "patterns": [[pattern, template(key, param, pattern)] for pattern, key, param in STREAMLIT_PATTERNS],
         "uploader": [[pattern, template(key, param, pattern)] for pattern, key, param in UPLOADER_PATTERNS],
+        "months": {english: i18n.t(lang, f"streamlit.month.{n}") for n, english in enumerate(MONTHS, start=1)},
         "limit": i18n.t(lang, "streamlit.upload_limit"),
     }
 

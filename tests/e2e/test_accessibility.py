@@ -150,6 +150,7 @@ VISIBLE_TEXT_JS = """() => {
   for (const el of document.querySelectorAll("[aria-label]")) {
     if (seen(el) || seen(el.closest('[data-testid="stSidebar"]'))) out.push(el.getAttribute("aria-label"));
   }
+  for (const el of document.querySelectorAll("[aria-valuetext]")) if (seen(el)) out.push(el.getAttribute("aria-valuetext"));
   // and what the page announces (a select box's "6 options available." while its list is open)
   for (const el of document.querySelectorAll("[data-live-announcer] [role=log]")) out.push(el.textContent);
   return out;

@@ -43,12 +43,18 @@ function replaceIn(root, words) {
     if (wanted !== text) node.nodeValue = wanted;
   }
   if (root.nodeType === Node.ELEMENT_NODE) {
-    for (const el of [root, ...root.querySelectorAll("[aria-label]")]) nameIn(el, words);
+    for (const el of [root, ...root.querySelectorAll("[aria-label], [aria-valuetext]")]) nameIn(el, words);
   }
 }
 
-// An element's accessible name (aria-label) in the page's language.
+// An element's accessible name (aria-label) and value (a date field's month, aria-valuetext "05 – May")
+// in the page's language.
 function nameIn(el, words) {
+  const value = el.getAttribute("aria-valuetext");
+  if (value) {
+    const named = value.replace(/[A-Z][a-z]+/g, (word) => words.months[word] ?? word);
+    if (named !== value) el.setAttribute("aria-valuetext", named);
+  }
   const name = el.getAttribute("aria-label");
   if (!name) return;
   // Streamlit's material icons: its icon element, or a Markdown ":material/x:" (an img named "x icon")
@@ -75,11 +81,11 @@ function nameToasts() {
 }
 
 function createWords() {
-  const state = { words: { exact: {}, labels: {}, patterns: [], uploader: [], limit: "" } };
+  const state = { words: { exact: {}, labels: {}, patterns: [], uploader: [], months: {}, limit: "" } };
   new MutationObserver((records) => {
     for (const record of records) {
       if (record.type === "characterData") replaceIn(record.target, state.words);
-      if (record.type === "attributes") nameIn(record.target, state.words); // a name Streamlit changed
+      if (record.type === "attributes") nameIn(record.target, state.words); // a name or value Streamlit changed
       for (const node of record.addedNodes) {
         if (node.nodeType === Node.ELEMENT_NODE || node.nodeType === Node.TEXT_NODE) replaceIn(node, state.words);
       }
@@ -90,13 +96,13 @@ function createWords() {
     subtree: true,
     characterData: true,
     attributes: true,
-    attributeFilter: ["aria-label"],
+    attributeFilter: ["aria-label", "aria-valuetext"],
   });
   return state;
 }
 
 // Called by page.js on every run with the page's data (``exact``, ``labels``, ``patterns``, ``uploader``,
-// ``limit``: the words of its language).
+// ``months``, ``limit``: the words of its language).
 // A11Y_CSS is ui/components/a11y.css, put before these files once by ui/widgets.py (a constant of
 // the component's code, not data sent and hashed on every run).
 function updateWords(data) {
@@ -106,6 +112,7 @@ function updateWords(data) {
     labels: data.labels || {},
     patterns: data.patterns || [],
     uploader: data.uploader || [],
+    months: data.months || {},
     limit: data.limit || "",
   };
   // the focus ring and contrast styles in the document's head, once: a component's own styles stay
