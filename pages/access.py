@@ -122,7 +122,9 @@ st.caption(t("access.revoked_count", count=len(rows) - len(active)))
 st.header(t("access.devices"))
 revocable(
     access.devices(cur, forum_id),
-    lambda d: f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since')} {d['created_at']:%H:%M}",
+    lambda d: (
+        f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since', time=format(d['created_at'], '%H:%M'))}"
+    ),
     "revoke_device",
     access.revoke_device,
     t("access.sign_device_out"),

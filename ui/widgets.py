@@ -107,6 +107,7 @@ STREAMLIT_WORDS = {
     "Choose options": "streamlit.choose_options",
     "Select all": "streamlit.select_all",  # a multiselect's first option
     "Error:": "streamlit.error",  # before the file uploader's message on a refused file
+    "Type to search": "streamlit.type_to_search",  # a table's search box (its placeholder)
 }
 
 
@@ -134,21 +135,31 @@ STREAMLIT_LABELS = {
     "Choose date": "streamlit.choose_date",
     "Running...": "streamlit.running",
     "Add row": "streamlit.add_row",  # a table one can type in
+    "Dismiss": "streamlit.dismiss",  # an open select box's list
+    "Selected values": "streamlit.selected_values",  # a multiselect's chosen options
+    "Previous Result": "streamlit.previous_result",  # a table's search
+    "Next Result": "streamlit.next_result",
+    "Close Search": "streamlit.close_search",
+    "Add files": "streamlit.add_files",  # the uploader's "+" once a file is chosen
 }
 # Streamlit's English names and announcements that hold a label, a person's text or a number:
-# (pattern, catalog key, the parameter its group fills). The select boxes' announcements ("6 options
-# available.") are said by their combobox library, which has no Georgian.
+# (pattern, catalog key, the parameter its group fills, where Streamlit says it). Each is replaced
+# only inside its own control, so that a person's text elsewhere (a participant "Remove ...", a
+# problem "Help for ...", an option's words in an announcement) keeps its words. The select boxes'
+# announcements ("6 options available.") are said by their combobox library, which has no Georgian.
+ANNOUNCER = "[data-live-announcer]"
+DATE_PARTS = '[data-testid^="stDateInput"], [data-testid^="stTimeInput"]'
 STREAMLIT_PATTERNS = [
-    (r"^Help for (.+)$", "streamlit.help_for", "label"),
-    (r"^Remove (.+)$", "streamlit.remove", "item"),
-    (r"^year, (.+)$", "streamlit.year_of", "label"),  # a date field's parts
-    (r"^month, (.+)$", "streamlit.month_of", "label"),
-    (r"^day, (.+)$", "streamlit.day_of", "label"),
-    (r"^hour, (.+)$", "streamlit.hour_of", "label"),  # a time field's parts
-    (r"^minute, (.+)$", "streamlit.minute_of", "label"),
-    (r"^(1) option available\.$", "streamlit.options_available", "count"),
-    (r"^(\d+) options available\.$", "streamlit.options_available", "count"),
-    (r"^(.+), selected$", "streamlit.option_selected", "option"),
+    (r"^Help for (.+)$", "streamlit.help_for", "label", '[data-testid="stTooltipIcon"]'),
+    (r"^Remove (.+)$", "streamlit.remove", "item", "[data-tag], [class*=multi-value__remove]"),  # a chosen option
+    (r"^year, (.+)$", "streamlit.year_of", "label", DATE_PARTS),
+    (r"^month, (.+)$", "streamlit.month_of", "label", DATE_PARTS),
+    (r"^day, (.+)$", "streamlit.day_of", "label", DATE_PARTS),
+    (r"^hour, (.+)$", "streamlit.hour_of", "label", DATE_PARTS),
+    (r"^minute, (.+)$", "streamlit.minute_of", "label", DATE_PARTS),
+    (r"^(1) option available\.$", "streamlit.options_available", "count", ANNOUNCER),
+    (r"^(\d+) options available\.$", "streamlit.options_available", "count", ANNOUNCER),
+    (r"^(.+), selected$", "streamlit.option_selected", "option", ANNOUNCER),
 ]
 
 
@@ -168,12 +179,13 @@ MONTHS = (
     "December",
 )
 
-# The file uploader's messages on a refused file, which hold the file's type or a size: (pattern, key,
-# parameter), replaced only inside the uploader (a person's text elsewhere is never touched)
+# The file uploader's messages on a refused file, which hold the file's type or a size: in the
+# uploader, and in the tooltip of the refused file's chip (drawn outside it, where the pointer is)
+UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipContent"]'
 UPLOADER_PATTERNS = [
-    (r"^This type of files are not allowed\.$", "streamlit.file_type_refused_unknown", ""),  # no type known
-    (r"^(.+) files are not allowed\.$", "streamlit.file_type_refused", "type"),
-    (r"^File is too large\. Maximum size is (\d+) bytes\.$", "streamlit.file_too_large", "count"),
+    (r"^This type of files are not allowed\.$", "streamlit.file_type_refused_unknown", "", UPLOADS),  # no type
+    (r"^(.+) files are not allowed\.$", "streamlit.file_type_refused", "type", UPLOADS),
+    (r"^File is too large\. Maximum size is (\d+) bytes\.$", "streamlit.file_too_large", "count", UPLOADS),
 ]
 
 
@@ -194,8 +206,12 @@ def _page_words(lang: str) -> dict:
         "offline": i18n.t(lang, "connection.offline"),
         "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
         "labels": {english: i18n.t(lang, key) for english, key in STREAMLIT_LABELS.items()},
-        "patterns": [[pattern, template(key, param, pattern)] for pattern, key, param in STREAMLIT_PATTERNS],
-        "uploader": [[pattern, template(key, param, pattern)] for pattern, key, param in UPLOADER_PATTERNS],
+        "patterns": [
+            [pattern, template(key, param, pattern), where] for pattern, key, param, where in STREAMLIT_PATTERNS
+        ],
+        "uploader": [
+            [pattern, template(key, param, pattern), where] for pattern, key, param, where in UPLOADER_PATTERNS
+        ],
         "months": {english: i18n.t(lang, f"streamlit.month.{n}") for n, english in enumerate(MONTHS, start=1)},
         "limit": i18n.t(lang, "streamlit.upload_limit"),
     }

@@ -20,6 +20,7 @@ for Georgian-script words.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import threading
 
@@ -43,6 +44,10 @@ DEVICES = {
     "projector": ("projector", None, "პროექტორი 1"),
 }
 PUBLIC_PAGES = ("signin", "accessibility", "results")
+# A member of group 9 whose name reads like Streamlit's own words ("Remove {x}", "Open"): words.js
+# puts those in the page's language only inside Streamlit's controls, so the name keeps its words
+# (the facilitator's page names each member's presence box by the member's name)
+NAMED_LIKE_STREAMLIT = ("Open", "Remove Help")
 # Pages that show everyone the same content: the public results (a plain page of the server, the same
 # bytes whoever asks) and the accessibility statement (no role-dependent part; each role's sidebar
 # is checked on that role's own pages). They are checked once per language, as the public opens them,
@@ -115,6 +120,16 @@ def forum_day(tmp_path_factory, full_swing_built):
         .execute("SELECT id, number FROM working_group WHERE forum_id = ?", [forum_id])
         .fetchall()
     }
+    from forum_core import participants as people
+
+    first, last = NAMED_LIKE_STREAMLIT
+    added = people.add(
+        db,
+        ORGANIZER,
+        forum_id,
+        {"first_name": first, "last_name": last, "phone": "577 00 00 01", "group": group_ids[9]},
+    )
+    assert added.ok, added
     tokens = {}
     for name, (role, group, label) in DEVICES.items():
         made = access.create_code(db, ORGANIZER, forum_id, role, group_ids.get(group), label)
@@ -241,6 +256,10 @@ CUT_LABELS_JS = """() => [...document.querySelectorAll('[data-testid^="stBaseBut
 STATE_JS = """() => [location.href, document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state"),
   document.title, document.documentElement.lang, document.querySelectorAll("h1").length, document.body.innerText.slice(0, 300)]"""
 ROLES = ("organizer", "desk", "facilitator", "expert", "moderator", "projector", "public")
+# the names given to elements that hold the member's words (kept: "Remove Help Open"; rewritten as
+# Streamlit's "Remove {x}" would be: "წაშლა: Help Open")
+NAMED_JS = """() => [...document.querySelectorAll("[aria-label]")].map((e) => e.getAttribute("aria-label"))
+  .filter((label) => label.includes("Help Open") || label.includes("Remove Help"))"""
 
 
 async def check_role(browser, forum_day: dict, role: str, langs: tuple[str, ...] = LANGS) -> list[str]:
@@ -269,6 +288,12 @@ async def check_role(browser, forum_day: dict, role: str, langs: tuple[str, ...]
                         problems.append(f"{where}: not ready: {await page.evaluate(STATE_JS)}")
                         continue
                 problems += [f"{where}: {p}" for p in await axe_problems(page)]
+                if role == "facilitator" and name == "facilitator":
+                    with contextlib.suppress(Exception):  # the member's box, once drawn (else reported below)
+                        await page.wait_for_function(f"() => ({NAMED_JS})().length > 0", polling=100, timeout=10_000)
+                    named = await page.evaluate(NAMED_JS)
+                    if not named or any("Remove Help" not in label for label in named):
+                        problems.append(f"{where}: a member's name as a screen reader hears it: {named}")
                 problems += [f"{where}: button label cut: {label!r}" for label in await page.evaluate(CUT_LABELS_JS)]
                 texts = await page.evaluate(VISIBLE_TEXT_JS)
                 problems += [f"{where}: {w}" for w in foreign_words(texts, lang, forum_day["words"])]

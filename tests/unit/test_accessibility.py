@@ -55,7 +55,7 @@ def test_every_audit_field_and_kind_has_words_in_both_languages():
         assert [k for k in audit.KINDS if f"audit.kind.{k}" not in catalog] == []
         assert [k for k in widgets.STREAMLIT_WORDS.values() if k not in catalog] == []
         assert [k for k in widgets.STREAMLIT_LABELS.values() if k not in catalog] == []
-        assert [k for _, k, _ in widgets.STREAMLIT_PATTERNS + widgets.UPLOADER_PATTERNS if k not in catalog] == []
+        assert [k for _, k, _, _ in widgets.STREAMLIT_PATTERNS + widgets.UPLOADER_PATTERNS if k not in catalog] == []
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
@@ -67,8 +67,12 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     words = widgets._page_words(lang)
     patterns = words["patterns"] + words["uploader"]
 
+    # each pattern is replaced only inside the control Streamlit says it in (words.js: a CSS selector),
+    # never everywhere: a participant named "Remove …" keeps the name
+    assert all(where.strip() for _, _, where in patterns)
+
     def said(english: str) -> str:
-        for source, wanted in patterns:
+        for source, wanted, _where in patterns:
             if re.search(source, english):
                 return re.sub(source, wanted.replace("$1", r"\1"), english)
         return english

@@ -9,9 +9,13 @@
 // announces ("6 options available.": its combobox library has no Georgian). Everything else of
 // Streamlit's that shows words is set through its API in the pages (labels, placeholders).
 
-// The first pattern that matches, its replacement (``$1``: what the pattern's group found), or undefined.
-function byPattern(text, patterns) {
-  for (const [source, wanted] of patterns) {
+// The first pattern that applies where ``el`` is and matches, its replacement (``$1``: what the
+// pattern's group found), or undefined. Each pattern names the controls Streamlit says it in (a CSS
+// selector): a person's text elsewhere ("Remove ..." as a name) keeps its words.
+function byPattern(text, patterns, el) {
+  const inside = {}; // where -> whether el is there (one lookup per place, not per pattern)
+  for (const [source, wanted, where] of patterns) {
+    if (!(inside[where] ??= Boolean(el?.closest(where)))) continue;
     const re = new RegExp(source);
     if (re.test(text)) return text.replace(re, wanted);
   }
@@ -25,16 +29,18 @@ function replaceIn(root, words) {
   for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
   for (const node of nodes) {
     const text = node.nodeValue;
-    // an announcement holds an option's text, a refused file's message its type: of any length;
-    // elsewhere only short texts are Streamlit's
-    const announced = node.parentElement?.closest("[data-live-announcer]");
-    const uploader = node.parentElement?.closest('[data-testid="stFileUploader"]');
-    if (!text || (text.length > 60 && !announced && !uploader)) continue;
     const core = text.trim();
-    let wanted = announced ? byPattern(core, words.patterns) : words.exact[core];
-    if (wanted === undefined && uploader) wanted = byPattern(core, words.uploader);
+    if (!core) continue;
+    const el = node.parentElement;
+    // Streamlit's own short texts by their words; an announcement ("6 options available.") and a
+    // refused file's message (with its type), of any length, by their patterns where they are said
+    let wanted = core.length <= 60 ? words.exact[core] : undefined;
     const limit = /^(\d+(?:\.\d+)?)\s*([KMG]B) per file$/.exec(core); // the uploader's size line
     if (wanted === undefined && limit && words.limit) wanted = words.limit.replace("{size}", `${limit[1]} ${limit[2]}`);
+    if (wanted === undefined) {
+      const announced = el?.closest("[data-live-announcer]");
+      wanted = announced ? byPattern(core, words.patterns, el) : byPattern(core, words.uploader, el);
+    }
     if (wanted === undefined) continue;
     // the spaces around the words stay ("Error: " stands before the message's own text)
     const at = text.indexOf(core);
@@ -43,13 +49,17 @@ function replaceIn(root, words) {
     if (wanted !== text) node.nodeValue = wanted;
   }
   if (root.nodeType === Node.ELEMENT_NODE) {
-    for (const el of [root, ...root.querySelectorAll("[aria-label], [aria-valuetext]")]) nameIn(el, words);
+    for (const el of [root, ...root.querySelectorAll("[aria-label], [aria-valuetext], [placeholder]")]) nameIn(el, words);
   }
 }
 
-// An element's accessible name (aria-label) and value (a date field's month, aria-valuetext "05 – May")
-// in the page's language.
+// An element's accessible name (aria-label), value (a date field's month, aria-valuetext "05 – May")
+// and placeholder in the page's language.
 function nameIn(el, words) {
+  const placeholder = el.getAttribute("placeholder"); // a select box's "Choose an option", a table's search
+  if (placeholder && words.exact[placeholder] !== undefined && words.exact[placeholder] !== placeholder) {
+    el.setAttribute("placeholder", words.exact[placeholder]);
+  }
   const value = el.getAttribute("aria-valuetext");
   if (value) {
     const named = value.replace(/[A-Z][a-z]+/g, (word) => words.months[word] ?? word);
@@ -68,7 +78,7 @@ function nameIn(el, words) {
     }
     return;
   }
-  const wanted = words.labels[name] ?? byPattern(name, words.patterns);
+  const wanted = words.labels[name] ?? byPattern(name, words.patterns, el);
   if (wanted !== undefined && wanted !== name) el.setAttribute("aria-label", wanted);
 }
 
@@ -96,7 +106,7 @@ function createWords() {
     subtree: true,
     characterData: true,
     attributes: true,
-    attributeFilter: ["aria-label", "aria-valuetext"],
+    attributeFilter: ["aria-label", "aria-valuetext", "placeholder"],
   });
   return state;
 }
