@@ -181,7 +181,7 @@ MONTHS = (
 
 # The file uploader's messages on a refused file, which hold the file's type or a size: in the
 # uploader, and in the tooltip of the refused file's chip (drawn outside it, where the pointer is)
-UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipContent"]'
+UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipErrorContent"]'
 UPLOADER_PATTERNS = [
     (r"^This type of files are not allowed\.$", "streamlit.file_type_refused_unknown", "", UPLOADS),  # no type
     (r"^(.+) files are not allowed\.$", "streamlit.file_type_refused", "type", UPLOADS),

@@ -55,9 +55,10 @@ def import_with_bad_rows(organizer, lang: str, shots) -> None:
         files=[{"name": "list.exe", "mimeType": "application/x-msdownload", "buffer": b"MZ"}]
     )
     refused = organizer.locator(".st-key-import_file [role=alert]")
-    expect(refused).to_have_text(
-        f"{t(lang, 'streamlit.error')} {t(lang, 'streamlit.file_type_refused', type='application/x-msdownload')}"
-    )
+    said = t(lang, "streamlit.file_type_refused", type="application/x-msdownload")
+    expect(refused).to_have_text(f"{t(lang, 'streamlit.error')} {said}")
+    organizer.locator(".st-key-import_file [data-testid=stFileChipName]").hover()  # what the eye sees: a tooltip
+    expect(organizer.locator("[data-testid=stTooltipErrorContent]")).to_have_text(said)
     organizer.locator(".st-key-import_file input[type=file]").set_input_files(
         files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}]
     )
