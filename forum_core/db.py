@@ -454,6 +454,12 @@ class Database:
         self._read_cache[key] = (versions, value)
         return value
 
+    def peek(self, key: Any, tables: tuple[str, ...]) -> Any | None:
+        """What :meth:`read_through` keeps for ``key`` if no unit wrote ``tables`` since, else None;
+        reads no table (for the server's event loop: a miss goes to a worker thread)."""
+        hit = self._read_cache.get(key)
+        return hit[1] if hit is not None and hit[0] == self.stamp(tables) else None
+
     def stamp(self, tables: tuple[str, ...]) -> tuple[int, ...]:
         """How often each of ``tables`` has been written by a committed unit: equal stamps, the
         same data. Reads no table (a memo of a read model is checked with it on the event loop)."""

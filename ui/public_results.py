@@ -89,25 +89,14 @@ def page(db: Database, lang: str) -> Page:
         )
 
 
-class _NotMade(Exception):
-    """Raised in place of making the page: see :func:`cached`."""
-
-
-def _not_made(cur) -> None:
-    raise _NotMade
-
-
 def cached(db: Database, lang: str) -> Page | None:
     """The page if it was made since the last change of what it shows, else None; reads no table.
 
     The route asks this on the server's event loop, which spares nearly every phone's request a
     hop to a worker thread (each a wait for the interpreter lock while pages run); only after a
     change does a request go to a thread to make the page (:func:`page`)."""
-    try:
-        forum_id = db.read_through(("current_forum_id",), forum_mod.FORUM_CHOICE_TABLES, _not_made)
-        return db.read_through(("public_results_page", forum_id, lang), PAGE_TABLES, _not_made)
-    except _NotMade:  # read_through keeps nothing when the computation raises
-        return None
+    forum_id = db.peek(("current_forum_id",), forum_mod.FORUM_CHOICE_TABLES)
+    return db.peek(("public_results_page", forum_id, lang), PAGE_TABLES) if forum_id is not None else None
 
 
 def _said(t, answer: dict) -> dict:
