@@ -78,6 +78,15 @@ function nameIn(el, words) {
     }
     return;
   }
+  // A check box is named by its label's Markdown source: a person's name escaped for Markdown
+  // (ui/text.py md: "O\'Brien", "Open\-Door") would be read out with its backslashes. Its name is
+  // the label as drawn.
+  if (el.type === "checkbox" && name.includes("\\")) {
+    const drawn = el.closest('[data-testid="stCheckbox"]')?.querySelector('[data-testid="stMarkdownContainer"]');
+    const shown = (drawn?.textContent || "").trim();
+    if (shown && shown !== name) el.setAttribute("aria-label", shown);
+    return;
+  }
   const wanted = words.labels[name] ?? byPattern(name, words.patterns, el);
   if (wanted !== undefined && wanted !== name) el.setAttribute("aria-label", wanted);
 }
