@@ -6,6 +6,7 @@ import streamlit as st
 from forum_core import access, printing
 from forum_core import forum as forum_mod
 from ui import session, tls
+from ui.text import md
 
 ctx = session.page("access")
 t, lang, db, cur, forum, forum_id, actor = ctx.t, ctx.lang, ctx.db, ctx.cur, ctx.forum, ctx.forum_id, ctx.actor
@@ -24,10 +25,11 @@ tls.show_address_notes(t)
 made = st.session_state.get("codes_made")
 if made:
     st.success(t("access.codes_made", count=len(made)))
-    # a plain table: codes can be read and copied (the slips are the way to hand them out)
+    # a plain table: codes can be read and copied (the slips are the way to hand them out); it reads
+    # its cells as Markdown, so a label "1. Social care" would be a numbered list: the labels escaped
     st.table(
         pd.DataFrame(
-            [(t(f"role.{m['role']}"), m["label"], m["code"]) for m in made],
+            [(t(f"role.{m['role']}"), md(m["label"]), m["code"]) for m in made],
             columns=[t("access.role"), t("access.label"), t("access.code")],
         )
     )

@@ -200,9 +200,10 @@ with side:
             expected = sum(r["expected"] for r in rows)
             st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
             # a plain table: its text wraps in a tablet's narrow column instead of scrolling sideways
+            # (it reads its cells as Markdown: the groups' names and rooms escaped)
             st.table(
                 pd.DataFrame(
-                    [(r["number"], r["name"], r["room"], f"{r['checked_in']} / {r['expected']}") for r in rows],
+                    [(r["number"], md(r["name"]), md(r["room"]), f"{r['checked_in']} / {r['expected']}") for r in rows],
                     columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")],
                 ).set_index(t("label.number"))
             )

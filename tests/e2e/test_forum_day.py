@@ -260,6 +260,9 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     by_role = {}
     for (role_name, label), code in codes.items():
         by_role.setdefault(role_name, []).append((label, code))
+    # a facilitator's label is its group's "1. name", read as typed (st.table reads Markdown: unescaped,
+    # it was a numbered list whose "1." the cell's text lost)
+    assert by_role[t(lang, "role.facilitator")][0][0].startswith("1. "), by_role[t(lang, "role.facilitator")][0]
     desk_code = by_role[t(lang, "role.desk")][0][1]
     group1_code, group2_code = by_role[t(lang, "role.facilitator")][0][1], by_role[t(lang, "role.facilitator")][1][1]
     moderator_code = by_role[t(lang, "role.moderator")][0][1]

@@ -155,3 +155,23 @@ def test_the_public_results_page_escapes_the_corpus(hostile_db):
     for tag in TAGS_IN_HTML + ['<a href="http://attacker', 'src="http://attacker']:
         assert tag not in page.text
     assert "&lt;img src=x onerror=alert(1)&gt;" in page.text or "&lt;script&gt;" in page.text
+
+
+def test_the_codes_just_made_show_their_labels_as_typed(hostile_db):
+    """The table of new codes (st.table reads its cells as Markdown): a label like a group's "1. Social
+    care" stays that text, not a numbered list, and the corpus is escaped."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["lang"] = "en"
+    at.session_state["identity"] = sign_in_as("organizer")
+    at.session_state["codes_made"] = [
+        {"role": "facilitator", "label": "1. Social care", "group": "1", "code": "2X3Y4Z5W6"},
+        {"role": "desk", "label": PAYLOAD, "group": None, "code": "7V8U9T2S3"},
+    ]
+    at.switch_page("pages/access.py")
+    at.run()
+    assert not at.exception, at.exception
+    cells = [str(v) for row in at.table[0].value.itertuples(index=False) for v in row]
+    assert not [c for c in cells if interpreted(c)], cells
+    assert "1. Social care" in [as_read(c) for c in cells]
+    assert PAYLOAD in [as_read(c) for c in cells]
+    assert not [c for c in cells if re.match(r"^\d+\. ", c)]  # no line Markdown would start a list with

@@ -3,8 +3,8 @@
 Shared by the page traversals (tests/pages/test_hostile_text.py; test_no_raw_keys.py keeps its
 own list of texts). Streamlit reads Markdown in alerts, markdown, captions, titles, toasts,
 every widget's label and help, metric labels, radio and segmented-control options, tab and
-expander labels and dialog titles; it shows as plain text selectbox and multiselect options,
-``st.text``, placeholders and table cells; ``st.html`` is HTML.
+expander labels, dialog titles and ``st.table``'s cells; it shows as plain text selectbox and
+multiselect options, ``st.text``, placeholders and ``st.dataframe``'s cells; ``st.html`` is HTML.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ def shown(at) -> Shown:
             continue
         if kind == "dialog":
             out.markdown.append(proto.dialog.title)
+            continue
+        if kind == "table":  # st.table reads its header, index and every cell as Markdown
+            frame = node.value
+            out.markdown += [str(v) for v in (*frame.columns, *frame.index)]
+            out.markdown += [str(v) for row in frame.itertuples(index=False) for v in row]
             continue
         if proto is None or not hasattr(proto, "DESCRIPTOR"):
             continue
