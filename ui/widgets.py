@@ -141,6 +141,13 @@ STREAMLIT_LABELS = {
     "Next Result": "streamlit.next_result",
     "Close Search": "streamlit.close_search",
     "Add files": "streamlit.add_files",  # the uploader's "+" once a file is chosen
+    "Scroll tabs right": "streamlit.scroll_tabs_right",  # tabs wider than a narrow screen
+    "Scroll tabs left": "streamlit.scroll_tabs_left",
+    "Dataframe column menu": "streamlit.column_menu",  # a table column's menu
+    "Copy column name": "streamlit.copy_column_name",
+    "Clear date": "streamlit.clear_date",  # a date field
+    "Previous month": "streamlit.previous_month",  # a date field's calendar
+    "Next month": "streamlit.next_month",
 }
 # Streamlit's English names and announcements that hold a label, a person's text or a number:
 # (pattern, catalog key, the parameter its group fills, where Streamlit says it). Each is replaced

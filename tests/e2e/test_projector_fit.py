@@ -274,3 +274,8 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         assert table.evaluate("(t) => [t, ...t.querySelectorAll('*')].every((e) => e.scrollWidth <= e.clientWidth + 1)")
         parts = desk.evaluate(LINES_OF_EACH_PART, FAMILY_NAME)
         assert parts and all(lines == 1 for _, lines in parts), parts
+        # on a phone-sized screen the desk's tabs scroll: Streamlit's scroll button is named in Georgian
+        desk.set_viewport_size({"width": 390, "height": 844})
+        scroll = desk.locator("[data-testid=stTabsScrollRight]")
+        expect(scroll).to_have_count(1)
+        expect(scroll).to_have_attribute("aria-label", t("ka", "streamlit.scroll_tabs_right"))
