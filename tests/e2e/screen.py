@@ -17,3 +17,18 @@ BROKEN_WORDS = """() => {
   }
   return out;
 }"""
+
+# Empty fields whose placeholder (the hint inside them) is wider than the field: the browser cuts it
+# without a mark ("…ან ტელ"). Measured in the field's own font; returned as the cut hints.
+CUT_PLACEHOLDERS = """() => {
+  const ctx = document.createElement("canvas").getContext("2d"), out = [];
+  for (const el of document.querySelectorAll("input[placeholder], textarea[placeholder]")) {
+    if (el.value || !el.checkVisibility() || el.clientWidth === 0) continue;
+    const style = getComputedStyle(el);
+    ctx.font = style.font;
+    const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    const hint = el.getAttribute("placeholder");
+    if (el.tagName === "INPUT" && ctx.measureText(hint).width > room + 1) out.push(hint);
+  }
+  return out;
+}"""

@@ -31,6 +31,7 @@ from axe_playwright_python.sync_playwright import Axe
 from forum_core import access, i18n
 from forum_core.db import Actor, Database
 from tests.conftest import copy_database
+from tests.e2e.screen import CUT_PLACEHOLDERS
 
 ORGANIZER = Actor("organizer", "e2e")
 LANGS = ("ka", "en")
@@ -302,6 +303,7 @@ async def check_role(browser, forum_day: dict, role: str, langs: tuple[str, ...]
                         problems.append(f"{where}: a member's name as a screen reader hears it: {named}")
                 problems += [f"{where}: Markdown's escape read out: {n!r}" for n in await page.evaluate(ESCAPED_JS)]
                 problems += [f"{where}: button label cut: {label!r}" for label in await page.evaluate(CUT_LABELS_JS)]
+                problems += [f"{where}: a field's hint cut: {hint!r}" for hint in await page.evaluate(CUT_PLACEHOLDERS)]
                 texts = await page.evaluate(VISIBLE_TEXT_JS)
                 problems += [f"{where}: {w}" for w in foreign_words(texts, lang, forum_day["words"])]
     finally:

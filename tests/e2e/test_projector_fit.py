@@ -21,7 +21,7 @@ from forum_core.i18n import t
 from tests.conftest import copy_database
 from tests.e2e import scanner
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.screen import BROKEN_WORDS
+from tests.e2e.screen import BROKEN_WORDS, CUT_PLACEHOLDERS
 
 pytestmark = pytest.mark.e2e
 ORGANIZER = Actor("organizer", "e2e")
@@ -266,6 +266,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         main = desk.locator("[data-testid=stMainBlockContainer]").bounding_box()
         assert main["width"] >= 0.95 * 1024, main  # the page uses the tablet's width
         assert desk.evaluate("document.documentElement.scrollWidth") <= 1024
+        assert desk.evaluate(CUT_PLACEHOLDERS) == []  # the scan box's hint whole
         # the arrivals table shows every column without scrolling sideways
         table = desk.locator("[data-testid=stTable]")
         expect(table).to_contain_text("10 / ")
@@ -279,3 +280,7 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         scroll = desk.locator("[data-testid=stTabsScrollRight]")
         expect(scroll).to_have_count(1)
         expect(scroll).to_have_attribute("aria-label", t("ka", "streamlit.scroll_tabs_right"))
+        assert desk.evaluate(CUT_PLACEHOLDERS) == []  # on a phone's width too
+        desk.goto(f"{base}/registration?lang=en")  # the English hint is the longer one
+        expect(desk.locator("[data-testid=desk-scan-box]")).to_be_focused()
+        assert desk.evaluate(CUT_PLACEHOLDERS) == []

@@ -35,12 +35,12 @@ def table_text(at) -> str:
 def test_search_by_transliterated_name_and_phone(demo_db):
     at = open_app("en", PAGE)
     assert "Showing 117 of 117" in texts(at)
-    by_label(at.text_input, "Search").set_value("chikovani").run()
+    by_label(at.text_input, t("en", "participants.search")).set_value("chikovani").run()
     shown = table_text(at)
     assert "ჩიქოვანი" in shown and "ბერიძე" not in shown
     first = found_table(at)
     phone_digits = first["Phone"].iloc[0].replace(" ", "")[-6:]
-    by_label(at.text_input, "Search").set_value(phone_digits).run()
+    by_label(at.text_input, t("en", "participants.search")).set_value(phone_digits).run()
     assert found_table(at)["Phone"].iloc[0] == first["Phone"].iloc[0]
 
 
@@ -89,7 +89,7 @@ def test_add_person_refuses_bad_input_in_georgian_then_adds(demo_db):
 
 def test_edit_move_and_remove_with_confirmation(demo_db):
     at = open_app("en", PAGE)
-    by_label(at.text_input, "Search").set_value("chikovani").run()
+    by_label(at.text_input, t("en", "participants.search")).set_value("chikovani").run()
     person = people.search(app_db().cursor(), 1, "chikovani", role="organizer")[0]
     at.selectbox(key="edit_choice").set_value(person["id"]).run()
     prefix = f"edit_{person['id']}_{person['version']}_"
@@ -155,7 +155,7 @@ def test_print_all_invitations_with_progress_and_reissue_a_code(demo_db):
     assert any(b.key == "dl_invitations" for b in at.get("download_button"))
     person = people.search(app_db().cursor(), 1, "chikovani", role="organizer")[0]
     old = checkin.token_of(app_db().cursor(), person["id"])
-    by_label(at.text_input, "Search").set_value("chikovani").run()
+    by_label(at.text_input, t("en", "participants.search")).set_value("chikovani").run()
     at.selectbox(key="edit_choice").set_value(person["id"]).run()
     at.button(key="reissue_code").click().run()
     new = checkin.token_of(app_db().cursor(), person["id"])
