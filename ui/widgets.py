@@ -108,6 +108,31 @@ STREAMLIT_WORDS = {
     "Select all": "streamlit.select_all",  # a multiselect's first option
     "Error:": "streamlit.error",  # before the file uploader's message on a refused file
     "Type to search": "streamlit.type_to_search",  # a table's search box (its placeholder)
+    # a table column's menu (its number formats' names stay English)
+    "Sort ascending": "streamlit.sort_ascending",
+    "Sort descending": "streamlit.sort_descending",
+    "Format": "streamlit.format",
+    "Autosize": "streamlit.autosize",
+    "Pin column": "streamlit.pin_column",
+    "Unpin column": "streamlit.unpin_column",
+    "Hide column": "streamlit.hide_column",
+    "Statistics": "streamlit.statistics",  # and its figures
+    "Values": "streamlit.stat_values",
+    "Empty": "streamlit.stat_empty",
+    "Distinct": "streamlit.stat_distinct",
+    "Minimum": "streamlit.stat_minimum",
+    "Maximum": "streamlit.stat_maximum",
+    "Average": "streamlit.stat_average",
+    "Median": "streamlit.stat_median",
+    "Sum": "streamlit.stat_sum",
+    "Standard deviation": "streamlit.stat_deviation",
+    "Range": "streamlit.stat_range",
+    "Minimum length": "streamlit.stat_min_length",
+    "Maximum length": "streamlit.stat_max_length",
+    "Average length": "streamlit.stat_average_length",
+    "Count": "streamlit.stat_count",
+    "No data": "streamlit.stat_no_data",
+    "Based on sample": "streamlit.stat_sample",
 }
 
 

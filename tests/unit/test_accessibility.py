@@ -147,3 +147,23 @@ def test_an_import_a_sync_and_a_person_read_in_words(db, forum_in_full_swing):
     assert "file: list.csv" in audit.sentence("en", imported) and "new: 3" in audit.sentence("en", imported)
     woman = next(e for e in entries if e["action"] == "participant.add" and (e["after"] or {}).get("gender") == "f")
     assert f"{i18n.t('ka', 'audit.field.gender')}: {i18n.t('ka', 'gender.f')}" in audit.sentence("ka", woman)
+
+
+def test_the_english_words_put_in_the_pages_language_are_streamlits_own():
+    """Every English text and name words.js replaces (exactly, by its whole text) is one Streamlit's
+    installed frontend draws: a word it no longer draws (a typo, an upgrade that changed it) would be
+    left English on the Georgian pages without a sign."""
+    from pathlib import Path
+
+    import streamlit
+
+    static = Path(streamlit.__file__).parent / "static"
+    bundle = "\n".join(path.read_text(errors="ignore") for path in static.rglob("*.js"))
+
+    def drawn(word: str) -> bool:
+        if word.startswith("Press Enter to "):  # a template: `Press Enter to ${action}`, the action a literal
+            return "Press Enter to ${" in bundle and f"`{word.removeprefix('Press Enter to ')}`" in bundle
+        return any(f"{quote}{word}{quote}" in bundle for quote in "`\"'")
+
+    words = [*widgets.STREAMLIT_WORDS, *widgets.STREAMLIT_LABELS]
+    assert [w for w in words if not drawn(w)] == []
