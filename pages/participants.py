@@ -115,6 +115,7 @@ def confirm_remove(person: dict) -> None:
 list_tab, add_tab, import_tab, print_tab = st.tabs(
     [t("participants.tab_list"), t("participants.tab_add"), t("participants.tab_import"), t("print.tab")],
     key="participants_tab",  # keyed: the chosen tab stays through a run that shows a message above it
+    on_change="rerun",  # and the server knows it: see pages/report.py
 )
 
 with list_tab:
