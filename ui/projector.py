@@ -204,20 +204,20 @@ def feed(db: Database, lang: str, address: str | None, now: datetime | None = No
     otherwise the screen made last, whose ETag lets the answer be a bodiless 304. While the
     presenting group's timer runs, its clock changes the screen each second."""
     now = now or datetime.now()
+    kept = cached_feed(db, lang, address, now)
+    if kept is not None:
+        return kept
     stamp = db.stamp(FEED_TABLES)  # read before the data: a memo is never newer-stamped than what it saw
     forum_id = forum_mod.current_forum_id_shared(db)
     if forum_id is None:
         return None
     snap = plenary.snapshot(db, forum_id)
     clock = _clock(snap, now)
-    last = _made.setdefault(db, {}).get((lang, address))
-    if last is not None and last[0] == stamp and last[1] == clock:
-        return last[3]
     t = functools.partial(i18n.t, lang)
     html = screen_html(snap, t, now, address)
     body = json.dumps(screen_data(html, snap.state), ensure_ascii=False).encode()
     made = Feed(body, 'W/"' + hashlib.sha256(body).hexdigest()[:32] + '"')
-    _made[db][(lang, address)] = (stamp, clock, snap, made)
+    _made.setdefault(db, {})[(lang, address)] = (stamp, clock, snap, made)
     return made
 
 
