@@ -7,7 +7,9 @@ the public opens them (SAME_FOR_EVERYONE); the moderator's pages and the project
 content is the same for each role that opens them, as the device that works on them (CHECKED_AS).
 One server on the demo forum in full swing (groups 1-8 finalised, 9 and 10 still working); each
 role is one browser context signed in by its device cookie (made here with an access code, as a
-device signing in would), and goes through its pages in Georgian, then in English.
+device signing in would), and goes through its pages in Georgian, then, switched by the sidebar's
+language switch as a person does (a tablet opens its folded sidebar for it), through them in English
+backwards. Streamlit's words put in Georgian must not stay Georgian after the switch (words.js).
 
 The language check reads every visible text node (icons' ligature names left out: they draw an
 icon), the placeholders of visible fields, the images' alternative texts and the document's
@@ -23,6 +25,7 @@ import asyncio
 import contextlib
 import re
 import threading
+from urllib.parse import urlparse
 
 import duckdb
 import pytest
@@ -236,9 +239,20 @@ READY_JS = """([title, lang]) => {
 
 
 async def visit(page, base: str, name: str, lang: str) -> None:
-    """Open a page: by its link in the sidebar when there is one (no reload), else by its address."""
+    """Open a page as a person does: in the other language by the sidebar's language switch, another
+    page by its link in the sidebar (neither loads the app again); else by its address."""
     link = page.locator(f'[data-testid="stSidebar"] a[href="{name}"]')  # Streamlit's links are relative
-    if f"lang={lang}" in page.url and await link.count() and await link.first.is_visible():
+    switch = page.locator('[data-testid="stSidebar"] .st-key-lang_choice')
+    here = urlparse(page.url).path.strip("/") == name
+    opener = page.locator('[data-testid="stExpandSidebarButton"]')  # a tablet's folded sidebar: its »
+    if here and f"lang={lang}" not in page.url and (await switch.is_visible() or await opener.is_visible()):
+        # a message said before in the other language (a toast, for a few seconds) is gone first: it
+        # stays in the words it was said in
+        await page.locator('[data-testid="stToast"]').first.wait_for(state="detached", timeout=30_000)
+        if await opener.is_visible():
+            await opener.click()
+        await switch.get_by_role("radio", name=i18n.t(lang, "language.name")).click()
+    elif f"lang={lang}" in page.url and await link.count() and await link.first.is_visible():
         await link.first.click()
     else:
         await page.goto(f"{base}/{name}?lang={lang}")
@@ -280,8 +294,10 @@ async def check_role(browser, forum_day: dict, role: str, langs: tuple[str, ...]
     page.set_default_timeout(60_000)  # seven devices' first pages at once took 15-40 s on a busy machine
     problems = []
     try:
-        for lang in langs:
-            for name in pages_of(role):
+        for turn, lang in enumerate(langs):
+            # the second language in the opposite order: it starts on the page the first ended on,
+            # switched by the sidebar's language switch
+            for name in pages_of(role) if turn % 2 == 0 else pages_of(role)[::-1]:
                 where = f"{role} {lang} /{name}"
                 try:
                     await visit(page, base, name, lang)

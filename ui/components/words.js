@@ -46,7 +46,10 @@ function replaceIn(root, words) {
     const at = text.indexOf(core);
     wanted = text.slice(0, at) + wanted + text.slice(at + core.length);
     // only a change: writing the same text would be a mutation of its own, observed again, for ever
-    if (wanted !== text) node.nodeValue = wanted;
+    if (wanted !== text) {
+      drawn.set(node, text); // Streamlit's own words, put back if the person switches language
+      node.nodeValue = wanted;
+    }
   }
   if (root.nodeType === Node.ELEMENT_NODE) {
     for (const el of [root, ...root.querySelectorAll("[aria-label], [aria-valuetext], [placeholder]")]) nameIn(el, words);
@@ -58,12 +61,12 @@ function replaceIn(root, words) {
 function nameIn(el, words) {
   const placeholder = el.getAttribute("placeholder"); // a select box's "Choose an option", a table's search
   if (placeholder && words.exact[placeholder] !== undefined && words.exact[placeholder] !== placeholder) {
-    el.setAttribute("placeholder", words.exact[placeholder]);
+    setName(el, "placeholder", words.exact[placeholder]);
   }
   const value = el.getAttribute("aria-valuetext");
   if (value) {
     const named = value.replace(/[A-Z][a-z]+/g, (word) => words.months[word] ?? word);
-    if (named !== value) el.setAttribute("aria-valuetext", named);
+    if (named !== value) setName(el, "aria-valuetext", named);
   }
   const name = el.getAttribute("aria-label");
   if (!name) return;
@@ -88,7 +91,36 @@ function nameIn(el, words) {
     return;
   }
   const wanted = words.labels[name] ?? byPattern(name, words.patterns, el);
-  if (wanted !== undefined && wanted !== name) el.setAttribute("aria-label", wanted);
+  if (wanted !== undefined && wanted !== name) setName(el, "aria-label", wanted);
+}
+
+// What Streamlit drew before its words were put in the page's language: a text node's text, an
+// element's attributes. A person who switches language (the sidebar's switch, no reload) would
+// otherwise keep the first language's words in Streamlit's controls ("მთავარ შინაარსზე გადასვლა"
+// on an English page): they are put back, then the new language's put in.
+const drawn = new WeakMap();
+
+function setName(el, attribute, wanted) {
+  const kept = drawn.get(el) || {};
+  kept[attribute] = el.getAttribute(attribute);
+  drawn.set(el, kept);
+  el.setAttribute(attribute, wanted);
+}
+
+function putBackDrawn(root) {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (drawn.has(node)) {
+      node.nodeValue = drawn.get(node);
+      drawn.delete(node);
+    }
+  }
+  for (const el of root.querySelectorAll("[aria-label], [aria-valuetext], [placeholder]")) {
+    const kept = drawn.get(el);
+    if (!kept) continue;
+    for (const [attribute, value] of Object.entries(kept)) el.setAttribute(attribute, value);
+    drawn.delete(el);
+  }
 }
 
 // Streamlit's toast is a dialog without a name (axe-core: aria-dialog-name): its own text names it.
@@ -126,6 +158,8 @@ function createWords() {
 // the component's code, not data sent and hashed on every run).
 function updateWords(data) {
   const state = window.forumWords || (window.forumWords = createWords());
+  const switched = state.lang !== undefined && state.lang !== data.lang;
+  state.lang = data.lang;
   state.words = {
     exact: data.exact || {},
     labels: data.labels || {},
@@ -143,5 +177,6 @@ function updateWords(data) {
     document.head.appendChild(style);
   }
   if (style.textContent !== A11Y_CSS) style.textContent = A11Y_CSS;
+  if (switched) putBackDrawn(document.body); // Streamlit's English again, before the new language's words
   replaceIn(document.body, state.words); // what is already on the page
 }
