@@ -15,28 +15,33 @@ group_label = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
 
 st.title(t("audit.title"))
 c1, c2, c3 = st.columns(3)
+# "All" is a value of its own (0, "all"), not None: a select box whose label changes with the
+# language takes a None kept in the session for "nothing chosen" and shows an empty box
+ALL = "all"
 group_id = c1.selectbox(
     t("label.group"),
-    [None] + list(group_label),
-    format_func=lambda g: t("audit.all") if g is None else group_label[g],
+    [0] + list(group_label),
+    format_func=lambda g: t("audit.all") if g == 0 else group_label[g],
     key="audit_group",
 )
 role = c2.selectbox(
     t("access.role"),
-    [None] + list(access.ROLES),
-    format_func=lambda r: t("audit.all") if r is None else t(f"role.{r}"),
+    [ALL] + list(access.ROLES),
+    format_func=lambda r: t("audit.all") if r == ALL else t(f"role.{r}"),
     key="audit_role",
 )
 kind = c3.selectbox(
     t("audit.kind"),
-    [None] + list(audit.KINDS),
-    format_func=lambda k: t("audit.all") if k is None else t(f"audit.kind.{k}"),
+    [ALL] + list(audit.KINDS),
+    format_func=lambda k: t("audit.all") if k == ALL else t(f"audit.kind.{k}"),
     key="audit_kind",
 )
 
 
 limit = st.select_slider(t("audit.limit"), [100, 200, 500, 2000], value=200, key="audit_limit")
-rows = audit.entries(cur, forum_id, group_id, role, kind, limit=limit)
+rows = audit.entries(
+    cur, forum_id, group_id or None, None if role == ALL else role, None if kind == ALL else kind, limit=limit
+)
 st.dataframe(
     pd.DataFrame(
         [

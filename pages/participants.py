@@ -28,7 +28,10 @@ group_label = {
 GENDER_OPTIONS = ["", "f", "m", "x"]
 # Labels are computed here, not inside format_func: widgets may call it outside the script run.
 gender_label = {g: t(f"gender.{g or 'none'}") for g in GENDER_OPTIONS}
-filter_label = {None: t("participants.all_groups"), **group_label}
+# "All groups" is 0 (no group's id), not None: a select box whose label changes with the language
+# takes a None kept in the session for "nothing chosen" and shows an empty box
+ALL_GROUPS = 0
+filter_label = {ALL_GROUPS: t("participants.all_groups"), **group_label}
 
 st.title(t("participants.title"))
 session.show_flashes()
@@ -142,7 +145,7 @@ with list_tab:
     group_filter = group_col.selectbox(
         t("label.group"), list(filter_label), key="group_filter", format_func=filter_label.get
     )
-    found = people.search(cur, forum_id, query or "", role=session.role(), limit=200, group_id=group_filter)
+    found = people.search(cur, forum_id, query or "", role=session.role(), limit=200, group_id=group_filter or None)
     st.caption(t("participants.found", shown=len(found), total=total))
     columns = {
         key: t(f"label.{key}")

@@ -29,3 +29,23 @@ def test_a_name_typed_before_the_switch_is_still_there_after_it(demo_db):
     assert not at.exception, at.exception
     assert at.title[0].value == t("en", "desk.title")
     assert at.text_input(key="name_query").value == "ბერიძე"
+
+
+def test_the_filters_at_all_read_all_in_the_new_language(demo_db):
+    """A filter left at "all" reads "all" in the other language after the switch (a None option
+    came back as "nothing chosen": an empty box, or the old language's word)."""
+    at = open_app("ka", "pages/audit.py")
+    for key in ("audit_group", "audit_role", "audit_kind"):
+        assert at.selectbox(key=key).format_func(at.selectbox(key=key).value) == t("ka", "audit.all")
+    for lang in ("en", "ka", "en"):
+        at.button_group(key="lang_choice").set_value(lang).run()
+        assert not at.exception, at.exception
+        for key in ("audit_group", "audit_role", "audit_kind"):
+            box = at.selectbox(key=key)
+            assert box.value is not None and box.format_func(box.value) == t(lang, "audit.all"), (lang, key)
+
+    at = open_app("ka", "pages/participants.py")
+    for lang in ("en", "ka"):
+        at.button_group(key="lang_choice").set_value(lang).run()
+        box = at.selectbox(key="group_filter")
+        assert box.value is not None and box.format_func(box.value) == t(lang, "participants.all_groups"), lang
