@@ -8,7 +8,7 @@ import streamlit as st
 from forum_core import checkin, exports, georgian, importer, printing, tokens
 from forum_core import forum as forum_mod
 from forum_core import participants as people
-from ui import session
+from ui import session, widgets
 from ui.text import md, md_join
 
 ctx = session.page("participants")
@@ -115,10 +115,9 @@ def confirm_remove(person: dict) -> None:
         st.rerun()
 
 
-list_tab, add_tab, import_tab, print_tab = st.tabs(
+list_tab, add_tab, import_tab, print_tab = widgets.tabs(
     [t("participants.tab_list"), t("participants.tab_add"), t("participants.tab_import"), t("print.tab")],
-    key="participants_tab",  # keyed: the chosen tab stays through a run that shows a message above it
-    on_change="rerun",  # and the server knows it: see pages/report.py
+    key="participants_tab",  # the chosen tab stays through runs and a language switch
 )
 
 with list_tab:

@@ -10,7 +10,7 @@ from forum_core import checkin, printing
 from forum_core import forum as forum_mod
 from forum_core import participants as people
 from ui import desk as desk_ui
-from ui import session
+from ui import session, widgets
 from ui.text import md
 
 ctx = session.page("registration")
@@ -39,9 +39,9 @@ with main:
     # kept in the browser until the laptop answered, and sent over plain HTTP (ui/api.py).
     desk_ui.scanner(desk, lang, st.session_state.get("last_result"), st.session_state.get("result_id", 0))
 
-    camera_tab, name_tab, walk_in_tab, paper_tab = st.tabs(
+    camera_tab, name_tab, walk_in_tab, paper_tab = widgets.tabs(
         [t("desk.tab_camera"), t("desk.tab_name"), t("desk.tab_walk_in"), t("desk.tab_paper")],
-        key="desk_tab",  # keyed: the chosen tab stays through a run that shows a message above it
+        key="desk_tab",  # the chosen tab stays through runs and a language switch
     )
 
     with camera_tab:

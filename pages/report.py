@@ -53,10 +53,9 @@ st.text_input(
 # key the page went back to the first tab after "make the document", its download button out of sight);
 # and known to the server (a run on each switch): a tab chosen while a run was still drawing the page
 # went back to the first tab in 1 of 8 tries, in none of 24 with this
-recs_tab, answers_tab, docs_tab, export_tab = st.tabs(
+recs_tab, answers_tab, docs_tab, export_tab = widgets.tabs(
     [t("report.tab_recommendations"), t("report.tab_answers"), t("report.tab_documents"), t("report.tab_exports")],
-    key="report_tab",
-    on_change="rerun",
+    key="report_tab",  # the chosen tab stays through runs and a language switch
 )
 
 label = {r["id"]: f"{n}. {r['text'][:80]}" for n, r in enumerate(recs, start=1)}

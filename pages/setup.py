@@ -11,7 +11,7 @@ import streamlit as st
 from forum_core import backup, demo, programs, publication
 from forum_core import forum as forum_mod
 from ui import representation as rep_ui
-from ui import session
+from ui import session, widgets
 from ui.text import md
 
 UPLOAD_PREFIX = "forum-restore-"  # where an uploaded backup ZIP is unpacked until it is restored or dismissed
@@ -154,9 +154,9 @@ if len(forums) > 1:
         st.session_state["editor_rev"] = st.session_state.get("editor_rev", 0) + 1
         st.rerun()
 
-settings_tab, groups_tab, programs_tab, new_tab = st.tabs(
+settings_tab, groups_tab, programs_tab, new_tab = widgets.tabs(
     [t("setup.tab_settings"), t("setup.tab_groups"), t("setup.tab_programs"), t("setup.tab_new")],
-    key="setup_tab",  # keyed: the chosen tab stays through a run that shows a message above it
+    key="setup_tab",  # the chosen tab stays through runs and a language switch
 )
 
 with settings_tab:

@@ -34,6 +34,26 @@ def stepped_choice(
     return st.session_state[key]
 
 
+def tabs(labels: list[str], key: str) -> list:
+    """Tabs whose chosen one stays through the page's runs and through a language switch. The server
+    knows the chosen tab (a run on each switch: a tab chosen while a run was still drawing the page
+    went back to the first in 1 of 8 tries, pages/report.py) by its label; when the labels come in the
+    other language, the tab at the same place is chosen, not the first (a desk clerk's name search
+    fell back to the camera's tab)."""
+    place = f"{key}__place"
+    chosen = st.session_state.get(key)
+    if chosen in labels:
+        st.session_state[place] = labels.index(chosen)
+    elif chosen is not None and st.session_state.get(place) is not None:
+        st.session_state[key] = labels[st.session_state[place]]
+    return st.tabs(labels, key=key, on_change=_remember_place, args=(labels, key))
+
+
+def _remember_place(labels: list[str], key: str) -> None:
+    if st.session_state.get(key) in labels:
+        st.session_state[f"{key}__place"] = labels.index(st.session_state[key])
+
+
 _COMPONENTS = Path(__file__).resolve().parent / "components"
 
 

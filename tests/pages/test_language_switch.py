@@ -49,3 +49,15 @@ def test_the_filters_at_all_read_all_in_the_new_language(demo_db):
         at.button_group(key="lang_choice").set_value(lang).run()
         box = at.selectbox(key="group_filter")
         assert box.value is not None and box.format_func(box.value) == t(lang, "participants.all_groups"), lang
+
+
+def test_the_chosen_tab_stays_chosen_through_the_switch(demo_db):
+    """The desk's clerk on the "by name" tab switches language: the same tab, in the other language,
+    not the camera's (the tab is known by its label, which the switch changes)."""
+    at = open_app("ka", "pages/registration.py", role="desk")
+    at.session_state["desk_tab"] = t("ka", "desk.tab_name")  # the clerk's click on the tab (a run follows)
+    at.run()
+    for lang in ("en", "ka"):
+        at.button_group(key="lang_choice").set_value(lang).run()
+        assert not at.exception, at.exception
+        assert at.session_state["desk_tab"] == t(lang, "desk.tab_name"), lang
