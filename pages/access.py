@@ -118,7 +118,8 @@ revocable(
     access.revoke_code,
     t("access.revoke"),
 )
-st.caption(t("access.revoked_count", count=len(rows) - len(active)))
+if len(rows) > len(active):  # "0 revoked codes are not shown" said nothing
+    st.caption(t("access.revoked_count", count=len(rows) - len(active)))
 
 # --- devices signed in --------------------------------------------------------------------------------
 st.header(t("access.devices"))

@@ -241,3 +241,14 @@ def test_shared_pages_show_every_role_the_same(swing_db, page, roles):
     assert content, shown[0]  # the page drew its content, not only its frame
     for role, other in zip(roles[1:], shown[1:]):
         assert other == shown[0], (page, role)
+
+
+def test_the_revoked_codes_are_counted_only_when_there_are_some(demo_db):
+    at = open_app("en", "pages/access.py")
+    at.button(key="make_full_set").click().run()
+    at.button(key="codes_done").click().run()
+    revoked = [t("en", "access.revoked_count", count=n) for n in (0, 1)]
+    assert not [c.value for c in at.caption if c.value in revoked]  # not "0 revoked codes not shown."
+    last = [b for b in at.button if b.key and b.key.startswith("revoke_code_")][-1]  # the first is the organizer's
+    last.click().run()
+    assert t("en", "access.revoked_count", count=1) in [c.value for c in at.caption]
