@@ -32,3 +32,22 @@ CUT_PLACEHOLDERS = """() => {
   }
   return out;
 }"""
+
+# Fields whose typed text runs under Streamlit's "Press Enter to apply" hint, drawn inside the field at
+# its right end: returned as the texts covered. Measured in the field's own font.
+COVERED_BY_HINTS = """() => {
+  const ctx = document.createElement("canvas").getContext("2d"), out = [];
+  for (const hint of document.querySelectorAll('[data-testid="InputInstructions"]')) {
+    if (!hint.checkVisibility() || !hint.textContent.trim()) continue;
+    const field = hint.closest('[data-testid="stTextInput"], [data-testid="stTextArea"]')?.querySelector("input, textarea");
+    if (!field || !field.value) continue;
+    const style = getComputedStyle(field);
+    ctx.font = style.font;
+    const box = field.getBoundingClientRect(), at = hint.getBoundingClientRect();
+    // the text ends where it does, or scrolls inside the field's padding
+    const end = Math.min(box.left + parseFloat(style.paddingLeft) + ctx.measureText(field.value).width,
+      box.right - parseFloat(style.paddingRight));
+    if (end > at.left && at.top < box.bottom && at.bottom > box.top) out.push(field.value);
+  }
+  return out;
+}"""

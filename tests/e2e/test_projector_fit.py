@@ -21,7 +21,7 @@ from forum_core.i18n import t
 from tests.conftest import copy_database
 from tests.e2e import scanner
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.screen import BROKEN_WORDS, CUT_PLACEHOLDERS
+from tests.e2e.screen import BROKEN_WORDS, COVERED_BY_HINTS, CUT_PLACEHOLDERS
 
 pytestmark = pytest.mark.e2e
 ORGANIZER = Actor("organizer", "e2e")
@@ -275,12 +275,20 @@ def test_projector_fills_every_screen_and_the_desk_the_tablet(browser, full_swin
         assert table.evaluate("(t) => [t, ...t.querySelectorAll('*')].every((e) => e.scrollWidth <= e.clientWidth + 1)")
         parts = desk.evaluate(LINES_OF_EACH_PART, FAMILY_NAME)
         assert parts and all(lines == 1 for _, lines in parts), parts
+        # a long name typed into the walk-in form runs clear of Streamlit's "Enter – submit" hint, drawn
+        # inside the field (the text ran under it), and on a phone's width the hint is left out
+        desk.get_by_role("tab", name=t("ka", "desk.tab_walk_in")).click()
+        desk.locator(".st-key-w0_first_name input").press_sequentially("ანასტასია-მარიამ ელისაბედ", delay=5)
+        expect(desk.locator(".st-key-w0_first_name [data-testid=InputInstructions]")).to_be_visible()
+        assert desk.evaluate(COVERED_BY_HINTS) == []
         # on a phone-sized screen the desk's tabs scroll: Streamlit's scroll button is named in Georgian
         desk.set_viewport_size({"width": 390, "height": 844})
         scroll = desk.locator("[data-testid=stTabsScrollRight]")
         expect(scroll).to_have_count(1)
         expect(scroll).to_have_attribute("aria-label", t("ka", "streamlit.scroll_tabs_right"))
         assert desk.evaluate(CUT_PLACEHOLDERS) == []  # on a phone's width too
+        expect(desk.locator(".st-key-w0_first_name [data-testid=InputInstructions]")).to_be_hidden()
+        assert desk.evaluate(COVERED_BY_HINTS) == []
         desk.goto(f"{base}/registration?lang=en")  # the English hint is the longer one
         expect(desk.locator("[data-testid=desk-scan-box]")).to_be_focused()
         assert desk.evaluate(CUT_PLACEHOLDERS) == []
