@@ -46,12 +46,7 @@ def tabs(labels: list[str], key: str) -> list:
         st.session_state[place] = labels.index(chosen)
     elif chosen is not None and st.session_state.get(place) is not None:
         st.session_state[key] = labels[st.session_state[place]]
-    return st.tabs(labels, key=key, on_change=_remember_place, args=(labels, key))
-
-
-def _remember_place(labels: list[str], key: str) -> None:
-    if st.session_state.get(key) in labels:
-        st.session_state[f"{key}__place"] = labels.index(st.session_state[key])
+    return st.tabs(labels, key=key, on_change="rerun")
 
 
 _COMPONENTS = Path(__file__).resolve().parent / "components"
