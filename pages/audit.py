@@ -15,13 +15,13 @@ group_label = {g["id"]: f"{g['number']}. {g['name']}" for g in groups}
 
 st.title(t("audit.title"))
 c1, c2, c3 = st.columns(3)
-# "All" is a value of its own (0, "all"), not None: a select box whose label changes with the
-# language takes a None kept in the session for "nothing chosen" and shows an empty box
-ALL = "all"
+# "All" is a value of its own (no group's id, no role's or kind's name), not None: a select box whose
+# label changes with the language takes a None kept in the session for "nothing chosen" (an empty box)
+ALL_GROUPS, ALL = 0, "all"
 group_id = c1.selectbox(
     t("label.group"),
-    [0] + list(group_label),
-    format_func=lambda g: t("audit.all") if g == 0 else group_label[g],
+    [ALL_GROUPS] + list(group_label),
+    format_func=lambda g: t("audit.all") if g == ALL_GROUPS else group_label[g],
     key="audit_group",
 )
 role = c2.selectbox(
