@@ -6,7 +6,7 @@ import streamlit as st
 from forum_core import access, audit
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
-from ui import pebble_photo, session
+from ui import pebble_photo, session, widgets
 
 ctx = session.page("audit")
 t, cur, forum_id = ctx.t, ctx.cur, ctx.forum_id
@@ -42,7 +42,7 @@ limit = st.select_slider(t("audit.limit"), [100, 200, 500, 2000], value=200, key
 rows = audit.entries(
     cur, forum_id, group_id or None, None if role == ALL else role, None if kind == ALL else kind, limit=limit
 )
-st.dataframe(
+widgets.table(
     pd.DataFrame(
         [
             (
@@ -62,10 +62,8 @@ st.dataframe(
             t("audit.what"),
         ],
     ),
-    hide_index=True,
-    width="stretch",
+    t("audit.none"),
     key="audit_table",
-    placeholder="—",
 )
 st.caption(t("audit.shown", count=len(rows)))
 
@@ -82,15 +80,13 @@ else:
         format_func=lambda m: m.strftime("%H:%M:%S"),
         key="replay_moment",
     )
-    st.dataframe(
+    widgets.table(
         pd.DataFrame(
             [(r["title"], r["pebbles"]) for r in audit.counts_at(cur, replay_group, moment)],
             columns=[t("audit.problem"), t("plenary.pebbles")],
         ),
-        hide_index=True,
-        width="stretch",
+        t("table.empty"),
         key="replay_table",
-        placeholder="—",
     )
 # The group's photo of its pebble board, beside the counts it was taken with and those now.
 board_photo = dl.photos(cur, forum_id).get(replay_group)

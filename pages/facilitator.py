@@ -139,13 +139,11 @@ elif step == "briefing":
             st.markdown(f"**{money(p['amount'] or 0)} ₾** · {p['year'] or ''}")
             st.text(p["description"] or "")
 
-    st.dataframe(
+    widgets.table(
         table,
-        hide_index=True,
-        width="stretch",
+        t("fac.no_programs"),
         key="briefing_table",
         column_config={t("fac.amount"): st.column_config.NumberColumn(format="%.0f ₾")},
-        placeholder="—",
     )
     if programs and st.button(t("fac.full_screen"), key="briefing_full"):
         full_screen()
@@ -424,7 +422,7 @@ elif step == "vote":
         st.caption(t("fac.excluded", titles=md_join(p["title"] for p in problem_rows if p["id"] in result.excluded)))
 
     st.subheader(t("fac.ranking"))
-    st.dataframe(
+    widgets.table(
         pd.DataFrame(
             [
                 (
@@ -437,10 +435,8 @@ elif step == "vote":
             ],
             columns=[t("fac.rank"), t("fac.problem_title"), t("fac.pebbles"), t("fac.basis")],
         ),
-        hide_index=True,
-        width="stretch",
+        t("fac.no_problems_yet"),
         key="ranking_table",
-        placeholder="—",
     )
 
     # The latest re-vote stays open for typing until the vote is finalised, even once

@@ -165,14 +165,7 @@ with list_tab:
         ],
         columns=list(columns.values()),
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        height=min(38 + 35 * max(len(found), 1), 420),
-        key="found_table",
-        placeholder="—",
-    )
+    widgets.table(table, t("participants.none_found"), height=min(38 + 35 * len(found), 420), key="found_table")
 
     if found:
         by_id = {p["id"]: p for p in found}

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from forum_core import deliberation as dl
+from ui import widgets
 
 
 def beside_counts(t, cur, group_id: int, facts: dict, width: int = 420) -> None:
@@ -40,10 +41,4 @@ def beside_counts(t, cur, group_id: int, facts: dict, width: int = 420) -> None:
         if again:
             row.append(again.get(key, "—"))
         rows.append([str(v) for v in row])
-    right.dataframe(
-        pd.DataFrame(rows, columns=columns),
-        hide_index=True,
-        width="stretch",
-        key=f"photo_counts_{group_id}",
-        placeholder="—",
-    )
+    widgets.table(pd.DataFrame(rows, columns=columns), t("table.empty"), where=right, key=f"photo_counts_{group_id}")

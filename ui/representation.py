@@ -9,7 +9,7 @@ import streamlit as st
 
 from forum_core import representation as rep
 from forum_core.validation import Outcome
-from ui import session
+from ui import session, widgets
 
 # Categories that are words of the app, not people's own (communities and needs are shown as typed).
 _OWN_WORDS = {rep.ANY_NEED: "rep.need_any", rep.NO_NEED: "rep.need_none", rep.OTHER: "rep.other"}
@@ -87,7 +87,7 @@ def show(t, lang: str, rows: list[dict], key: str) -> None:
         if len(_shown) > 16:
             _shown.clear()
         cached = _shown[(id(rows), lang)] = (rows, pa.Table.from_pandas(frame(t, rows), preserve_index=False))
-    st.dataframe(cached[1], hide_index=True, width="stretch", key=key, placeholder="—")
+    widgets.table(cached[1], t("table.empty"), key=key)
 
 
 def _saved(outcome: Outcome) -> None:

@@ -13,6 +13,22 @@ import streamlit as st
 from forum_core import i18n
 
 
+def table(frame, empty: str, where: Any = None, **kwargs: Any) -> None:
+    """A read-only table (``st.dataframe``; people's text in its cells stays text), or ``empty`` (the
+    page's words for "nothing here") when ``frame`` has no rows: Streamlit draws a table without rows
+    with its English word "empty" on the table's canvas, and no setting of Streamlit changes it.
+    ``where``: a column or container (default: the page). Defaults: no index, full width, "—" for
+    an empty cell."""
+    where = where or st
+    if len(frame) == 0:
+        where.caption(empty)
+        return
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", "—")
+    where.dataframe(frame, **kwargs)
+
+
 def stepped_choice(
     prefix: str, label: str, ids: list, format_func: Callable[[Any], str], widths: tuple[int, int, int] = (1, 10, 1)
 ) -> Any:
