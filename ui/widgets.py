@@ -242,13 +242,44 @@ MONTHS = (
     "December",
 )
 
-# The file uploader's messages on a refused file, which hold the file's type or a size: in the
-# uploader, and in the tooltip of the refused file's chip (drawn outside it, where the pointer is)
+# Streamlit's messages in its controls that hold a type, a size or a number (words.js, on text):
+# the file uploader's on a refused file, in the uploader and in the tooltip of the refused file's
+# chip (drawn outside it, where the pointer is); a number field's when the number typed is outside
+# its limits (a count of pebbles below 0: "Error: Number is outside the allowed range. ..."), in the
+# field's alert and, where its label is hidden (the tablet's counts), in the tooltip of its "!" as
+# "<strong>Error</strong>: Number is ...". A pattern's groups fill the parameters named, in order.
 UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipErrorContent"]'
-UPLOADER_PATTERNS = [
+NUMBERS = '[data-testid="stNumberInput"], [data-testid="stTooltipErrorContent"]'
+NUMBER_MESSAGES = [
+    (
+        r"Number is outside the allowed range\. Please enter a value between (-?[\d.,]+) and (-?[\d.,]+)\.",
+        "streamlit.number_between",
+        "low,high",
+    ),
+    (
+        r"Number is below the allowed range\. Please enter a value greater than or equal to (-?[\d.,]+)\.",
+        "streamlit.number_at_least",
+        "low",
+    ),
+    (
+        r"Number is above the allowed range\. Please enter a value less than or equal to (-?[\d.,]+)\.",
+        "streamlit.number_at_most",
+        "high",
+    ),
+    (r"Number is below the allowed range\.", "streamlit.number_below", ""),
+    (r"Number is above the allowed range\.", "streamlit.number_above", ""),
+]
+MESSAGE_PATTERNS = [
     (r"^This type of files are not allowed\.$", "streamlit.file_type_refused_unknown", "", UPLOADS),  # no type
     (r"^(.+) files are not allowed\.$", "streamlit.file_type_refused", "type", UPLOADS),
     (r"^File is too large\. Maximum size is (\d+) bytes\.$", "streamlit.file_too_large", "count", UPLOADS),
+    # the tooltip's bold "Error" before its message (the alert says "Error: " in the same text)
+    (r"^Error$", "streamlit.error_title", "", '[data-testid="stTooltipErrorContent"]'),
+    *(
+        (f"^{said}{source}$", key, params, NUMBERS)
+        for source, key, params in NUMBER_MESSAGES
+        for said in ("Error: ", ": ")
+    ),
 ]
 
 
@@ -256,24 +287,30 @@ UPLOADER_PATTERNS = [
 def _page_words(lang: str) -> dict:
     """What the page component needs of a language's catalog, looked up once per language."""
 
-    def template(key: str, param: str, english: str) -> str:
-        # the pattern's group goes where the parameter is ($1, as JavaScript's replace takes it); a
-        # count chooses its plural form as the English one was chosen (1: "one", else "other")
+    def template(key: str, params: str, english: str) -> str:
+        # the pattern's groups go where the parameters are ($1, $2, as JavaScript's replace takes
+        # them); a count chooses its plural form as the English one was chosen (1: "one", else "other")
         text = i18n.t(lang, key)  # with no parameters: the entry unformatted (its "other" form)
         entry = i18n.catalog(lang).get(key)
-        if param == "count" and isinstance(entry, dict):
+        if params == "count" and isinstance(entry, dict):
             text = entry.get(i18n.plural_category(lang, 1 if english.startswith("^(1)") else 2), text)
-        return text.replace("{" + param + "}", "$1") if param else text
+        for n, param in enumerate(params.split(",") if params else [], start=1):
+            text = text.replace("{" + param + "}", f"${n}")
+        if english.startswith("^Error: "):  # a number field's alert: "Error: " in the same text
+            text = i18n.t(lang, "streamlit.error") + " " + text
+        elif english.startswith("^: "):  # its tooltip: after the bold "Error"
+            text = ": " + text
+        return text
 
     return {
         "offline": i18n.t(lang, "connection.offline"),
         "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
         "labels": {english: i18n.t(lang, key) for english, key in STREAMLIT_LABELS.items()},
         "patterns": [
-            [pattern, template(key, param, pattern), where] for pattern, key, param, where in STREAMLIT_PATTERNS
+            [pattern, template(key, params, pattern), where] for pattern, key, params, where in STREAMLIT_PATTERNS
         ],
-        "uploader": [
-            [pattern, template(key, param, pattern), where] for pattern, key, param, where in UPLOADER_PATTERNS
+        "messages": [
+            [pattern, template(key, params, pattern), where] for pattern, key, params, where in MESSAGE_PATTERNS
         ],
         "months": {english: i18n.t(lang, f"streamlit.month.{n}") for n, english in enumerate(MONTHS, start=1)},
         "limit": i18n.t(lang, "streamlit.upload_limit"),

@@ -2,17 +2,20 @@
 
 # Words broken across two lines on the screen (a line may end after a hyphen or a slash, an address
 # too): a hall reads "ინფრასტრუქ / ტურა" as two words, and "192.168.1.10:85 / 02" as another address.
-BROKEN_WORDS = """() => {
-  const frame = document.querySelector(".pl-frame"), out = [];
-  const walker = document.createTreeWalker(frame, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode, parent = node.parentElement;
-    if (!parent.getClientRects().length) continue;
-    for (const m of node.textContent.matchAll(/[^\\s\\-–—\\/]+/g)) {
-      const range = document.createRange();
-      range.setStart(node, m.index);
-      range.setEnd(node, m.index + m[0].length);
-      if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) out.push(m[0]);
+# In the elements the selector given finds (default: the projector's screen).
+BROKEN_WORDS = """(selector) => {
+  const out = [];
+  for (const root of document.querySelectorAll(selector || ".pl-frame")) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode, parent = node.parentElement;
+      if (!parent.getClientRects().length) continue;
+      for (const m of node.textContent.matchAll(/[^\\s\\-–—\\/]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        if (new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size > 1) out.push(m[0]);
+      }
     }
   }
   return out;

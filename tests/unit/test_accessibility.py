@@ -55,7 +55,7 @@ def test_every_audit_field_and_kind_has_words_in_both_languages():
         assert [k for k in audit.KINDS if f"audit.kind.{k}" not in catalog] == []
         assert [k for k in widgets.STREAMLIT_WORDS.values() if k not in catalog] == []
         assert [k for k in widgets.STREAMLIT_LABELS.values() if k not in catalog] == []
-        assert [k for _, k, _, _ in widgets.STREAMLIT_PATTERNS + widgets.UPLOADER_PATTERNS if k not in catalog] == []
+        assert [k for _, k, _, _ in widgets.STREAMLIT_PATTERNS + widgets.MESSAGE_PATTERNS if k not in catalog] == []
 
 
 @pytest.mark.parametrize("lang", i18n.LANGUAGES)
@@ -65,7 +65,7 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     import re
 
     words = widgets._page_words(lang)
-    patterns = words["patterns"] + words["uploader"]
+    patterns = words["patterns"] + words["messages"]
 
     # each pattern is replaced only inside the control Streamlit says it in (words.js: a CSS selector),
     # never everywhere: a participant named "Remove …" keeps the name
@@ -74,7 +74,7 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     def said(english: str) -> str:
         for source, wanted, _where in patterns:
             if re.search(source, english):
-                return re.sub(source, wanted.replace("$1", r"\1"), english)
+                return re.sub(source, re.sub(r"\$(\d)", r"\\\1", wanted), english)
         return english
 
     assert said("6 options available.") == i18n.t(lang, "streamlit.options_available", count=6)
@@ -84,6 +84,20 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     assert said("year, თარიღი") == i18n.t(lang, "streamlit.year_of", label="თარიღი")
     assert said("image/gif files are not allowed.") == i18n.t(lang, "streamlit.file_type_refused", type="image/gif")
     assert said("This type of files are not allowed.") == i18n.t(lang, "streamlit.file_type_refused_unknown")
+    # a number field's message on a number outside its limits: in its alert, and after the bold
+    # "Error" of its tooltip (both limits, each figure kept as typed)
+    between = i18n.t(lang, "streamlit.number_between", low="0", high="999")
+    assert said("Error: Number is outside the allowed range. Please enter a value between 0 and 999.") == (
+        i18n.t(lang, "streamlit.error") + " " + between
+    )
+    assert said(": Number is outside the allowed range. Please enter a value between 0 and 999.") == ": " + between
+    assert said("Error") == i18n.t(lang, "streamlit.error_title")
+    assert said("Error: Number is above the allowed range. Please enter a value less than or equal to 1,000.") == (
+        i18n.t(lang, "streamlit.error") + " " + i18n.t(lang, "streamlit.number_at_most", high="1,000")
+    )
+    assert said("Error: Number is below the allowed range.") == (
+        i18n.t(lang, "streamlit.error") + " " + i18n.t(lang, "streamlit.number_below")
+    )
     if lang == "ka":
         assert not re.search("[A-Za-z]", said("6 options available.") + said("Remove ა"))
 
@@ -167,3 +181,6 @@ def test_the_english_words_put_in_the_pages_language_are_streamlits_own():
 
     words = [*widgets.STREAMLIT_WORDS, *widgets.STREAMLIT_LABELS]
     assert [w for w in words if not drawn(w)] == []
+    # a number field's messages: each one's words up to its first figure, as the frontend spells them
+    said = [source.split("(")[0].replace("\\", "") for source, _, _ in widgets.NUMBER_MESSAGES]
+    assert [s for s in said if s not in bundle] == []

@@ -6,7 +6,9 @@
 // apply" hint under text fields. Each such text node is replaced by the catalog's words as it
 // appears (a MutationObserver: Streamlit draws them again when a widget mounts). So are the
 // English names a screen reader reads (aria-label: "Open", "Help for ...") and what a select box
-// announces ("6 options available.": its combobox library has no Georgian). Everything else of
+// announces ("6 options available.": its combobox library has no Georgian), and the messages it
+// shows in a file uploader or a number field ("Number is outside the allowed range. ..."), whose
+// patterns ui/widgets.py gives with the catalog's words. Everything else of
 // Streamlit's that shows words is set through its API in the pages (labels, placeholders).
 
 // The first pattern that applies where ``el`` is and matches, its replacement (``$1``: what the
@@ -39,7 +41,7 @@ function replaceIn(root, words) {
     if (wanted === undefined && limit && words.limit) wanted = words.limit.replace("{size}", `${limit[1]} ${limit[2]}`);
     if (wanted === undefined) {
       const announced = el?.closest("[data-live-announcer]");
-      wanted = announced ? byPattern(core, words.patterns, el) : byPattern(core, words.uploader, el);
+      wanted = announced ? byPattern(core, words.patterns, el) : byPattern(core, words.messages, el);
     }
     if (wanted === undefined) continue;
     // the spaces around the words stay ("Error: " stands before the message's own text)
@@ -132,7 +134,7 @@ function nameToasts() {
 }
 
 function createWords() {
-  const state = { words: { exact: {}, labels: {}, patterns: [], uploader: [], months: {}, limit: "" } };
+  const state = { words: { exact: {}, labels: {}, patterns: [], messages: [], months: {}, limit: "" } };
   new MutationObserver((records) => {
     for (const record of records) {
       if (record.type === "characterData") replaceIn(record.target, state.words);
@@ -152,7 +154,7 @@ function createWords() {
   return state;
 }
 
-// Called by page.js on every run with the page's data (``exact``, ``labels``, ``patterns``, ``uploader``,
+// Called by page.js on every run with the page's data (``exact``, ``labels``, ``patterns``, ``messages``,
 // ``months``, ``limit``: the words of its language).
 // A11Y_CSS is ui/components/a11y.css, put before these files once by ui/widgets.py (a constant of
 // the component's code, not data sent and hashed on every run).
@@ -164,7 +166,7 @@ function updateWords(data) {
     exact: data.exact || {},
     labels: data.labels || {},
     patterns: data.patterns || [],
-    uploader: data.uploader || [],
+    messages: data.messages || [],
     months: data.months || {},
     limit: data.limit || "",
   };
