@@ -165,7 +165,8 @@ with list_tab:
         ],
         columns=list(columns.values()),
     )
-    widgets.table(table, t("participants.none_found"), height=min(38 + 35 * len(found), 420), key="found_table")
+    nobody = t("participants.none_yet") if total == 0 else t("participants.none_found")
+    widgets.table(table, nobody, height=min(38 + 35 * len(found), 420), key="found_table")
 
     if found:
         by_id = {p["id"]: p for p in found}

@@ -83,3 +83,5 @@ def test_every_page_of_a_new_forum_has_no_empty_table(db_file):
         at = open_app("ka", f"pages/{page}.py", role=role, group_number=group)
         assert not at.exception, (page, at.exception)
         assert empty_tables(at) == [], f"an empty table on /{page}"
+        if page == "participants":  # nobody yet: not "nobody matches this search"
+            assert t("ka", "participants.none_yet") in texts(at)
