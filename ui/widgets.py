@@ -205,6 +205,13 @@ STREAMLIT_LABELS = {
     "Previous month": "streamlit.previous_month",  # a date field's calendar
     "Next month": "streamlit.next_month",
 }
+# A text area's hint names the key pressed with Enter: ⌘ on Apple's devices (an iPad), Ctrl elsewhere
+# ("Press Ctrl+Enter to submit form" under a problem's details on the Georgian tablets).
+KEYED_HINTS = {
+    f"Press {keys}+Enter to {action}": (key, keys)
+    for keys in ("Ctrl", "⌘")
+    for action, key in (("apply", "streamlit.press_keys_enter"), ("submit form", "streamlit.press_keys_enter_form"))
+}
 # Streamlit's English names and announcements that hold a label, a person's text or a number:
 # (pattern, catalog key, the parameter its group fills, where Streamlit says it). Each is replaced
 # only inside its own control, so that a person's text elsewhere (a participant "Remove ...", a
@@ -304,7 +311,10 @@ def _page_words(lang: str) -> dict:
 
     return {
         "offline": i18n.t(lang, "connection.offline"),
-        "exact": {english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
+        "exact": {
+            **{english: i18n.t(lang, key) for english, key in STREAMLIT_WORDS.items()},
+            **{english: i18n.t(lang, key, keys=keys) for english, (key, keys) in KEYED_HINTS.items()},
+        },
         "labels": {english: i18n.t(lang, key) for english, key in STREAMLIT_LABELS.items()},
         "patterns": [
             [pattern, template(key, params, pattern), where] for pattern, key, params, where in STREAMLIT_PATTERNS

@@ -209,6 +209,25 @@ def refused_count(page, lang: str, stored: int) -> None:
     expect(page.locator('[class*="st-key-peb_"] [role=alert]')).to_have_count(0)
 
 
+# The text area's last line of text ends above Streamlit's hint, drawn over its bottom right corner
+TEXT_CLEAR_OF_HINT = """(area) => {
+  const hint = area.closest("[data-testid=stTextArea]").querySelector("[data-testid=InputInstructions]");
+  const style = getComputedStyle(area), box = area.getBoundingClientRect();
+  return box.bottom - parseFloat(style.paddingBottom) - parseFloat(style.borderBottomWidth)
+    <= hint.getBoundingClientRect().top + 1;
+}"""
+
+
+def details_hint(page, lang: str) -> None:
+    """A problem's details typed on the tablet: Streamlit's hint under them is in the page's language
+    (words.js; it said "Press Ctrl+Enter to submit form"), and the text keeps clear of it."""
+    area = page.locator("[class*='st-key-pd_'] textarea").first
+    area.fill("ზამთარში გზა იკეტება,\nსკოლის ავტობუსი ვერ დადის")
+    hint = page.locator("[class*='st-key-pd_'] [data-testid=InputInstructions]").first
+    expect(hint).to_have_text(t(lang, "streamlit.press_keys_enter_form", keys="Ctrl"))
+    assert area.evaluate(TEXT_CLEAR_OF_HINT)
+
+
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
@@ -381,6 +400,8 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     for n in range(6):
         for i, page in enumerate(rooms):  # the two rooms type at the same time
             page.locator(f".st-key-pt_{n} input").fill(titles[i][n])
+            if n == 0 and i == 0:
+                details_hint(page, lang)
             page.get_by_role("button", name=t(lang, "fac.add_problem")).click()
     for page in rooms:
         expect(page.locator(".st-key-pt_6 input")).to_be_visible()

@@ -55,6 +55,7 @@ def test_every_audit_field_and_kind_has_words_in_both_languages():
         assert [k for k in audit.KINDS if f"audit.kind.{k}" not in catalog] == []
         assert [k for k in widgets.STREAMLIT_WORDS.values() if k not in catalog] == []
         assert [k for k in widgets.STREAMLIT_LABELS.values() if k not in catalog] == []
+        assert [k for k, _ in widgets.KEYED_HINTS.values() if k not in catalog] == []
         assert [k for _, k, _, _ in widgets.STREAMLIT_PATTERNS + widgets.MESSAGE_PATTERNS if k not in catalog] == []
 
 
@@ -177,9 +178,12 @@ def test_the_english_words_put_in_the_pages_language_are_streamlits_own():
     def drawn(word: str) -> bool:
         if word.startswith("Press Enter to "):  # a template: `Press Enter to ${action}`, the action a literal
             return "Press Enter to ${" in bundle and f"`{word.removeprefix('Press Enter to ')}`" in bundle
+        if "+Enter to " in word:  # a text area's: `Press ${mac ? `⌘` : `Ctrl`}+Enter to ${action}`
+            keys, action = word.removeprefix("Press ").split("+Enter to ")
+            return "+Enter to ${" in bundle and f"`{keys}`" in bundle and f"`{action}`" in bundle
         return any(f"{quote}{word}{quote}" in bundle for quote in "`\"'")
 
-    words = [*widgets.STREAMLIT_WORDS, *widgets.STREAMLIT_LABELS]
+    words = [*widgets.STREAMLIT_WORDS, *widgets.STREAMLIT_LABELS, *widgets.KEYED_HINTS]
     assert [w for w in words if not drawn(w)] == []
     # a number field's messages: each one's words up to its first figure, as the frontend spells them
     said = [source.split("(")[0].replace("\\", "") for source, _, _ in widgets.NUMBER_MESSAGES]
