@@ -96,8 +96,19 @@ def field_label(lang: str, name: str) -> str:
     return t(lang, f"label.{name}")
 
 
+def grouped(lang: str, number: int) -> str:
+    """A large whole number with its thousands apart ("10 000 000", "10,000,000"); below 10 000 as
+    it is (a year, 2027, stays whole)."""
+    if abs(number) < 10_000:
+        return str(number)
+    return f"{number:,}".replace(",", "\u00a0" if lang == "ka" else ",")  # Georgian: a space (unbroken)
+
+
 def error_text(lang: str, error: FieldError) -> str:
-    return t(lang, f"error.{error.code}", **error.params)
+    params = {
+        k: grouped(lang, v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in error.params.items()
+    }
+    return t(lang, f"error.{error.code}", **params)
 
 
 def error_line(lang: str, error: FieldError) -> str:

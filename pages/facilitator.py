@@ -559,6 +559,9 @@ elif step == "initiatives":
             session.flash("warning", t("fac.reason_stale_field"))
         elif not outcome.ok:
             report(outcome)
+            # the box shows what is stored again, under the message saying why: a refused number
+            # left in it looked saved
+            st.session_state[key] = st.session_state.get(f"seen_{key}")
 
     def widget(row: dict, name: str, kind: str = "text", options=None) -> None:
         key = f"ini_{row['problem_id']}_{name}"

@@ -137,6 +137,13 @@ def test_a_whole_group_session(demo_db, lang):
     type_into(at, f"{prefix}:goal", "გზების შეკეთება")
     assert t(lang, "ini.goal_no_number") in [c.value.replace("💡 ", "") for c in at.caption]
     at.number_input(key=f"ini_{first}_beneficiaries_count").set_value(1200).run()
+    # a number past the field's limit: refused, said with the field's name and the limits readable
+    # (a tour saw "label.beneficiaries_count: ... 10000000"), and the box shows the stored number again
+    at.number_input(key=f"ini_{first}_beneficiaries_count").set_value(99_999_999).run()
+    said = "\n".join(e.value for e in at.error)
+    assert t(lang, "ini.beneficiaries_count") in said and "label." not in said, said
+    assert ("10\u00a0000\u00a0000" if lang == "ka" else "10,000,000") in said, said
+    assert at.number_input(key=f"ini_{first}_beneficiaries_count").value == 1200
     type_into(at, f"{prefix}:resources_needed", "ასფალტი")
     assert fields(at)[f"{prefix}:resources_needed"]["stored"] == "ასფალტი"
     row = dl.initiative(db.cursor(), group["id"], first)

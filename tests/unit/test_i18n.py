@@ -283,3 +283,27 @@ def test_one_word_for_one_thing_and_no_settings_names_for_people():
                 continue
             for text in texts(value):
                 assert not re.search(r"\bFORUM_[A-Z_]+", text), (lang, key)
+
+
+def test_every_field_a_service_names_in_an_error_has_words():
+    """An error names its field with the catalog's ``label.<field>`` (ui/session.py error_line): the
+    initiative's fields had none, and the tablet showed "label.cost_gel: ..." (a browser tour)."""
+    from forum_core import deliberation as dl
+    from forum_core import forum as forum_mod
+    from forum_core import participants as people
+
+    names = [*dl.INITIATIVE_TEXT, *dl.INITIATIVE_CHOICE, *dl.INITIATIVE_NUMBER, "program_id"]
+    # a participant's group is named "group" in its errors (the field a person chooses), not group_id
+    names += [*forum_mod.PROGRAM_COLUMNS, *("group" if f == "group_id" else f for f in people.PERSON_FIELDS)]
+    for lang in i18n.LANGUAGES:
+        assert [n for n in names if i18n.field_label(lang, n).startswith("label.")] == [], lang
+
+
+def test_large_limits_in_an_error_are_grouped_and_years_are_not():
+    from forum_core.validation import FieldError
+
+    big = FieldError("cost_gel", "out_of_range", {"min": 0, "max": 10_000_000_000})
+    assert "10\u00a0000\u00a0000\u00a0000" in i18n.error_text("ka", big)
+    assert "10,000,000,000" in i18n.error_text("en", big)
+    year = FieldError("birth_year", "out_of_range", {"min": 1900, "max": 2026})
+    assert "1900" in i18n.error_text("ka", year) and "2026" in i18n.error_text("en", year)

@@ -26,7 +26,7 @@ def test_outcome_message_names_the_reason_and_each_field(shown):
     assert session.outcome_message(Outcome(False, "outside_group")).startswith("This belongs to another working group")
     message = session.outcome_message(Outcome(False, "invalid", (FieldError("phone", "bad_phone", {"value": "12"}),)))
     first, errors = message.split("\n\n")
-    assert first == "Not saved: please correct the marked fields."
+    assert first == "Not saved: please correct the errors."
     assert errors.startswith("- ") and "12" in errors
 
 
