@@ -312,7 +312,10 @@ elif step == "vote" and st.session_state.get("recount_mode"):
     again = dl.recounts(cur, group_id)
 
     def recounted(pid: int) -> None:
-        report(dl.set_recount(db, actor, pid, st.session_state[f"recount_{pid}"]))
+        outcome = dl.set_recount(db, actor, pid, st.session_state[f"recount_{pid}"])
+        report(outcome)
+        if not outcome.ok:  # the box shows the stored count again, under the message saying why
+            st.session_state[f"recount_{pid}"] = st.session_state.get(f"seen_recount_{pid}")
 
     if recount_rows:
         recount_titles = {p["id"]: p["title"] for p in recount_rows}
@@ -323,10 +326,10 @@ elif step == "vote" and st.session_state.get("recount_mode"):
         if st.session_state.get(f"seen_{key}", "∅") != again.get((chosen, 0)):
             st.session_state[key] = again.get((chosen, 0))
             st.session_state[f"seen_{key}"] = again.get((chosen, 0))
+        # no limits in the box: Streamlit refuses a number past them in the browser, saying so only
+        # in a tooltip a tablet cannot hover; the service refuses it with the page's message
         st.number_input(
             t("fac.recount"),
-            min_value=0,
-            max_value=dl.MAX_PEBBLES,
             step=1,
             key=key,
             on_change=recounted,
@@ -354,6 +357,8 @@ elif step == "vote":
             session.flash("warning", t("fac.reason_stale_count", count=outcome.value))
         else:
             report(outcome)
+            if not outcome.ok:  # the box shows the stored count again, under the message saying why
+                st.session_state[key] = st.session_state.get(f"seen_{key}")
 
     def bump(pid: int, round_: int, delta: int) -> None:
         """+ and − act on the count shown: refused (stale) if another device changed it meanwhile."""
@@ -383,10 +388,8 @@ elif step == "vote":
         minus.button(
             "−", key=f"minus_{key}", on_click=bump, args=(p["id"], round_, -1), disabled=locked, width="stretch"
         )
-        number_col.number_input(
+        number_col.number_input(  # no limits in the box: see the recount's
             t("fac.pebbles"),
-            min_value=0,
-            max_value=dl.MAX_PEBBLES,
             step=1,
             key=key,
             on_change=typed,

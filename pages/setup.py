@@ -46,10 +46,10 @@ def settings_widgets(prefix: str, values: dict) -> None:
             format="DD.MM.YYYY",
         )
         session.field_errors(errors, "forum_date")
+        # no limits in the boxes: Streamlit refuses a number past them in the browser and the form
+        # then saves the last number it took, without a word; the service refuses it, under the box
         st.number_input(
             t("label.duration_min"),
-            min_value=30,
-            max_value=720,
             step=10,
             value=int(values.get("duration_min") or 240),
             key=f"{prefix}duration_min",
@@ -57,8 +57,6 @@ def settings_widgets(prefix: str, values: dict) -> None:
         session.field_errors(errors, "duration_min")
         st.number_input(
             t("label.priorities_per_group"),
-            min_value=1,
-            max_value=10,
             value=int(values.get("priorities_per_group") or 5),
             key=f"{prefix}priorities_per_group",
         )
@@ -72,8 +70,6 @@ def settings_widgets(prefix: str, values: dict) -> None:
         session.field_errors(errors, "start_time")
         st.number_input(
             t("label.pebbles_per_participant"),
-            min_value=1,
-            max_value=20,
             value=int(values.get("pebbles_per_participant") or 3),
             key=f"{prefix}pebbles_per_participant",
         )

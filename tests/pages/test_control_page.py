@@ -57,6 +57,13 @@ def test_control_drives_the_projector(day_db):  # noqa: F811
     control.number_input(key="slot_minutes").set_value(5)
     button(control, t("en", "button.save")).click().run()
     assert state().slot_s == 300
+    # past the limit: refused with the page's words (the box has no limit of its own, whose refusal
+    # in the browser left the form saving nothing without a word)
+    control.number_input(key="slot_minutes").set_value(500)
+    button(control, t("en", "button.save")).click().run()
+    said = "\n".join(e.value for e in control.error)
+    assert t("en", "error.out_of_range", min=1, max=60) in said, said
+    assert state().slot_s == 300
 
     control.toggle(key="control_revealed").set_value(False).run()
     assert not state().revealed

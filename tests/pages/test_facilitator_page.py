@@ -159,6 +159,24 @@ def test_a_whole_group_session(demo_db, lang):
     assert any(b.key == "summary_pdf" for b in at.get("download_button"))
 
 
+@pytest.mark.parametrize("lang", ["ka"])
+def test_a_count_past_the_limit_is_refused_with_the_pages_words_and_the_box_shows_the_stored_count(demo_db, lang):
+    """The count's box has no limit of its own: Streamlit refused 9999 in the browser, saying so only in
+    a tooltip a tablet cannot hover, over the box's "Enter" hint (a browser tour); the service says why."""
+    at = open_app(lang, PAGE)
+    db = app_db()
+    group = forum_mod.groups(db.cursor(), 1)[0]
+    pid = dl.add_problem(db, dl_actor(group["id"]), group["id"], "გზები").value
+    assert dl.set_pebbles(db, dl_actor(group["id"]), pid, 4).ok
+    at.run()
+    go(at, "vote")
+    at.number_input(key=f"peb_{pid}_0").set_value(9999).run()
+    said = "\n".join(e.value for e in at.error)
+    assert t(lang, "error.out_of_range", min=0, max=dl.MAX_PEBBLES) in said, said
+    assert at.number_input(key=f"peb_{pid}_0").value == 4
+    assert dl.counts(db.cursor(), group["id"])[pid, 0] == 4
+
+
 def test_over_count_warning_and_markup_shown_as_text(demo_db):
     at = open_app("en", PAGE)
     db = app_db()

@@ -54,6 +54,20 @@ def test_settings_errors_show_next_to_the_field_and_save_nothing(demo_db):
     assert "Not saved: correct the marked fields." in [e.value for e in at.error]
 
 
+def test_a_number_past_its_limit_is_refused_under_its_box_in_georgian(demo_db):
+    """The boxes have no limits of their own: Streamlit refused 99999 minutes in the browser and the
+    form saved the last number it had taken, without a word (a browser tour); the service says why."""
+    at = open_app("ka")
+    by_label(at.number_input, t("ka", "label.duration_min")).set_value(99_999)
+    next(b for b in at.button if b.label == t("ka", "button.save")).click().run()
+    errors = [e.value for e in at.error]
+    assert t("ka", "error.out_of_range", min=30, max=720) in errors, errors
+    assert by_label(at.number_input, t("ka", "label.duration_min")).value == 99_999  # kept, to correct
+    from tests.pages.conftest import app_database
+
+    assert forum_mod.get_forum(app_database().cursor(), 1)["duration_min"] != 99_999
+
+
 def test_settings_save_in_georgian(demo_db):
     at = open_app("ka")
     by_label(at.text_input, t("ka", "label.title")).set_value("ახალი სახელი")
