@@ -257,6 +257,7 @@ MONTHS = (
 # "<strong>Error</strong>: Number is ...". A pattern's groups fill the parameters named, in order.
 UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipErrorContent"]'
 NUMBERS = '[data-testid="stNumberInput"], [data-testid="stTooltipErrorContent"]'
+SEARCH_BAR = ".gdg-search-bar"
 NUMBER_MESSAGES = [
     (
         r"Number is outside the allowed range\. Please enter a value between (-?[\d.,]+) and (-?[\d.,]+)\.",
@@ -280,6 +281,12 @@ MESSAGE_PATTERNS = [
     (r"^This type of files are not allowed\.$", "streamlit.file_type_refused_unknown", "", UPLOADS),  # no type
     (r"^(.+) files are not allowed\.$", "streamlit.file_type_refused", "type", UPLOADS),
     (r"^File is too large\. Maximum size is (\d+) bytes\.$", "streamlit.file_too_large", "count", UPLOADS),
+    # a table's search bar (its toolbar's search): how many cells hold what was typed, and which is shown
+    (r"^(1) result$", "streamlit.search_results", "count", SEARCH_BAR),
+    (r"^(\d+) results$", "streamlit.search_results", "count", SEARCH_BAR),
+    (r"^over 1000$", "streamlit.search_over_1000", "", SEARCH_BAR),
+    (r"^(\d+) of (\d+) results?$", "streamlit.search_at", "at,count", SEARCH_BAR),
+    (r"^(\d+) of over 1000$", "streamlit.search_at_over_1000", "at", SEARCH_BAR),
     # the tooltip's bold "Error" before its message (the alert says "Error: " in the same text)
     (r"^Error$", "streamlit.error_title", "", '[data-testid="stTooltipErrorContent"]'),
     *(

@@ -96,6 +96,11 @@ def test_streamlits_names_and_announcements_become_the_pages_words(lang):
     assert said("Error: Number is above the allowed range. Please enter a value less than or equal to 1,000.") == (
         i18n.t(lang, "streamlit.error") + " " + i18n.t(lang, "streamlit.number_at_most", high="1,000")
     )
+    # a table's search bar
+    assert said("0 results") == i18n.t(lang, "streamlit.search_results", count=0)
+    assert said("1 result") == i18n.t(lang, "streamlit.search_results", count=1)
+    assert said("3 of 12 results") == i18n.t(lang, "streamlit.search_at", at=3, count=12)
+    assert said("over 1000") == i18n.t(lang, "streamlit.search_over_1000")
     assert said("Error: Number is below the allowed range.") == (
         i18n.t(lang, "streamlit.error") + " " + i18n.t(lang, "streamlit.number_below")
     )
