@@ -382,7 +382,8 @@ elif step == "vote":
         if key not in st.session_state or st.session_state.get(f"seen_{key}") != value:
             st.session_state[key] = value
             st.session_state[f"seen_{key}"] = value
-        name, minus, number_col, plus = st.columns([6, 1, 2, 1], vertical_alignment="center")
+        # one row on a phone-wide screen too: stacked, "−" stood above the count and "+" below it
+        name, minus, number_col, plus = st.columns([6, 1, 2, 1], vertical_alignment="center", wrap=False)
         mark = " ⚑" if p["outside_competence"] else ""
         name.text(p["title"] + mark)
         minus.button(

@@ -247,6 +247,14 @@ def details_hint(page, lang: str) -> None:
     assert area.evaluate(TEXT_CLEAR_OF_HINT)
 
 
+# The elements the selectors find first are side by side: their bottoms within 12 px (a select box's
+# label stands above it, its box's bottom level with the buttons beside it)
+ONE_ROW = """(selectors) => {
+  const bottoms = selectors.map((s) => document.querySelector(s).getBoundingClientRect().bottom);
+  return Math.max(...bottoms) - Math.min(...bottoms) < 12;
+}"""
+
+
 IDLE_JS = "() => document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state') === 'notRunning'"
 
 
@@ -481,6 +489,14 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     rooms[1].set_viewport_size({"width": 390, "height": 844})
     expect(rooms[1].locator("[data-testid=stMain] h1").first).to_contain_text("ინფრასტრუქტურა")
     assert rooms[1].evaluate(BROKEN_WORDS, "[data-testid=stMain] :is(h1, h2, h3)") == []
+    # and the count's row stays a row: − the count + side by side, ◀ the problem ▶ too (stacked, "−"
+    # stood above the count and "+" below it)
+    rooms[1].locator(".st-key-fac_step").get_by_text(t(lang, "fac.step_vote"), exact=False).click()
+    expect(rooms[1].locator('[class*="st-key-plus_peb_"] button').first).to_be_visible()
+    assert rooms[1].evaluate(
+        ONE_ROW, ['[class*="st-key-minus_peb_"]', '[class*="st-key-peb_"]', '[class*="st-key-plus_peb_"]']
+    )
+    assert rooms[1].evaluate(ONE_ROW, [".st-key-count_prev", ".st-key-count_choice", ".st-key-count_next"])
     rooms[1].set_viewport_size({"width": 1280, "height": 900})
 
     # the presenting group with its timer, as the moderator switches
