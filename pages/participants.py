@@ -101,7 +101,7 @@ def _forget_removal() -> None:
     st.session_state.pop("confirm_remove", None)
 
 
-@st.dialog(" ", on_dismiss=_forget_removal)
+@st.dialog(t("participants.remove_title"), on_dismiss=_forget_removal)
 def confirm_remove(person: dict) -> None:
     st.write(t("participants.remove_confirm", name=md(f"{person['first_name']} {person['last_name']}")))
     yes, no = st.columns(2)

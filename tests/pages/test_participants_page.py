@@ -101,6 +101,9 @@ def test_edit_move_and_remove_with_confirmation(demo_db):
     assert (after["community"], after["group_number"], after["version"]) == ("კონდოლი", 10, person["version"] + 1)
     at.button(key="remove_person").click().run()
     assert any("Remove" in m.value and "ჩიქოვანი" in m.value for m in at.markdown)
+    from tests.pages.traversal import shown
+
+    assert t("en", "participants.remove_title") in shown(at).markdown  # the dialog is named (it had " ")
     at.button(key="remove_yes").click().run()
     assert t("en", "reason.removed") in texts(at)
     assert people.search(app_db().cursor(), 1, "chikovani", role="organizer") == []
