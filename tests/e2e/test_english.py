@@ -27,7 +27,7 @@ from tests.e2e.test_forum_day import (
 # when a character of its range is drawn).
 LARI_FONT_JS = """async () => {
     await document.fonts.ready;
-    return [...document.fonts].filter((f) => f.family.replace(/"/g, "") === "forum-lari" && f.status === "loaded")
+    return [...document.fonts].filter((f) => f.family.replace(/"/g, "") === "forum-glyphs" && f.status === "loaded")
         .map((f) => `${f.weight} ${f.status}`);
 }"""
 

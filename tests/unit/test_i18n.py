@@ -230,10 +230,11 @@ def test_every_character_of_the_catalogs_can_be_drawn():
                 assert not strange, (lang, key, [f"U+{ord(c):04X}" for c in sorted(strange)])
 
 
-def test_the_lari_sign_has_its_own_font_in_the_browser():
-    """Streamlit's font has no ₾ and some browsers' system fonts lack it (an empty box in Debian's
-    Chromium): .streamlit/config.toml gives the page a face for that one character, cut from the
-    bundled Noto Sans (its glyph, unchanged), served from static/ with the font's licence beside it."""
+def test_the_lari_sign_and_georgian_capitals_have_their_own_font_in_the_browser():
+    """Streamlit's font has no ₾ and no Georgian capitals (Mtavruli), and some browsers' system fonts
+    lack them (empty boxes in Debian's Chromium; a browser tour saw a problem's Mtavruli title so on
+    the projector): .streamlit/config.toml gives the page faces for those characters alone, cut from
+    the bundled Noto fonts (their glyphs, unchanged), served from static/ with the licence beside them."""
     import tomllib
     from pathlib import Path
 
@@ -248,19 +249,22 @@ def test_the_lari_sign_has_its_own_font_in_the_browser():
     faces = config["theme"]["fontFaces"]
     assert config["theme"]["font"].split(",")[0].strip() == faces[0]["family"]
 
-    def outline(font: TTFont) -> list:
+    def outline(font: TTFont, char: int) -> list:
         pen = RecordingPen()
-        font.getGlyphSet()[font.getBestCmap()[0x20BE]].draw(pen)
+        font.getGlyphSet()[font.getBestCmap()[char]].draw(pen)
         return pen.value
 
-    assert {face["weight"] for face in faces} == {400, 700}
+    # each range: its characters, and the bundled font it is cut from
+    ranges = {"U+20BE": ({0x20BE}, "NotoSans"), "U+1C90-1CBF": (set(range(0x1C90, 0x1CC0)), "NotoSansGeorgian")}
+    assert {(face["unicodeRange"], face["weight"]) for face in faces} == {(r, w) for r in ranges for w in (400, 700)}
     for face in faces:
-        assert face["unicodeRange"] == "U+20BE"
+        chars, source_name = ranges[face["unicodeRange"]]
         served = root / "static" / face["url"].removeprefix("app/static/")
         cut = TTFont(served)
-        assert set(cut.getBestCmap()) == {0x20BE}  # that character only: a 2 KB file, not Noto's 500 KB
-        source = TTFont(FONT_DIR / ("NotoSans-Bold.ttf" if face["weight"] == 700 else "NotoSans-Regular.ttf"))
-        assert outline(cut) == outline(source)
+        source = TTFont(FONT_DIR / f"{source_name}-{'Bold' if face['weight'] == 700 else 'Regular'}.ttf")
+        # those characters only (the lari's face is 2 KB, not Noto's 500 KB), each as Noto draws it
+        assert set(cut.getBestCmap()) == chars & set(source.getBestCmap()) and len(cut.getBestCmap()) >= 1
+        assert all(outline(cut, c) == outline(source, c) for c in cut.getBestCmap())
         assert "SIL Open Font License" in (served.parent / "OFL.txt").read_text(encoding="utf-8")
 
 
