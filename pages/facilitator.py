@@ -382,23 +382,27 @@ elif step == "vote":
         if key not in st.session_state or st.session_state.get(f"seen_{key}") != value:
             st.session_state[key] = value
             st.session_state[f"seen_{key}"] = value
-        # one row on a phone-wide screen too: stacked, "−" stood above the count and "+" below it
-        name, minus, number_col, plus = st.columns([6, 1, 2, 1], vertical_alignment="center", wrap=False)
-        mark = " ⚑" if p["outside_competence"] else ""
-        name.text(p["title"] + mark)
-        minus.button(
-            "−", key=f"minus_{key}", on_click=bump, args=(p["id"], round_, -1), disabled=locked, width="stretch"
-        )
-        number_col.number_input(  # no limits in the box: see the recount's
-            t("fac.pebbles"),
-            step=1,
-            key=key,
-            on_change=typed,
-            args=(p["id"], round_),
-            disabled=locked,
-            label_visibility="collapsed",
-        )
-        plus.button("+", key=f"plus_{key}", on_click=bump, args=(p["id"], round_, 1), disabled=locked, width="stretch")
+        # one row on a phone-wide screen too (stacked, "−" stood above the count and "+" below it), its
+        # columns narrower than Streamlit's 128 px least (a11y.css, "countrow_")
+        with st.container(key=f"countrow_{key}"):
+            name, minus, number_col, plus = st.columns([4, 1, 2, 1], vertical_alignment="center", wrap=False)
+            mark = " ⚑" if p["outside_competence"] else ""
+            name.text(p["title"] + mark)
+            minus.button(
+                "−", key=f"minus_{key}", on_click=bump, args=(p["id"], round_, -1), disabled=locked, width="stretch"
+            )
+            number_col.number_input(  # no limits in the box: see the recount's
+                t("fac.pebbles"),
+                step=1,
+                key=key,
+                on_change=typed,
+                args=(p["id"], round_),
+                disabled=locked,
+                label_visibility="collapsed",
+            )
+            plus.button(
+                "+", key=f"plus_{key}", on_click=bump, args=(p["id"], round_, 1), disabled=locked, width="stretch"
+            )
 
     if published:
         st.success(t("fac.finalised"))

@@ -43,11 +43,13 @@ def stepped_choice(
         index = ids.index(current) if current in ids else -delta
         st.session_state[key] = ids[(index + delta) % len(ids)]
 
-    # one row on a phone-wide screen too (Streamlit stacks columns below 640 px: ◀ above the list, ▶ below)
-    prev_col, choice_col, next_col = st.columns(list(widths), vertical_alignment="bottom", wrap=False)
-    prev_col.button("◀", key=f"{prefix}_prev", on_click=step, args=(-1,), width="stretch")
-    choice_col.selectbox(label, ids, format_func=format_func, key=key)
-    next_col.button("▶", key=f"{prefix}_next", on_click=step, args=(1,), width="stretch")
+    # one row on a phone-wide screen too (Streamlit stacks columns below 640 px: ◀ above the list, ▶
+    # below); its columns narrower than Streamlit's 128 px least (a11y.css, "steprow_")
+    with st.container(key=f"steprow_{prefix}"):
+        prev_col, choice_col, next_col = st.columns(list(widths), vertical_alignment="bottom", wrap=False)
+        prev_col.button("◀", key=f"{prefix}_prev", on_click=step, args=(-1,), width="stretch")
+        choice_col.selectbox(label, ids, format_func=format_func, key=key)
+        next_col.button("▶", key=f"{prefix}_next", on_click=step, args=(1,), width="stretch")
     return st.session_state[key]
 
 

@@ -253,10 +253,12 @@ MTAVRULI_FACE_JS = """() => [...document.fonts].some((f) => f.family.replace(/"/
 
 
 # The elements the selectors find first are side by side: their bottoms within 12 px (a select box's
-# label stands above it, its box's bottom level with the buttons beside it)
+# label stands above it, its box's bottom level with the buttons beside it), each whole on the screen
+# (a row kept from stacking had "+" and "▶" past a 390 px screen's edge, a tour found)
 ONE_ROW = """(selectors) => {
-  const bottoms = selectors.map((s) => document.querySelector(s).getBoundingClientRect().bottom);
-  return Math.max(...bottoms) - Math.min(...bottoms) < 12;
+  const boxes = selectors.map((s) => document.querySelector(s).getBoundingClientRect());
+  const bottoms = boxes.map((r) => r.bottom), width = document.documentElement.clientWidth;
+  return Math.max(...bottoms) - Math.min(...bottoms) < 12 && boxes.every((r) => r.left >= 0 && r.right <= width);
 }"""
 
 
