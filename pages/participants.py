@@ -170,6 +170,11 @@ with list_tab:
 
     if found:
         by_id = {p["id"]: p for p in found}
+        # the person just saved stays chosen: the browser keeps a select box's choice by its words,
+        # and a new phone in them lost it at the next click ("issue a new code" did nothing); set
+        # again before the box is drawn, the browser gets the choice with its new words
+        if "edit_choice_again" in st.session_state:
+            st.session_state["edit_choice"] = st.session_state.pop("edit_choice_again")
         chosen = st.selectbox(
             t("participants.choose_person"),
             list(by_id),
@@ -190,6 +195,7 @@ with list_tab:
             if save:
                 outcome = people.update(db, session.actor(), chosen, read_person(prefix), person["version"])
                 st.session_state["edit_errors"] = outcome.errors
+                st.session_state["edit_choice_again"] = chosen
                 session.flash_outcome(outcome)
                 st.rerun()
             # The open dialog is remembered, so its buttons work whether the dialog

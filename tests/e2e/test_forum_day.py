@@ -83,6 +83,24 @@ def table_search(organizer, lang: str) -> None:
     organizer.keyboard.press("Escape")
 
 
+def new_phone_then_new_code(organizer, lang: str) -> None:
+    """A person's phone corrected, then a new code issued for them: the choice of the person, kept by
+    the browser by its words (which hold the phone), was lost at the next click, and "issue a new
+    code" did nothing (a browser tour)."""
+    organizer.locator(".st-key-search input").fill("ახალაძე")
+    organizer.locator(".st-key-search input").press("Enter")
+    choose_option(organizer, ".st-key-edit_choice")
+    phone = organizer.locator('[class*="st-key-edit_"][class*="_phone"] input').first
+    expect(phone).to_have_value(re.compile("599 11 22 33$"))
+    phone.fill("599 11 22 39")
+    organizer.get_by_role("button", name=t(lang, "button.save"), exact=True).click()
+    expect(organizer.get_by_text(t(lang, "reason.saved"))).to_be_visible()
+    organizer.wait_for_function(IDLE_JS, polling=100)
+    organizer.locator(".st-key-reissue_code button").click()
+    said = t(lang, "print.reissued", code="{").split("{")[0].strip()
+    expect(organizer.get_by_text(said, exact=False).first).to_be_visible()
+
+
 def sign_in(page, lang: str, code: str, label: str, double_tap: bool = False) -> None:
     expect(page.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
     page.locator("input[type=password]").fill(code)
@@ -313,6 +331,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     follow_sidebar(organizer, "participants")
     import_with_bad_rows(organizer, lang, shots)
     table_search(organizer, lang)
+    new_phone_then_new_code(organizer, lang)
 
     # the invitations as the organizer prints them, and the codes the desk will scan
     pdf = make_and_download(
