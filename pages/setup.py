@@ -364,20 +364,23 @@ with st.expander(t("backup.title")):
 
     def forget_restore(keep: bool = False) -> None:
         pending = st.session_state.pop("restore_pending", None)
+        st.session_state.pop("restore_pending_name", None)
         if pending and not keep:
             drop_upload_copy(Path(pending))
 
     # The question stays open across reruns (a pending restore in the session) until it is
     # answered or dismissed, so nothing is restored by a click that did not see it.
     @st.dialog(t("backup.restore_confirm_title"), on_dismiss=forget_restore)
-    def confirm_restore(source: Path) -> None:
-        st.warning(t("backup.restore_confirm", name=md(source.name), path=md(db.path)))
+    def confirm_restore(source: Path, name: str) -> None:
+        # the backup as the organizer knows it (the uploaded file's name, or the automatic backup's),
+        # not the laptop's paths ("/…/forum.duckdb-ში … ასლით upload" said nothing to a clerk)
+        st.warning(t("backup.restore_confirm", name=md(name)))
         yes, no = st.columns(2)
         if yes.button(t("backup.restore_yes"), key="restore_yes", type="primary"):
             forget_restore(keep=True)
             try:
                 backup.restore_running(db, source)
-                session.flash("success", t("backup.restored", name=source.name))
+                session.flash("success", t("backup.restored", name=name))
             except backup.BackupError as error:
                 session.flash("error", t(f"backup.error_{error.code}"))
             finally:
@@ -388,8 +391,9 @@ with st.expander(t("backup.title")):
             st.rerun()
 
     if st.button(t("backup.restore"), key="restore_start", disabled=chosen is None and uploaded is None):
-        source = chosen
+        source, name = chosen, (chosen.name if chosen is not None else "")
         if uploaded is not None:
+            name = uploaded.name
             forget_restore()  # an earlier upload's copy
             unpacked = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
             try:
@@ -400,5 +404,6 @@ with st.expander(t("backup.title")):
                 source = None
         if source is not None:
             st.session_state["restore_pending"] = str(source)
+            st.session_state["restore_pending_name"] = name
     if st.session_state.get("restore_pending"):
-        confirm_restore(Path(st.session_state["restore_pending"]))
+        confirm_restore(Path(st.session_state["restore_pending"]), st.session_state.get("restore_pending_name", ""))
