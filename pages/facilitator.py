@@ -591,7 +591,8 @@ elif step == "initiatives":
             st.session_state[f"seen_{key}"] = value
         args = (row["problem_id"], name)
         if kind == "number":
-            st.number_input(label, key=key, on_change=save, args=args, min_value=0, step=1, value=None)
+            # no limit in the box (see the counts'): the service refuses a negative number, saying so
+            st.number_input(label, key=key, on_change=save, args=args, step=1, value=None)
         elif kind == "choice":
             st.selectbox(
                 label,
