@@ -304,7 +304,7 @@ with export_tab:
     st.download_button(
         t("report.download_all_xlsx"),
         key="dl_all_xlsx",
-        file_name="forum.xlsx",
+        file_name="forum-all-tables.xlsx",  # not "forum.xlsx": the one-table export of "forum" is named so
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         data=lambda: exports.tables_xlsx(exports.tables(db.cursor(), forum_id)),
     )
