@@ -112,9 +112,12 @@ if step == "who":
     if query and len(query.strip()) >= 2:
         from forum_core import participants as people
 
-        for p in [
+        others = [
             p for p in people.search(cur, forum_id, query, role=session.role(), limit=6) if p["group_id"] != group_id
-        ]:
+        ]
+        if not others:
+            st.caption(t("fac.take_in_none"))  # said: nothing below the box looked like a search not made
+        for p in others:
             c1, c2 = st.columns([4, 1])
             c1.text(f"{p['last_name']} {p['first_name']} · {t('label.group')} {p['group_number']}")
             if c2.button(t("fac.take_in"), key=f"take_{p['id']}"):

@@ -66,6 +66,10 @@ def test_no_empty_table_on_a_group_tablet_before_its_work(db_file, lang):
     assert t(lang, "fac.no_programs") in seen["briefing"]
     assert t(lang, "fac.no_problems_yet") in seen["problems"]
     assert t(lang, "fac.no_problems_yet") in seen["vote"]  # the ranking, before any problem
+    # "who is here": a search for a member of another group that finds nobody says so
+    at.segmented_control(key="fac_step").set_value("who").run()
+    at.text_input(key="take_in_query").set_value("ჟჟჟჟ").run()
+    assert t(lang, "fac.take_in_none") in texts(at)
 
 
 def test_every_page_of_a_new_forum_has_no_empty_table(db_file):
