@@ -230,7 +230,13 @@ with answers_tab:
             ]
             outcomes = report.record_answers(db, actor, typed)
             saved = sum(o.reason == "saved" for o in outcomes.values())
-            problems = [f"{n}. " + session.error_line(e) for n, o in outcomes.items() if not o.ok for e in o.errors]
+            # each named by its recommendation's number ("1. …" read as a Markdown list's own numbering)
+            problems = [
+                t("report.answer_error", n=n, error=session.error_line(e))
+                for n, o in outcomes.items()
+                if not o.ok
+                for e in o.errors
+            ]
             if saved:
                 session.flash("success", t("report.answers_saved", count=saved))
             for line in problems:

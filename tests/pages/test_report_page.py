@@ -224,3 +224,19 @@ def test_the_editors_refuse_in_words_not_by_cutting_what_is_typed(finished_file)
     too_long = report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "reason": "ა" * 600})
     negative = report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": -5})
     assert [e.code for e in too_long.errors] == ["too_long"] and [e.code for e in negative.errors] == ["out_of_range"]
+
+
+def test_an_answer_refused_is_named_by_its_recommendation(finished_file):
+    """The reporting forum's answers: a refused amount is said with its recommendation's number as
+    words ("1. Amount …" read as a list's own numbering and named no recommendation, a tour saw)."""
+    at = open_app("en", PAGE)
+    at.button(key="make_recommendations").click().run()
+    from forum_core import report
+    from tests.pages.conftest import app_database
+
+    recs = report.recommendations(app_database().cursor(), 1)
+    editor_key = "answers_" + "_".join(str(r["id"]) for r in recs)  # as the page keys its editor
+    at.session_state[editor_key] = {"edited_rows": {0: {"amount": -500}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="save_answers").click().run()
+    errors = [e.value for e in at.error]
+    assert any(m.startswith(t("en", "report.answer_error", n=1, error="")) for m in errors), errors
