@@ -255,9 +255,10 @@ MONTHS = (
 # Streamlit's messages in its controls that hold a type, a size or a number (words.js, on text):
 # the file uploader's on a refused file, in the uploader and in the tooltip of the refused file's
 # chip (drawn outside it, where the pointer is); a number field's when the number typed is outside
-# its limits (a count of pebbles below 0: "Error: Number is outside the allowed range. ..."), in the
-# field's alert and, where its label is hidden (the tablet's counts), in the tooltip of its "!" as
-# "<strong>Error</strong>: Number is ...". A pattern's groups fill the parameters named, in order.
+# its limits (50 desks on /access: "Error: Number is outside the allowed range. ..."), in the
+# field's alert and, where its label is hidden, in the tooltip of its "!" as "<strong>Error</strong>:
+# Number is ..." (the boxes where a person types counts have no limits of their own: the services
+# say them); a table search's counts. A pattern's groups fill the parameters named, in order.
 UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipErrorContent"]'
 NUMBERS = '[data-testid="stNumberInput"], [data-testid="stTooltipErrorContent"]'
 SEARCH_BAR = ".gdg-search-bar"
