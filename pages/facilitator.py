@@ -83,6 +83,12 @@ def text_field(field: str, label: str, stored, multiline: bool = False, **kwargs
     autosave.text_field(field, label, stored, lang, multiline=multiline, device=device, **kwargs)
 
 
+def show_stored(key: str) -> None:
+    """After a refused change, a box shows what is stored again (``seen_<key>``), under the message
+    saying why: a refused number left in it looked saved. For widget callbacks."""
+    st.session_state[key] = st.session_state.get(f"seen_{key}")
+
+
 def report(outcome, ok_key: str | None = None) -> None:
     """Turn an outcome's reason into a message on the next run."""
     if outcome.ok:
@@ -317,8 +323,8 @@ elif step == "vote" and st.session_state.get("recount_mode"):
     def recounted(pid: int) -> None:
         outcome = dl.set_recount(db, actor, pid, st.session_state[f"recount_{pid}"])
         report(outcome)
-        if not outcome.ok:  # the box shows the stored count again, under the message saying why
-            st.session_state[f"recount_{pid}"] = st.session_state.get(f"seen_recount_{pid}")
+        if not outcome.ok:
+            show_stored(f"recount_{pid}")
 
     if recount_rows:
         recount_titles = {p["id"]: p["title"] for p in recount_rows}
@@ -360,8 +366,8 @@ elif step == "vote":
             session.flash("warning", t("fac.reason_stale_count", count=outcome.value))
         else:
             report(outcome)
-            if not outcome.ok:  # the box shows the stored count again, under the message saying why
-                st.session_state[key] = st.session_state.get(f"seen_{key}")
+            if not outcome.ok:
+                show_stored(key)
 
     def bump(pid: int, round_: int, delta: int) -> None:
         """+ and − act on the count shown: refused (stale) if another device changed it meanwhile."""
@@ -570,9 +576,7 @@ elif step == "initiatives":
             session.flash("warning", t("fac.reason_stale_field"))
         elif not outcome.ok:
             report(outcome)
-            # the box shows what is stored again, under the message saying why: a refused number
-            # left in it looked saved
-            st.session_state[key] = st.session_state.get(f"seen_{key}")
+            show_stored(key)
 
     def widget(row: dict, name: str, kind: str = "text", options=None) -> None:
         key = f"ini_{row['problem_id']}_{name}"
