@@ -377,7 +377,7 @@ def _amount(errors: list[FieldError], value: Any) -> Decimal | None:
         errors.append(FieldError("amount", "not_a_number"))
         return None
     if not number.is_finite() or number < 0 or number > MAX_AMOUNT:
-        errors.append(FieldError("amount", "out_of_range", {"min": 0, "max": f"{MAX_AMOUNT:,}"}))
+        errors.append(FieldError("amount", "out_of_range", {"min": 0, "max": int(MAX_AMOUNT)}))
         return None
     return number.quantize(Decimal("0.01"))
 

@@ -268,7 +268,7 @@ def validate_population(raw: dict[str, dict[str, Any]]) -> tuple[dict[str, dict[
                 errors.append(FieldError("population", "not_a_number"))
                 continue
             if not 0 <= number <= MAX_POPULATION:
-                errors.append(FieldError("population", "out_of_range", {"min": 0, "max": f"{MAX_POPULATION:,}"}))
+                errors.append(FieldError("population", "out_of_range", {"min": 0, "max": MAX_POPULATION}))
                 continue
             clean.setdefault(dimension, {})[category] = number
     return clean, errors
