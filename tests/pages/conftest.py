@@ -1,13 +1,61 @@
 """Page tests drive navigation.py (the script app.py serves) with AppTest against a fresh database file per test."""
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+from streamlit.runtime.scriptrunner import script_cache as _script_cache
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import local_script_runner as _local_runner
 
 from tests.conftest import ORGANIZER, copy_database
 
 APP = str(Path(__file__).resolve().parents[2] / "navigation.py")  # what app.py serves to each session
+
+# Two costs of AppTest itself, not of the app (py-spy over `pytest -m "not e2e" -n 0`):
+# - Every run compiles navigation.py and the page again (a new ScriptCache per run; a server keeps
+#   one): 3 % of the samples. Compiled code is kept per process, keyed by the file's state.
+# - The test's thread waits for the run by waking every millisecond to scan the run's whole list of
+#   events for its end (2.5 % of the samples, in the thread that competes with the run for the
+#   interpreter). It waits on an event set when the run ends instead.
+_compiled: dict[tuple, object] = {}
+_compile = _script_cache.ScriptCache.get_bytecode
+
+
+def _get_bytecode(self, script_path: str):
+    stat = os.stat(script_path)
+    key = (os.path.abspath(script_path), stat.st_mtime_ns, stat.st_size)
+    if key not in _compiled:
+        _compiled[key] = _compile(self, script_path)
+    return _compiled[key]
+
+
+_script_cache.ScriptCache.get_bytecode = _get_bytecode
+_runner_init = _local_runner.LocalScriptRunner.__init__
+
+
+def _runner_init_with_end(self, *args, **kwargs):
+    _runner_init(self, *args, **kwargs)
+    self.forum_run_ended = threading.Event()
+
+    def on_event(sender, event, **_kwargs):
+        if event == ScriptRunnerEvent.SHUTDOWN:
+            self.forum_run_ended.set()
+
+    self.on_event.connect(on_event, weak=False)
+
+
+def _wait_for_the_run(runner, timeout: float = 3) -> None:
+    if not runner.forum_run_ended.wait(timeout):
+        runner.request_stop()  # as Streamlit's own wait does: stopped, so that it cannot hang
+        runner.join()
+        raise RuntimeError(f"AppTest script run timed out after {timeout}(s)")
+
+
+_local_runner.LocalScriptRunner.__init__ = _runner_init_with_end
+_local_runner.require_widgets_deltas = _wait_for_the_run
 
 
 @pytest.fixture(autouse=True)
@@ -131,8 +179,6 @@ def close_the_app_database(monkeypatch):
     1.19 GB -> 0.51 GB; the worker's exit, which the run waits for, 1.7 s shorter).
     ``monkeypatch``: set up before this fixture, so undone after it, with FORUM_DB still set."""
     yield
-    import os
-
     from ui import session
 
     if "FORUM_DB" in os.environ:
