@@ -35,12 +35,12 @@ def database(path: str | None = None) -> Database:
         return db
 
 
-def close(path: str | None = None) -> None:
+def close(path: str | None = None, checkpoint: bool = True) -> None:
     """Close this process's database for ``path`` (a benchmark hands the file to a server)."""
     with _lock:
         db = _open.pop(path or db_path(), None)
     if db is not None:
-        db.close()
+        db.close(checkpoint)
 
 
 # --- handing a signed-in device's token to its browser ---------------------------------------

@@ -160,7 +160,7 @@ def process_start() -> None:
         _started.add(path)
 
 
-def close_database(path: str) -> None:
+def close_database(path: str, checkpoint: bool = True) -> None:
     """Stop ``path``'s backup thread and close it. A server never does (its database stays open
     until it exits); the page tests hand each test's file back this way, or every test's DuckDB
     instance (tens of MB) would stay in the worker until it exits."""
@@ -170,7 +170,7 @@ def close_database(path: str) -> None:
             backups.stop()
         _auto_backup.clear(path)
         _started.discard(path)
-    runtime.close(path)
+    runtime.close(path, checkpoint)
 
 
 def new_organizer_code() -> str | None:

@@ -154,6 +154,20 @@ def test_migration_runs_once_and_survives_reopening(tmp_path):
     second.close()
 
 
+def test_a_close_without_checkpoint_keeps_the_committed_rows_in_the_wal(tmp_path):
+    """The tests' throwaway copies close this way; the rows are still there when it is opened again."""
+    path = tmp_path / "f.duckdb"
+    first = Database(path)
+    with first.unit(ACTOR, A) as u:
+        _setting(u, "k", "v")
+    first.close(checkpoint=False)
+    assert (tmp_path / "f.duckdb.wal").exists()  # not written into the file
+    second = Database(path)
+    assert second.cursor().execute("SELECT value FROM app_setting WHERE key = 'k'").fetchone() == ("v",)
+    second.close()
+    assert not (tmp_path / "f.duckdb.wal").exists()  # a plain close writes it in
+
+
 def test_a_clean_stop_leaves_only_the_database_file(tmp_path, demo_forum, db):
     """Nothing beside the database that a later database could replay (the journal is gone)."""
     from forum_core import checkin
