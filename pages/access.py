@@ -93,15 +93,49 @@ rows = access.codes(cur, forum_id)
 active = [r for r in rows if r["revoked_at"] is None]
 
 
-def revocable(rows: list[dict], describe, key_prefix: str, revoke, label: str) -> None:
-    """One line per row with a button that revokes it (a code or a signed-in device)."""
+def revocable(rows: list[dict], describe, kind: str, label: str) -> None:
+    """One line per row with a button that asks to revoke it (a code or a signed-in device): a code
+    revoked by a mistaken tap signs its device out for the day, so the button asks first."""
     for row in rows:
         text_col, button_col = st.columns([3, 1])  # room for "გამოსვლა" on one line at 1024 px
         text_col.text(describe(row))
-        if button_col.button(label, key=f"{key_prefix}_{row['id']}"):
-            outcome = revoke(db, actor, row["id"])
-            session.flash_outcome(outcome)
-            st.rerun()
+        if button_col.button(label, key=f"revoke_{kind}_{row['id']}"):
+            st.session_state["confirm_revoke"] = (kind, row["id"], describe(row))
+
+
+# what each kind's revocation does and says: its service, the dialog's question and its "yes"
+REVOKE = {
+    "code": (access.revoke_code, "access.revoke_code_confirm", "access.revoke_code_yes"),
+    "device": (access.revoke_device, "access.sign_device_out_confirm", "access.sign_device_out_yes"),
+}
+
+
+def _forget_revoke() -> None:
+    st.session_state.pop("confirm_revoke", None)
+
+
+def _ask_to_revoke(kind: str, row_id: int, what: str) -> None:
+    revoke, question, yes = REVOKE[kind]
+    st.text(what)  # the code's or the device's line, as the list shows it (people's label as typed)
+    st.write(t(question))
+    yes_col, no_col = st.columns(2)
+    if yes_col.button(t(yes), type="primary", key="revoke_yes"):
+        _forget_revoke()
+        session.flash_outcome(revoke(db, actor, row_id))
+        st.rerun()
+    if no_col.button(t("access.keep"), key="revoke_no"):
+        _forget_revoke()
+        st.rerun()
+
+
+@st.dialog(t("access.revoke_code_title"), on_dismiss=_forget_revoke)
+def confirm_revoke_code(row_id: int, what: str) -> None:
+    _ask_to_revoke("code", row_id, what)
+
+
+@st.dialog(t("access.sign_device_out_title"), on_dismiss=_forget_revoke)
+def confirm_sign_device_out(row_id: int, what: str) -> None:
+    _ask_to_revoke("device", row_id, what)
 
 
 def in_group(row: dict) -> str:
@@ -114,8 +148,7 @@ revocable(
         f"{t('role.' + r['role'])}{in_group(r)} · {r['label'] or ''} · {r['prefix']}-······ · "
         f"{r['created_at']:%d.%m %H:%M}"
     ),
-    "revoke_code",
-    access.revoke_code,
+    "code",
     t("access.revoke"),
 )
 if len(rows) > len(active):  # "0 revoked codes are not shown" said nothing
@@ -128,7 +161,10 @@ revocable(
     lambda d: (
         f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since', time=format(d['created_at'], '%H:%M'))}"
     ),
-    "revoke_device",
-    access.revoke_device,
+    "device",
     t("access.sign_device_out"),
 )
+pending = st.session_state.get("confirm_revoke")
+if pending:
+    kind, row_id, what = pending
+    (confirm_revoke_code if kind == "code" else confirm_sign_device_out)(row_id, what)

@@ -9,6 +9,7 @@ from forum_core import access
 from forum_core import forum as forum_mod
 from forum_core.db import Actor
 from forum_core.i18n import t
+from tests.pages import traversal
 from tests.pages.conftest import APP, ORGANIZER_CODE, app_database, open_app, read, texts
 
 PAGES = [
@@ -149,9 +150,20 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     # every code works once printed
     code = made[0]["code"]
     assert access.sign_in(app_database(), 1, code, "", "t", access.Throttle()).identity.role == "desk"
-    # sign the desk tablet out remotely: its next run shows the sign-in
+    # sign the desk tablet out remotely: the page asks first, naming the device; "no" keeps it signed in
     device = desk.session_state["identity"].device_id
     at.button(key=f"revoke_device_{device}").click().run()
+    assert t("en", "access.sign_device_out_title") in traversal.shown(at).markdown
+    assert t("en", "access.sign_device_out_confirm") in [m.value for m in at.markdown]
+    assert at.text[-1].value.startswith("test device · Registration desk"), at.text[-1].value  # which device
+    at.button(key="revoke_no").click().run()
+    assert t("en", "access.sign_device_out_title") not in traversal.shown(at).markdown
+    desk.run()
+    assert not sees_sign_in(desk)
+    # asked again and confirmed: its next run shows the sign-in
+    at.button(key=f"revoke_device_{device}").click().run()
+    at.button(key="revoke_yes").click().run()
+    assert t("en", "access.sign_device_out_title") not in traversal.shown(at).markdown
     desk.run()
     assert sees_sign_in(desk)
     assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
@@ -251,4 +263,9 @@ def test_the_revoked_codes_are_counted_only_when_there_are_some(demo_db):
     assert not [c.value for c in at.caption if c.value in revoked]  # not "0 revoked codes not shown."
     last = [b for b in at.button if b.key and b.key.startswith("revoke_code_")][-1]  # the first is the organizer's
     last.click().run()
+    # a code revoked signs its devices out for the day: asked first, in a dialog of its own
+    assert t("en", "access.revoke_code_title") in traversal.shown(at).markdown
+    assert not [c.value for c in at.caption if c.value in revoked]  # nothing revoked yet
+    assert at.button(key="revoke_yes").label == t("en", "access.revoke_code_yes")
+    at.button(key="revoke_yes").click().run()
     assert t("en", "access.revoked_count", count=1) in [c.value for c in at.caption]
