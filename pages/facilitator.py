@@ -162,7 +162,10 @@ elif step == "assessment":
     items = dl.assessment(cur, group_id)
 
     def add(kind: str) -> None:
-        outcome = dl.add_item(db, actor, group_id, kind, st.session_state.get(f"new_{kind}", ""))
+        text = st.session_state.get(f"new_{kind}", "")
+        if not text.strip():  # the box emptied (a refused text cleared to start again): nothing to add
+            return
+        outcome = dl.add_item(db, actor, group_id, kind, text)
         report(outcome)
         if outcome.ok:  # a refused text (too long) stays in the field to be shortened
             st.session_state[f"new_{kind}"] = ""

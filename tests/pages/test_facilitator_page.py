@@ -68,6 +68,11 @@ def test_a_whole_group_session(demo_db, lang):
     assert t(lang, "error.too_long", max=500, length=len(pasted.strip())) in texts(at)
     assert at.text_input(key="new_strength").value == pasted  # kept, to be shortened
     assert dl.assessment(db.cursor(), group["id"])["strength"] == []
+    # the refused text cleared to start again: no error, nothing added ("Text: this field is required")
+    at.text_input(key="new_strength").set_value(" ").run()
+    assert t(lang, "error.required") not in texts(at)
+    assert t(lang, "error.too_long", max=500, length=len(pasted.strip())) not in texts(at)
+    assert dl.assessment(db.cursor(), group["id"])["strength"] == []
     at.text_input(key="new_strength").set_value("აქტიური ახალგაზრდობა").run()
     assert at.text_input(key="new_strength").value == ""  # saved: the field is empty for the next one
     at.text_input(key="new_weakness").set_value("<b>ცუდი</b> გზები").run()
