@@ -89,6 +89,7 @@ FIELDS = (
     "large_scale",
     "last_name",
     "merged_into",
+    "merged_problem",
     "method",
     "mode",
     "municipality",

@@ -359,9 +359,9 @@ def merge_problems(db: Database, actor: Actor, keep_id: int, merge_id: int) -> O
         unit.write("problem", "UPDATE problem SET merged_into = ? WHERE id = ?", [keep_id, merge_id])
         # problems merged earlier into the one now merged follow it
         unit.write("problem", "UPDATE problem SET merged_into = ? WHERE merged_into = ?", [keep_id, merge_id])
-        unit.audit(
-            "problem", keep_id, {"detail": keep["detail"]}, {"detail": joined, "merged": merge_id}, keep["forum_id"]
-        )
+        # the merged problem by its title, as the group knew it (its number meant nothing to a reader)
+        after = {"detail": joined, "merged_problem": other["title"]}
+        unit.audit("problem", keep_id, {"detail": keep["detail"]}, after, keep["forum_id"])
         return Outcome(True, "merged")
 
     return db.attempt(actor, "problem.merge", work)

@@ -3,7 +3,7 @@
 import time
 from datetime import datetime
 
-from forum_core import audit, checkin, plenary
+from forum_core import audit, checkin, i18n, plenary
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
@@ -62,3 +62,16 @@ def test_the_devices_the_app_names_itself_are_said_in_the_readers_language():
     assert audit.device("ka", CLI_ACTOR.device) == "ბრძანების ხაზი"
     assert audit.device("en", FIRST_START_ACTOR.device) == "first start"
     assert audit.device("ka", "მაგიდა 1") == "მაგიდა 1"  # a label a person typed, as typed
+
+
+def test_a_merge_names_the_merged_problem_by_its_title(db, demo_forum):
+    """The audit said "value: 17" for the problem merged away; it names its title."""
+    group = forum_mod.groups(db.cursor(), demo_forum)[0]
+    keep = dl.add_problem(db, ROOM, group["id"], "გზები", "ორმოები").value
+    merged = dl.add_problem(db, ROOM, group["id"], "ტროტუარები").value
+    assert dl.merge_problems(db, ROOM, keep, merged).ok
+    (entry,) = audit.entries(db.cursor(), demo_forum, kind="problem.merge")
+    for lang in ("ka", "en"):
+        said = audit.sentence(lang, entry)
+        assert f"{i18n.t(lang, 'audit.field.merged_problem')}: ტროტუარები" in said, said
+        assert str(merged) not in said and i18n.t(lang, "audit.field_other") not in said, said
