@@ -35,7 +35,9 @@ if made:
     )
     st.download_button(
         t("access.slips"),
-        printing.access_slips_pdf(forum, made, lang, address=address),
+        # made when the button is pressed: built at every run while the codes were shown, it made each
+        # of the page's runs 0.3 s longer (0.06 s without)
+        lambda made=made, lang=lang, address=address: printing.access_slips_pdf(forum, made, lang, address=address),
         "access-codes.pdf",
         "application/pdf",
         key="slips_download",

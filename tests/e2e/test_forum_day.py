@@ -365,6 +365,11 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     group1_code, group2_code = by_role[t(lang, "role.facilitator")][0][1], by_role[t(lang, "role.facilitator")][1][1]
     moderator_code = by_role[t(lang, "role.moderator")][0][1]
     projector_code = by_role[t(lang, "role.projector")][0][1]
+    # the slips, made when their button is pressed (not at each of the page's runs): every code on them
+    with organizer.expect_download() as download:
+        organizer.locator(".st-key-slips_download button").click()
+    slips = pdf_text(download.value.path().read_bytes())
+    assert all(code in slips for code in (desk_code, group1_code, moderator_code, projector_code)), slips[:300]
 
     # 4. the projector: opened once, full screen, nobody touches it again
     projector = open_page(browser, f"{base}/signin{q}", 1920, 1080)
