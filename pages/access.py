@@ -27,12 +27,13 @@ if made:
     st.success(t("access.codes_made", count=len(made)))
     # a plain table: codes can be read and copied (the slips are the way to hand them out); it reads
     # its cells as Markdown, so a label "1. Social care" would be a numbered list: the labels escaped
-    st.table(
-        pd.DataFrame(
-            [(t(f"role.{m['role']}"), md(m["label"]), m["code"]) for m in made],
-            columns=[t("access.role"), t("access.label"), t("access.code")],
+    with st.container(key="codes_made"):  # its codes stay whole on a phone (ui/components/a11y.css)
+        st.table(
+            pd.DataFrame(
+                [(t(f"role.{m['role']}"), md(m["label"]), m["code"]) for m in made],
+                columns=[t("access.role"), t("access.label"), t("access.code")],
+            )
         )
-    )
     st.download_button(
         t("access.slips"),
         # made when the button is pressed: built at every run while the codes were shown, it made each
@@ -105,10 +106,16 @@ def revocable(rows: list[dict], describe, kind: str, label: str) -> None:
             st.session_state["confirm_revoke"] = (kind, row["id"], describe(row))
 
 
-# what each kind's revocation does and says: its service, the dialog's question and its "yes"
+# what each kind's revocation does and says: its service, the dialog's question, its "yes" and
+# what is said when done (a device's code keeps working: "it no longer works" was not true of it)
 REVOKE = {
-    "code": (access.revoke_code, "access.revoke_code_confirm", "access.revoke_code_yes"),
-    "device": (access.revoke_device, "access.sign_device_out_confirm", "access.sign_device_out_yes"),
+    "code": (access.revoke_code, "access.revoke_code_confirm", "access.revoke_code_yes", None),
+    "device": (
+        access.revoke_device,
+        "access.sign_device_out_confirm",
+        "access.sign_device_out_yes",
+        "access.device_signed_out",
+    ),
 }
 
 
@@ -117,13 +124,16 @@ def _forget_revoke() -> None:
 
 
 def _ask_to_revoke(kind: str, row_id: int, what: str) -> None:
-    revoke, question, yes = REVOKE[kind]
+    revoke, question, yes, done = REVOKE[kind]
     st.text(what)  # the code's or the device's line, as the list shows it (people's label as typed)
     st.write(t(question))
+    if kind == "device" and row_id == actor.device_id:
+        st.warning(t("access.this_device_warning"), icon="⚠️")
     yes_col, no_col = st.columns(2)
     if yes_col.button(t(yes), type="primary", key="revoke_yes"):
         _forget_revoke()
-        session.flash_outcome(revoke(db, actor, row_id))
+        # said in a toast too: the list may be long, and the page's top out of sight
+        session.flash_outcome(revoke(db, actor, row_id), t(done) if done else None, toast=True)
         st.rerun()
     if no_col.button(t("access.keep"), key="revoke_no"):
         _forget_revoke()
@@ -162,6 +172,7 @@ revocable(
     access.devices(cur, forum_id),
     lambda d: (
         f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since', time=format(d['created_at'], '%H:%M'))}"
+        + (f" · {t('access.this_device')}" if d["id"] == actor.device_id else "")
     ),
     "device",
     t("access.sign_device_out"),

@@ -166,9 +166,14 @@ elif step == "assessment":
         if not text.strip():  # the box emptied (a refused text cleared to start again): nothing to add
             return
         outcome = dl.add_item(db, actor, group_id, kind, text)
-        report(outcome)
-        if outcome.ok:  # a refused text (too long) stays in the field to be shortened
+        if outcome.ok:
             st.session_state[f"new_{kind}"] = ""
+        elif outcome.errors:
+            # said under the box, where the refused text waits to be shortened: at the page's top it
+            # was out of sight on a tablet once the list was long
+            st.session_state[f"new_{kind}_errors"] = outcome.errors
+        else:
+            report(outcome)
 
     for column, kind in zip(st.columns(2), dl.ITEM_KINDS):
         with column:
@@ -188,6 +193,7 @@ elif step == "assessment":
                     on_click=lambda i=item["id"]: report(dl.delete_item(db, actor, i)),
                 )
             st.text_input(t(f"fac.add_{kind}"), key=f"new_{kind}", on_change=add, args=(kind,))
+            session.field_errors(st.session_state.pop(f"new_{kind}_errors", None), "text")
 
 # --- problems ------------------------------------------------------------------------------
 elif step == "problems":

@@ -553,20 +553,27 @@ def storage_safe(callback: Callable) -> Callable:
     return run
 
 
-def flash_outcome(outcome: Outcome, success: str | None = None) -> None:
+def flash_outcome(outcome: Outcome, success: str | None = None, toast: bool = False) -> None:
     """:func:`show_outcome` on the next run (after a callback or before ``st.rerun``)."""
     kind = outcome_kind(outcome)
-    flash(kind, success if kind == "success" and success else outcome_message(outcome))
+    flash(kind, success if kind == "success" and success else outcome_message(outcome), toast)
 
 
-def flash(kind: str, message: str) -> None:
+def flash(kind: str, message: str, toast: bool = False) -> None:
     """A message to show on the next run (after a callback or a rerun); once, though a double
-    tap's second click replays the first's outcome before that run (seen: "Added" shown twice)."""
+    tap's second click replays the first's outcome before that run (seen: "Added" shown twice).
+    ``toast``: said in a toast too, for an action taken far down a long page, where the message
+    at the page's top is out of sight (a code revoked from the foot of the list)."""
     waiting = st.session_state.setdefault("_flash", [])
-    if (kind, message) not in waiting:
-        waiting.append((kind, message))
+    if (kind, message, toast) not in waiting:
+        waiting.append((kind, message, toast))
+
+
+_TOAST_ICONS = {"success": "✅", "info": "ℹ️", "warning": "⚠️", "error": "⛔"}
 
 
 def show_flashes() -> None:
-    for kind, message in st.session_state.pop("_flash", []):
+    for kind, message, toast in st.session_state.pop("_flash", []):
         getattr(st, kind)(message)
+        if toast:  # a refusal stays longer: it must be read, not only glimpsed
+            st.toast(message, icon=_TOAST_ICONS[kind], duration="short" if kind == "success" else "long")

@@ -162,8 +162,19 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     assert not sees_sign_in(desk)
     # asked again and confirmed: its next run shows the sign-in
     at.button(key=f"revoke_device_{device}").click().run()
+    assert not at.warning  # another device: no warning about this one
     at.button(key="revoke_yes").click().run()
     assert t("en", "access.sign_device_out_title") not in traversal.shown(at).markdown
+    # said at the top and in a toast (the list may be long, the top out of sight), in words true of a
+    # device: its code keeps working ("Done: it no longer works" was said of it)
+    said = t("en", "access.device_signed_out")
+    assert [s.value for s in at.success] == [said] and [s.value for s in at.toast] == [said]
+    # the organizer's own device is marked, and signing it out warns first
+    mine = at.session_state["identity"].device_id
+    assert [x.value for x in at.text if x.value.endswith(" · " + t("en", "access.this_device"))] != []
+    at.button(key=f"revoke_device_{mine}").click().run()
+    assert [w.value for w in at.warning] == [t("en", "access.this_device_warning")]
+    at.button(key="revoke_no").click().run()
     desk.run()
     assert sees_sign_in(desk)
     assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
@@ -269,3 +280,4 @@ def test_the_revoked_codes_are_counted_only_when_there_are_some(demo_db):
     assert at.button(key="revoke_yes").label == t("en", "access.revoke_code_yes")
     at.button(key="revoke_yes").click().run()
     assert t("en", "access.revoked_count", count=1) in [c.value for c in at.caption]
+    assert [x.value for x in at.toast] == [t("en", "reason.revoked")]  # said where the person looks, too

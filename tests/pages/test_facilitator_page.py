@@ -14,9 +14,20 @@ from streamlit.testing.v1 import AppTest
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.i18n import t
+from tests.pages import traversal
 from tests.pages.conftest import open_app, texts
 
 PAGE = "pages/facilitator.py"
+
+
+def drawn_after(at, key: str):
+    """The element drawn right after the widget ``key``, in the same block (None when it is the last)."""
+    for node in traversal.nodes(at):
+        children = list((getattr(node, "children", None) or {}).values())
+        for n, child in enumerate(children):
+            if getattr(child, "key", None) == key:
+                return children[n + 1] if n + 1 < len(children) else None
+    raise AssertionError(f"no widget {key!r} on the page")
 
 
 def app_db():
@@ -65,7 +76,12 @@ def test_a_whole_group_session(demo_db, lang):
     go(at, "assessment")
     pasted = "აქტიური ახალგაზრდობა " * 25  # 525 characters: longer than an item may be
     at.text_input(key="new_strength").set_value(pasted).run()
-    assert t(lang, "error.too_long", max=500, length=len(pasted.strip())) in texts(at)
+    # said right under the box, without the field's name ("ტექსტი: ტექსტი ძალიან გრძელია"): at the page's
+    # top it was out of sight on a tablet once the list was long
+    said = drawn_after(at, "new_strength")
+    assert said is not None and said.type == "error", said
+    assert said.value == t(lang, "error.too_long", max=500, length=len(pasted.strip()))
+    assert t(lang, "reason.invalid") not in texts(at)
     assert at.text_input(key="new_strength").value == pasted  # kept, to be shortened
     assert dl.assessment(db.cursor(), group["id"])["strength"] == []
     # the refused text cleared to start again: no error, nothing added ("Text: this field is required")

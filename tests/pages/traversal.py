@@ -28,7 +28,7 @@ class Shown:
         self.html += other.html
 
 
-def _nodes(at):
+def nodes(at):
     stack = [at._tree]
     while stack:
         node = stack.pop()
@@ -43,7 +43,7 @@ def _option_text(option) -> str:
 
 def shown(at) -> Shown:
     out = Shown()
-    for node in _nodes(at):
+    for node in nodes(at):
         kind = getattr(node, "type", "")
         proto = getattr(node, "proto", None)
         if kind in ("expander", "tab"):
