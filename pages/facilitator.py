@@ -168,7 +168,7 @@ elif step == "assessment":
         outcome = dl.add_item(db, actor, group_id, kind, text)
         if outcome.ok:
             st.session_state[f"new_{kind}"] = ""
-        elif outcome.errors:
+        elif outcome.errors and all(error.field == "text" for error in outcome.errors):
             # said under the box, where the refused text waits to be shortened: at the page's top it
             # was out of sight on a tablet once the list was long
             st.session_state[f"new_{kind}_errors"] = outcome.errors
