@@ -99,11 +99,13 @@ active = [r for r in rows if r["revoked_at"] is None]
 def revocable(rows: list[dict], describe, kind: str, label: str) -> None:
     """One line per row with a button that asks to revoke it (a code or a signed-in device): a code
     revoked by a mistaken tap signs its device out for the day, so the button asks first."""
-    for row in rows:
-        text_col, button_col = st.columns([3, 1])  # room for "გამოსვლა" on one line at 1024 px
-        text_col.text(describe(row))
-        if button_col.button(label, key=f"revoke_{kind}_{row['id']}"):
-            st.session_state["confirm_revoke"] = (kind, row["id"], describe(row))
+    # at most 900 px wide: on a 1920 px screen the button stood 600 px from its line, hard to match
+    with st.container(width=900):
+        for row in rows:
+            text_col, button_col = st.columns([3, 1])  # room for "გამოსვლა" on one line at 1024 px
+            text_col.text(describe(row))
+            if button_col.button(label, key=f"revoke_{kind}_{row['id']}"):
+                st.session_state["confirm_revoke"] = (kind, row["id"], describe(row))
 
 
 # what each kind's revocation does and says: its service, the dialog's question, its "yes" and
