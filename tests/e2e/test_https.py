@@ -39,6 +39,9 @@ def test_the_app_serves_https_on_its_own_certificate_and_the_cookie_is_secure(br
         trusting = ssl.create_default_context(cafile=str(cert))  # this certificate and nothing else
         with urllib.request.urlopen(f"https://127.0.0.1:{port}/api/ping", context=trusting, timeout=10) as answer:
             assert json.loads(answer.read()) == {"ok": True}
+        # no other site may steer the app's pages (Streamlit's default lets its cloud's sites do it)
+        with urllib.request.urlopen(f"https://127.0.0.1:{port}/_stcore/host-config", context=trusting) as answer:
+            assert json.loads(answer.read())["allowedOrigins"] == []
         with pytest.raises(OSError):  # no plain HTTP beside it
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/ping", timeout=5)
 
