@@ -13,6 +13,8 @@
   pebble board), up to that role's size, and
   refuses the rest (403, or 413 past the size) before a byte is read. A session may hold at
   most ``UPLOADS_HELD`` uploads of its role's size at once (ui/runtime.py).
+- **No page of the app inside another site's frame** (``NoFraming``): a page on the venue's
+  Wi-Fi could show the app's sign-in in a frame and lay its own buttons over it.
 """
 
 from __future__ import annotations
@@ -90,6 +92,30 @@ class SessionLimit:
         if scope["type"] == "http" and _is_page_load(path) and self.open[client] >= self.per_address:
             return await _plain(send, 429, TOO_MANY.encode(), "text/html; charset=utf-8")
         return await self.app(scope, receive, send)
+
+
+class NoFraming:
+    """ASGI middleware: every HTTP answer tells browsers not to show it inside a frame (the app
+    opens no frame of its own). An answer with its own Content-Security-Policy keeps it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_guarded(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-frame-options", b"DENY"))
+                if b"content-security-policy" not in names:
+                    headers.append((b"content-security-policy", b"frame-ancestors 'none'"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return await self.app(scope, receive, send_guarded)
 
 
 _arriving_bytes: Counter[str] = Counter()  # session -> bytes of its uploads on their way now

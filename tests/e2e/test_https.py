@@ -2,8 +2,8 @@
 
 The real server on a free port and a fresh database: the certificate it made is the one it
 serves (Python verifies the connection against that file alone), it names the address devices
-open, nothing answers plain HTTP on that port, and the device cookie a sign-in sets over TLS is
-Secure, HttpOnly and SameSite=Strict. Beside it, the public results answer plain HTTP on their own
+open, nothing answers plain HTTP on that port, the device cookie a sign-in sets over TLS is
+Secure, HttpOnly and SameSite=Strict, and another site's page cannot show the app in a frame. Beside it, the public results answer plain HTTP on their own
 port (phones: no certificate warning), and that port answers nothing else.
 (The pages' addresses: tests/pages/test_addresses.py and tests/pages/test_public_port.py.)
 """
@@ -70,5 +70,12 @@ def test_the_app_serves_https_on_its_own_certificate_and_the_cookie_is_secure(br
         page.wait_for_url("**/setup**")
         cookie = device_cookie(page)  # set by /api/device's answer, over TLS
         assert cookie["secure"] and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+
+        # another site's page cannot show the app in a frame (to lay its own buttons over it)
+        framing = context.new_page()
+        framing.set_content(f'<iframe onload="this.dataset.loaded = 1" src="https://127.0.0.1:{port}/signin"></iframe>')
+        framing.wait_for_selector("iframe[data-loaded]", state="attached")  # an error page loads too
+        frame = framing.frames[1]
+        assert frame.url.startswith("chrome-error://"), frame.url
 
         context.close()

@@ -10,7 +10,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from ui.middleware import SessionLimit
+from ui.middleware import NoFraming, SessionLimit
 
 
 async def stream(websocket):
@@ -74,3 +74,20 @@ def test_uploads_only_from_sessions_whose_role_has_an_uploader():
         assert http.put(f"/_stcore/upload_file/{session}/f1", content=photo).status_code == 403
     big = b"x" * (9 * 2**20)  # a desk uploads QR photos: 8 MiB at most
     assert http.put("/_stcore/upload_file/desk-session/f2", content=big).status_code == 413
+
+
+def test_no_answer_may_be_shown_in_another_sites_frame():
+    def own_policy(request):
+        return PlainTextResponse("results", headers={"Content-Security-Policy": "default-src 'none'"})
+
+    app = Starlette(
+        routes=[Route("/setup", lambda r: PlainTextResponse("page")), Route("/results", own_policy)],
+        middleware=[Middleware(NoFraming)],
+    )
+    http = TestClient(app)
+    page = http.get("/setup")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+    results = http.get("/results")  # its own policy is kept, not joined by a second one
+    assert results.headers["x-frame-options"] == "DENY"
+    assert results.headers.get_list("content-security-policy") == ["default-src 'none'"]
