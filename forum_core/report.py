@@ -10,9 +10,10 @@ latest one counts. The two PDFs are in :mod:`forum_core.report_pdf`.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -368,15 +369,49 @@ def set_organizers(db: Database, actor: Actor, forum_id: int, text: Any) -> Outc
 # --- the reporting forum: the mayor's answers --------------------------------------------------------
 
 
+# An amount as people write it: "12 500", "12 500,50" (Georgian: a decimal comma), "12,500.50"
+# (English), with or without the lari's sign or name. Spaces of any kind group thousands.
+_LARI = re.compile(r"^(₾|gel)|(₾|ლარი|ლარ|ლ\.?|gel)$", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_DIGITS = re.compile(r"\d+([.,]\d+)*")
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    """The amount in lari that ``value`` says, or None if it is not one (a number, or a text as
+    above). A separator followed by exactly three digits groups thousands ("12,500" and "12.500"
+    are twelve thousand five hundred, never 12.5); the last separator followed by one or two digits
+    is the decimal one (tetri). Anything else (letters, three decimals) is not an amount: it is
+    refused, never guessed (a grid's number cell read "12500,50" as 1250050)."""
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        return number if number.is_finite() and number == number.quantize(Decimal("0.01")) else None
+    text = _SPACES.sub("", str(value)).strip()
+    text = _LARI.sub("", text)
+    sign = ""
+    if text.startswith(("-", "−")):
+        sign, text = "-", text[1:]
+    if not _DIGITS.fullmatch(text):
+        return None
+    parts = re.split(r"[.,]", text)
+    separators = re.findall(r"[.,]", text)
+    decimals = ""
+    if separators and len(parts[-1]) in (1, 2) and (len(separators) == 1 or separators[-1] != separators[0]):
+        decimals = parts.pop()
+        separators.pop()
+    # every separator left groups thousands: each group after the first has three digits, one kind
+    if any(len(group) != 3 for group in parts[1:]) or len(set(separators)) > 1:
+        return None
+    return Decimal(sign + "".join(parts) + ("." + decimals if decimals else ""))
+
+
 def _amount(errors: list[FieldError], value: Any) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value):
         return None
-    try:
-        number = Decimal(str(value).strip().replace(" ", "").replace(",", "."))
-    except InvalidOperation:
-        errors.append(FieldError("amount", "not_a_number"))
+    number = parse_amount(value)
+    if number is None:
+        errors.append(FieldError("amount", "not_an_amount"))
         return None
-    if not number.is_finite() or number < 0 or number > MAX_AMOUNT:
+    if number < 0 or number > MAX_AMOUNT:
         errors.append(FieldError("amount", "out_of_range", {"min": 0, "max": int(MAX_AMOUNT)}))
         return None
     return number.quantize(Decimal("0.01"))

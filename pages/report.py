@@ -181,7 +181,11 @@ with answers_tab:
                 "groups": ", ".join(str(g) for g in r["groups"]),
                 "status": status_label.get((r["answer"] or {}).get("status")),
                 "program_code": (r["answer"] or {}).get("program_code") or "",
-                "amount": float(r["answer"]["amount"]) if r["answer"] and r["answer"]["amount"] is not None else None,
+                # as text, read by the service: a number cell read "12500,50" (a Georgian decimal comma)
+                # as 1250050 and dropped an amount too large for it without a word
+                "amount": report.money(r["answer"]["amount"])
+                if r["answer"] and r["answer"]["amount"] is not None
+                else None,
                 "reason": (r["answer"] or {}).get("reason") or "",
             }
             for n, r in enumerate(recs, start=1)
@@ -202,8 +206,9 @@ with answers_tab:
             # no limits in the cells (the editor cuts a long reason and drops a minus sign without a
             # word): the service refuses them, saying so, and rows in error stay as typed
             column_config={
-                "n": st.column_config.NumberColumn("#", width="small"),
-                "text": st.column_config.TextColumn(t("report.col_recommendation"), width="large"),
+                # the number and the words stay in view while the answer's columns scroll (1024 px, a phone)
+                "n": st.column_config.NumberColumn("#", width="small", pinned=True),
+                "text": st.column_config.TextColumn(t("report.col_recommendation"), width="medium", pinned=True),
                 "groups": st.column_config.TextColumn(t("report.col_groups"), width="small"),
                 "status": st.column_config.SelectboxColumn(
                     t("report.status"), options=list(status_label.values()), width="medium"
@@ -211,7 +216,7 @@ with answers_tab:
                 "program_code": st.column_config.TextColumn(
                     t("report.program_code"), help=t("report.program_help", codes=", ".join(codes))
                 ),
-                "amount": st.column_config.NumberColumn(t("report.amount_gel"), format="%.2f"),
+                "amount": st.column_config.TextColumn(t("report.amount_gel"), help=t("report.amount_help")),
                 "reason": st.column_config.TextColumn(t("report.reason"), width="medium"),
             },
             placeholder="—",

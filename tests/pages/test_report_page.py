@@ -113,7 +113,7 @@ def test_answers_show_in_the_table_and_on_the_public_page(finished_file):
     at = open_app("en", PAGE)
     table = at.dataframe[1].value  # the answers table, filled from what was recorded
     row = table[table["id"] == rec["id"]].iloc[0]
-    assert row["status"] == t("en", "report.status_included") and row["amount"] == 40000
+    assert row["status"] == t("en", "report.status_included") and row["amount"] == "40 000"  # as every page says it
     assert row["program_code"] == "02 01" and table["status"].isna().sum() == 14
     html = public_page("ka")
     assert t("ka", "report.status_included") in html and "40 000 ₾" in html
@@ -121,6 +121,53 @@ def test_answers_show_in_the_table_and_on_the_public_page(finished_file):
     # with tetri: as the report to participants prints it, not rounded away
     assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": "12500.50"}).ok
     assert "12 500.50 ₾" in public_page("en")
+
+
+@pytest.mark.parametrize(
+    "typed, stored",
+    [("12 500,50 ₾", "12500.50"), ("12500,50", "12500.50"), ("12,500.50", "12500.50"), ("40 000", "40000.00")],
+)
+def test_an_amount_typed_in_the_grid_is_stored_as_written(finished_file, typed, stored):
+    """A Georgian decimal comma in the answers' grid: its number cell read "12500,50" as 1250050, with
+    no word (a browser tour). The cell is text, read by the service."""
+    at = open_app("ka", PAGE)
+    recs = report.recommendations(app_database().cursor(), 1)
+    editor_key = "answers_" + "_".join(str(r["id"]) for r in recs)
+    status = t("ka", "report.status_partly")
+    at.session_state[editor_key] = {
+        "edited_rows": {0: {"status": status, "amount": typed}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.button(key="save_answers").click().run()
+    assert not at.error, [e.value for e in at.error]
+    answer = report.recommendations(app_database().cursor(), 1)[0]["answer"]
+    assert answer["status"] == "partly" and str(answer["amount"]) == stored
+
+
+def test_an_amount_that_is_not_one_is_refused_in_words(finished_file):
+    """Too large for the grid's number cell, an amount turned back into "—" and the answer was saved
+    without it; letters or three decimals are refused too, saying how to write an amount."""
+    at = open_app("ka", PAGE)
+    recs = report.recommendations(app_database().cursor(), 1)
+    editor_key = "answers_" + "_".join(str(r["id"]) for r in recs)
+    status = t("ka", "report.status_included")
+    at.session_state[editor_key] = {
+        "edited_rows": {
+            0: {"status": status, "amount": "999999999999999999"},
+            1: {"status": status, "amount": "12.345,6789"},
+        },
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.button(key="save_answers").click().run()
+    errors = [e.value for e in at.error]
+    assert any(t("ka", "report.answer_error", n=1, error="") in m and "999" in m for m in errors), errors
+    assert any(
+        m.startswith(t("ka", "report.answer_error", n=2, error="")) and t("ka", "error.not_an_amount") in m
+        for m in errors
+    ), errors
+    assert all(r["answer"] is None for r in report.recommendations(app_database().cursor(), 1)[:2])
 
 
 def test_documents_and_exports_offer_their_downloads(finished_file):

@@ -97,6 +97,29 @@ def test_the_committee_sets_the_order(db, finished):
     assert [r["id"] for r in report.recommendations(db.cursor(), finished)][:3] == [ids[0], ids[2], ids[1]]
 
 
+@pytest.mark.parametrize(
+    "written, amount",
+    [
+        ("12 500,50 ₾", "12500.50"),  # Georgian: a decimal comma, spaces between thousands
+        ("12500,5", "12500.5"),
+        ("12,500.50", "12500.50"),  # English
+        ("12.500,50", "12500.50"),
+        ("12,500", "12500"),  # three digits after a separator group thousands: never 12.5
+        ("12.500", "12500"),
+        ("1\u202f250\u00a0000 ლარი", "1250000"),  # the spaces office suites put, and the lari's name
+        ("GEL 300", "300"),
+        (4500.5, "4500.5"),
+    ],
+)
+def test_an_amount_is_read_as_people_write_it(written, amount):
+    assert report.parse_amount(written) == Decimal(amount)
+
+
+@pytest.mark.parametrize("written", ["ათასი", "12,5555", "1,2,3", "12,345.678", "12 500 ლარი და 50 თეთრი", 0.001])
+def test_what_is_not_an_amount_is_not_guessed(written):
+    assert report.parse_amount(written) is None
+
+
 def test_the_mayors_answer_latest_counts_and_is_audited(db, finished):
     rec = report.recommendations(db.cursor(), finished)[0]
     first = {"status": "partly", "program_code": "02 01", "amount": "12 500,5", "reason": "ეტაპობრივად"}
@@ -116,7 +139,9 @@ def test_the_mayors_answer_latest_counts_and_is_audited(db, finished):
     [
         ({"status": "maybe"}, "status", "required"),
         ({"status": "included", "amount": "-5"}, "amount", "out_of_range"),
-        ({"status": "included", "amount": "ათასი"}, "amount", "not_a_number"),
+        ({"status": "included", "amount": "ათასი"}, "amount", "not_an_amount"),
+        ({"status": "included", "amount": "12,5555"}, "amount", "not_an_amount"),  # tetri have two digits
+        ({"status": "included", "amount": "1,2,3"}, "amount", "not_an_amount"),
         ({"status": "not_included", "amount": "100"}, "amount", "amount_without_funding"),
         ({"status": "included", "reason": "x" * 501}, "reason", "too_long"),
     ],
