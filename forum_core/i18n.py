@@ -104,6 +104,16 @@ def grouped(lang: str, number: int) -> str:
     return f"{number:,}".replace(",", "\u00a0" if lang == "ka" else ",")  # Georgian: a space (unbroken)
 
 
+def ordinal(lang: str, number: int) -> str:
+    """A place as an ordinal number: "1-ლი", "მე-3" (Georgian: "1 ადგილი" reads "1 place");
+    "1st", "3rd", "11th"."""
+    if lang == "ka":
+        return "1-ლი" if number == 1 else f"მე-{number}"
+    if 10 <= number % 100 <= 20:
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
 def error_text(lang: str, error: FieldError) -> str:
     params = {
         k: grouped(lang, v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in error.params.items()

@@ -17,7 +17,7 @@ from fpdf import FPDF
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import report, representation
-from forum_core.i18n import t
+from forum_core.i18n import ordinal, t
 from forum_core.printing import KIND_HEADINGS, document
 
 BAR = (11, 92, 173)
@@ -383,7 +383,7 @@ def recommendations_pdf(
                 lang,
                 "report.from_groups",
                 groups=", ".join(
-                    f"{s['group_number']}. {s['group_name']} ({t(lang, 'report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
+                    f"{s['group_number']}. {s['group_name']} ({t(lang, 'report.rank_pebbles', rank=ordinal(lang, s['rank']), count=s['pebbles'])})"
                     for s in rec["sources"]
                     if s["still_priority"]
                 ),

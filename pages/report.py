@@ -129,7 +129,7 @@ with recs_tab:
                     groups="; ".join(
                         f"{s['group_number']}. {md(s['group_name'])} — {md(s['title'])}"
                         + (
-                            f" ({t('report.rank_pebbles', rank=s['rank'], count=s['pebbles'])})"
+                            f" ({t('report.rank_pebbles', rank=i18n.ordinal(session.lang(), s['rank']), count=s['pebbles'])})"
                             if s["still_priority"]
                             else f" ({t('report.no_longer_priority')})"
                         )

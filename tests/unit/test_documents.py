@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pytest
 from pypdf import PdfReader
 
-from forum_core import access, checkin, printing, report, report_pdf
+from forum_core import access, checkin, i18n, printing, report, report_pdf
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
@@ -254,8 +254,17 @@ def test_recommendations_document(forum, lang):
     ):
         assert_has(text, t(lang, key), key)
     assert_has(text, t(lang, "report.doc_title", year=year), "title")
+    # the municipality's name as the organizer typed it (nominative), in words that need no declension
+    # of it ("თელავის მუნიციპალიტეტი მოსახლეობის ფორუმიდან" needed its genitive)
+    assert_has(text, t(lang, "report.doc_subtitle", municipality=forum["forum"]["municipality"]), "subtitle")
+    assert not re.search(re.escape(forum["forum"]["municipality"]) + r"\s+მოსახლეობის", text)
     for rec in report.for_document(cur, FORUM):
         assert_has(text, rec["text"], "recommendation")
+        for source in rec["sources"]:  # each group's place as an ordinal: "1-ლი ადგილი", "მე-3 ადგილი", "3rd place"
+            if source["still_priority"]:
+                said = t(lang, "report.rank_pebbles", rank=i18n.ordinal(lang, source["rank"]), count=source["pebbles"])
+                assert_has(text, said, "place")
+    assert_has(text, "1-ლი ადგილი" if lang == "ka" else "1st place", "first place")
     for p in report.outside_competence(cur, FORUM):
         assert_has(text, p["competence_note"], "expert note")  # wrapped ends included
     for g in forum["groups"]:

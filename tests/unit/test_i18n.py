@@ -311,3 +311,23 @@ def test_large_limits_in_an_error_are_grouped_and_years_are_not():
     assert "10,000,000,000" in i18n.error_text("en", big)
     year = FieldError("birth_year", "out_of_range", {"min": 1900, "max": 2026})
     assert "1900" in i18n.error_text("ka", year) and "2026" in i18n.error_text("en", year)
+
+
+def test_a_place_is_an_ordinal_number():
+    """A priority's place in the documents: "1 ადგილი" reads "1 place"; Georgian says "1-ლი", "მე-3"."""
+    assert [i18n.ordinal("ka", n) for n in (1, 2, 3, 10, 21)] == ["1-ლი", "მე-2", "მე-3", "მე-10", "მე-21"]
+    assert [i18n.ordinal("en", n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "101st",
+        "111th",
+    ]
+    assert i18n.t("ka", "report.rank_pebbles", rank=i18n.ordinal("ka", 3), count=9) == "მე-3 ადგილი, 9 კენჭი"
+    assert i18n.t("en", "report.rank_pebbles", rank=i18n.ordinal("en", 1), count=1) == "1st place, 1 pebble"
