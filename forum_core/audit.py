@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 
 from forum_core import deliberation as dl
-from forum_core import i18n
+from forum_core import i18n, report
 from forum_core.db import CLI_ACTOR, FIRST_START_ACTOR, rows_as_dicts
 
 # The group an entry belongs to, from what it changed: problems, pebble counts, blind
@@ -43,6 +43,7 @@ KINDS = (
     "groups",
     "programs",
     "token",
+    "report",
 )
 
 
@@ -105,6 +106,7 @@ FIELDS = (
     "pebbles",
     "pebbles_per_participant",
     "phone",
+    "place",
     "presenter",
     "priorities_per_group",
     "problem_id",
@@ -112,6 +114,7 @@ FIELDS = (
     "program_id",
     "rank",
     "reason",
+    "recommendation",
     "resources_available",
     "resources_needed",
     "revealed",
@@ -135,6 +138,7 @@ FIELDS = (
     "vulnerable_groups",
     "wording",
 )
+_SUBJECTS = ("recommendation",)  # fields that name what changed, said before the changes
 _MAX_CHANGES = 6  # a sentence names at most this many fields, then "and N more"
 _MAX_TEXT = 80  # people's text is cut to this many characters in a sentence
 
@@ -153,6 +157,8 @@ def _value(lang: str, action: str, key: str, value, group_label) -> str:
         return f"#{value}"
     if isinstance(value, list | dict):
         return t(lang, "audit.items", count=len(value))
+    if key == "amount" and action.startswith("report."):  # lari, as every page says them: "12 500.50 ₾"
+        return f"{report.money(value)} ₾"
     text = str(value)
     if key == "gender" and f"gender.{text}" in catalog:
         return t(lang, f"gender.{text}")
@@ -192,14 +198,19 @@ def sentence(lang: str, entry: dict, group_label=None) -> str:
     catalog = i18n.catalog(lang)
     action = entry["action"]
     head = t(lang, f"action.{action}") if f"action.{action}" in catalog else t(lang, "audit.other_change")
+    if lang == "en":  # a sentence (Georgian has no capitals: upper() would make Mtavruli)
+        head = head[:1].upper() + head[1:]
     before, after = entry.get("before"), entry.get("after")
     before = before if isinstance(before, dict) else ({} if before is None else {"value": before})
     after = after if isinstance(after, dict) else ({} if after is None else {"value": after})
     parts = []
-    for key in dict.fromkeys([*after, *before]):
+    # what the entry is about first (the JSON keeps its keys sorted), then what changed
+    for key in dict.fromkeys([*(k for k in _SUBJECTS if k in after or k in before), *after, *before]):
         if key in before and key in after and before[key] == after[key]:
             continue  # unchanged: not worth a word
         label = t(lang, f"audit.field.{key}") if f"audit.field.{key}" in catalog else t(lang, "audit.field_other")
+        if key == "status" and action == "report.answer":
+            label = t(lang, "report.status")  # the mayor's answer, as the page names it
         if key in before and key in after:
             old = _value(lang, action, key, before[key], group_label)
             new = _value(lang, action, key, after[key], group_label)

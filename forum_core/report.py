@@ -245,6 +245,22 @@ def _rec(unit: Unit, rec_id: int) -> dict | None:
     return one_as_dict(unit.execute("SELECT * FROM recommendation WHERE id = ?", [rec_id]))
 
 
+def _named(unit: Unit, rec_id: int | None, own_words: bool = True) -> str | None:
+    """A recommendation as the audit trail names it: the committee's words (``own_words``), else its
+    groups' titles; its id said nothing to a reader ("merged: — → 4")."""
+    if rec_id is None:
+        return None
+    row = unit.execute(
+        "SELECT r.wording, string_agg(p.title, ' / ' ORDER BY p.id) FROM recommendation r "
+        "LEFT JOIN recommendation_source s ON s.recommendation_id = r.id "
+        "LEFT JOIN problem p ON p.id = s.problem_id WHERE r.id = ? GROUP BY r.id, r.wording",
+        [rec_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return (row[0] if own_words else None) or row[1] or ""
+
+
 def edit_wording(db: Database, actor: Actor, rec_id: int, wording: Any) -> Outcome:
     """The committee's words for a recommendation; empty text goes back to the groups' words."""
     errors: list[FieldError] = []
@@ -263,7 +279,14 @@ def edit_wording(db: Database, actor: Actor, rec_id: int, wording: Any) -> Outco
             "UPDATE recommendation SET wording = ?, updated_at = ? WHERE id = ?",
             [text, unit.now, rec_id],
         )
-        unit.audit("recommendation", rec_id, {"wording": rec["wording"]}, {"wording": text}, rec["forum_id"])
+        named = _named(unit, rec_id, own_words=False)
+        unit.audit(
+            "recommendation",
+            rec_id,
+            {"wording": rec["wording"]},
+            {"recommendation": named, "wording": text},
+            rec["forum_id"],
+        )
         return Outcome(True, "saved")
 
     return db.attempt(actor, "report.edit", work)
@@ -289,7 +312,8 @@ def merge(db: Database, actor: Actor, keep_id: int, merge_id: int) -> Outcome:
             "UPDATE recommendation SET merged_into = ?, updated_at = ? WHERE merged_into = ?",
             [keep_id, unit.now, merge_id],
         )
-        unit.audit("recommendation", merge_id, {"merged_into": None}, {"merged_into": keep_id}, keep["forum_id"])
+        named = {"recommendation": _named(unit, merge_id), "merged_into": _named(unit, keep_id)}
+        unit.audit("recommendation", merge_id, {"merged_into": None}, named, keep["forum_id"])
         return Outcome(True, "merged")
 
     return db.attempt(actor, "report.merge", work)
@@ -309,8 +333,13 @@ def unmerge(db: Database, actor: Actor, rec_id: int) -> Outcome:
             "UPDATE recommendation SET merged_into = NULL, updated_at = ? WHERE id = ?",
             [unit.now, rec_id],
         )
+        before = {"merged_into": _named(unit, rec["merged_into"])}
         unit.audit(
-            "recommendation", rec_id, {"merged_into": rec["merged_into"]}, {"merged_into": None}, rec["forum_id"]
+            "recommendation",
+            rec_id,
+            before,
+            {"recommendation": _named(unit, rec_id), "merged_into": None},
+            rec["forum_id"],
         )
         return Outcome(True, "unmerged")
 
@@ -340,7 +369,8 @@ def move(db: Database, actor: Actor, rec_id: int, step: int) -> Outcome:
         order[index], order[target] = order[target], order[index]
         for position, rid in enumerate(order, start=1):
             unit.write("recommendation", "UPDATE recommendation SET position = ? WHERE id = ?", [position, rid])
-        unit.audit("recommendation", rec_id, {"place": index + 1}, {"place": target + 1}, rec["forum_id"])
+        after = {"recommendation": _named(unit, rec_id), "place": target + 1}
+        unit.audit("recommendation", rec_id, {"place": index + 1}, after, rec["forum_id"])
         return Outcome(True, "moved")
 
     return db.attempt(actor, "report.order", work)
@@ -476,7 +506,8 @@ def record_answer(db: Database, actor: Actor, rec_id: int, raw: dict) -> Outcome
                 unit.actor.device,
             ],
         )
-        unit.audit("recommendation_answer", rec_id, before, answer, rec["forum_id"])
+        named = {"recommendation": _named(unit, rec_id), **answer}
+        unit.audit("recommendation_answer", rec_id, before, named, rec["forum_id"])
         return Outcome(True, "saved")
 
     return db.attempt(actor, "report.answer", work)

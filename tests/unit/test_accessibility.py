@@ -27,7 +27,8 @@ SAMPLE_AFTER = {"pebbles": 3, "round": 0, "role": "moderator", "outside_competen
 def test_every_action_reads_as_a_sentence_in_the_page_language(action, lang):
     entry = {"action": action.value, "before": SAMPLE_BEFORE, "after": SAMPLE_AFTER}
     text = audit.sentence(lang, entry, {4: "4. ჯგუფი" if lang == "ka" else "4. Group"}.get)
-    assert text.startswith(i18n.t(lang, f"action.{action.value}")), text
+    head = i18n.t(lang, f"action.{action.value}")
+    assert text.startswith(head[:1].upper() + head[1:] if lang == "en" else head), text  # a sentence
     assert action.value not in text and "{" not in text and '"' not in text  # no code, no JSON
     foreign = (LATIN if lang == "ka" else GEORGIAN).findall(text.replace("2027-05-28 23:59", ""))
     assert not foreign, text
@@ -163,7 +164,7 @@ def test_an_import_a_sync_and_a_person_read_in_words(db, forum_in_full_swing):
         for side in (entry["before"], entry["after"]):
             assert not isinstance(side, dict) or set(side) <= set(audit.FIELDS), (entry["action"], side)
     imported = next(e for e in entries if e["action"] == "participants.import")
-    assert audit.sentence("en", imported).startswith(i18n.t("en", "action.participants.import"))
+    assert audit.sentence("en", imported).startswith("P" + i18n.t("en", "action.participants.import")[1:])
     assert "file: list.csv" in audit.sentence("en", imported) and "new: 3" in audit.sentence("en", imported)
     woman = next(e for e in entries if e["action"] == "participant.add" and (e["after"] or {}).get("gender") == "f")
     assert f"{i18n.t('ka', 'audit.field.gender')}: {i18n.t('ka', 'gender.f')}" in audit.sentence("ka", woman)

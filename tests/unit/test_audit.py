@@ -75,3 +75,39 @@ def test_a_merge_names_the_merged_problem_by_its_title(db, demo_forum):
         said = audit.sentence(lang, entry)
         assert f"{i18n.t(lang, 'audit.field.merged_problem')}: ტროტუარები" in said, said
         assert str(merged) not in said and i18n.t(lang, "audit.field_other") not in said, said
+
+
+def test_the_reporting_forums_changes_name_their_recommendation(finished_db):
+    """The audit said "mayor's answer recorded. amount: 15000.00 → 16000.00" and "merged: — → 4": no
+    recommendation named, an id, an amount not in lari; and its kinds had no choice for them."""
+    from forum_core import report
+
+    recs = report.recommendations(finished_db.cursor(), 1)
+    first, second, third = recs[0], recs[1], recs[2]
+    assert report.record_answer(finished_db, ORGANIZER, first["id"], {"status": "partly", "amount": "15 000"}).ok
+    assert report.record_answer(finished_db, ORGANIZER, first["id"], {"status": "included", "amount": "16 000,5"}).ok
+    assert report.merge(finished_db, ORGANIZER, second["id"], third["id"]).ok
+    assert report.move(finished_db, ORGANIZER, second["id"], -1).ok
+    assert report.edit_wording(finished_db, ORGANIZER, first["id"], "გზების შეკეთება").ok
+    entries = audit.entries(finished_db.cursor(), 1, kind="report")[:5]  # then the recommendations made
+    assert [e["action"] for e in entries] == [
+        "report.edit",
+        "report.order",
+        "report.merge",
+        "report.answer",
+        "report.answer",
+    ]
+    for lang in ("ka", "en"):
+        edit, order, merge, answer, _ = (audit.sentence(lang, e) for e in entries)
+        named = f"{i18n.t(lang, 'audit.field.recommendation')}: "
+        assert answer[1:].startswith(i18n.t(lang, "action.report.answer")[1:]), answer
+        assert answer.split(". ", 1)[1].startswith(named + first["text"][:40]), answer
+        assert "15 000 ₾ → 16 000.50 ₾" in answer and "15000.00" not in answer, answer
+        assert f"{i18n.t(lang, 'report.status')}: " in answer, answer  # the page's word for it, not "outcome"
+        assert named + third["text"][:40] in merge and f": — → {second['text'][:40]}" in merge, merge
+        assert str(second["id"]) not in merge.replace(second["text"], "").replace(third["text"], ""), merge
+        assert named + second["text"][:40] in order and i18n.t(lang, "audit.field.place") in order, order
+        assert named + first["original"][:40] in edit and "გზების შეკეთება" in edit, edit  # the groups' words name it
+        assert i18n.t(lang, "audit.field_other") not in " ".join((edit, order, merge, answer))
+    assert audit.sentence("en", entries[0])[0].isupper()  # an English sentence begins with a capital
+    assert audit.sentence("ka", entries[0])[0] == i18n.t("ka", "action.report.edit")[0]  # no Mtavruli
