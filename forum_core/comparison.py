@@ -97,6 +97,27 @@ def from_rollup(path) -> list[ForumSummary]:
     ]
 
 
+def without_repeats(
+    summaries: list[ForumSummary],
+) -> tuple[list[ForumSummary], list[tuple[ForumSummary, ForumSummary]]]:
+    """Each forum once: a summary of the same municipality, date and title as one before it (this
+    database's forum uploaded as its own export, or the same export twice) is left out, and returned
+    with the one it repeats. Compared with itself, a forum's every priority "came back"."""
+    kept: dict[tuple, ForumSummary] = {}
+    repeats = []
+    for summary in summaries:
+        identity = (_plain(summary.municipality), summary.forum_date, _plain(summary.title))
+        if identity in kept:
+            repeats.append((summary, kept[identity]))
+        else:
+            kept[identity] = summary
+    return list(kept.values()), repeats
+
+
+def _plain(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text or "").casefold().split())
+
+
 def in_time_order(summaries: list[ForumSummary]) -> list[ForumSummary]:
     """Oldest forum first, so a row reads as what happened next."""
     return sorted(summaries, key=lambda s: (s.forum_date or date.min, s.key))

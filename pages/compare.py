@@ -70,6 +70,9 @@ if rolled:
     )
     summaries += [s for s in rolled if s.key in set(picked)]
 
+summaries, repeats = comparison.without_repeats(summaries)
+for repeat, first in repeats:
+    st.warning(t("compare.same_forum", name=md(repeat.source or repeat.label), forum=md(first.label)))
 summaries = comparison.in_time_order(summaries)
 status_mark = {s: t(f"compare.mark_{s}") for s in ("included", "partly", "not_included", "outside_competence")}
 

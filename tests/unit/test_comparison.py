@@ -69,3 +69,17 @@ def test_another_installations_export_reads_like_this_database(finished_db):
         ]
     # one forum against its own copy: every priority came back
     assert len(comparison.came_back([here, there])) == len({p["title"] for p in here.priorities})
+
+
+def test_a_forum_is_compared_once_though_its_own_export_is_uploaded(finished_db):
+    """This database's forum uploaded as its export showed two identical columns and every priority
+    as "came back", without a word (a browser tour)."""
+    cur = finished_db.cursor()
+    here = comparison.from_database(cur, 1)
+    data = exports.parquet_zip(cur, 1, anonymised=True)
+    there, again = comparison.from_export(data, "telavi-2027.zip"), comparison.from_export(data, "copy.zip")
+    later = comparison.from_database(cur, second_forum(finished_db))
+    kept, repeats = comparison.without_repeats([here, later, there, again])
+    assert kept == [here, later]
+    assert repeats == [(there, here), (again, here)]
+    assert comparison.came_back(kept) != [] and len(comparison.came_back(kept)) < len(here.priorities)
