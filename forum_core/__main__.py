@@ -169,6 +169,11 @@ def _restore(args, lang: str) -> int:
     except DatabaseBusy as busy:
         print(t(lang, "error.db_busy", path=busy.path, holder=busy.holder), file=sys.stderr)
         return 3
+    restored = Database(args.db)  # the restored database's audit trail says it was restored, and from what
+    try:
+        backup.record_restore(restored, CLI_ACTOR, Path(args.backup).name)
+    finally:
+        restored.close()
     print(t(lang, "cli.restored", path=args.db, backup=args.backup))
     return 0
 
@@ -245,7 +250,7 @@ def _run(args, db: Database, lang: str) -> int:
         from forum_core import backup
 
         try:
-            made = backup.backup(db, args.out)
+            made = backup.backup(db, args.out, CLI_ACTOR)
         except backup.BackupError as problem:
             print(t(lang, f"cli.backup_{problem.code}", path=problem.path), file=sys.stderr)
             return 1

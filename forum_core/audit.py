@@ -44,6 +44,7 @@ KINDS = (
     "programs",
     "token",
     "report",
+    "backup",
 )
 
 

@@ -22,6 +22,7 @@ most a few minutes of typing.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import io
 import os
 import re
@@ -34,7 +35,8 @@ from pathlib import Path, PurePosixPath
 import duckdb
 
 from forum_core import schema
-from forum_core.db import Database, connect
+from forum_core.db import Actor, Database, connect
+from forum_core.vocabulary import Action
 
 MARKER = "forum-backup.txt"  # written last: a folder without it is an unfinished backup
 SQL_FILES = ("schema.sql", "load.sql")  # written by EXPORT DATABASE; never read by a restore
@@ -71,8 +73,10 @@ def _literal_path(path: Path) -> str:
     return text
 
 
-def backup(db: Database, target: str | Path) -> Path:
-    """Write one backup into the folder ``target`` (created; must not hold files yet)."""
+def backup(db: Database, target: str | Path, actor: Actor | None = None) -> Path:
+    """Write one backup into the folder ``target`` (created; must not hold files yet). A backup a
+    person made (``actor``) is in the audit trail: it holds everyone's personal data. The automatic
+    ones, every few minutes, are not."""
     target = Path(target)
     literal = _literal_path(target)
     if target.exists() and any(target.iterdir()):
@@ -83,6 +87,9 @@ def backup(db: Database, target: str | Path) -> Path:
     (target / MARKER).write_text(
         f"forum-day app backup\nmade {datetime.now().isoformat(timespec='seconds')}\nfrom {db.path}\n", encoding="utf-8"
     )
+    if actor is not None:
+        with db.unit(actor, Action.BACKUP_MAKE) as unit:
+            unit.audit("backup", None, None, {"file": target.name})
     return target
 
 
@@ -297,15 +304,25 @@ def restore(source: str | Path, db_path: str | Path, force: bool = False) -> Pat
     return db_path
 
 
-def restore_running(db: Database, source: str | Path) -> Path:
+def restore_running(db: Database, source: str | Path, actor: Actor | None = None, name: str | None = None) -> Path:
     """Replace the open database of a running app with a backup (the page asks first).
 
-    The database as it was is kept beside it as ``*.before-restore``."""
+    The database as it was is kept beside it as ``*.before-restore``. The restored database's
+    audit trail then says who restored which backup (``name``: as the person knows it)."""
     source = Path(source)
     if not is_backup(source):
         raise BackupError("not_a_backup", str(source))
     db.reopen(lambda: restore(source, db.path, force=True))
+    if actor is not None:
+        record_restore(db, actor, name or source.name)
     return Path(db.path)
+
+
+def record_restore(db: Database, actor: Actor, name: str) -> None:
+    # named by its role and label: the device's sign-in may be newer than the backup, so unknown to
+    # the restored database (the device then signs in again)
+    with db.unit(dataclasses.replace(actor, device_id=None), Action.BACKUP_RESTORE) as unit:
+        unit.audit("backup", None, None, {"file": name})
 
 
 def zip_backup(folder: str | Path) -> bytes:
@@ -409,9 +426,10 @@ class AutoBackup:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join()
 
-    def run_once(self) -> Path:
+    def run_once(self, actor: Actor | None = None) -> Path:
+        """One backup now (``actor``: a person asked for it, see :func:`backup`)."""
         name = datetime.now().strftime("backup-%Y%m%d-%H%M%S-%f")
-        made = backup(self.db, self.folder / name)
+        made = backup(self.db, self.folder / name, actor)
         self.last = made
         for old in list_backups(self.folder)[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)

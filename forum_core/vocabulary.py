@@ -93,6 +93,8 @@ class Action(StrEnum):
     REPORT_ORDER = "report.order"
     REPORT_ORGANIZERS = "report.organizers"
     REPORT_ANSWER = "report.answer"
+    BACKUP_MAKE = "backup.make"  # a backup a person made: it holds everyone's personal data
+    BACKUP_RESTORE = "backup.restore"
 
 
 class Reason(StrEnum):
@@ -224,6 +226,8 @@ PERMISSIONS: dict[Action, frozenset[str]] = {
             Action.REPORT_ORDER,
             Action.REPORT_ORGANIZERS,
             Action.REPORT_ANSWER,
+            Action.BACKUP_MAKE,
+            Action.BACKUP_RESTORE,
         ),
         _ORGANIZER,
     ),

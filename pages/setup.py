@@ -343,7 +343,10 @@ with st.expander(t("backup.title")):
         if auto.last_error:
             st.error(t("backup.failed", error=md(auto.last_error)))
     if st.button(t("backup.now"), key="backup_now"):
-        made = auto.run_once() if auto is not None else backup.backup(db, Path(tempfile.mkdtemp()) / "backup")
+        actor = session.actor()  # a backup a person takes is in the audit trail (it holds everyone's data)
+        made = (
+            auto.run_once(actor) if auto is not None else backup.backup(db, Path(tempfile.mkdtemp()) / "backup", actor)
+        )
         st.session_state["backup_zip"] = (f"{made.name}.zip", backup.zip_backup(made))
     if st.session_state.get("backup_zip"):
         name, data = st.session_state["backup_zip"]
@@ -379,7 +382,7 @@ with st.expander(t("backup.title")):
         if yes.button(t("backup.restore_yes"), key="restore_yes", type="primary"):
             forget_restore(keep=True)
             try:
-                backup.restore_running(db, source)
+                backup.restore_running(db, source, session.actor(), name)
                 session.flash("success", t("backup.restored", name=name))
             except backup.BackupError as error:
                 session.flash("error", t(f"backup.error_{error.code}"))

@@ -117,6 +117,10 @@ def test_restore_a_backup_from_the_page_asks_first(demo_db):
     assert not at.exception
     assert people.count_active(db.cursor(), 1) == 117  # as it was at the backup
     assert t("en", "backup.restored", name=made.name) in texts(at)
+    from forum_core import audit
+
+    (entry,) = audit.entries(db.cursor(), 1, kind="backup")  # who restored which backup
+    assert entry["action"] == "backup.restore" and entry["after"] == {"file": made.name}
     # an uploaded backup is named by its file's name (it was "upload", the folder it is unpacked to)
     at = open_app("en", "pages/setup.py")
     at.file_uploader(key="restore_upload").set_value(

@@ -385,3 +385,23 @@ def test_a_zip_with_a_path_out_of_the_folder_is_refused(finished_db, tmp_path, n
         backup.unzip_backup(buffer.getvalue(), tmp_path / "upload" / "in")
     assert refused.value.code == "not_a_backup"
     assert not (tmp_path / "upload").exists() and not (tmp_path / "evil.parquet").exists()
+
+
+def test_a_backup_a_person_takes_and_a_restore_are_in_the_audit_trail(finished_db, tmp_path):
+    """A backup holds everyone's personal data, and a restore undoes work: neither was in the audit
+    trail (a browser tour). The automatic backups, every few minutes, are not."""
+    from forum_core import audit
+
+    db = finished_db
+    auto = backup.backup(db, tmp_path / "auto")
+    assert audit.entries(db.cursor(), FORUM, kind="backup") == []
+    made = backup.backup(db, tmp_path / "b1", ORGANIZER)
+    (taken,) = audit.entries(db.cursor(), FORUM, kind="backup")
+    assert (taken["action"], taken["device"], taken["after"]) == ("backup.make", ORGANIZER.device, {"file": "b1"})
+    backup.restore_running(db, made, ORGANIZER, "forum-1 Dec.zip")
+    (restored,) = audit.entries(db.cursor(), FORUM, kind="backup")  # the backup's own moment: before its entry
+    assert restored["action"] == "backup.restore" and restored["after"] == {"file": "forum-1 Dec.zip"}
+    assert "forum-1 Dec.zip" in audit.sentence("en", restored) and audit.sentence("ka", restored).startswith(
+        "მონაცემები აღდგა"
+    )
+    assert auto.exists()
