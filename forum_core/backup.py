@@ -93,6 +93,11 @@ def backup(db: Database, target: str | Path, actor: Actor | None = None) -> Path
     return target
 
 
+def dated_name() -> str:
+    """A backup's folder (and downloaded ZIP's) name: when it was made, "backup-20270528-101500-…"."""
+    return datetime.now().strftime("backup-%Y%m%d-%H%M%S-%f")
+
+
 def is_backup(path: str | Path) -> bool:
     path = Path(path)
     return (path / MARKER).is_file() and all((path / name).is_file() for name in SQL_FILES)
@@ -428,8 +433,7 @@ class AutoBackup:
 
     def run_once(self, actor: Actor | None = None) -> Path:
         """One backup now (``actor``: a person asked for it, see :func:`backup`)."""
-        name = datetime.now().strftime("backup-%Y%m%d-%H%M%S-%f")
-        made = backup(self.db, self.folder / name, actor)
+        made = backup(self.db, self.folder / dated_name(), actor)
         self.last = made
         for old in list_backups(self.folder)[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)

@@ -345,7 +345,9 @@ with st.expander(t("backup.title")):
     if st.button(t("backup.now"), key="backup_now"):
         actor = session.actor()  # a backup a person takes is in the audit trail (it holds everyone's data)
         made = (
-            auto.run_once(actor) if auto is not None else backup.backup(db, Path(tempfile.mkdtemp()) / "backup", actor)
+            auto.run_once(actor)
+            if auto is not None
+            else backup.backup(db, Path(tempfile.mkdtemp()) / backup.dated_name(), actor)  # named by its time
         )
         st.session_state["backup_zip"] = (f"{made.name}.zip", backup.zip_backup(made))
     if st.session_state.get("backup_zip"):

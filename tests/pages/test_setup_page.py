@@ -1,6 +1,8 @@
 import os
 from pathlib import Path
 
+import pytest
+
 from forum_core import forum as forum_mod
 from forum_core.i18n import t
 from tests.conftest import ORGANIZER
@@ -187,3 +189,24 @@ def test_budget_programs_imported_from_a_file_on_the_page(demo_db):
     assert not at.exception, at.exception
     assert t("ka", "setup.not_saved") in [e.value for e in at.error]
     assert forum_mod.budget_programs(db.cursor(), forum_id) == before
+
+
+@pytest.mark.parametrize("minutes", ["0", "600"])  # automatic backups off, and on
+def test_back_up_now_offers_a_zip_named_by_its_time_and_is_audited(demo_db, monkeypatch, minutes):
+    """Without automatic backups the download was "backup.zip", and a restore's question then named
+    only that (a browser tour); and a backup holds everyone's data: it is in the audit trail."""
+    import re
+
+    from forum_core import audit
+    from tests.pages.conftest import app_database
+
+    monkeypatch.setenv("FORUM_BACKUP_MINUTES", minutes)
+    at = open_app("en", "pages/setup.py")
+    at.button(key="backup_now").click().run()
+    assert not at.exception
+    (download,) = [e for e in at.get("download_button") if e.proto.id.endswith("backup_download")] or [None]
+    name = at.session_state["backup_zip"][0]
+    assert re.fullmatch(r"backup-\d{8}-\d{6}-\d{6}\.zip", name), name
+    assert download is not None and name in download.proto.label
+    (entry,) = audit.entries(app_database().cursor(), 1, kind="backup")
+    assert entry["action"] == "backup.make" and entry["after"] == {"file": name.removesuffix(".zip")}
