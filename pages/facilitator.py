@@ -253,6 +253,7 @@ elif step == "problems":
     )
     # One problem at a time is edited, flagged, merged or deleted: a list of 60 editors would be slow.
     problem_from_address("problem_choice", titles)
+    widgets.current_words("problem_choice", titles.get)  # a renamed problem: its new title in the box
     chosen = st.selectbox(
         t("fac.choose_problem"),
         list(titles),

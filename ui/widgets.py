@@ -37,6 +37,7 @@ def stepped_choice(
     key = f"{prefix}_choice"
     if st.session_state.get(key) not in ids:
         st.session_state[key] = ids[0]
+    current_words(key, format_func)
 
     def step(delta: int) -> None:
         current = st.session_state.get(key)
@@ -51,6 +52,18 @@ def stepped_choice(
         choice_col.selectbox(label, ids, format_func=format_func, key=key)
         next_col.button("▶", key=f"{prefix}_next", on_click=step, args=(1,), width="stretch")
     return st.session_state[key]
+
+
+def current_words(key: str, format_func: Callable[[Any], str | None]) -> None:
+    """Before a select box (``key``) is drawn: the browser's box keeps showing the chosen item's words
+    from when it was chosen (a recommendation reworded, a problem renamed: the old words stayed until
+    a reload). When they have changed, the choice is given again from here, with its words as now."""
+    chosen = st.session_state.get(key)
+    words = None if chosen is None else format_func(chosen)
+    shown = f"{key}__shown"
+    if words is not None and st.session_state.get(shown) not in (None, words):
+        st.session_state[key] = chosen
+    st.session_state[shown] = words
 
 
 def tabs(labels: list[str], key: str) -> list:

@@ -582,7 +582,12 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
 
     # 6. after the forum: the organizer makes the recommendations document from what the rooms typed
     follow_sidebar(organizer, "report")
-    expect(organizer.locator('[class*="st-key-wording_"] textarea')).to_have_count(1)  # one open to work on
+    wording = organizer.locator('[class*="st-key-wording_"] textarea')
+    expect(wording).to_have_count(1)  # one open to work on
+    # the committee rewords it: the chooser above shows the new words (it kept the old ones until a reload)
+    wording.fill("გზების საფარის აღდგენა")
+    wording.press("Tab")
+    expect(organizer.locator(".st-key-rec_choice input")).to_have_value("1. გზების საფარის აღდგენა")
     # the organizers named on the cover: "saved" above the tabs, gone at the next run (which, before the
     # tabs were keyed, showed the first tab instead of the documents' one)
     organizer.locator(".st-key-organizers input").fill("თელავის მერია და სამოქალაქო საბჭო")
@@ -601,6 +606,7 @@ def test_a_whole_forum_day(browser, app_server, shots, lang):
     for i in range(2):
         assert titles[i][0] in document and titles[i][4] in document
     assert "ახალი გზის საფარი" in document  # the initiative typed in room 201
+    assert "გზების საფარის აღდგენა" in document  # the committee's words
     assert "თელავის მერია და სამოქალაქო საბჭო" in document
 
     # the organizer signs out: /api/signout's answer clears the cookie, and a reload asks for the code
