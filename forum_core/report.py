@@ -508,7 +508,10 @@ def record_answer(db: Database, actor: Actor, rec_id: int, raw: dict) -> Outcome
         )
         named = {"recommendation": _named(unit, rec_id), **answer}
         unit.audit("recommendation_answer", rec_id, before, named, rec["forum_id"])
-        return Outcome(True, "saved")
+        # saved, but the report to participants would say "included" with no amount: said, not refused
+        # (the amount may not be known yet when the draft budget is first read out)
+        unfunded = answer["status"] in FUNDED and answer["amount"] is None
+        return Outcome(True, "saved", warnings=(FieldError("amount", "funded_without_amount"),) if unfunded else ())
 
     return db.attempt(actor, "report.answer", work)
 

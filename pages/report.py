@@ -246,6 +246,9 @@ with answers_tab:
                 session.flash("success", t("report.answers_saved", count=saved))
             for line in problems:
                 session.flash("error", line)
+            for n, o in outcomes.items():
+                for w in o.warnings if o.ok else ():
+                    session.flash("warning", t("report.answer_error", n=n, error=i18n.error_text(session.lang(), w)))
             if not problems:  # saved: the table shows what is stored; rows in error stay as typed
                 st.session_state.pop(editor_key, None)
             st.rerun()

@@ -145,6 +145,29 @@ def test_an_amount_typed_in_the_grid_is_stored_as_written(finished_file, typed, 
     assert answer["status"] == "partly" and str(answer["amount"]) == stored
 
 
+def test_an_answer_included_without_an_amount_is_saved_and_said(finished_file):
+    """ "Included" with no amount was saved without a word (a browser tour): the report to participants
+    then says "included" with no sum. It is saved (the amount may come later) and said."""
+    at = open_app("ka", PAGE)
+    recs = report.recommendations(app_database().cursor(), 1)
+    editor_key = "answers_" + "_".join(str(r["id"]) for r in recs)
+    at.session_state[editor_key] = {
+        "edited_rows": {
+            0: {"status": t("ka", "report.status_included")},
+            1: {"status": t("ka", "report.status_included"), "amount": "5 000"},
+        },
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.button(key="save_answers").click().run()
+    assert not at.error and t("ka", "report.answers_saved", count=2) in texts(at)
+    said = t("ka", "report.answer_error", n=1, error=t("ka", "error.funded_without_amount"))
+    assert [w.value for w in at.warning if w.value.startswith(t("ka", "report.answer_error", n="", error="")[:5])] == [
+        said
+    ]
+    assert report.recommendations(app_database().cursor(), 1)[0]["answer"]["status"] == "included"
+
+
 def test_an_amount_that_is_not_one_is_refused_in_words(finished_file):
     """Too large for the grid's number cell, an amount turned back into "—" and the answer was saved
     without it; letters or three decimals are refused too, saying how to write an amount."""

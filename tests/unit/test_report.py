@@ -224,3 +224,11 @@ def test_an_amount_reads_the_same_on_every_page_and_document():
     assert report.money(Decimal("40000.00")) == "40 000"
     assert report.money(1400000.0) == "1 400 000"
     assert report.money(None) == ""
+
+
+def test_an_answer_that_funds_without_an_amount_is_saved_with_a_warning(db, finished):
+    rec = report.recommendations(db.cursor(), finished)[0]
+    outcome = report.record_answer(db, ORGANIZER, rec["id"], {"status": "partly", "program_code": "02 01"})
+    assert outcome.reason == "saved" and [w.code for w in outcome.warnings] == ["funded_without_amount"]
+    assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "partly", "amount": "900"}).warnings == ()
+    assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "not_included"}).warnings == ()
