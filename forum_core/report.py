@@ -412,6 +412,8 @@ def parse_amount(value: Any) -> Decimal | None:
     are twelve thousand five hundred, never 12.5); the last separator followed by one or two digits
     is the decimal one (tetri). Anything else (letters, three decimals) is not an amount: it is
     refused, never guessed (a grid's number cell read "12500,50" as 1250050)."""
+    if isinstance(value, bool):
+        return None
     if isinstance(value, int | float | Decimal):
         number = Decimal(str(value))
         return number if number.is_finite() and number == number.quantize(Decimal("0.01")) else None
@@ -428,8 +430,9 @@ def parse_amount(value: Any) -> Decimal | None:
     if separators and len(parts[-1]) in (1, 2) and (len(separators) == 1 or separators[-1] != separators[0]):
         decimals = parts.pop()
         separators.pop()
-    # every separator left groups thousands: each group after the first has three digits, one kind
-    if any(len(group) != 3 for group in parts[1:]) or len(set(separators)) > 1:
+    # every separator left groups thousands: one kind, three digits in each group after the first,
+    # one to three in the first ("12500,000" is not a way to write an amount)
+    if separators and (len(set(separators)) > 1 or any(len(g) != 3 for g in parts[1:]) or len(parts[0]) > 3):
         return None
     return Decimal(sign + "".join(parts) + ("." + decimals if decimals else ""))
 

@@ -115,7 +115,10 @@ def test_an_amount_is_read_as_people_write_it(written, amount):
     assert report.parse_amount(written) == Decimal(amount)
 
 
-@pytest.mark.parametrize("written", ["ათასი", "12,5555", "1,2,3", "12,345.678", "12 500 ლარი და 50 თეთრი", 0.001])
+@pytest.mark.parametrize(
+    "written",
+    ["ათასი", "12,5555", "1,2,3", "12,345.678", "12 500 ლარი და 50 თეთრი", 0.001, "12500,000", "1,000.000,5", True],
+)
 def test_what_is_not_an_amount_is_not_guessed(written):
     assert report.parse_amount(written) is None
 
