@@ -171,7 +171,7 @@ def _restore(args, lang: str) -> int:
         return 3
     restored = Database(args.db)  # the restored database's audit trail says it was restored, and from what
     try:
-        backup.record_restore(restored, CLI_ACTOR, Path(args.backup).name)
+        backup.record_restore(restored, CLI_ACTOR, Path(args.backup).name, args.backup)
     finally:
         restored.close()
     print(t(lang, "cli.restored", path=args.db, backup=args.backup))

@@ -90,6 +90,7 @@ FIELDS = (
     "label",
     "large_scale",
     "last_name",
+    "made",
     "merged_into",
     "merged_problem",
     "method",

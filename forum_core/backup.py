@@ -319,15 +319,29 @@ def restore_running(db: Database, source: str | Path, actor: Actor | None = None
         raise BackupError("not_a_backup", str(source))
     db.reopen(lambda: restore(source, db.path, force=True))
     if actor is not None:
-        record_restore(db, actor, name or source.name)
+        record_restore(db, actor, name or source.name, source)
     return Path(db.path)
 
 
-def record_restore(db: Database, actor: Actor, name: str) -> None:
+def record_restore(db: Database, actor: Actor, name: str, source: str | Path | None = None) -> None:
+    """The restored database's audit entry: who restored which backup, and when it was made (the
+    backup's own entry is not in it: the backup was written before its entry)."""
+    made = _made_at(Path(source)) if source is not None else None
     # named by its role and label: the device's sign-in may be newer than the backup, so unknown to
     # the restored database (the device then signs in again)
     with db.unit(dataclasses.replace(actor, device_id=None), Action.BACKUP_RESTORE) as unit:
-        unit.audit("backup", None, None, {"file": name})
+        unit.audit("backup", None, None, {"file": name, "made": made} if made else {"file": name})
+
+
+def _made_at(source: Path) -> str | None:
+    """When a backup was made, from its marker file ("made 2027-05-28T10:15:00")."""
+    try:
+        for line in (source / MARKER).read_text(encoding="utf-8").splitlines():
+            if line.startswith("made ") and re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", line[5:].strip()):
+                return line[5:].strip()
+    except OSError:
+        pass
+    return None
 
 
 def zip_backup(folder: str | Path) -> bytes:

@@ -92,7 +92,7 @@ with recs_tab:
                         t("report.col_groups"): ", ".join(map(str, r["groups"])),
                         t("fac.pebbles"): r["pebbles"],
                         t("report.col_edited"): "✓" if r["edited"] else "",
-                        t("report.col_merged"): len(r["merged"]) or "",
+                        t("report.col_merged"): str(len(r["merged"])) if r["merged"] else "",  # one type per column
                     }
                     for n, r in enumerate(recs, start=1)
                 ]
@@ -149,7 +149,7 @@ with recs_tab:
                 on_change=save_wording,
                 args=(rec["id"],),
             )
-            left, right = st.columns([4, 1], vertical_alignment="bottom")
+            left, right = st.columns([3, 1], vertical_alignment="bottom")  # "გაერთიანება" whole at 1024 px
             others = [r["id"] for r in recs if r["id"] != rec["id"]]
             left.selectbox(
                 t("report.merge_with"),
@@ -242,13 +242,16 @@ with answers_tab:
                 if not o.ok
                 for e in o.errors
             ]
+            # said in toasts too: the messages at the page's top are out of sight below the grid (1024
+            # px), and a browser's redraw of the grid after the save can run the page again at once
             if saved:
-                session.flash("success", t("report.answers_saved", count=saved))
+                session.flash("success", t("report.answers_saved", count=saved), toast=True)
             for line in problems:
-                session.flash("error", line)
+                session.flash("error", line, toast=True)
             for n, o in outcomes.items():
                 for w in o.warnings if o.ok else ():
-                    session.flash("warning", t("report.answer_error", n=n, error=i18n.error_text(session.lang(), w)))
+                    said = t("report.answer_error", n=n, error=i18n.error_text(session.lang(), w))
+                    session.flash("warning", said, toast=True)
             if not problems:  # saved: the table shows what is stored; rows in error stay as typed
                 st.session_state.pop(editor_key, None)
             st.rerun()

@@ -165,6 +165,8 @@ def test_an_answer_included_without_an_amount_is_saved_and_said(finished_file):
     assert [w.value for w in at.warning if w.value.startswith(t("ka", "report.answer_error", n="", error="")[:5])] == [
         said
     ]
+    # and in toasts: the page's top is out of sight below the grid on a laptop (a browser tour)
+    assert [x.value for x in at.toast] == [t("ka", "report.answers_saved", count=2), said]
     assert report.recommendations(app_database().cursor(), 1)[0]["answer"]["status"] == "included"
 
 

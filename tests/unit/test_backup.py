@@ -400,8 +400,10 @@ def test_a_backup_a_person_takes_and_a_restore_are_in_the_audit_trail(finished_d
     assert (taken["action"], taken["device"], taken["after"]) == ("backup.make", ORGANIZER.device, {"file": "b1"})
     backup.restore_running(db, made, ORGANIZER, "forum-1 Dec.zip")
     (restored,) = audit.entries(db.cursor(), FORUM, kind="backup")  # the backup's own moment: before its entry
-    assert restored["action"] == "backup.restore" and restored["after"] == {"file": "forum-1 Dec.zip"}
-    assert "forum-1 Dec.zip" in audit.sentence("en", restored) and audit.sentence("ka", restored).startswith(
-        "მონაცემები აღდგა"
-    )
+    assert restored["action"] == "backup.restore" and restored["after"]["file"] == "forum-1 Dec.zip"
+    made_at = restored["after"]["made"]  # when the backup was made: its own entry is not in it
+    assert made_at == (made / backup.MARKER).read_text().splitlines()[1].removeprefix("made ")
+    said = audit.sentence("en", restored)
+    assert "forum-1 Dec.zip" in said and f"made: {made_at[:16].replace('T', ' ')}" in said, said
+    assert audit.sentence("ka", restored).startswith("მონაცემები აღდგა")
     assert auto.exists()
