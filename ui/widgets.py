@@ -237,7 +237,13 @@ ANNOUNCER = "[data-live-announcer]"
 DATE_PARTS = '[data-testid^="stDateInput"], [data-testid^="stTimeInput"]'
 STREAMLIT_PATTERNS = [
     (r"^Help for (.+)$", "streamlit.help_for", "label", '[data-testid="stTooltipIcon"]'),
-    (r"^Remove (.+)$", "streamlit.remove", "item", "[data-tag], [class*=multi-value__remove]"),  # a chosen option
+    # a chosen option, and an uploaded file's chip ("Remove list.csv")
+    (
+        r"^Remove (.+)$",
+        "streamlit.remove",
+        "item",
+        '[data-tag], [class*=multi-value__remove], [data-testid="stFileChip"]',
+    ),
     (r"^year, (.+)$", "streamlit.year_of", "label", DATE_PARTS),
     (r"^month, (.+)$", "streamlit.month_of", "label", DATE_PARTS),
     (r"^day, (.+)$", "streamlit.day_of", "label", DATE_PARTS),

@@ -77,6 +77,9 @@ def import_with_bad_rows(organizer, lang: str, shots) -> None:
         files=[{"name": "list.csv", "mimeType": "text/csv", "buffer": IMPORT_CSV.encode()}]
     )
     expect(organizer.get_by_text(t(lang, "import.has_invalid", count=2))).to_be_visible()
+    # the file's chip: its remove button is named in the page's language ("Remove list.csv", a tour heard)
+    remove = organizer.locator('.st-key-import_file [data-testid="stFileChip"] button').last
+    expect(remove).to_have_attribute("aria-label", t(lang, "streamlit.remove", item="list.csv"))
     shots(organizer, "import-preview")
     organizer.locator(".st-key-import_confirm button").click()
     done = t(lang, "import.done").split("{")[0].strip()
