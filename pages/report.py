@@ -206,7 +206,7 @@ with answers_tab:
             # no limits in the cells (the editor cuts a long reason and drops a minus sign without a
             # word): the service refuses them, saying so, and rows in error stay as typed
             column_config={
-                # the number and the words stay in view while the answer's columns scroll (1024 px, a phone)
+                # the number and the words stay in view while the answer's columns scroll (1024 px; not on a phone)
                 "n": st.column_config.NumberColumn("#", width="small", pinned=True),
                 "text": st.column_config.TextColumn(t("report.col_recommendation"), width="medium", pinned=True),
                 "groups": st.column_config.TextColumn(t("report.col_groups"), width="small"),
