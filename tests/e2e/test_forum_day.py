@@ -55,6 +55,11 @@ def open_page(browser, url: str, width: int = 1280, height: int = 900):
     return page
 
 
+# Texts a screen reader may read inside buttons that are Streamlit's names of an icon ("add icon")
+ICON_WORDS_JS = """(buttons) => buttons.flatMap((button) => [...button.querySelectorAll("span")]
+  .filter((el) => !el.closest("[aria-hidden=true]") && / icon$/.test(el.textContent)).map((el) => el.textContent))"""
+
+
 def follow_sidebar(page, name: str) -> None:
     """Open another page by its link in the sidebar, as a person does: no reload of the app."""
     page.locator(f'[data-testid="stSidebar"] a[href="{name}"]').click()  # Streamlit's links are relative
@@ -80,6 +85,12 @@ def import_with_bad_rows(organizer, lang: str, shots) -> None:
     # the file's chip: its remove button is named in the page's language ("Remove list.csv", a tour heard)
     remove = organizer.locator('.st-key-import_file [data-testid="stFileChip"] button').last
     expect(remove).to_have_attribute("aria-label", t(lang, "streamlit.remove", item="list.csv"))
+    # and its "+" for more files, by its own name; inside it, Streamlit's hidden words for its icon
+    # ("add icon", in English on a Georgian page, a tour read) say nothing of their own
+    uploader = organizer.locator(".st-key-import_file")
+    expect(uploader.locator(f'button[aria-label="{t(lang, "streamlit.add_files")}"]')).to_have_count(1)
+    icon_words = uploader.locator("button").evaluate_all(ICON_WORDS_JS)
+    assert icon_words == [], icon_words
     shots(organizer, "import-preview")
     organizer.locator(".st-key-import_confirm button").click()
     done = t(lang, "import.done").split("{")[0].strip()

@@ -34,6 +34,12 @@ function replaceIn(root, words) {
     const core = text.trim();
     if (!core) continue;
     const el = node.parentElement;
+    // Streamlit's hidden words for an icon in a button ("add icon" in the uploader's "+"): the button's
+    // own name (in the page's language) says what it does, so the icon's English name is hidden
+    if (/^[a-z0-9_]+ icon$/.test(core) && el?.closest("button[aria-label]")) {
+      el.setAttribute("aria-hidden", "true");
+      continue;
+    }
     // Streamlit's own short texts by their words; an announcement ("6 options available.") and a
     // refused file's message (with its type), of any length, by their patterns where they are said
     let wanted = core.length <= 60 ? words.exact[core] : undefined;
