@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
-from forum_core.validation import FieldError, Outcome, check_int, check_text
+from forum_core.validation import FieldError, Outcome, check_amount, check_int, check_text
 
 DEFAULT_PHASES = [("opening", 30), ("group_work", 180), ("presentations", 70)]
 # Fields of the ten groups of a new forum, as keys of the catalog (``field.<key>``).
@@ -461,6 +462,8 @@ def default_groups(field_names: dict[str, str]) -> list[GroupDraft]:
 # --- the municipality's budget programs (the experts' briefing) --------------------
 
 PROGRAM_COLUMNS = ("field", "program_code", "name", "amount", "year", "description")
+# Ten billion lari: more than a municipality's whole budget (the column holds tetri too)
+MAX_PROGRAM_AMOUNT = Decimal(10_000_000_000)
 
 
 def validate_programs(raw_rows: list[dict]) -> tuple[list[dict], list[FieldError]]:
@@ -472,7 +475,7 @@ def validate_programs(raw_rows: list[dict]) -> tuple[list[dict], list[FieldError
             "field": check_text(errors, p + "field", row.get("field"), "short", required=True),
             "program_code": check_text(errors, p + "program_code", row.get("program_code"), "room", required=True),
             "name": check_text(errors, p + "name", row.get("name"), "title", required=True),
-            "amount": check_int(errors, p + "amount", row.get("amount"), 0, 10_000_000_000, required=False),
+            "amount": check_amount(errors, p + "amount", row.get("amount"), MAX_PROGRAM_AMOUNT),
             "year": check_int(errors, p + "year", row.get("year"), 2000, 2100, required=False),
             "description": check_text(errors, p + "description", row.get("description"), "note"),
             "id": row.get("id") if isinstance(row.get("id"), int) else None,
@@ -503,7 +506,6 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                 unit.audit("budget_program", new_id, None, dict(zip(PROGRAM_COLUMNS, values)), forum_id)
             else:
                 before = {c: existing[pid][c] for c in PROGRAM_COLUMNS}
-                before["amount"] = None if before["amount"] is None else int(before["amount"])
                 after = dict(zip(PROGRAM_COLUMNS, values))
                 if before != after:
                     unit.write(

@@ -28,7 +28,7 @@ import csv
 import io
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -86,6 +86,30 @@ _ALIAS = {
     for key, aliases in COLUMN_ALIASES.items()
     for alias in aliases + ([key] if key != "id" else [])
 }
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What a file's header row must name: its known headers (normalised, see ``normalize_header``)
+    → column keys, and which keys it cannot do without. The header row is searched for by it."""
+
+    aliases: dict[str, str]
+    required: Callable[[set[str]], bool]
+
+    def recognised(self, cells: list[Any]) -> set[str]:
+        return {
+            self.aliases[normalize_header(c)]
+            for c in cells
+            if isinstance(c, str) and normalize_header(c) in self.aliases
+        }
+
+
+def _has_required(keys: set[str]) -> bool:
+    names = "full_name" in keys or {"first_name", "last_name"} <= keys
+    return names and {"phone", "group"} <= keys
+
+
+PARTICIPANT_COLUMNS = Columns(_ALIAS, _has_required)
 
 
 class FileProblem(Exception):
@@ -176,7 +200,7 @@ def _decode(data: bytes) -> str:
             return data.decode("latin-1")
 
 
-def _read_csv(data: bytes) -> Table:
+def _read_csv(data: bytes, columns: Columns) -> Table:
     try:
         text = _decode(data)
     except UnicodeDecodeError:
@@ -203,7 +227,7 @@ def _read_csv(data: bytes) -> Table:
                 raise FileProblem("too_many_rows", max=MAX_ROWS)
     except csv.Error:
         raise FileProblem("not_a_table") from None
-    return _table_from_sheets([("", records)], None)
+    return _table_from_sheets([("", records)], None, columns)
 
 
 _XLSX_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|si)(?=[\s/>])([^>]*)")
@@ -376,7 +400,7 @@ def _check_xls_workbook(data: bytes) -> None:
             extent.reach(column + 1, row + 1)  # the sheet is read from A1, as an XLSX's
 
 
-def _read_workbook(data: bytes, sheet: str | None) -> Table:
+def _read_workbook(data: bytes, sheet: str | None, columns: Columns) -> Table:
     """XLSX, XLS and ODS, read with calamine: every visible sheet, in order."""
     from python_calamine import CalamineWorkbook
 
@@ -399,7 +423,7 @@ def _read_workbook(data: bytes, sheet: str | None) -> Table:
         raise
     except Exception:  # calamine raises several kinds for a damaged or foreign file
         raise FileProblem("not_a_table") from None
-    return _table_from_sheets(sheets, sheet)
+    return _table_from_sheets(sheets, sheet, columns)
 
 
 def _is_blank(cell: Any) -> bool:
@@ -447,16 +471,9 @@ def _mostly_damaged(texts: list[Any], share: float) -> bool:
     return bool(texts) and sum(1 for x in texts if damaged(x)) >= share * len(texts)
 
 
-def _recognised(cells: list[Any]) -> set[str]:
-    return {_ALIAS[normalize_header(c)] for c in cells if isinstance(c, str) and normalize_header(c) in _ALIAS}
-
-
-def _has_required(keys: set[str]) -> bool:
-    names = "full_name" in keys or {"first_name", "last_name"} <= keys
-    return names and {"phone", "group"} <= keys
-
-
-def _table_from_sheets(sheets: list[tuple[str, list[tuple[int, list[Any]]]]], wanted: str | None) -> Table:
+def _table_from_sheets(
+    sheets: list[tuple[str, list[tuple[int, list[Any]]]]], wanted: str | None, columns: Columns
+) -> Table:
     """The sheet and row holding the headers: the first row (of the first sheet) that names every
     required column; else the row naming the most known columns, so the error lists what lacks."""
     names = [name for name, _ in sheets]
@@ -470,8 +487,8 @@ def _table_from_sheets(sheets: list[tuple[str, list[tuple[int, list[Any]]]]], wa
             continue
         seen_any = True
         for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
-            keys = _recognised(cells)
-            if _has_required(keys):
+            keys = columns.recognised(cells)
+            if columns.required(keys):
                 return _make_table(name, names, records, index)
             if best is None or len(keys) > best[0]:
                 best = (len(keys), name, index, records)
@@ -494,7 +511,11 @@ def _check_encoding(texts: list[Any], share: float) -> None:
         raise FileProblem("wrong_encoding")
 
 
-def read_table(data: bytes, filename: str = "", sheet: str | None = None) -> Table:
+def read_table(
+    data: bytes, filename: str = "", sheet: str | None = None, columns: Columns = PARTICIPANT_COLUMNS
+) -> Table:
+    """The table in a CSV or a workbook: its header row is the first (below any title rows, on the
+    first sheet that has one) naming every column ``columns`` requires."""
     if not data:
         raise FileProblem("empty_file")
     if len(data) > MAX_FILE_BYTES:
@@ -505,8 +526,8 @@ def read_table(data: bytes, filename: str = "", sheet: str | None = None) -> Tab
         or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
         or name.endswith((".xlsx", ".xlsm", ".xls", ".ods"))
     ):
-        return _read_workbook(data, sheet)
-    return _read_csv(data)
+        return _read_workbook(data, sheet, columns)
+    return _read_csv(data, columns)
 
 
 def map_columns(headers: list[str]) -> tuple[dict[str, int], list[str]]:

@@ -6,6 +6,8 @@ forum does not depend on the importer, which depends on the forum's groups.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from forum_core import forum as forum_mod
 from forum_core import importer
 from forum_core.db import Actor, Database
@@ -21,20 +23,35 @@ PROGRAM_ALIASES = {
 }
 
 
+REQUIRED = ("field", "program_code", "name")
+COLUMNS = importer.Columns(
+    {importer.normalize_header(alias): key for key, names in PROGRAM_ALIASES.items() for alias in names},
+    lambda keys: set(REQUIRED) <= keys,
+)
+
+
 def import_programs(db: Database, actor: Actor, forum_id: int, data: bytes, filename: str = "") -> Outcome:
-    """Budget programs from CSV/XLSX with columns field, program_code, name, amount, year, description."""
+    """Budget programs from CSV/XLSX with columns field, program_code, name, amount, year, description
+    (the header row may stand below title rows, as in a budget's spreadsheet). A refused row is
+    named by its row in the file."""
     try:
-        table = importer.read_table(data, filename)
+        table = importer.read_table(data, filename, columns=COLUMNS)
     except importer.FileProblem as problem:
         return Outcome(False, "file_problem", (FieldError("file", problem.code, problem.params),))
-    aliases = {importer.normalize_header(a): key for key, names in PROGRAM_ALIASES.items() for a in names}
     mapping = {}
     for index, header in enumerate(table.headers):
-        key = aliases.get(importer.normalize_header(header))
+        key = COLUMNS.aliases.get(importer.normalize_header(header))
         if key and key not in mapping:
             mapping[key] = index
-    missing = [c for c in ("field", "program_code", "name") if c not in mapping]
+    missing = [c for c in REQUIRED if c not in mapping]
     if missing:
         return Outcome(False, "file_problem", (FieldError("file", "missing_columns", {"columns": ", ".join(missing)}),))
     rows = [{k: (cells[i] if i < len(cells) else None) for k, i in mapping.items()} for _, cells in table.rows]
-    return forum_mod.save_programs(db, actor, forum_id, rows)
+    outcome = forum_mod.save_programs(db, actor, forum_id, rows)
+    # "program.3.amount" names the third program; in a file, its row is the one the spreadsheet shows
+    lines = [line for line, _ in table.rows]  # (blank rows are left out by the reader)
+    errors = []
+    for error in outcome.errors:
+        _, index, name = error.field.split(".")
+        errors.append(FieldError(f"program.{lines[int(index) - 1]}.{name}", error.code, error.params))
+    return replace(outcome, errors=tuple(errors))

@@ -10,7 +10,6 @@ latest one counts. The two PDFs are in :mod:`forum_core.report_pdf`.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +21,7 @@ from forum_core import checkin
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import Actor, Database, Unit, one_as_dict, rows_as_dicts
-from forum_core.validation import FieldError, Outcome, check_text
+from forum_core.validation import FieldError, Outcome, check_amount, check_text
 
 STATUSES = ("included", "partly", "not_included", "outside_competence")
 FUNDED = ("included", "partly")
@@ -399,55 +398,8 @@ def set_organizers(db: Database, actor: Actor, forum_id: int, text: Any) -> Outc
 # --- the reporting forum: the mayor's answers --------------------------------------------------------
 
 
-# An amount as people write it: "12 500", "12 500,50" (Georgian: a decimal comma), "12,500.50"
-# (English), with or without the lari's sign or name. Spaces of any kind group thousands.
-_LARI = re.compile(r"^(₾|gel)|(₾|ლარი|ლარ|ლ\.?|gel)$", re.IGNORECASE)
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
-_DIGITS = re.compile(r"\d+([.,]\d+)*")
-
-
-def parse_amount(value: Any) -> Decimal | None:
-    """The amount in lari that ``value`` says, or None if it is not one (a number, or a text as
-    above). A separator followed by exactly three digits groups thousands ("12,500" and "12.500"
-    are twelve thousand five hundred, never 12.5); the last separator followed by one or two digits
-    is the decimal one (tetri). Anything else (letters, three decimals) is not an amount: it is
-    refused, never guessed (a grid's number cell read "12500,50" as 1250050)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float | Decimal):
-        number = Decimal(str(value))
-        return number if number.is_finite() and number == number.quantize(Decimal("0.01")) else None
-    text = _SPACES.sub("", str(value)).strip()
-    text = _LARI.sub("", text)
-    sign = ""
-    if text.startswith(("-", "−")):
-        sign, text = "-", text[1:]
-    if not _DIGITS.fullmatch(text):
-        return None
-    parts = re.split(r"[.,]", text)
-    separators = re.findall(r"[.,]", text)
-    decimals = ""
-    if separators and len(parts[-1]) in (1, 2) and (len(separators) == 1 or separators[-1] != separators[0]):
-        decimals = parts.pop()
-        separators.pop()
-    # every separator left groups thousands: one kind, three digits in each group after the first,
-    # one to three in the first ("12500,000" is not a way to write an amount)
-    if separators and (len(set(separators)) > 1 or any(len(g) != 3 for g in parts[1:]) or len(parts[0]) > 3):
-        return None
-    return Decimal(sign + "".join(parts) + ("." + decimals if decimals else ""))
-
-
 def _amount(errors: list[FieldError], value: Any) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value):
-        return None
-    number = parse_amount(value)
-    if number is None:
-        errors.append(FieldError("amount", "not_an_amount"))
-        return None
-    if number < 0 or number > MAX_AMOUNT:
-        errors.append(FieldError("amount", "out_of_range", {"min": 0, "max": int(MAX_AMOUNT)}))
-        return None
-    return number.quantize(Decimal("0.01"))
+    return check_amount(errors, "amount", value, MAX_AMOUNT)
 
 
 def money(amount) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from forum_core.vocabulary import Reason
@@ -108,6 +109,59 @@ def check_int(
         errors.append(FieldError(name, "out_of_range", {"min": low, "max": high}))
         return None
     return number
+
+
+# An amount as people write it: "12 500", "12 500,50" (Georgian: a decimal comma), "12,500.50"
+# (English), with or without the lari's sign or name. Spaces of any kind group thousands.
+_LARI = re.compile(r"^(₾|gel)|(₾|ლარი|ლარ|ლ\.?|gel)$", re.IGNORECASE)
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+_DIGITS = re.compile(r"\d+([.,]\d+)*")
+
+
+def parse_amount(value: Any) -> Decimal | None:
+    """The amount in lari that ``value`` says, or None if it is not one (a number, or a text as
+    above). A separator followed by exactly three digits groups thousands ("12,500" and "12.500"
+    are twelve thousand five hundred, never 12.5); the last separator followed by one or two digits
+    is the decimal one (tetri). Anything else (letters, three decimals) is not an amount: it is
+    refused, never guessed (a grid's number cell read "12500,50" as 1250050)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value))
+        return number if number.is_finite() and number == number.quantize(Decimal("0.01")) else None
+    text = _SPACES.sub("", str(value)).strip()
+    text = _LARI.sub("", text)
+    sign = ""
+    if text.startswith(("-", "−")):
+        sign, text = "-", text[1:]
+    if not _DIGITS.fullmatch(text):
+        return None
+    parts = re.split(r"[.,]", text)
+    separators = re.findall(r"[.,]", text)
+    decimals = ""
+    if separators and len(parts[-1]) in (1, 2) and (len(separators) == 1 or separators[-1] != separators[0]):
+        decimals = parts.pop()
+        separators.pop()
+    # every separator left groups thousands: one kind, three digits in each group after the first,
+    # one to three in the first ("12500,000" is not a way to write an amount)
+    if separators and (len(set(separators)) > 1 or any(len(g) != 3 for g in parts[1:]) or len(parts[0]) > 3):
+        return None
+    return Decimal(sign + "".join(parts) + ("." + decimals if decimals else ""))
+
+
+def check_amount(errors: list[FieldError], name: str, value: Any, high: Decimal) -> Decimal | None:
+    """An amount in lari (not required) in [0, high], to the tetri; records ``not_an_amount`` /
+    ``out_of_range`` otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()) or _is_nan(value):
+        return None
+    number = parse_amount(value)
+    if number is None:
+        errors.append(FieldError(name, "not_an_amount"))
+        return None
+    if number < 0 or number > high:
+        errors.append(FieldError(name, "out_of_range", {"min": 0, "max": int(high)}))
+        return None
+    return number.quantize(Decimal("0.01"))
 
 
 def _is_nan(value: Any) -> bool:

@@ -216,7 +216,7 @@ with answers_tab:
                 "program_code": st.column_config.TextColumn(
                     t("report.program_code"), help=t("report.program_help", codes=", ".join(codes))
                 ),
-                "amount": st.column_config.TextColumn(t("report.amount_gel"), help=t("report.amount_help")),
+                "amount": st.column_config.TextColumn(t("report.amount_gel"), help=t("label.amount_help")),
                 "reason": st.column_config.TextColumn(t("report.reason"), width="medium"),
             },
             placeholder="—",

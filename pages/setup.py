@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forum_core import backup, demo, programs, publication
+from forum_core import backup, demo, programs, publication, report
 from forum_core import forum as forum_mod
 from ui import representation as rep_ui
 from ui import session, widgets
@@ -269,7 +269,8 @@ with programs_tab:
     program_columns = ["id"] + list(forum_mod.PROGRAM_COLUMNS)
     program_df = pd.DataFrame(
         [
-            {c: (float(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
+            # an amount as text, as it is typed: a number cell dropped the Georgian decimal comma
+            {c: (report.money(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
             for p in stored_programs
         ],
         columns=program_columns,
@@ -287,7 +288,7 @@ with programs_tab:
             "field": st.column_config.TextColumn(t("label.field")),
             "program_code": st.column_config.TextColumn(t("fac.program_code")),
             "name": st.column_config.TextColumn(t("label.name")),
-            "amount": st.column_config.NumberColumn(t("fac.amount"), format="%.0f"),
+            "amount": st.column_config.TextColumn(t("fac.amount"), help=t("label.amount_help")),
             "year": st.column_config.NumberColumn(t("fac.year"), format="%d"),
             "description": st.column_config.TextColumn(t("fac.description")),
         },

@@ -1,5 +1,9 @@
 from datetime import date, time
+from decimal import Decimal
 
+import pytest
+
+from forum_core import audit
 from forum_core import forum as forum_mod
 from forum_core import programs as program_import
 from tests.conftest import ORGANIZER, SETTINGS
@@ -189,6 +193,37 @@ def test_budget_programs_typed_and_imported(db, forum_id):
     assert len(forum_mod.budget_programs(db.cursor(), forum_id, field="ინფრასტრუქტურა")) == 1
     missing = program_import.import_programs(db, ORGANIZER, forum_id, b"a,b\n1,2\n", "p.csv")
     assert missing.errors[0].code == "missing_columns"
+
+
+@pytest.mark.parametrize(
+    "written, stored",
+    [
+        ("1 250 000,50 ₾", Decimal("1250000.50")),  # as a Georgian office suite shows a lari cell
+        ("1,250,000.50", Decimal("1250000.50")),
+        (1250000.5, Decimal("1250000.50")),  # a spreadsheet's number cell, with tetri
+        ("2400000", Decimal("2400000.00")),
+        (None, None),
+    ],
+)
+def test_a_programs_amount_is_read_as_people_write_it(db, forum_id, written, stored):
+    """A program's amount was a whole number: "1 250 000,50 ₾" (a Georgian office suite's lari
+    cell, saved as shown) and a number cell with tetri were refused as "not a number"."""
+    row = {"field": "ინფრასტრუქტურა", "program_code": "02 01", "name": "გზები", "amount": written}
+    assert forum_mod.save_programs(db, ORGANIZER, forum_id, [row]).ok
+    assert forum_mod.budget_programs(db.cursor(), forum_id)[0]["amount"] == stored
+
+
+def test_a_programs_amount_that_is_not_one_is_refused_and_changes_nothing(db, forum_id):
+    row = {"field": "ინფრასტრუქტურა", "program_code": "02 01", "name": "გზები", "amount": "2400000"}
+    assert forum_mod.save_programs(db, ORGANIZER, forum_id, [row]).ok
+    for written in ("ორი მილიონი", "12,5555", "1.250.000,505"):
+        refused = forum_mod.save_programs(db, ORGANIZER, forum_id, [{**row, "amount": written}])
+        assert [(e.field, e.code) for e in refused.errors] == [("program.1.amount", "not_an_amount")], written
+    assert forum_mod.budget_programs(db.cursor(), forum_id)[0]["amount"] == Decimal("2400000")
+    # a change is audited in lari, as every page says amounts
+    assert forum_mod.save_programs(db, ORGANIZER, forum_id, [{**row, "amount": "2 400 000,50"}]).ok
+    entry = audit.entries(db.cursor(), forum_id, kind="programs")[0]
+    assert audit.sentence("en", entry).endswith("2 400 000 ₾ → 2 400 000.50 ₾"), audit.sentence("en", entry)
 
 
 def test_flagged_in_vote_setting(db, forum_id):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from forum_core import checkin, demo, report
+from forum_core import checkin, demo, report, validation
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import participants as people
@@ -112,7 +112,7 @@ def test_the_committee_sets_the_order(db, finished):
     ],
 )
 def test_an_amount_is_read_as_people_write_it(written, amount):
-    assert report.parse_amount(written) == Decimal(amount)
+    assert validation.parse_amount(written) == Decimal(amount)
 
 
 @pytest.mark.parametrize(
@@ -120,7 +120,7 @@ def test_an_amount_is_read_as_people_write_it(written, amount):
     ["ათასი", "12,5555", "1,2,3", "12,345.678", "12 500 ლარი და 50 თეთრი", 0.001, "12500,000", "1,000.000,5", True],
 )
 def test_what_is_not_an_amount_is_not_guessed(written):
-    assert report.parse_amount(written) is None
+    assert validation.parse_amount(written) is None
 
 
 def test_the_mayors_answer_latest_counts_and_is_audited(db, finished):
