@@ -591,6 +591,19 @@ def resume(db: Database, token: str | None, now: datetime | None = None) -> Iden
     return Identity(row["role"], row["group_id"], row["label"], row["id"], row["code_id"])
 
 
+def former_label(db: Database, token: str | None) -> str | None:
+    """The name a device signed in under, signed out or expired since (the sign-in form offers it
+    again); None for a token never seen."""
+    if not isinstance(token, str) or not token:
+        return None
+    row = (
+        db.cursor()
+        .execute("SELECT label FROM device_session WHERE token_hash = ? ORDER BY id DESC LIMIT 1", [_token_hash(token)])
+        .fetchone()
+    )
+    return row[0] if row else None
+
+
 def still_valid(db: Database, identity: Identity, now: datetime | None = None) -> bool:
     """Whether a signed-in session's device is still signed in (not revoked, not expired)."""
     if identity.device_id is None:

@@ -206,14 +206,25 @@ def identity() -> access.Identity:
             token = st.context.cookies.get(DEVICE_COOKIE)
         except Exception:  # no browser context (bare runs)
             token = None
-        current = access.resume(database(), token) or access.PUBLIC
+        current = access.resume(database(), token)
+        if current is None:
+            current = access.PUBLIC
+            # a device signed out (or whose day is over) signs in again under the name it had
+            _keep_device_label(access.former_label(database(), token))
         st.session_state["identity"] = current
     elif current.role != "public" and not access.still_valid(database(), current):
+        _keep_device_label(current.label)
         current = access.PUBLIC  # signed out remotely, or the day is over
         st.session_state["identity"] = current
         flash("warning", t("access.signed_out_remotely"))
     _note_session(current.role)
     return current
+
+
+def _keep_device_label(label: str | None) -> None:
+    """The sign-in form's device name, as the device was named before (unless the form holds one)."""
+    if label and "sign_in_label" not in st.session_state:
+        st.session_state["sign_in_label"] = label
 
 
 def _note_session(role: str) -> None:

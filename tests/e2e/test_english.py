@@ -165,3 +165,15 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
         expect(room.locator(".st-key-fac_step").get_by_text(t(lang, step), exact=False)).to_be_visible()
     shots(room, "room1-problems")
     # the moderator's page in English, with its words checked: tests/e2e/test_accessibility.py
+
+    # the organizer signs the desk out from /access; the desk, reloaded, asks for a code again and
+    # keeps the name it had ("Desk 1" had to be typed again, a tour saw)
+    follow_sidebar(organizer, "audit")
+    follow_sidebar(organizer, "access")  # the list of devices as it is now
+    line = organizer.locator("[data-testid=stHorizontalBlock]").filter(has_text=re.compile(r"^Desk 1 · "))
+    line.locator('[class*="st-key-revoke_device_"] button').click()
+    organizer.locator(".st-key-revoke_yes button").click()
+    expect(organizer.get_by_text(t(lang, "access.device_signed_out")).first).to_be_visible()
+    desk.reload()
+    expect(desk.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
+    expect(desk.locator(".st-key-sign_in_label input")).to_have_value("Desk 1")

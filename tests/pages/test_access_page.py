@@ -178,6 +178,8 @@ def test_access_page_makes_codes_once_and_signs_devices_out(demo_db):
     desk.run()
     assert sees_sign_in(desk)
     assert t("en", "access.signed_out_remotely") in [w.value for w in desk.warning]
+    # to sign in again, the device keeps its name (it had to be typed again, a tour saw)
+    assert desk.text_input(key="sign_in_label").value == "test device"
 
 
 def test_one_code_waits_for_a_role_to_be_chosen(demo_db):

@@ -78,6 +78,9 @@ def test_sign_in_resume_and_remote_sign_out(db, demo_forum):
     assert access.revoke_device(db, ORGANIZER, me.device_id).reason == "revoked"
     assert access.resume(db, result.token) is None and not access.still_valid(db, me)
     assert access.devices(db.cursor(), demo_forum) == []
+    # signing in again, the device is offered the name it had; an unknown cookie learns nothing
+    assert access.former_label(db, result.token) == "Tablet room 203"
+    assert access.former_label(db, result.token + "x") is None and access.former_label(db, None) is None
     stored = db.cursor().execute("SELECT token_hash FROM device_session").fetchone()[0]
     assert result.token not in stored  # only a hash of the cookie's token is kept
 
