@@ -160,7 +160,7 @@ def _value(lang: str, action: str, key: str, value, group_label) -> str:
     if isinstance(value, list | dict):
         return t(lang, "audit.items", count=len(value))
     if key == "amount" and action.startswith(("report.", "programs.")):  # lari, as pages say them: "12 500.50 ₾"
-        return f"{report.money(value)} ₾"
+        return report.lari(value)
     text = str(value)
     if key == "gender" and f"gender.{text}" in catalog:
         return t(lang, f"gender.{text}")

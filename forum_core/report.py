@@ -411,6 +411,11 @@ def money(amount) -> str:
     return text[:-3] if text.endswith(".00") else text
 
 
+def lari(amount) -> str | None:
+    """An amount with the lari's sign ("12 500.50 ₾"), or None where there is none."""
+    return None if amount is None else f"{money(amount)} ₾"
+
+
 def validate_answer(raw: dict) -> tuple[dict | None, list[FieldError]]:
     errors: list[FieldError] = []
     status = raw.get("status")

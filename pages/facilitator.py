@@ -12,7 +12,7 @@ import streamlit as st
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
-from forum_core.report import money
+from forum_core.report import lari, money
 from ui import autosave, runtime, session, widgets
 from ui.text import md, md_join
 
@@ -133,8 +133,9 @@ if step == "who":
 # --- expert briefing --------------------------------------------------------------------
 elif step == "briefing":
     programs = forum_mod.budget_programs(cur, forum_id, field=group["field"])
+    # amounts as every page says them ("48 750.75 ₾"; a program without one is "—", not 0 ₾)
     table = pd.DataFrame(
-        [(p["program_code"], p["name"], float(p["amount"] or 0), p["year"], p["description"]) for p in programs],
+        [(p["program_code"], p["name"], lari(p["amount"]), p["year"], p["description"]) for p in programs],
         columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"), t("fac.description")],
     )
     st.caption(t("fac.briefing_help", field=md(group["field"])))
@@ -145,14 +146,14 @@ elif step == "briefing":
     def full_screen() -> None:
         for p in programs:
             st.markdown("### " + md(f"{p['program_code']} · {p['name']}"))
-            st.markdown(f"**{money(p['amount'] or 0)} ₾** · {p['year'] or ''}")
+            st.markdown(f"**{lari(p['amount']) or '—'}** · {p['year'] or ''}")
             st.text(p["description"] or "")
 
     widgets.table(
         table,
         t("fac.no_programs"),
         key="briefing_table",
-        column_config={t("fac.amount"): st.column_config.NumberColumn(format="%.0f ₾")},
+        column_config={t("fac.amount"): st.column_config.TextColumn(alignment="right")},
     )
     if programs and st.button(t("fac.full_screen"), key="briefing_full"):
         full_screen()

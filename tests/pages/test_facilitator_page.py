@@ -8,6 +8,7 @@ their saves go through the same service the route calls (``deliberation.save_tex
 import json
 import os
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -373,3 +374,24 @@ def test_a_click_on_the_emptied_form_just_after_adding_repeats_the_answer(demo_d
     add()  # a click on the empty form, later: no longer the same tap
     assert t("en", "error.required") in texts(at) and added not in texts(at)
     assert len(dl.problems(app_db().cursor(), group["id"])) == 1
+
+
+def test_the_briefing_shows_amounts_in_lari_and_none_as_a_dash(demo_db):
+    """The expert's briefing: an amount with tetri as every page says it ("48 750.75 ₾", the table's
+    number format rounded it to "48751 ₾"), and a program without an amount as "—" (it said "0 ₾")."""
+    from forum_core.db import Actor
+
+    at = open_app("ka", PAGE, role="expert", group_number=1)
+    db = app_db()
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    field = forum_mod.groups(db.cursor(), forum_id)[0]["field"]
+    rows = [
+        {"field": field, "program_code": "99 01", "name": "ტეტრიანი", "amount": "48 750,75"},
+        {"field": field, "program_code": "99 02", "name": "უთანხო", "amount": None},
+    ]
+    assert forum_mod.save_programs(db, Actor("organizer", "t"), forum_id, rows).ok
+    go(at, "briefing")
+    table = next(d for d in at.dataframe if t("ka", "fac.amount") in d.value.columns).value
+    amounts = dict(zip(table[t("ka", "fac.program_code")], table[t("ka", "fac.amount")]))
+    assert amounts["99 01"] == "48 750.75 ₾"
+    assert pd.isna(amounts["99 02"])  # no amount: drawn as the table's "—"
