@@ -52,6 +52,8 @@ def import_programs(db: Database, actor: Actor, forum_id: int, data: bytes, file
     lines = [line for line, _ in table.rows]  # (blank rows are left out by the reader)
     errors = []
     for error in outcome.errors:
-        _, index, name = error.field.split(".")
-        errors.append(FieldError(f"program.{lines[int(index) - 1]}.{name}", error.code, error.params))
+        parts = error.field.split(".")
+        if len(parts) == 3 and parts[0] == "program" and parts[1].isdigit():
+            error = FieldError(f"program.{lines[int(parts[1]) - 1]}.{parts[2]}", error.code, error.params)
+        errors.append(error)
     return replace(outcome, errors=tuple(errors))

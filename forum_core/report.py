@@ -398,10 +398,6 @@ def set_organizers(db: Database, actor: Actor, forum_id: int, text: Any) -> Outc
 # --- the reporting forum: the mayor's answers --------------------------------------------------------
 
 
-def _amount(errors: list[FieldError], value: Any) -> Decimal | None:
-    return check_amount(errors, "amount", value, MAX_AMOUNT)
-
-
 def money(amount) -> str:
     """An amount in lari as every page and document shows it: thousands apart by a space, the
     tetri only when there are some (12 500, 12 500.50)."""
@@ -422,7 +418,7 @@ def validate_answer(raw: dict) -> tuple[dict | None, list[FieldError]]:
     if status not in STATUSES:
         errors.append(FieldError("status", "required"))
     program_code = check_text(errors, "program_code", raw.get("program_code"), "short")
-    amount = _amount(errors, raw.get("amount"))
+    amount = check_amount(errors, "amount", raw.get("amount"), MAX_AMOUNT)
     reason = check_text(errors, "reason", raw.get("reason"), "note", multiline=True)
     if status in ("not_included", "outside_competence") and amount:
         errors.append(FieldError("amount", "amount_without_funding"))
