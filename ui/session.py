@@ -209,8 +209,12 @@ def identity() -> access.Identity:
         current = access.resume(database(), token)
         if current is None:
             current = access.PUBLIC
-            # a device signed out (or whose day is over) signs in again under the name it had
-            _keep_device_label(access.former_label(database(), token))
+            # a device signed out (or whose day is over) is told so, and signs in again under the
+            # name it had (after a reload it was only asked for a code)
+            former = access.former_label(database(), token)
+            if former:
+                _keep_device_label(former)
+                flash("warning", t("access.signed_out_remotely"))
         st.session_state["identity"] = current
     elif current.role != "public" and not access.still_valid(database(), current):
         _keep_device_label(current.label)

@@ -177,3 +177,5 @@ def test_every_page_and_a_write_in_english(browser, app_server, shots):
     desk.reload()
     expect(desk.get_by_role("heading", name=t(lang, "access.sign_in_title"))).to_be_visible()
     expect(desk.locator(".st-key-sign_in_label input")).to_have_value("Desk 1")
+    # and told why (after a reload it was only asked for a code)
+    expect(desk.get_by_text(t(lang, "access.signed_out_remotely"))).to_be_visible()
