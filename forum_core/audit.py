@@ -139,6 +139,7 @@ FIELDS = (
     "venue",
     "vulnerable_groups",
     "wording",
+    "year",
 )
 _SUBJECTS = ("recommendation",)  # fields that name what changed, said before the changes
 _MAX_CHANGES = 6  # a sentence names at most this many fields, then "and N more"

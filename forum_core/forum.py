@@ -484,17 +484,32 @@ def validate_programs(raw_rows: list[dict]) -> tuple[list[dict], list[FieldError
     return cleaned, errors
 
 
-def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict]) -> Outcome:
-    """Upsert the forum's budget programs: matched by id, else by program code; others kept."""
+def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict], complete: bool = False) -> Outcome:
+    """The forum's budget programs from rows. ``complete``: the rows are all of them (the setup
+    page's table), so a row with an id changes that program, a row without one adds a program, and
+    a program left without a row is removed (refused while an initiative names it). Otherwise (a
+    file): a row changes the program with its code, else adds one, and the others are kept. A code
+    names one program: a second row with it is refused (a new row with a stored program's code
+    replaced that program without a word). ``unchanged`` when nothing changed."""
     cleaned, errors = validate_programs(raw_rows)
+    first_with: dict[str, int] = {}
+    for i, row in enumerate(cleaned, start=1):
+        code = row["program_code"]
+        if code and code in first_with:
+            errors.append(FieldError(f"program.{i}.program_code", "duplicate_code", {"other": first_with[code]}))
+        first_with.setdefault(code, i)
     if errors:
         return Outcome(False, "invalid", tuple(errors))
 
     def work(unit: Unit) -> Outcome:
         existing = {p["id"]: p for p in budget_programs(unit.cur, forum_id)}
         by_code = {p["program_code"]: p["id"] for p in existing.values()}
+        changed, rows_of = 0, set()
         for row in cleaned:
-            pid = row["id"] if row["id"] in existing else by_code.get(row["program_code"])
+            pid = row["id"] if row["id"] in existing else None
+            if pid is None and not complete:
+                pid = by_code.get(row["program_code"])
+            rows_of.add(pid)
             values = [row[c] for c in PROGRAM_COLUMNS]
             if pid is None:
                 new_id = unit.write(
@@ -504,6 +519,7 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                     [forum_id] + values,
                 ).fetchone()[0]
                 unit.audit("budget_program", new_id, None, dict(zip(PROGRAM_COLUMNS, values)), forum_id)
+                changed += 1
             else:
                 before = {c: existing[pid][c] for c in PROGRAM_COLUMNS}
                 after = dict(zip(PROGRAM_COLUMNS, values))
@@ -515,6 +531,16 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                         values + [pid],
                     )
                     unit.audit("budget_program", pid, before, after, forum_id)
-        return Outcome(True, "saved", value=len(cleaned))
+                    changed += 1
+        removed = existing.keys() - rows_of if complete else set()
+        for pid in sorted(removed):
+            program = existing[pid]
+            if unit.execute("SELECT count(*) FROM initiative WHERE program_id = ?", [pid]).fetchone()[0]:
+                named = f"{program['program_code']} {program['name']}"
+                return Outcome(False, "invalid", (FieldError("programs", "program_in_use", {"program": named}),))
+            unit.delete("budget_program", "id = ?", [pid])
+            unit.audit("budget_program", pid, {c: program[c] for c in PROGRAM_COLUMNS}, None, forum_id)
+            changed += 1
+        return Outcome(True, "saved" if changed else "unchanged", value=len(cleaned))
 
     return db.attempt(actor, "programs.save", work)

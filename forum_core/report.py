@@ -399,17 +399,18 @@ def set_organizers(db: Database, actor: Actor, forum_id: int, text: Any) -> Outc
 
 
 def money(amount) -> str:
-    """An amount in lari as every page and document shows it: thousands apart by a space, the
-    tetri only when there are some (12 500, 12 500.50)."""
+    """An amount in lari as every page and document shows it: thousands apart by an unbroken space
+    (a line never ends inside an amount: "1 200 000 / ₾" was seen in a PDF), the tetri only when
+    there are some (12 500, 12 500.50)."""
     if amount is None:
         return ""
-    text = f"{Decimal(amount):,.2f}".replace(",", " ")
+    text = f"{Decimal(amount):,.2f}".replace(",", "\u00a0")  # unbroken: never cut across two lines
     return text[:-3] if text.endswith(".00") else text
 
 
 def lari(amount) -> str | None:
     """An amount with the lari's sign ("12 500.50 ₾"), or None where there is none."""
-    return None if amount is None else f"{money(amount)} ₾"
+    return None if amount is None else f"{money(amount)}\u00a0₾"
 
 
 def validate_answer(raw: dict) -> tuple[dict | None, list[FieldError]]:

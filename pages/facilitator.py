@@ -12,7 +12,7 @@ import streamlit as st
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core import printing
-from forum_core.report import lari, money
+from forum_core.report import lari
 from ui import autosave, runtime, session, widgets
 from ui.text import md, md_join
 
@@ -140,7 +140,7 @@ elif step == "briefing":
     )
     st.caption(t("fac.briefing_help", field=md(group["field"])))
     total = sum(float(p["amount"] or 0) for p in programs)
-    st.metric(t("fac.briefing_total"), f"{money(total)} ₾")
+    st.metric(t("fac.briefing_total"), lari(total))
 
     @st.dialog(t("fac.briefing_title", field=md(group["field"])), width="large")
     def full_screen() -> None:

@@ -175,7 +175,6 @@ with answers_tab:
     table = pd.DataFrame(
         [
             {
-                "id": r["id"],
                 "n": n,
                 "text": r["text"],
                 "groups": ", ".join(str(g) for g in r["groups"]),
@@ -224,14 +223,14 @@ with answers_tab:
         if st.button(t("report.save_answers"), key="save_answers", type="primary"):
             typed = [
                 {
-                    "id": row["id"],
+                    "id": rec_id,  # by the row's place, never from a cell (see widgets.row_ids)
                     "n": row["n"],
                     "status": by_label.get(row["status"]),
                     "program_code": row["program_code"],
                     "amount": row["amount"],
                     "reason": row["reason"],
                 }
-                for row in edited.to_dict("records")
+                for row, rec_id in zip(edited.to_dict("records"), widgets.row_ids(editor_key, [r["id"] for r in recs]))
             ]
             outcomes = report.record_answers(db, actor, typed)
             saved = sum(o.reason == "saved" for o in outcomes.values())

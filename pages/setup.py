@@ -212,18 +212,18 @@ with settings_tab:
 
 with groups_tab:
     group_rows = forum_mod.groups(cur, forum_id)
-    columns = ["id", "number", "name", "field", "room", "facilitator", "expert", "target_min", "target_max", "size"]
+    columns = ["number", "name", "field", "room", "facilitator", "expert", "target_min", "target_max", "size"]
     group_df = pd.DataFrame(group_rows, columns=columns)
     st.caption(t("setup.groups_help"))
+    groups_key = f"groups_editor_{editor_rev}"
     edited = st.data_editor(
         group_df,
         num_rows="dynamic",
         hide_index=True,
-        key=f"groups_editor_{editor_rev}",
+        key=groups_key,
         width="stretch",
         # no limits in the cells (see the programs' editor below): the service says what is wrong
         column_config={
-            "id": None,
             "number": st.column_config.NumberColumn(t("label.number"), step=1),
             "name": st.column_config.TextColumn(t("label.name")),
             "field": st.column_config.TextColumn(t("label.field")),
@@ -243,15 +243,15 @@ with groups_tab:
         st.warning(session.error_text(warning))
     if st.button(t("setup.save_groups"), type="primary", key="save_groups"):
         drafts = []
-        for row in edited.to_dict("records"):
-            gid = row.get("id")
+        ids = widgets.row_ids(groups_key, [g["id"] for g in group_rows])  # never from a cell
+        for row, gid in zip(edited.to_dict("records"), ids):
             drafts.append(
                 forum_mod.GroupDraft(
-                    id=None if gid is None or pd.isna(gid) else int(gid),
+                    id=gid,
                     **{
                         k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
                         for k, v in row.items()
-                        if k not in ("id", "size")
+                        if k != "size"
                     },
                 )
             )
@@ -266,7 +266,7 @@ with groups_tab:
 with programs_tab:
     st.caption(t("setup.programs_help"))
     stored_programs = forum_mod.budget_programs(cur, forum_id)
-    program_columns = ["id"] + list(forum_mod.PROGRAM_COLUMNS)
+    program_columns = list(forum_mod.PROGRAM_COLUMNS)
     program_df = pd.DataFrame(
         [
             # an amount as text, as it is typed: a number cell dropped the Georgian decimal comma
@@ -275,20 +275,21 @@ with programs_tab:
         ],
         columns=program_columns,
     )
+    programs_key = f"programs_editor_{editor_rev}"
     edited_programs = st.data_editor(
         program_df,
         num_rows="dynamic",
         hide_index=True,
-        key=f"programs_editor_{editor_rev}",
+        key=programs_key,
         width="stretch",
         # no limits in the cells: the editor cuts a long text and drops a minus sign without a word;
         # the service refuses them, saying so, and the table keeps what was typed
         column_config={
-            "id": None,
             "field": st.column_config.TextColumn(t("label.field")),
             "program_code": st.column_config.TextColumn(t("fac.program_code")),
             "name": st.column_config.TextColumn(t("label.name")),
-            "amount": st.column_config.TextColumn(t("fac.amount"), help=t("label.amount_help")),
+            # named as its refusals name it ("Amount (GEL)")
+            "amount": st.column_config.TextColumn(t("label.amount"), help=t("label.amount_help")),
             "year": st.column_config.NumberColumn(t("fac.year"), format="%d"),
             "description": st.column_config.TextColumn(t("fac.description")),
         },
@@ -297,17 +298,21 @@ with programs_tab:
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")
     if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
+        ids = widgets.row_ids(programs_key, [p["id"] for p in stored_programs])
         rows = [
             {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
-            for r in edited_programs.to_dict("records")
+            | {"id": pid}
+            for r, pid in zip(edited_programs.to_dict("records"), ids)
         ]
-        for r in rows:
-            r["id"] = int(r["id"]) if r.get("id") is not None else None
-        outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows)
+        # the table holds every program: a row deleted in it removes its program
+        outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows, complete=True)
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
             st.session_state["editor_rev"] = editor_rev + 1
-        session.flash("success" if outcome.ok else "error", t("setup.saved") if outcome.ok else t("setup.not_saved"))
+        if outcome.ok:
+            session.flash_outcome(outcome, t("setup.saved"))
+        else:  # no cell of the table is marked: the reasons are under it, naming their rows
+            session.flash("error", t("setup.listed_below"))
         st.rerun()
     upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
     if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):
@@ -317,7 +322,7 @@ with programs_tab:
             st.session_state["editor_rev"] = editor_rev + 1
         session.flash(
             "success" if outcome.ok else "error",
-            t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.not_saved"),
+            t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.listed_below"),
         )
         st.rerun()
 

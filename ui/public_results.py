@@ -102,7 +102,7 @@ def cached(db: Database, lang: str) -> Page | None:
 def _said(t, answer: dict) -> dict:
     """The municipality's answer as the page shows it: a CSS class and the words (and the amount)."""
     amount = (
-        f" · {report.money(answer['amount'])} ₾"
+        f" · {report.lari(answer['amount'])}"
         if answer["amount"] is not None and answer["status"] in report.FUNDED
         else ""
     )

@@ -29,6 +29,16 @@ def table(frame, empty: str, where: Any = None, **kwargs: Any) -> None:
     where.dataframe(frame, **kwargs)
 
 
+def row_ids(key: str, ids: list) -> list:
+    """The stored id of each row a data editor (``key``) gives back, ``None`` for a row added in
+    it: its rows are the shown ones in order, without those deleted, then those added. Ids are never
+    read from a cell: a hidden column can be shown from the table's menu and typed over (an id
+    changed there made one program overwrite another, a browser tour found)."""
+    state = st.session_state.get(key) or {}
+    deleted = set(state.get("deleted_rows", ()))
+    return [i for n, i in enumerate(ids) if n not in deleted] + [None] * len(state.get("added_rows", ()))
+
+
 def stepped_choice(
     prefix: str, label: str, ids: list, format_func: Callable[[Any], str], widths: tuple[int, int, int] = (1, 10, 1)
 ) -> Any:

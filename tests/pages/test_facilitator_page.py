@@ -393,5 +393,5 @@ def test_the_briefing_shows_amounts_in_lari_and_none_as_a_dash(demo_db):
     go(at, "briefing")
     table = next(d for d in at.dataframe if t("ka", "fac.amount") in d.value.columns).value
     amounts = dict(zip(table[t("ka", "fac.program_code")], table[t("ka", "fac.amount")]))
-    assert amounts["99 01"] == "48 750.75 ₾"
+    assert amounts["99 01"] == "48\u00a0750.75\u00a0₾"  # spaces that never break
     assert pd.isna(amounts["99 02"])  # no amount: drawn as the table's "—"

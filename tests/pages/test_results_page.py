@@ -134,7 +134,7 @@ def test_the_mayors_answers_after_the_reporting_forum(swing_db, client):
     rec = report.recommendations(db.cursor(), 1)[0]
     assert report.record_answer(db, ORGANIZER, rec["id"], {"status": "included", "amount": 40000}).ok
     shown = get(client, "ka").text
-    assert t("ka", "report.status_included") in shown and "40 000 ₾" in shown
+    assert t("ka", "report.status_included") in shown and "40\u00a0000\u00a0₾" in shown
     assert shown.count('class="status') == 1
 
 

@@ -187,7 +187,7 @@ def test_budget_programs_imported_from_a_file_on_the_page(demo_db):
     at.file_uploader(key="programs_file").set_value(("x.csv", b"a,b\n1,2\n", "text/csv")).run()
     at.button(key="programs_import").click().run()
     assert not at.exception, at.exception
-    assert t("ka", "setup.not_saved") in [e.value for e in at.error]
+    assert t("ka", "setup.listed_below") in [e.value for e in at.error]
     assert forum_mod.budget_programs(db.cursor(), forum_id) == before
 
 
@@ -232,3 +232,50 @@ def test_back_up_now_offers_a_zip_named_by_its_time_and_is_audited(demo_db, monk
     assert download is not None and name in download.proto.label
     (entry,) = audit.entries(app_database().cursor(), 1, kind="backup")
     assert entry["action"] == "backup.make" and entry["after"] == {"file": name.removesuffix(".zip")}
+
+
+def test_the_programs_table_holds_no_id_a_new_row_never_replaces_a_program_and_a_deleted_row_goes(demo_db):
+    """A browser tour: the table's menu could show its hidden id column and an id typed over there
+    made one program overwrite another; a new row with a stored program's code replaced that program;
+    both said "saved". A deleted row said "saved" and the program stayed."""
+    from ui import runtime
+
+    at = open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    stored = forum_mod.budget_programs(db.cursor(), forum_id)
+    editor = next(e for e in at.dataframe if "program_code" in e.value.columns).value
+    assert "id" not in editor.columns  # nothing to show and type over
+    key = "programs_editor_0"
+    taken = {"field": "x", "program_code": stored[0]["program_code"], "name": "new", "amount": "1 000"}
+    at.session_state[key] = {"edited_rows": {}, "added_rows": [taken], "deleted_rows": []}
+    at.button(key="save_programs").click().run()
+    assert t("en", "setup.listed_below") in [e.value for e in at.error]
+    assert any(t("en", "error.duplicate_code", other=1) in e.value for e in at.error), [e.value for e in at.error]
+    assert forum_mod.budget_programs(db.cursor(), forum_id) == stored
+    # the second row deleted: its program is gone, the others kept
+    at.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [1]}
+    at.button(key="save_programs").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [p["id"] for p in forum_mod.budget_programs(db.cursor(), forum_id)] == [
+        p["id"] for n, p in enumerate(stored) if n != 1
+    ]
+
+
+def test_the_groups_table_holds_no_id_and_saves_each_row_to_its_group(demo_db):
+    """The groups' table had the same hidden id column as the programs' (an id typed over would move
+    a row's words onto another group): each row is its group by its place in the table."""
+    from ui import runtime
+
+    at = open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    before = forum_mod.groups(db.cursor(), forum_id)
+    editor = next(e for e in at.dataframe if "facilitator" in e.value.columns).value
+    assert "id" not in editor.columns
+    at.session_state["groups_editor_0"] = {"edited_rows": {2: {"room": "999"}}, "added_rows": [], "deleted_rows": []}
+    at.button(key="save_groups").click().run()
+    assert not at.error, [e.value for e in at.error]
+    after = forum_mod.groups(db.cursor(), forum_id)
+    assert [g["id"] for g in after] == [g["id"] for g in before]
+    assert [g["room"] for g in after] == [("999" if n == 2 else g["room"]) for n, g in enumerate(before)]

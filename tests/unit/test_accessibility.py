@@ -157,6 +157,12 @@ def test_an_import_a_sync_and_a_person_read_in_words(db, forum_in_full_swing):
 
     assert importer.apply(db, ORGANIZER, forum_in_full_swing, csv_bytes(ROWS), "list.csv").ok
     assert report.sync(db, ORGANIZER, forum_in_full_swing).ok
+    # budget programs from a file ("value: 2027" was a new program's year)
+    from forum_core import programs
+    from tests.unit.test_programs import FIXTURES
+
+    data = (FIXTURES / "programs_ka.csv").read_bytes()
+    assert programs.import_programs(db, ORGANIZER, forum_in_full_swing, data, "programs.csv").reason == "saved"
     entries = audit.entries(db.cursor(), forum_in_full_swing, limit=5000)
     kinds = {e["action"] for e in entries}
     assert {"participants.import", "report.sync", "participant.add"} <= kinds

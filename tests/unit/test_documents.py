@@ -317,6 +317,21 @@ def test_text_stays_inside_the_margins(forum, kind):
                 assert right <= limit, (kind, lang, index + 1, page.get_text_range(i, 1), right)
 
 
+@pytest.mark.parametrize("kind", ["recommendations", "participants_report"])
+def test_no_line_ends_inside_an_amount(forum, kind):
+    """A browser tour read "… — 1 200 000" at a line's end and "₾" alone on the next (four times on
+    one page of the Georgian recommendations): an amount's spaces never break."""
+    for lang in LANGS:
+        for number, page in enumerate(forum["texts"][kind, lang], start=1):
+            lines = [line.strip() for line in page.splitlines()]
+            cut = [
+                (before, after)
+                for before, after in zip(lines, lines[1:])
+                if after.startswith("₾") or (re.search(r"\d$", before) and re.match(r"\d{3}\b", after))
+            ]
+            assert cut == [], (kind, lang, number, cut)
+
+
 def test_annex_tables_have_no_fill(forum):
     pdf = forum["docs"]["recommendations", "ka"]
     pages = forum["texts"]["recommendations", "ka"]

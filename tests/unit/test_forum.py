@@ -223,7 +223,58 @@ def test_a_programs_amount_that_is_not_one_is_refused_and_changes_nothing(db, fo
     # a change is audited in lari, as every page says amounts
     assert forum_mod.save_programs(db, ORGANIZER, forum_id, [{**row, "amount": "2 400 000,50"}]).ok
     entry = audit.entries(db.cursor(), forum_id, kind="programs")[0]
-    assert audit.sentence("en", entry).endswith("2 400 000 ₾ → 2 400 000.50 ₾"), audit.sentence("en", entry)
+    assert audit.sentence("en", entry).endswith("2\u00a0400\u00a0000\u00a0₾ → 2\u00a0400\u00a0000.50\u00a0₾"), (
+        audit.sentence("en", entry)
+    )
+
+
+def _program(code, name, **more):
+    return {"field": "ინფრასტრუქტურა", "program_code": code, "name": name, **more}
+
+
+def test_a_code_names_one_program_and_a_new_row_never_replaces_another(db, forum_id):
+    """A new row of the setup table with a stored program's code replaced that program, saying
+    "saved" (a browser tour); two rows of a file with one code are refused too."""
+    assert forum_mod.save_programs(db, ORGANIZER, forum_id, [_program("05 09", "ფესტივალი", amount=7000)]).ok
+    stored = forum_mod.budget_programs(db.cursor(), forum_id)
+    table = [{**_program("05 09", "ფესტივალი", amount=7000), "id": stored[0]["id"]}, _program("05 09", "ახალი")]
+    refused = forum_mod.save_programs(db, ORGANIZER, forum_id, table, complete=True)
+    assert [(e.field, e.code, e.params) for e in refused.errors] == [
+        ("program.2.program_code", "duplicate_code", {"other": 1})
+    ]
+    assert forum_mod.budget_programs(db.cursor(), forum_id) == stored
+    in_a_file = [_program("07 01", "ა"), _program("07 01", "ბ")]
+    assert codes(forum_mod.save_programs(db, ORGANIZER, forum_id, in_a_file)) == {
+        ("program.2.program_code", "duplicate_code")
+    }
+    # the same table again: nothing changed, nothing audited
+    before = len(audit.entries(db.cursor(), forum_id, kind="programs"))
+    same = [{**_program("05 09", "ფესტივალი", amount=7000), "id": stored[0]["id"]}]
+    assert forum_mod.save_programs(db, ORGANIZER, forum_id, same, complete=True).reason == "unchanged"
+    assert len(audit.entries(db.cursor(), forum_id, kind="programs")) == before
+
+
+def test_a_row_deleted_from_the_table_removes_its_program_unless_an_initiative_names_it(db, forum_in_full_swing):
+    """Deleting a row of the setup table said "saved" and kept the program."""
+    stored = forum_mod.budget_programs(db.cursor(), forum_in_full_swing)
+    named = {
+        r[0] for r in db.cursor().execute("SELECT program_id FROM initiative WHERE program_id IS NOT NULL").fetchall()
+    }
+    free = next(p for p in stored if p["id"] not in named)
+    table = [{**{c: p[c] for c in forum_mod.PROGRAM_COLUMNS}, "id": p["id"]} for p in stored]
+    without = [r for r in table if r["id"] != free["id"]]
+    assert forum_mod.save_programs(db, ORGANIZER, forum_in_full_swing, without, complete=True).reason == "saved"
+    assert free["id"] not in {p["id"] for p in forum_mod.budget_programs(db.cursor(), forum_in_full_swing)}
+    entry = audit.entries(db.cursor(), forum_in_full_swing, kind="programs")[0]
+    assert entry["after"] is None and entry["before"]["program_code"] == free["program_code"]
+    # a program an initiative names stays, and the refusal names it
+    used = next(p for p in stored if p["id"] in named)
+    refused = forum_mod.save_programs(
+        db, ORGANIZER, forum_in_full_swing, [r for r in without if r["id"] != used["id"]], complete=True
+    )
+    assert [e.code for e in refused.errors] == ["program_in_use"]
+    assert used["program_code"] in refused.errors[0].params["program"]
+    assert used["id"] in {p["id"] for p in forum_mod.budget_programs(db.cursor(), forum_in_full_swing)}
 
 
 def test_flagged_in_vote_setting(db, forum_id):

@@ -197,9 +197,9 @@ def test_a_whole_table_of_answers_skips_empty_rows_and_reports_each_row(db, fini
 def test_an_amount_reads_the_same_on_every_page_and_document():
     """The public page rounded 12 500.50 ₾ to "12 500" while the report to participants said
     "12 500.50" (seen on a tour): both, and the briefing, use ``report.money``."""
-    assert report.money(Decimal("12500.50")) == "12 500.50"
-    assert report.money(Decimal("40000.00")) == "40 000"
-    assert report.money(1400000.0) == "1 400 000"
+    assert report.money(Decimal("12500.50")) == "12\u00a0500.50"  # a space that never breaks
+    assert report.money(Decimal("40000.00")) == "40\u00a0000"
+    assert report.money(1400000.0) == "1\u00a0400\u00a0000"
     assert report.money(None) == ""
 
 
