@@ -479,6 +479,7 @@ def validate_programs(raw_rows: list[dict]) -> tuple[list[dict], list[FieldError
             "year": check_int(errors, p + "year", row.get("year"), 2000, 2100, required=False),
             "description": check_text(errors, p + "description", row.get("description"), "note"),
             "id": row.get("id") if isinstance(row.get("id"), int) else None,
+            "given": set(row),  # the columns the row has (a file may lack some)
         }
         cleaned.append(item)
     return cleaned, errors
@@ -522,6 +523,8 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                 changed += 1
             else:
                 before = {c: existing[pid][c] for c in PROGRAM_COLUMNS}
+                # a column the rows do not have (a file without it) keeps what is stored
+                values = [row[c] if c in row["given"] else before[c] for c in PROGRAM_COLUMNS]
                 after = dict(zip(PROGRAM_COLUMNS, values))
                 if before != after:
                     unit.write(

@@ -316,7 +316,9 @@ with programs_tab:
         st.rerun()
     upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
     if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):
-        outcome = programs.import_programs(db, session.actor(), forum_id, upload.getvalue(), upload.name)
+        outcome = programs.import_programs(
+            db, session.actor(), forum_id, upload.getvalue(), upload.name, lang=session.lang()
+        )
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
             st.session_state["editor_rev"] = editor_rev + 1

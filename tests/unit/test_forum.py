@@ -192,7 +192,7 @@ def test_budget_programs_typed_and_imported(db, forum_id):
     ]
     assert len(forum_mod.budget_programs(db.cursor(), forum_id, field="ინფრასტრუქტურა")) == 1
     missing = program_import.import_programs(db, ORGANIZER, forum_id, b"a,b\n1,2\n", "p.csv")
-    assert missing.errors[0].code == "missing_columns"
+    assert missing.errors[0].code == "missing_program_columns"
 
 
 @pytest.mark.parametrize(
