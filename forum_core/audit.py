@@ -120,6 +120,7 @@ FIELDS = (
     "resources_available",
     "resources_needed",
     "revealed",
+    "revoked_at",
     "role",
     "room",
     "round",

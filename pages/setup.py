@@ -242,19 +242,10 @@ with groups_tab:
     for warning in st.session_state.get("group_warnings", ()):
         st.warning(session.error_text(warning))
     if st.button(t("setup.save_groups"), type="primary", key="save_groups"):
-        drafts = []
-        ids = widgets.row_ids(groups_key, [g["id"] for g in group_rows])  # never from a cell
-        for row, gid in zip(edited.to_dict("records"), ids):
-            drafts.append(
-                forum_mod.GroupDraft(
-                    id=gid,
-                    **{
-                        k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v)
-                        for k, v in row.items()
-                        if k != "size"
-                    },
-                )
-            )
+        drafts = [
+            forum_mod.GroupDraft(**{k: v for k, v in row.items() if k != "size"})
+            for row in widgets.editor_rows(edited, groups_key, [g["id"] for g in group_rows])
+        ]
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
         st.session_state["group_warnings"] = outcome.warnings
@@ -298,12 +289,7 @@ with programs_tab:
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")
     if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
-        ids = widgets.row_ids(programs_key, [p["id"] for p in stored_programs])
-        rows = [
-            {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in r.items()}
-            | {"id": pid}
-            for r, pid in zip(edited_programs.to_dict("records"), ids)
-        ]
+        rows = widgets.editor_rows(edited_programs, programs_key, [p["id"] for p in stored_programs])
         # the table holds every program: a row deleted in it removes its program
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows, complete=True)
         st.session_state["program_errors"] = outcome.errors

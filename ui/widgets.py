@@ -39,6 +39,21 @@ def row_ids(key: str, ids: list) -> list:
     return [i for n, i in enumerate(ids) if n not in deleted] + [None] * len(state.get("added_rows", ()))
 
 
+def editor_rows(frame, key: str, ids: list) -> list[dict]:
+    """A data editor's rows as dicts (an empty cell is None), each with its stored ``id`` (see
+    :func:`row_ids`); a row added and left empty is left out (Enter in the last row adds one, and
+    each such row was refused with "required" three times)."""
+    import pandas as pd
+
+    rows = []
+    for record, stored_id in zip(frame.to_dict("records"), row_ids(key, ids)):
+        row = {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in record.items()}
+        if stored_id is None and all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
+            continue
+        rows.append(row | {"id": stored_id})
+    return rows
+
+
 def stepped_choice(
     prefix: str, label: str, ids: list, format_func: Callable[[Any], str], widths: tuple[int, int, int] = (1, 10, 1)
 ) -> Any:
@@ -217,6 +232,7 @@ STREAMLIT_LABELS = {
     "Choose date": "streamlit.choose_date",
     "Running...": "streamlit.running",
     "Add row": "streamlit.add_row",  # a table one can type in
+    "Delete row(s)": "streamlit.delete_rows",  # its rows chosen (a tour read it in English)
     "Dismiss": "streamlit.dismiss",  # an open select box's list
     "Selected values": "streamlit.selected_values",  # a multiselect's chosen options
     "Previous Result": "streamlit.previous_result",  # a table's search

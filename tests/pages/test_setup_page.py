@@ -279,3 +279,22 @@ def test_the_groups_table_holds_no_id_and_saves_each_row_to_its_group(demo_db):
     after = forum_mod.groups(db.cursor(), forum_id)
     assert [g["id"] for g in after] == [g["id"] for g in before]
     assert [g["room"] for g in after] == [("999" if n == 2 else g["room"]) for n, g in enumerate(before)]
+
+
+def test_a_row_added_and_left_empty_is_left_out(demo_db):
+    """Enter in the last row adds one: each empty row was refused with "required" three times."""
+    from ui import runtime
+
+    at = open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    count = len(forum_mod.budget_programs(db.cursor(), forum_id))
+    at.session_state["programs_editor_0"] = {
+        "edited_rows": {0: {"year": 2029}},
+        "added_rows": [{}, {"name": "  "}],
+        "deleted_rows": [],
+    }
+    at.button(key="save_programs").click().run()
+    assert not at.error, [e.value for e in at.error]
+    programs = forum_mod.budget_programs(db.cursor(), forum_id)
+    assert len(programs) == count and programs[0]["year"] == 2029

@@ -163,6 +163,10 @@ def test_an_import_a_sync_and_a_person_read_in_words(db, forum_in_full_swing):
 
     data = (FIXTURES / "programs_ka.csv").read_bytes()
     assert programs.import_programs(db, ORGANIZER, forum_in_full_swing, data, "programs.csv").reason == "saved"
+    # a device signed out by the organizer ("value: 2026-12-02 01:12" was when)
+    code = access.create_code(db, ORGANIZER, forum_in_full_swing, "desk").value[1]
+    desk = access.sign_in(db, forum_in_full_swing, code, "Desk 11", "t", access.Throttle()).identity
+    assert access.revoke_device(db, ORGANIZER, desk.device_id).ok
     entries = audit.entries(db.cursor(), forum_in_full_swing, limit=5000)
     kinds = {e["action"] for e in entries}
     assert {"participants.import", "report.sync", "participant.add"} <= kinds
