@@ -112,6 +112,7 @@ FIELDS = (
     "presenter",
     "priorities_per_group",
     "problem_id",
+    "program",
     "program_code",
     "program_id",
     "rank",
@@ -140,9 +141,10 @@ FIELDS = (
     "venue",
     "vulnerable_groups",
     "wording",
+    "working_group",
     "year",
 )
-_SUBJECTS = ("recommendation",)  # fields that name what changed, said before the changes
+_SUBJECTS = ("recommendation", "program", "working_group")  # fields that name what changed, said before the changes
 _MAX_CHANGES = 6  # a sentence names at most this many fields, then "and N more"
 _MAX_TEXT = 80  # people's text is cut to this many characters in a sentence
 

@@ -441,7 +441,8 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
                               expert = ?, target_min = ?, target_max = ? WHERE id = ?""",
                     [g.number, g.name, g.field, g.room, g.facilitator, g.expert, g.target_min, g.target_max, g.id],
                 )
-                unit.audit("group", g.id, before, after, forum_id)
+                # the entry names its group, whatever changed ("room: 203 → 303A" named none)
+                unit.audit("group", g.id, before, after | {"working_group": f"{g.number}. {g.name}"}, forum_id)
         return Outcome(True, "saved", warnings=tuple(warnings))
 
     return db.write(actor, "groups.save", work)
@@ -533,7 +534,8 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                         "year = ?, description = ? WHERE id = ?",
                         values + [pid],
                     )
-                    unit.audit("budget_program", pid, before, after, forum_id)
+                    named = {"program": f"{after['program_code']} {after['name']}"}  # whatever changed
+                    unit.audit("budget_program", pid, before, after | named, forum_id)
                     changed += 1
         removed = existing.keys() - rows_of if complete else set()
         for pid in sorted(removed):

@@ -279,6 +279,10 @@ def test_the_groups_table_holds_no_id_and_saves_each_row_to_its_group(demo_db):
     after = forum_mod.groups(db.cursor(), forum_id)
     assert [g["id"] for g in after] == [g["id"] for g in before]
     assert [g["room"] for g in after] == [("999" if n == 2 else g["room"]) for n, g in enumerate(before)]
+    from forum_core import audit
+
+    said = audit.sentence("en", audit.entries(db.cursor(), forum_id, kind="groups")[0])
+    assert said.startswith(f"Working groups saved. group: {before[2]['number']}. {before[2]['name']}; room: "), said
 
 
 def test_a_row_added_and_left_empty_is_left_out(demo_db):

@@ -223,6 +223,7 @@ def test_a_programs_amount_that_is_not_one_is_refused_and_changes_nothing(db, fo
     # a change is audited in lari, as every page says amounts
     assert forum_mod.save_programs(db, ORGANIZER, forum_id, [{**row, "amount": "2 400 000,50"}]).ok
     entry = audit.entries(db.cursor(), forum_id, kind="programs")[0]
+    assert "program: 02 01 გზები; " in audit.sentence("en", entry)  # which program, whatever changed
     assert audit.sentence("en", entry).endswith("2\u00a0400\u00a0000\u00a0₾ → 2\u00a0400\u00a0000.50\u00a0₾"), (
         audit.sentence("en", entry)
     )
