@@ -56,6 +56,10 @@ function createWatch() {
   let lastFocus = null;
   document.addEventListener("focusin", (event) => {
     if (!event.target.closest?.('[data-baseweb="layer"], [role="dialog"]')) lastFocus = event.target;
+    // the hidden dialog's focus trap taking the focus a moment after it opened (no change of the page
+    // for the observer below to see): given back at once, before the next key is typed (a test once
+    // lost the five keys typed in that moment)
+    else if (event.target.closest?.(".forum-hidden-dialog")) giveBackPage();
   }, true);
   const giveBackPage = () => {
     if (!document.querySelector(".forum-hidden-dialog")) return;
