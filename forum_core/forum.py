@@ -512,7 +512,9 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
             if pid is None and not complete:
                 pid = by_code.get(row["program_code"])
             rows_of.add(pid)
-            values = [row[c] for c in PROGRAM_COLUMNS]
+            # a column the rows do not have (a file without it) keeps what is stored
+            stored = existing.get(pid, {})
+            values = [row[c] if c in row["given"] else stored.get(c) for c in PROGRAM_COLUMNS]
             if pid is None:
                 new_id = unit.write(
                     "budget_program",
@@ -523,9 +525,7 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
                 unit.audit("budget_program", new_id, None, dict(zip(PROGRAM_COLUMNS, values)), forum_id)
                 changed += 1
             else:
-                before = {c: existing[pid][c] for c in PROGRAM_COLUMNS}
-                # a column the rows do not have (a file without it) keeps what is stored
-                values = [row[c] if c in row["given"] else before[c] for c in PROGRAM_COLUMNS]
+                before = {c: stored[c] for c in PROGRAM_COLUMNS}
                 after = dict(zip(PROGRAM_COLUMNS, values))
                 if before != after:
                     unit.write(
