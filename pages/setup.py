@@ -211,11 +211,13 @@ with settings_tab:
         st.rerun()
 
 with groups_tab:
-    group_rows = forum_mod.groups(cur, forum_id)
     columns = ["number", "name", "field", "room", "facilitator", "expert", "target_min", "target_max", "size"]
-    group_df = pd.DataFrame(group_rows, columns=columns)
-    st.caption(t("setup.groups_help"))
+    stored_groups = [{c: g[c] for c in columns} | {"id": g["id"]} for g in forum_mod.groups(cur, forum_id)]
     groups_key = f"groups_editor_{editor_rev}"
+    # the rows shown when editing began, while edits are pending (another organizer may save meanwhile)
+    shown_groups = widgets.editor_base(groups_key, stored_groups)
+    group_df = pd.DataFrame(shown_groups, columns=columns)
+    st.caption(t("setup.groups_help"))
     edited = st.data_editor(
         group_df,
         num_rows="dynamic",
@@ -244,7 +246,7 @@ with groups_tab:
     if st.button(t("setup.save_groups"), type="primary", key="save_groups"):
         drafts = [
             forum_mod.GroupDraft(**{k: v for k, v in row.items() if k != "size"})
-            for row in widgets.editor_rows(edited, groups_key, [g["id"] for g in group_rows])
+            for row in widgets.editor_rows(edited, groups_key, shown_groups, stored_groups)
         ]
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
@@ -256,17 +258,16 @@ with groups_tab:
 
 with programs_tab:
     st.caption(t("setup.programs_help"))
-    stored_programs = forum_mod.budget_programs(cur, forum_id)
     program_columns = list(forum_mod.PROGRAM_COLUMNS)
-    program_df = pd.DataFrame(
-        [
-            # an amount as text, as it is typed: a number cell dropped the Georgian decimal comma
-            {c: (report.money(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
-            for p in stored_programs
-        ],
-        columns=program_columns,
-    )
+    stored_programs = [
+        # an amount as text, as it is typed: a number cell dropped the Georgian decimal comma
+        {c: (report.money(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
+        | {"id": p["id"]}
+        for p in forum_mod.budget_programs(cur, forum_id)
+    ]
     programs_key = f"programs_editor_{editor_rev}"
+    shown_programs = widgets.editor_base(programs_key, stored_programs)
+    program_df = pd.DataFrame(shown_programs, columns=program_columns)
     edited_programs = st.data_editor(
         program_df,
         num_rows="dynamic",
@@ -289,7 +290,7 @@ with programs_tab:
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")
     if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
-        rows = widgets.editor_rows(edited_programs, programs_key, [p["id"] for p in stored_programs])
+        rows = widgets.editor_rows(edited_programs, programs_key, shown_programs, stored_programs)
         # the table holds every program: a row deleted in it removes its program
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows, complete=True)
         st.session_state["program_errors"] = outcome.errors

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from forum_core import i18n
+from forum_core import i18n, tables
 
 
 def table(frame, empty: str, where: Any = None, **kwargs: Any) -> None:
@@ -39,19 +39,33 @@ def row_ids(key: str, ids: list) -> list:
     return [i for n, i in enumerate(ids) if n not in deleted] + [None] * len(state.get("added_rows", ()))
 
 
-def editor_rows(frame, key: str, ids: list) -> list[dict]:
-    """A data editor's rows as dicts (an empty cell is None), each with its stored ``id`` (see
-    :func:`row_ids`); a row added and left empty is left out (Enter in the last row adds one, and
-    each such row was refused with "required" three times)."""
+def editor_base(key: str, rows: list[dict]) -> list[dict]:
+    """The rows a data editor (``key``) shows: ``rows``, as read now, unless the person has edits
+    pending in it; then the rows it showed when they began. Another organizer's save changed the
+    data under an open editor, the browser took it for a new table and dropped the edits, and the
+    save that followed said "nothing changed" (two organizers' laptops, a browser tour)."""
+    state = st.session_state.get(key) or {}
+    pending = any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+    shown_key = f"{key}__shown"
+    if not pending or shown_key not in st.session_state:
+        st.session_state[shown_key] = rows
+    return st.session_state[shown_key]
+
+
+def editor_rows(frame, key: str, shown: list[dict], stored: list[dict]) -> list[dict]:
+    """The rows to save from a data editor (``key``) that showed ``shown`` (see :func:`editor_base`):
+    the person's changes put on the rows ``stored`` now (:func:`forum_core.tables.merge`), each with
+    its stored ``id`` (see :func:`row_ids`). An empty cell is None; a row added and left empty is left
+    out (Enter in the last row adds one, and each such row was refused with "required" three times)."""
     import pandas as pd
 
-    rows = []
-    for record, stored_id in zip(frame.to_dict("records"), row_ids(key, ids)):
+    typed = []
+    for record, stored_id in zip(frame.to_dict("records"), row_ids(key, [r["id"] for r in shown])):
         row = {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in record.items()}
         if stored_id is None and all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
             continue
-        rows.append(row | {"id": stored_id})
-    return rows
+        typed.append(row | {"id": stored_id})
+    return tables.merge(shown, stored, typed)
 
 
 def stepped_choice(

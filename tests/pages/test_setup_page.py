@@ -302,3 +302,49 @@ def test_a_row_added_and_left_empty_is_left_out(demo_db):
     assert not at.error, [e.value for e in at.error]
     programs = forum_mod.budget_programs(db.cursor(), forum_id)
     assert len(programs) == count and programs[0]["year"] == 2029
+
+
+def test_two_organizers_saving_the_same_tables_lose_nothing_and_edit_the_rows_they_saw(demo_db):
+    """Two organizers' laptops (a browser tour): the second one's edits were dropped as "nothing
+    changed" after the first one saved, because the table under them had changed. Each person's
+    edits now go to the rows they saw, put on what the other saved."""
+    from ui import runtime
+
+    first, second = open_app("en"), open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    seen = forum_mod.budget_programs(db.cursor(), forum_id)
+    # the second organizer adds a program listed first: every row below moves down by one
+    ahead = {"field": seen[0]["field"], "program_code": "00 00", "name": "ahead", "amount": "5"}
+    second.session_state["programs_editor_0"] = {"edited_rows": {}, "added_rows": [ahead], "deleted_rows": []}
+    second.button(key="save_programs").click().run()
+    assert not second.error, [e.value for e in second.error]
+    # the first, on the table as it was shown to them, changes the year in its third row
+    first.session_state["programs_editor_0"] = {
+        "edited_rows": {2: {"year": 2031}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    first.button(key="save_programs").click().run()
+    assert not first.error, [e.value for e in first.error]
+    now = {p["id"]: p for p in forum_mod.budget_programs(db.cursor(), forum_id)}
+    assert now[seen[2]["id"]]["year"] == 2031  # the row they saw, not the one now third
+    assert [p["id"] for p in now.values() if p["year"] == 2031] == [seen[2]["id"]]
+    assert any(p["program_code"] == "00 00" for p in now.values())  # the other's program kept
+    # the groups: each changes another cell of the same group; both changes are kept
+    groups = forum_mod.groups(db.cursor(), forum_id)
+    second.session_state[f"groups_editor_{second.session_state['editor_rev']}"] = {
+        "edited_rows": {2: {"room": "R-2"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    second.button(key="save_groups").click().run()
+    first.session_state[f"groups_editor_{first.session_state['editor_rev']}"] = {
+        "edited_rows": {2: {"facilitator": "F-1"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    first.button(key="save_groups").click().run()
+    assert not first.error and not second.error
+    group = next(g for g in forum_mod.groups(db.cursor(), forum_id) if g["id"] == groups[2]["id"])
+    assert (group["room"], group["facilitator"]) == ("R-2", "F-1")

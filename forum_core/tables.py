@@ -1,0 +1,55 @@
+"""A table edited on a page (the groups', the budget programs'), applied to the rows stored now.
+
+The person edits the rows the table showed them. Meanwhile another organizer may have saved the
+same table: a row changed, added or removed there. What this person saves is what they changed,
+cell by cell, put on the rows as they are now. Neither person's work is lost, and an edit never
+lands on another row than the one it was typed in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two cells say the same: an empty text and no value alike (a cleared cell gives either)."""
+    if a in (None, "") and b in (None, ""):
+        return True
+    return a == b
+
+
+def changed_cells(shown: dict, typed: dict) -> dict:
+    """The cells of ``typed`` that differ from the row as it was ``shown`` (``id`` aside)."""
+    return {c: v for c, v in typed.items() if c != "id" and not _same(v, shown.get(c))}
+
+
+def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> list[dict]:
+    """The rows to save.
+
+    - ``shown``: the rows the table showed when the person began editing, each with its ``id``;
+    - ``stored``: the same rows as stored now, in the same form;
+    - ``typed``: the table's rows as the person left them, in its order, each with the ``id`` of
+      the row it was shown as, ``None`` for a row they added.
+
+    A shown row the person left out of ``typed`` was deleted by them. The result follows the table's
+    order (so a refusal's "row 3" is the third row the person sees); rows another organizer added
+    meanwhile follow. A row another organizer removed meanwhile stays removed, unless this person
+    changed it: then what they typed is kept, as a new row.
+    """
+    shown_by = {r["id"]: r for r in shown}
+    stored_by = {r["id"]: r for r in stored}
+    rows = []
+    for row in typed:
+        row_id = row.get("id")
+        if row_id is None or row_id not in shown_by:
+            rows.append(row | {"id": None})
+            continue
+        changes = changed_cells(shown_by[row_id], row)
+        now = stored_by.get(row_id)
+        if now is None:
+            if changes:
+                rows.append(row | {"id": None})
+            continue
+        rows.append(now | changes)
+    rows += [r for r in stored if r["id"] not in shown_by]
+    return rows

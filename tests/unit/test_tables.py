@@ -1,0 +1,46 @@
+"""forum_core.tables: a table edited on a page, put on the rows stored now."""
+
+from forum_core import tables
+
+SHOWN = [
+    {"id": 1, "code": "A", "room": "101"},
+    {"id": 2, "code": "B", "room": "102"},
+    {"id": 3, "code": "C", "room": "103"},
+]
+
+
+def test_with_nothing_saved_meanwhile_the_table_is_saved_as_typed():
+    typed = [SHOWN[0] | {"room": "201"}, SHOWN[2], {"id": None, "code": "D", "room": None}]
+    assert tables.merge(SHOWN, SHOWN, typed) == [
+        {"id": 1, "code": "A", "room": "201"},
+        {"id": 3, "code": "C", "room": "103"},  # row 2 deleted in the table
+        {"id": None, "code": "D", "room": None},
+    ]
+
+
+def test_another_organizers_save_meanwhile_is_kept_and_only_my_changed_cells_are_put_on_it():
+    stored = [
+        {"id": 1, "code": "A2", "room": "101"},  # another organizer changed the code
+        {"id": 3, "code": "C", "room": "303"},
+        {"id": 4, "code": "E", "room": "104"},  # added there; row 2 removed there
+    ]
+    typed = [SHOWN[0] | {"room": "201"}, SHOWN[1], SHOWN[2] | {"code": "C9"}]
+    assert tables.merge(SHOWN, stored, typed) == [
+        {"id": 1, "code": "A2", "room": "201"},  # both changes
+        {"id": 3, "code": "C9", "room": "303"},
+        {"id": 4, "code": "E", "room": "104"},  # kept, after the table's rows
+    ]
+
+
+def test_a_row_removed_meanwhile_that_i_changed_is_kept_as_a_new_row():
+    stored = [SHOWN[0], SHOWN[2]]
+    typed = [SHOWN[0], SHOWN[1] | {"room": "999"}, SHOWN[2]]
+    assert tables.merge(SHOWN, stored, typed)[1] == {"id": None, "code": "B", "room": "999"}
+
+
+def test_a_cleared_cell_is_the_same_as_an_empty_one():
+    shown = [{"id": 1, "code": "A", "room": None}]
+    assert tables.changed_cells(shown[0], {"id": 1, "code": "A", "room": ""}) == {}
+    assert tables.changed_cells(shown[0], {"id": 1, "code": "A", "room": "1"}) == {"room": "1"}
+    # a whole number the table gives back as a float is the same number
+    assert tables.changed_cells({"year": 2027}, {"year": 2027.0}) == {}
