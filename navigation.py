@@ -5,7 +5,6 @@ import streamlit as st
 from forum_core import access, i18n
 from forum_core.db import StorageError
 from ui import public_results, session, tablet, widgets
-from ui.text import md
 
 st.set_page_config(page_icon="🗳️", layout="wide")  # each page's title is its name in the catalog
 
@@ -80,7 +79,7 @@ with st.sidebar:
     if me.role == "public":
         st.page_link(pages["signin"])
     else:
-        st.caption(t("access.signed_in_as", role=t(f"role.{me.role}"), label=md(me.label)))
+        st.caption(session.signed_in_as(me))
         if st.button(t("access.sign_out"), key="sign_out"):
             session.sign_out()
             st.switch_page(pages["signin"])

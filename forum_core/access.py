@@ -219,8 +219,9 @@ def ensure_organizer_code(db: Database, given: str | None = None) -> str | None:
         if has_organizer_code(unit.cur):
             return None
         chosen = code or _new_code(unit.cur)
-        # the label in the app's first language (Georgian), like every stored default
-        _insert_code(unit, None, "organizer", None, i18n.t(i18n.DEFAULT_LANGUAGE, "role.organizer"), chosen)
+        # no label: the pages name it by its role in the reader's language (a stored Georgian label
+        # became the name of every organizer device signed in without one, on English pages too)
+        _insert_code(unit, None, "organizer", None, "", chosen)
         return chosen
 
     made = db.write(FIRST_START_ACTOR, "access.code_create", work)
@@ -521,7 +522,9 @@ def sign_in(
         return SignIn("wrong_code", wait_s=throttle.wait(client))
     throttle.succeeded(client)
     token = secrets.token_urlsafe(32)
-    label = label or match["label"] or i18n.t(i18n.DEFAULT_LANGUAGE, f"role.{match['role']}")  # never a raw code
+    # no name typed: the code's label, else none; the pages say the role in the reader's language
+    # (its Georgian words stood as the device's name on the English pages)
+    label = label or match["label"] or ""
 
     def work(unit: Unit) -> tuple[Identity, datetime]:
         expires = device_expiry(unit, forum_id, unit.now)

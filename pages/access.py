@@ -173,7 +173,9 @@ st.header(t("access.devices"))
 revocable(
     access.devices(cur, forum_id),
     lambda d: (
-        f"{d['label']} · {t('role.' + d['role'])}{in_group(d)} · {t('access.since', time=format(d['created_at'], '%H:%M'))}"
+        # a device signed in without a name is its role alone
+        f"{d['label'] + ' · ' if d['label'] else ''}{t('role.' + d['role'])}{in_group(d)} · "
+        f"{t('access.since', time=format(d['created_at'], '%H:%M'))}"
         + (f" · {t('access.this_device')}" if d["id"] == actor.device_id else "")
     ),
     "device",

@@ -312,6 +312,16 @@ def sign_out() -> None:
     st.session_state["redirect"] = "/api/signout?next=" + quote(f"/signin?lang={lang()}")
 
 
+def signed_in_as(current) -> str:
+    """Who this device is signed in as, in the page's language (Markdown): the role, and the device's
+    name when it has one (a device signed in without a name is its role alone)."""
+    t_ = translator()
+    role = t_(f"role.{current.role}")
+    if current.label:
+        return t_("access.signed_in_as", role=role, label=md(current.label))
+    return t_("access.signed_in_as_role", role=role)
+
+
 def sign_in_form(page: str | None = None) -> None:
     """The sign-in: a code and a name for this device."""
     if _recent_sign_in() is not None:
@@ -330,7 +340,7 @@ def sign_in_form(page: str | None = None) -> None:
         st.warning(t_("access.sign_in_unfinished"))
     current = identity()
     if current.role != "public":
-        st.caption(t_("access.signed_in_as", role=t_(f"role.{current.role}"), label=md(current.label)))
+        st.caption(signed_in_as(current))
     with st.form("sign_in"):
         st.text_input(t_("access.code"), key="sign_in_code", type="password", max_chars=40)
         st.text_input(t_("access.device_label"), key="sign_in_label", max_chars=60, help=t_("access.device_label_help"))

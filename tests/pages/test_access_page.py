@@ -283,3 +283,29 @@ def test_the_revoked_codes_are_counted_only_when_there_are_some(demo_db):
     at.button(key="revoke_yes").click().run()
     assert t("en", "access.revoked_count", count=1) in [c.value for c in at.caption]
     assert [x.value for x in at.toast] == [t("en", "reason.revoked")]  # said where the person looks, too
+
+
+def test_a_device_signed_in_without_a_name_is_named_by_its_role_in_the_pages_language(demo_db):
+    """The organizer's code carried a Georgian label, which became the name of a device signed in
+    without one: "Signed in: Organizer · ორგანიზატორი" on the English page, and the same in the
+    devices' list."""
+    import re
+
+    db = app_database()
+    access.ensure_organizer_code(db, ORGANIZER_CODE)
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    signed = access.sign_in(db, forum_id, ORGANIZER_CODE, "", "test:nameless")
+    assert signed.status == "signed_in" and signed.identity.label == ""
+    for lang, other in (("en", r"[\u10a0-\u10ff]"), ("ka", r"Organizer")):
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params["lang"] = lang
+        at.session_state["identity"] = signed.identity
+        at.switch_page("pages/access.py")
+        at.run()
+        lines = [x.value for x in at.text]
+        mine = [x for x in lines if t(lang, "access.this_device") in x]
+        assert mine and mine[0].startswith(t(lang, "role.organizer") + " · "), lines
+        assert not re.search(other, mine[0]), mine[0]
+        at.switch_page("pages/signin.py").run()
+        said = [c.value for c in at.caption]
+        assert t(lang, "access.signed_in_as_role", role=t(lang, "role.organizer")) in said, said
