@@ -163,8 +163,8 @@ def _value(lang: str, action: str, key: str, value, group_label) -> str:
         return f"#{value}"
     if isinstance(value, list | dict):
         return t(lang, "audit.items", count=len(value))
-    if key == "amount" and action.startswith(("report.", "programs.")):  # lari, as pages say them: "12 500.50 ₾"
-        return report.lari(value)
+    if key == "amount" and action.startswith(("report.", "programs.")):  # lari, as pages say them: "12 500,50 ₾"
+        return report.lari(value, lang)
     text = str(value)
     if key == "gender" and f"gender.{text}" in catalog:
         return t(lang, f"gender.{text}")

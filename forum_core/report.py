@@ -398,19 +398,23 @@ def set_organizers(db: Database, actor: Actor, forum_id: int, text: Any) -> Outc
 # --- the reporting forum: the mayor's answers --------------------------------------------------------
 
 
-def money(amount) -> str:
-    """An amount in lari as every page and document shows it: thousands apart by an unbroken space
-    (a line never ends inside an amount: "1 200 000 / ₾" was seen in a PDF), the tetri only when
-    there are some (12 500, 12 500.50)."""
+def money(amount, lang: str) -> str:
+    """An amount in lari as every page and document in ``lang`` shows it: thousands apart by an
+    unbroken space (a line never ends inside an amount: "1 200 000 / ₾" was seen in a PDF), the tetri
+    only when there are some, after a comma in Georgian and a point in English (12 500,50 and
+    12 500.50: the Georgian help said a comma while the pages showed a point)."""
     if amount is None:
         return ""
-    text = f"{Decimal(amount):,.2f}".replace(",", "\u00a0")  # unbroken: never cut across two lines
-    return text[:-3] if text.endswith(".00") else text
+    text = f"{Decimal(amount):,.2f}"
+    whole, tetri = text[:-3].replace(",", "\u00a0"), text[-2:]  # unbroken: never cut across two lines
+    if tetri == "00":
+        return whole
+    return whole + ("," if lang == "ka" else ".") + tetri
 
 
-def lari(amount) -> str | None:
-    """An amount with the lari's sign ("12 500.50 ₾"), or None where there is none."""
-    return None if amount is None else f"{money(amount)}\u00a0₾"
+def lari(amount, lang: str) -> str | None:
+    """An amount with the lari's sign ("12 500,50 ₾" in Georgian), or None where there is none."""
+    return None if amount is None else f"{money(amount, lang)}\u00a0₾"
 
 
 def validate_answer(raw: dict) -> tuple[dict | None, list[FieldError]]:

@@ -315,7 +315,7 @@ def _answer_lines(doc: _Doc, answer: dict | None, indent: float = 4) -> None:
     )
     doc.field(t(lang, "report.program_code"), answer["program_code"], indent)
     if answer["amount"] is not None:
-        doc.field(t(lang, "report.amount"), report.lari(answer["amount"]), indent)
+        doc.field(t(lang, "report.amount"), report.lari(answer["amount"], lang), indent)
     doc.field(t(lang, "report.reason"), answer["reason"], indent)
 
 
@@ -339,10 +339,10 @@ def _initiative(doc: _Doc, row: dict, programs: dict[int, dict]) -> None:
     if row.get("sufficient"):
         doc.field(t(lang, "ini.sufficient"), t(lang, f"ini.sufficient_{row['sufficient']}"))
     if row.get("cost_gel") is not None:
-        doc.field(t(lang, "ini.cost_gel"), report.money(row["cost_gel"]))
+        doc.field(t(lang, "ini.cost_gel"), report.money(row["cost_gel"], lang))
     program = programs.get(row.get("program_id"))
     if program:
-        amount = f" — {report.lari(program['amount'])}" if program.get("amount") is not None else ""
+        amount = f" — {report.lari(program['amount'], lang)}" if program.get("amount") is not None else ""
         doc.field(t(lang, "ini.program_id"), f"{program['program_code']} {program['name']}{amount}")
 
 

@@ -135,18 +135,18 @@ elif step == "briefing":
     programs = forum_mod.budget_programs(cur, forum_id, field=group["field"])
     # amounts as every page says them ("48 750.75 ₾"; a program without one is "—", not 0 ₾)
     table = pd.DataFrame(
-        [(p["program_code"], p["name"], lari(p["amount"]), p["year"], p["description"]) for p in programs],
+        [(p["program_code"], p["name"], lari(p["amount"], lang), p["year"], p["description"]) for p in programs],
         columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"), t("fac.description")],
     )
     st.caption(t("fac.briefing_help", field=md(group["field"])))
     total = sum(float(p["amount"] or 0) for p in programs)
-    st.metric(t("fac.briefing_total"), lari(total))
+    st.metric(t("fac.briefing_total"), lari(total, lang))
 
     @st.dialog(t("fac.briefing_title", field=md(group["field"])), width="large")
     def full_screen() -> None:
         for p in programs:
             st.markdown("### " + md(f"{p['program_code']} · {p['name']}"))
-            st.markdown(f"**{lari(p['amount']) or '—'}** · {p['year'] or ''}")
+            st.markdown(f"**{lari(p['amount'], lang) or '—'}** · {p['year'] or ''}")
             st.text(p["description"] or "")
 
     widgets.table(

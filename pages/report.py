@@ -182,7 +182,7 @@ with answers_tab:
                 "program_code": (r["answer"] or {}).get("program_code") or "",
                 # as text, read by the service: a number cell read "12500,50" (a Georgian decimal comma)
                 # as 1250050 and dropped an amount too large for it without a word
-                "amount": report.money(r["answer"]["amount"])
+                "amount": report.money(r["answer"]["amount"], ctx.lang)
                 if r["answer"] and r["answer"]["amount"] is not None
                 else None,
                 "reason": (r["answer"] or {}).get("reason") or "",

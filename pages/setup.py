@@ -261,7 +261,7 @@ with programs_tab:
     program_columns = list(forum_mod.PROGRAM_COLUMNS)
     stored_programs = [
         # an amount as text, as it is typed: a number cell dropped the Georgian decimal comma
-        {c: (report.money(p[c]) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
+        {c: (report.money(p[c], ctx.lang) if c == "amount" and p[c] is not None else p[c]) for c in program_columns}
         | {"id": p["id"]}
         for p in forum_mod.budget_programs(cur, forum_id)
     ]

@@ -99,10 +99,10 @@ def cached(db: Database, lang: str) -> Page | None:
     return db.peek(("public_results_page", forum_id, lang), PAGE_TABLES) if forum_id is not None else None
 
 
-def _said(t, answer: dict) -> dict:
+def _said(t, lang: str, answer: dict) -> dict:
     """The municipality's answer as the page shows it: a CSS class and the words (and the amount)."""
     amount = (
-        f" · {report.lari(answer['amount'])}"
+        f" · {report.lari(answer['amount'], lang)}"
         if answer["amount"] is not None and answer["status"] in report.FUNDED
         else ""
     )
@@ -129,7 +129,7 @@ def content(db: Database, forum_id: int | None, lang: str) -> dict:
     context["total"] = len(snap.groups)
     answers = report.public_statuses(db, forum_id)  # after the reporting forum: the mayor's answer
     context["statuses"] = {
-        p["problem_id"]: _said(t, answers[p["problem_id"]])
+        p["problem_id"]: _said(t, lang, answers[p["problem_id"]])
         for g in context["groups"]
         for p in g["priorities"]
         if answers.get(p["problem_id"])

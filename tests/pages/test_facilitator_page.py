@@ -377,7 +377,7 @@ def test_a_click_on_the_emptied_form_just_after_adding_repeats_the_answer(demo_d
 
 
 def test_the_briefing_shows_amounts_in_lari_and_none_as_a_dash(demo_db):
-    """The expert's briefing: an amount with tetri as every page says it ("48 750.75 ₾", the table's
+    """The expert's briefing: an amount with tetri as every page says it ("48 750,75 ₾", the table's
     number format rounded it to "48751 ₾"), and a program without an amount as "—" (it said "0 ₾")."""
     from forum_core.db import Actor
 
@@ -393,5 +393,5 @@ def test_the_briefing_shows_amounts_in_lari_and_none_as_a_dash(demo_db):
     go(at, "briefing")
     table = next(d for d in at.dataframe if t("ka", "fac.amount") in d.value.columns).value
     amounts = dict(zip(table[t("ka", "fac.program_code")], table[t("ka", "fac.amount")]))
-    assert amounts["99 01"] == "48\u00a0750.75\u00a0₾"  # spaces that never break
+    assert amounts["99 01"] == "48\u00a0750,75\u00a0₾"  # spaces that never break; a Georgian decimal comma
     assert pd.isna(amounts["99 02"])  # no amount: drawn as the table's "—"

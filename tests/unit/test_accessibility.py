@@ -122,14 +122,16 @@ def test_default_code_labels_are_in_the_language_they_are_made_in(db, demo_forum
     assert not any(foreign.search(m["label"]) for m in made if m["role"] not in access.GROUP_ROLES)
 
 
-def test_a_code_without_label_signs_in_under_its_role_words_and_the_organizer_code_is_georgian(db, demo_forum):
+def test_a_code_without_label_signs_in_without_a_name_and_never_under_its_code(db, demo_forum):
+    """No name is stored for it (the pages name it by its role in the reader's language: stored
+    Georgian role words were its name on the English pages), and never the code itself."""
     code = access.create_code(db, ORGANIZER, demo_forum, "moderator").value[1]
     signed = access.sign_in(db, demo_forum, code, "", "test", access.Throttle())
-    assert signed.identity.label == i18n.t("ka", "role.moderator")
+    assert signed.identity.label == ""
     access.ensure_organizer_code(db, "my-organizer-1")
-    assert [c["label"] for c in access.codes(db.cursor(), demo_forum) if c["role"] == "organizer"] == [
-        i18n.t("ka", "role.organizer")
-    ]
+    assert [c["label"] for c in access.codes(db.cursor(), demo_forum) if c["role"] == "organizer"] == [""]
+    named = access.create_code(db, ORGANIZER, demo_forum, "desk", label="Desk 2").value[1]
+    assert access.sign_in(db, demo_forum, named, "", "test2", access.Throttle()).identity.label == "Desk 2"
 
 
 def test_a_facilitator_check_in_is_placed_in_the_room_in_the_page_language():

@@ -197,10 +197,11 @@ def test_a_whole_table_of_answers_skips_empty_rows_and_reports_each_row(db, fini
 def test_an_amount_reads_the_same_on_every_page_and_document():
     """The public page rounded 12 500.50 ₾ to "12 500" while the report to participants said
     "12 500.50" (seen on a tour): both, and the briefing, use ``report.money``."""
-    assert report.money(Decimal("12500.50")) == "12\u00a0500.50"  # a space that never breaks
-    assert report.money(Decimal("40000.00")) == "40\u00a0000"
-    assert report.money(1400000.0) == "1\u00a0400\u00a0000"
-    assert report.money(None) == ""
+    assert report.money(Decimal("12500.50"), "en") == "12\u00a0500.50"  # a space that never breaks
+    assert report.money(Decimal("12500.50"), "ka") == "12\u00a0500,50"  # a Georgian decimal comma
+    assert report.money(Decimal("40000.00"), "ka") == "40\u00a0000"
+    assert report.money(1400000.0, "en") == "1\u00a0400\u00a0000"
+    assert report.money(None, "ka") == ""
 
 
 def test_an_answer_that_funds_without_an_amount_is_saved_with_a_warning(db, finished):
