@@ -426,6 +426,10 @@ def _refold_search_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append([_refold_search_keys])  # 11: search keys folded anew
 
+# 12: the organizer's code without the Georgian label the first start gave it, which became the name of
+# every organizer device signed in without one, on the English pages too (the role names it now)
+MIGRATIONS.append(["UPDATE access_code SET label = '' WHERE role = 'organizer' AND label = 'ორგანიზატორი'"])
+
 LATEST = len(MIGRATIONS)
 
 

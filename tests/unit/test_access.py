@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from forum_core import access, checkin, plenary
+from forum_core import access, checkin, i18n, plenary
 from forum_core import deliberation as dl
 from forum_core import forum as forum_mod
 from forum_core.db import Actor
@@ -178,3 +178,17 @@ def test_throttle_after_five_wrong_codes_waits_longer_each_time(db, demo_forum):
         db.cursor().execute("SELECT after FROM audit_log WHERE action = 'access.sign_in_failed' ORDER BY id").fetchall()
     )
     assert len(after) == 2 and '"attempts": 7' in after[1][0]  # six before and this one
+
+
+def test_an_organizer_code_an_older_version_labelled_in_georgian_loses_the_label(db, tmp_path):
+    """The first start labelled the organizer's code with its Georgian role words, which became the
+    name of every organizer device signed in without one (migration 12 clears it)."""
+    from forum_core import schema
+
+    access.ensure_organizer_code(db, "my-organizer-1")
+    with db.unit(ORGANIZER, "access.code_create") as u:  # as the first start before migration 12 made it
+        u.update("access_code", {"label": i18n.t("ka", "role.organizer")}, "role = ?", ["organizer"])
+        u.delete("schema_version", "version >= ?", [12])
+    db.reopen(lambda: None)  # as the app opens a database an older version left
+    assert schema.current_version(db.cursor()) == schema.LATEST
+    assert db.cursor().execute("SELECT label FROM access_code WHERE role = 'organizer'").fetchall() == [("",)]

@@ -124,7 +124,7 @@ def test_people_stored_by_an_older_version_are_found_by_the_new_spellings(db, fo
     ).value
     with db.unit(ORGANIZER, "participant.update") as u:  # the key the folding before migration 11 made
         u.update("participant", {"search_key": "sopo qipiani"}, "id = ?", [pid])
-        u.delete("schema_version", "version = ?", [11])
+        u.delete("schema_version", "version >= ?", [11])
     assert people.search(db.cursor(), forum_id, "sofo kipiani", role="desk") == []
     db.reopen(lambda: None)  # as the app opens a database an older version left
     assert schema.current_version(db.cursor()) == schema.LATEST
