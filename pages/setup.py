@@ -274,12 +274,14 @@ with programs_tab:
         hide_index=True,
         key=programs_key,
         width="stretch",
+        # the amount beside its code and name: after the field it was out of sight at 1024 px (a tour)
+        column_order=["program_code", "name", "amount", "year", "field", "description"],
         # no limits in the cells: the editor cuts a long text and drops a minus sign without a word;
         # the service refuses them, saying so, and the table keeps what was typed
         column_config={
             "field": st.column_config.TextColumn(t("label.field")),
-            "program_code": st.column_config.TextColumn(t("fac.program_code")),
-            "name": st.column_config.TextColumn(t("label.name")),
+            "program_code": st.column_config.TextColumn(t("fac.program_code"), width="small"),
+            "name": st.column_config.TextColumn(t("label.name"), width=220),
             # named as its refusals name it ("Amount (GEL)")
             "amount": st.column_config.TextColumn(t("label.amount"), help=t("label.amount_help")),
             "year": st.column_config.NumberColumn(t("fac.year"), format="%d"),
