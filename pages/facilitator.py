@@ -133,7 +133,7 @@ if step == "who":
 # --- expert briefing --------------------------------------------------------------------
 elif step == "briefing":
     programs = forum_mod.budget_programs(cur, forum_id, field=group["field"])
-    # amounts as every page says them ("48 750.75 ₾"; a program without one is "—", not 0 ₾)
+    # amounts as every page says them ("48 750,75 ₾" in Georgian; a program without one is "—", not 0 ₾)
     table = pd.DataFrame(
         [(p["program_code"], p["name"], lari(p["amount"], lang), p["year"], p["description"]) for p in programs],
         columns=[t("fac.program_code"), t("label.name"), t("fac.amount"), t("fac.year"), t("fac.description")],
