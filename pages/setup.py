@@ -27,7 +27,21 @@ ctx = session.page("setup")
 t, db, cur, current = ctx.t, ctx.db, ctx.cur, ctx.forum
 errors = st.session_state.get("setup_errors", ())
 # Table editors keep their edits under their key; a new key after a save starts them afresh.
-editor_rev = st.session_state.get("editor_rev", 0)
+editor_rev = st.session_state.get("editor_rev", 0)  # a new forum chosen: every field and table anew
+
+
+def table_key(table: str) -> str:
+    """A data editor's key: new when the forum changes or when this table is saved, not when
+    another one is (one count for all dropped the groups' unsaved typing when the programs were
+    saved, a browser tour). Each count only grows, so their sum never repeats a key."""
+    return f"{table}_editor_{editor_rev + st.session_state.get(f'{table}_rev', 0)}"
+
+
+def table_saved(table: str) -> None:
+    """The table's edits are stored: it shows what is stored now (see :func:`table_key`)."""
+    st.session_state[f"{table}_rev"] = st.session_state.get(f"{table}_rev", 0) + 1
+
+
 session.show_flashes()
 
 
@@ -165,7 +179,7 @@ with settings_tab:
             phase_df,
             num_rows="dynamic",
             hide_index=True,
-            key=f"phases_editor_{editor_rev}",
+            key=table_key("phases"),
             width="stretch",
             column_config={
                 "name": st.column_config.TextColumn(t("label.phase_name"), required=True),
@@ -185,7 +199,7 @@ with settings_tab:
         st.session_state["setup_errors"] = outcome.errors
         st.session_state["setup_warnings"] = outcome.warnings
         if outcome.ok:
-            st.session_state["editor_rev"] = editor_rev + 1
+            table_saved("phases")
             session.flash("success", t("setup.saved"))
         else:
             session.flash("error", t("setup.not_saved"))
@@ -213,7 +227,7 @@ with settings_tab:
 with groups_tab:
     columns = ["number", "name", "field", "room", "facilitator", "expert", "target_min", "target_max", "size"]
     stored_groups = [{c: g[c] for c in columns} | {"id": g["id"]} for g in forum_mod.groups(cur, forum_id)]
-    groups_key = f"groups_editor_{editor_rev}"
+    groups_key = table_key("groups")
     # the rows shown when editing began, while edits are pending (another organizer may save meanwhile)
     shown_groups = widgets.editor_base(groups_key, stored_groups)
     group_df = pd.DataFrame(shown_groups, columns=columns)
@@ -252,7 +266,7 @@ with groups_tab:
         st.session_state["group_errors"] = outcome.errors
         st.session_state["group_warnings"] = outcome.warnings
         if outcome.ok:
-            st.session_state["editor_rev"] = editor_rev + 1
+            table_saved("groups")
         session.flash_outcome(outcome, t("setup.groups_saved"))
         st.rerun()
 
@@ -265,7 +279,7 @@ with programs_tab:
         | {"id": p["id"]}
         for p in forum_mod.budget_programs(cur, forum_id)
     ]
-    programs_key = f"programs_editor_{editor_rev}"
+    programs_key = table_key("programs")
     shown_programs = widgets.editor_base(programs_key, stored_programs)
     program_df = pd.DataFrame(shown_programs, columns=program_columns)
     edited_programs = st.data_editor(
@@ -297,7 +311,7 @@ with programs_tab:
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows, complete=True)
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
-            st.session_state["editor_rev"] = editor_rev + 1
+            table_saved("programs")
         if outcome.ok:
             session.flash_outcome(outcome, t("setup.saved"))
         else:  # no cell of the table is marked: the reasons are under it, naming their rows
@@ -310,7 +324,7 @@ with programs_tab:
         )
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
-            st.session_state["editor_rev"] = editor_rev + 1
+            table_saved("programs")
         session.flash(
             "success" if outcome.ok else "error",
             t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.listed_below"),
