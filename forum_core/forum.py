@@ -443,9 +443,11 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
                 )
                 # the entry names its group, whatever changed ("room: 203 → 303A" named none)
                 unit.audit("group", g.id, before, after | {"working_group": f"{g.number}. {g.name}"}, forum_id)
-        return Outcome(True, "saved", warnings=tuple(warnings))
+        # every change above wrote its entry: none, nothing changed ("Groups saved." was said of nothing)
+        return Outcome(True, "saved" if unit.audits else "unchanged", warnings=tuple(warnings))
 
-    return db.write(actor, "groups.save", work)
+    # attempt: a refusal (a group that still has members) undoes the deletions made before it
+    return db.attempt(actor, "groups.save", work)
 
 
 def set_current_forum(db: Database, actor: Actor, forum_id: int) -> None:

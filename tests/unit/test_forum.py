@@ -105,6 +105,11 @@ def test_save_groups_renames_adds_and_deletes(db, forum_id):
     ]
     actions = db.cursor().execute("SELECT action FROM audit_log WHERE entity = 'group' ORDER BY id").fetchall()
     assert ("group.delete",) in actions
+    # saved again as stored: nothing changed, said so, and no entry ("Groups saved." was said of nothing)
+    entries = db.cursor().execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    again = [G(**{k: g[k] for k in G.__dataclass_fields__}) for g in after]
+    assert forum_mod.save_groups(db, ORGANIZER, forum_id, again).reason == "unchanged"
+    assert db.cursor().execute("SELECT count(*) FROM audit_log").fetchone()[0] == entries
 
 
 def test_a_group_with_members_cannot_be_deleted(db, forum_id):
@@ -121,6 +126,13 @@ def test_a_group_with_members_cannot_be_deleted(db, forum_id):
     outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts)
     assert not outcome.ok and outcome.errors[0].code == "group_not_empty"
     assert len(forum_mod.groups(db.cursor(), forum_id)) == 3
+    # a save that deletes an empty group before the refusal: refused whole, the empty group stays
+    # (its deletion was kept while the page said "not saved")
+    entries = db.cursor().execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    outcome = forum_mod.save_groups(db, ORGANIZER, forum_id, drafts[:1])
+    assert not outcome.ok and outcome.errors[0].code == "group_not_empty"
+    assert [g["id"] for g in forum_mod.groups(db.cursor(), forum_id)] == [r["id"] for r in rows]
+    assert db.cursor().execute("SELECT count(*) FROM audit_log").fetchone()[0] == entries
 
 
 def test_update_settings_and_agenda_with_duration_warning(db, forum_id):
