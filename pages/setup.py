@@ -267,7 +267,10 @@ with groups_tab:
         st.session_state["group_warnings"] = outcome.warnings
         if outcome.ok:
             table_saved("groups")
-        session.flash_outcome(outcome, t("setup.groups_saved"))
+        if outcome.ok or not outcome.errors:
+            session.flash_outcome(outcome, t("setup.groups_saved"))
+        else:  # the reasons are under the table, naming their groups (they were said twice)
+            session.flash("error", t("setup.listed_below"))
         st.rerun()
 
 with programs_tab:

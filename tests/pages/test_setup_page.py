@@ -366,3 +366,15 @@ def test_saving_one_table_keeps_the_unsaved_typing_in_the_other(demo_db):
     assert not at.error, [e.value for e in at.error]
     stored = next(g for g in forum_mod.groups(db.cursor(), forum_id) if g["id"] == group["id"])
     assert stored["room"] == "R-9"
+
+
+def test_a_refused_groups_save_says_its_reason_once_under_the_table(demo_db):
+    """A browser tour: a group with members deleted from the table was refused with its reason both
+    at the page's top and under the table; the top now says the reasons are listed below."""
+    at = open_app("en")
+    at.session_state["groups_editor_0"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
+    at.button(key="save_groups").click().run()
+    said = [e.value for e in at.error]
+    assert t("en", "setup.listed_below") in said, said
+    words = t("en", "error.group_not_empty").split("”")[1].split("(")[0].strip()  # "still has members"
+    assert words and sum(words in x for x in said) == 1, said
