@@ -104,10 +104,16 @@ def table_search(organizer, lang: str) -> None:
     organizer.get_by_role("tab", name=t(lang, "participants.tab_list")).click()
     table = organizer.locator("[data-testid=stDataFrame]:visible").first  # the list (the sizes are folded away)
     # hovered at its top right, beside the toolbar: hovered at its middle, the click that followed
-    # scrolled the page, the hover was lost with the toolbar, and the table took the click (a CI run)
+    # scrolled the page, the hover was lost with the toolbar, and the table took the click (a CI run).
+    # Its box asked for again while it is None: the tab's run can draw the table anew just then (a CI run).
     expect(table).to_be_visible()
-    width = table.bounding_box()["width"]
-    table.hover(position={"x": width - 24, "y": 12})
+    box = table.bounding_box()
+    for _ in range(50):
+        if box is not None:
+            break
+        organizer.wait_for_timeout(100)
+        box = table.bounding_box()
+    table.hover(position={"x": box["width"] - 24, "y": 12})
     table.locator(f'[data-testid=stElementToolbar] button[aria-label="{t(lang, "streamlit.search")}"]').click()
     organizer.keyboard.type("ჟჟჟ")
     expect(organizer.locator(".gdg-search-bar")).to_contain_text(t(lang, "streamlit.search_results", count=0))
