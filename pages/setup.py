@@ -42,6 +42,18 @@ def table_saved(table: str) -> None:
     st.session_state[f"{table}_rev"] = st.session_state.get(f"{table}_rev", 0) + 1
 
 
+def said_of_table(table: str, outcome, success: str) -> None:
+    """A table's save, said at the page's top: done (the table then shows what is stored), or that
+    the reasons are listed under the table, naming their rows (no cell of the table is marked, and
+    the groups' reasons were said twice, at the top and under it)."""
+    if outcome.ok:
+        table_saved(table)
+    if outcome.ok or not outcome.errors:
+        session.flash_outcome(outcome, success)
+    else:
+        session.flash("error", t("setup.listed_below"))
+
+
 session.show_flashes()
 
 
@@ -265,12 +277,7 @@ with groups_tab:
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
         st.session_state["group_warnings"] = outcome.warnings
-        if outcome.ok:
-            table_saved("groups")
-        if outcome.ok or not outcome.errors:
-            session.flash_outcome(outcome, t("setup.groups_saved"))
-        else:  # the reasons are under the table, naming their groups (they were said twice)
-            session.flash("error", t("setup.listed_below"))
+        said_of_table("groups", outcome, t("setup.groups_saved"))
         st.rerun()
 
 with programs_tab:
@@ -313,12 +320,7 @@ with programs_tab:
         # the table holds every program: a row deleted in it removes its program
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows, complete=True)
         st.session_state["program_errors"] = outcome.errors
-        if outcome.ok:
-            table_saved("programs")
-        if outcome.ok:
-            session.flash_outcome(outcome, t("setup.saved"))
-        else:  # no cell of the table is marked: the reasons are under it, naming their rows
-            session.flash("error", t("setup.listed_below"))
+        said_of_table("programs", outcome, t("setup.saved"))
         st.rerun()
     upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
     if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):
