@@ -8,6 +8,7 @@ lands on another row than the one it was typed in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -23,8 +24,32 @@ def changed_cells(shown: dict, typed: dict) -> dict:
     return {c: v for c, v in typed.items() if c != "id" and not _same(v, shown.get(c))}
 
 
-def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> list[dict]:
-    """The rows to save.
+@dataclass(frozen=True)
+class Replaced:
+    """A cell both organizers changed: the other's saved words, replaced by this person's."""
+
+    row: int  # the row's number as this person's table shows it, from 1
+    column: str
+    theirs: Any
+    mine: Any
+
+
+@dataclass
+class Merged:
+    """What :func:`merge` makes: the rows to save, and what the person is to be told after the save.
+
+    Nothing is lost without a word: a cell the other organizer had changed too is saved as this
+    person typed it (they have just typed it, and the table cannot keep it pending once refused),
+    and ``replaced`` names the other's words so they can be put back; a row the other organizer
+    removed and this person changed comes back (``restored``, its row numbers)."""
+
+    rows: list[dict]
+    replaced: list[Replaced] = field(default_factory=list)
+    restored: list[int] = field(default_factory=list)
+
+
+def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> Merged:
+    """The rows to save, with what the person is to be told (:class:`Merged`).
 
     - ``shown``: the rows the table showed when the person began editing, each with its ``id``;
     - ``stored``: the same rows as stored now, in the same form;
@@ -38,18 +63,25 @@ def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> list[dict
     """
     shown_by = {r["id"]: r for r in shown}
     stored_by = {r["id"]: r for r in stored}
-    rows = []
-    for row in typed:
+    merged = Merged(rows=[])
+    for number, row in enumerate(typed, start=1):
         row_id = row.get("id")
         if row_id is None or row_id not in shown_by:
-            rows.append(row | {"id": None})
+            merged.rows.append(row | {"id": None})
             continue
-        changes = changed_cells(shown_by[row_id], row)
+        was = shown_by[row_id]
+        changes = changed_cells(was, row)
         now = stored_by.get(row_id)
         if now is None:
             if changes:
-                rows.append(row | {"id": None})
+                merged.rows.append(row | {"id": None})
+                merged.restored.append(number)
             continue
-        rows.append(now | changes)
-    rows += [r for r in stored if r["id"] not in shown_by]
-    return rows
+        merged.replaced += [
+            Replaced(number, column, now.get(column), mine)
+            for column, mine in changes.items()
+            if not _same(now.get(column), was.get(column)) and not _same(now.get(column), mine)
+        ]
+        merged.rows.append(now | changes)
+    merged.rows += [r for r in stored if r["id"] not in shown_by]
+    return merged

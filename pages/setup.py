@@ -42,16 +42,37 @@ def table_saved(table: str) -> None:
     st.session_state[f"{table}_rev"] = st.session_state.get(f"{table}_rev", 0) + 1
 
 
-def said_of_table(table: str, outcome, success: str) -> None:
+def cell_words(value) -> str:
+    """A cell's value quoted in a sentence, as the table shows it: "—" for an empty one, a whole
+    number without the ".0" the table gives back."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return md(value)
+
+
+def said_of_table(table: str, outcome, success: str, merged, titles: dict) -> None:
     """A table's save, said at the page's top: done (the table then shows what is stored), or that
     the reasons are listed under the table, naming their rows (no cell of the table is marked, and
-    the groups' reasons were said twice, at the top and under it)."""
+    the groups' reasons were said twice, at the top and under it). Once saved, each cell another
+    organizer had changed too is named with both words, and each row they deleted that comes back
+    (``merged``, :class:`forum_core.tables.Merged`; ``titles``: the columns' titles)."""
     if outcome.ok:
         table_saved(table)
     if outcome.ok or not outcome.errors:
         session.flash_outcome(outcome, success)
     else:
         session.flash("error", t("setup.listed_below"))
+    if outcome.ok:
+        for change in merged.replaced:
+            column = titles.get(change.column, change.column)
+            theirs, mine = cell_words(change.theirs), cell_words(change.mine)
+            session.flash(
+                "warning", t("setup.replaced_theirs", row=change.row, column=column, theirs=theirs, mine=mine)
+            )
+        for row in merged.restored:
+            session.flash("warning", t("setup.restored_row", row=row))
 
 
 session.show_flashes()
@@ -243,6 +264,7 @@ with groups_tab:
     # the rows shown when editing began, while edits are pending (another organizer may save meanwhile)
     shown_groups = widgets.editor_base(groups_key, stored_groups)
     group_df = pd.DataFrame(shown_groups, columns=columns)
+    group_titles = {c: t(f"label.{c}") for c in columns}
     st.caption(t("setup.groups_help"))
     edited = st.data_editor(
         group_df,
@@ -252,15 +274,15 @@ with groups_tab:
         width="stretch",
         # no limits in the cells (see the programs' editor below): the service says what is wrong
         column_config={
-            "number": st.column_config.NumberColumn(t("label.number"), step=1),
-            "name": st.column_config.TextColumn(t("label.name")),
-            "field": st.column_config.TextColumn(t("label.field")),
-            "room": st.column_config.TextColumn(t("label.room")),
-            "facilitator": st.column_config.TextColumn(t("label.facilitator")),
-            "expert": st.column_config.TextColumn(t("label.expert")),
-            "target_min": st.column_config.NumberColumn(t("label.target_min")),
-            "target_max": st.column_config.NumberColumn(t("label.target_max")),
-            "size": st.column_config.NumberColumn(t("label.size"), disabled=True),
+            "number": st.column_config.NumberColumn(group_titles["number"], step=1),
+            "name": st.column_config.TextColumn(group_titles["name"]),
+            "field": st.column_config.TextColumn(group_titles["field"]),
+            "room": st.column_config.TextColumn(group_titles["room"]),
+            "facilitator": st.column_config.TextColumn(group_titles["facilitator"]),
+            "expert": st.column_config.TextColumn(group_titles["expert"]),
+            "target_min": st.column_config.NumberColumn(group_titles["target_min"]),
+            "target_max": st.column_config.NumberColumn(group_titles["target_max"]),
+            "size": st.column_config.NumberColumn(group_titles["size"], disabled=True),
         },
         placeholder="—",
     )
@@ -270,14 +292,12 @@ with groups_tab:
     for warning in st.session_state.get("group_warnings", ()):
         st.warning(session.error_text(warning))
     if st.button(t("setup.save_groups"), type="primary", key="save_groups"):
-        drafts = [
-            forum_mod.GroupDraft(**{k: v for k, v in row.items() if k != "size"})
-            for row in widgets.editor_rows(edited, groups_key, shown_groups, stored_groups)
-        ]
+        merged = widgets.editor_rows(edited, groups_key, shown_groups, stored_groups)
+        drafts = [forum_mod.GroupDraft(**{k: v for k, v in row.items() if k != "size"}) for row in merged.rows]
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
         st.session_state["group_warnings"] = outcome.warnings
-        said_of_table("groups", outcome, t("setup.groups_saved"))
+        said_of_table("groups", outcome, t("setup.groups_saved"), merged, group_titles)
         st.rerun()
 
 with programs_tab:
@@ -292,6 +312,14 @@ with programs_tab:
     programs_key = table_key("programs")
     shown_programs = widgets.editor_base(programs_key, stored_programs)
     program_df = pd.DataFrame(shown_programs, columns=program_columns)
+    program_titles = {
+        "field": t("label.field"),
+        "program_code": t("fac.program_code"),
+        "name": t("label.name"),
+        "amount": t("label.amount"),  # named as its refusals name it ("Amount (GEL)")
+        "year": t("fac.year"),
+        "description": t("fac.description"),
+    }
     edited_programs = st.data_editor(
         program_df,
         num_rows="dynamic",
@@ -303,24 +331,23 @@ with programs_tab:
         # no limits in the cells: the editor cuts a long text and drops a minus sign without a word;
         # the service refuses them, saying so, and the table keeps what was typed
         column_config={
-            "field": st.column_config.TextColumn(t("label.field")),
-            "program_code": st.column_config.TextColumn(t("fac.program_code"), width="small"),
-            "name": st.column_config.TextColumn(t("label.name"), width=220),
-            # named as its refusals name it ("Amount (GEL)")
-            "amount": st.column_config.TextColumn(t("label.amount"), help=t("label.amount_help")),
-            "year": st.column_config.NumberColumn(t("fac.year"), format="%d"),
-            "description": st.column_config.TextColumn(t("fac.description")),
+            "field": st.column_config.TextColumn(program_titles["field"]),
+            "program_code": st.column_config.TextColumn(program_titles["program_code"], width="small"),
+            "name": st.column_config.TextColumn(program_titles["name"], width=220),
+            "amount": st.column_config.TextColumn(program_titles["amount"], help=t("label.amount_help")),
+            "year": st.column_config.NumberColumn(program_titles["year"], format="%d"),
+            "description": st.column_config.TextColumn(program_titles["description"]),
         },
         placeholder="—",
     )
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")
     if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
-        rows = widgets.editor_rows(edited_programs, programs_key, shown_programs, stored_programs)
+        merged = widgets.editor_rows(edited_programs, programs_key, shown_programs, stored_programs)
         # the table holds every program: a row deleted in it removes its program
-        outcome = forum_mod.save_programs(db, session.actor(), forum_id, rows, complete=True)
+        outcome = forum_mod.save_programs(db, session.actor(), forum_id, merged.rows, complete=True)
         st.session_state["program_errors"] = outcome.errors
-        said_of_table("programs", outcome, t("setup.saved"))
+        said_of_table("programs", outcome, t("setup.saved"), merged, program_titles)
         st.rerun()
     upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
     if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):

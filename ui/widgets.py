@@ -52,11 +52,12 @@ def editor_base(key: str, rows: list[dict]) -> list[dict]:
     return st.session_state[shown_key]
 
 
-def editor_rows(frame, key: str, shown: list[dict], stored: list[dict]) -> list[dict]:
+def editor_rows(frame, key: str, shown: list[dict], stored: list[dict]) -> tables.Merged:
     """The rows to save from a data editor (``key``) that showed ``shown`` (see :func:`editor_base`):
-    the person's changes put on the rows ``stored`` now (:func:`forum_core.tables.merge`), each with
-    its stored ``id`` (see :func:`row_ids`). An empty cell is None; a row added and left empty is left
-    out (Enter in the last row adds one, and each such row was refused with "required" three times)."""
+    the person's changes put on the rows ``stored`` now (:func:`forum_core.tables.merge`, which also
+    names what another organizer's save meanwhile changed under them), each with its stored ``id``
+    (see :func:`row_ids`). An empty cell is None; a row added and left empty is left out (Enter in
+    the last row adds one, and each such row was refused with "required" three times)."""
     import pandas as pd
 
     typed = []

@@ -347,6 +347,57 @@ def test_two_organizers_saving_the_same_tables_lose_nothing_and_edit_the_rows_th
     assert not first.error and not second.error
     group = next(g for g in forum_mod.groups(db.cursor(), forum_id) if g["id"] == groups[2]["id"])
     assert (group["room"], group["facilitator"]) == ("R-2", "F-1")
+    # different cells: nobody's words were replaced, and nobody is told so
+    replaced = t("en", "setup.replaced_theirs").split("{")[0]  # "Row "
+    assert not [w.value for w in first.warning if w.value.startswith(replaced)]
+
+
+def test_a_cell_both_organizers_changed_keeps_the_later_words_and_names_the_earlier(demo_db):
+    """Both organizers changed the same group's room: the later save said only "Groups saved." and
+    the earlier words were gone without a word. The later words are kept (just typed, and a refused
+    table cannot keep them pending), and the later organizer is told whose words they replaced; a
+    program the other organizer deleted while this one changed it comes back, and they are told."""
+    from ui import runtime
+
+    first, second = open_app("en"), open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    group = forum_mod.groups(db.cursor(), forum_id)[2]
+    second.session_state["groups_editor_0"] = {
+        "edited_rows": {2: {"room": "R-2"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    second.button(key="save_groups").click().run()
+    first.session_state["groups_editor_0"] = {
+        "edited_rows": {2: {"room": "[R-1]"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    first.button(key="save_groups").click().run()
+    assert not first.error, [e.value for e in first.error]
+    stored = next(g for g in forum_mod.groups(db.cursor(), forum_id) if g["id"] == group["id"])
+    assert stored["room"] == "[R-1]"
+    said = t("en", "setup.replaced_theirs", row=3, column=t("en", "label.room"), theirs="R\\-2", mine="\\[R\\-1\\]")
+    assert said in [w.value for w in first.warning], [w.value for w in first.warning]
+    # a program deleted on the second laptop while the first changes its year: kept, as a new row
+    programs_before = forum_mod.budget_programs(db.cursor(), forum_id)
+    second.session_state["programs_editor_0"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [1]}
+    second.button(key="save_programs").click().run()
+    assert len(forum_mod.budget_programs(db.cursor(), forum_id)) == len(programs_before) - 1
+    first.session_state["programs_editor_0"] = {
+        "edited_rows": {1: {"year": 2033}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    first.button(key="save_programs").click().run()
+    assert not first.error, [e.value for e in first.error]
+    after = forum_mod.budget_programs(db.cursor(), forum_id)
+    assert len(after) == len(programs_before)
+    assert [(p["name"], p["year"]) for p in after if p["program_code"] == programs_before[1]["program_code"]] == [
+        (programs_before[1]["name"], 2033)
+    ]
+    assert t("en", "setup.restored_row", row=2) in [w.value for w in first.warning]
 
 
 def test_saving_one_table_keeps_the_unsaved_typing_in_the_other(demo_db):

@@ -11,7 +11,7 @@ SHOWN = [
 
 def test_with_nothing_saved_meanwhile_the_table_is_saved_as_typed():
     typed = [SHOWN[0] | {"room": "201"}, SHOWN[2], {"id": None, "code": "D", "room": None}]
-    assert tables.merge(SHOWN, SHOWN, typed) == [
+    assert tables.merge(SHOWN, SHOWN, typed).rows == [
         {"id": 1, "code": "A", "room": "201"},
         {"id": 3, "code": "C", "room": "103"},  # row 2 deleted in the table
         {"id": None, "code": "D", "room": None},
@@ -25,17 +25,36 @@ def test_another_organizers_save_meanwhile_is_kept_and_only_my_changed_cells_are
         {"id": 4, "code": "E", "room": "104"},  # added there; row 2 removed there
     ]
     typed = [SHOWN[0] | {"room": "201"}, SHOWN[1], SHOWN[2] | {"code": "C9"}]
-    assert tables.merge(SHOWN, stored, typed) == [
+    merged = tables.merge(SHOWN, stored, typed)
+    assert merged.rows == [
         {"id": 1, "code": "A2", "room": "201"},  # both changes
         {"id": 3, "code": "C9", "room": "303"},
         {"id": 4, "code": "E", "room": "104"},  # kept, after the table's rows
+    ]
+    assert merged.replaced == [] and merged.restored == []  # no cell changed by both
+
+
+def test_a_cell_both_organizers_changed_is_saved_as_i_typed_and_names_theirs():
+    stored = [SHOWN[0] | {"room": "555"}, SHOWN[1] | {"code": "B"}, SHOWN[2] | {"room": "777", "code": "Z"}]
+    typed = [SHOWN[0] | {"room": "201"}, SHOWN[1], SHOWN[2] | {"room": "777", "code": "C9"}]
+    merged = tables.merge(SHOWN, stored, typed)
+    assert merged.rows == [
+        {"id": 1, "code": "A", "room": "201"},
+        {"id": 2, "code": "B", "room": "102"},
+        {"id": 3, "code": "C9", "room": "777"},  # the same words typed by both: nothing replaced
+    ]
+    assert merged.replaced == [
+        tables.Replaced(row=1, column="room", theirs="555", mine="201"),
+        tables.Replaced(row=3, column="code", theirs="Z", mine="C9"),
     ]
 
 
 def test_a_row_removed_meanwhile_that_i_changed_is_kept_as_a_new_row():
     stored = [SHOWN[0], SHOWN[2]]
     typed = [SHOWN[0], SHOWN[1] | {"room": "999"}, SHOWN[2]]
-    assert tables.merge(SHOWN, stored, typed)[1] == {"id": None, "code": "B", "room": "999"}
+    merged = tables.merge(SHOWN, stored, typed)
+    assert merged.rows[1] == {"id": None, "code": "B", "room": "999"}
+    assert merged.restored == [2]  # said to the person: their row 2 comes back as a new row
 
 
 def test_a_cleared_cell_is_the_same_as_an_empty_one():
