@@ -85,3 +85,14 @@ def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> Merged:
         merged.rows.append(now | changes)
     merged.rows += [r for r in stored if r["id"] not in shown_by]
     return merged
+
+
+def with_edits(rows: list[dict], edits: dict) -> list[dict]:
+    """``rows`` as a table editor showed them, with its pending ``edits`` made on them: the cells
+    changed (``edited_rows``: row position → column → value), the rows deleted (``deleted_rows``:
+    positions), then the rows added (``added_rows``, each with ``id`` None). The shape is Streamlit's
+    data editor's; it is plain data, and what the table shows after it is the same as before it."""
+    edited = {int(position): cells for position, cells in (edits.get("edited_rows") or {}).items()}
+    deleted = {int(position) for position in edits.get("deleted_rows") or ()}
+    kept = [row | edited.get(n, {}) for n, row in enumerate(rows) if n not in deleted]
+    return kept + [dict(added) | {"id": None} for added in edits.get("added_rows") or ()]

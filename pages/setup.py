@@ -262,7 +262,7 @@ with groups_tab:
     stored_groups = [{c: g[c] for c in columns} | {"id": g["id"]} for g in forum_mod.groups(cur, forum_id)]
     groups_key = table_key("groups")
     # the rows shown when editing began, while edits are pending (another organizer may save meanwhile)
-    shown_groups = widgets.editor_base(groups_key, stored_groups)
+    shown_groups = widgets.editor_base(groups_key, stored_groups, ctx.lang)
     group_df = pd.DataFrame(shown_groups, columns=columns)
     group_titles = {c: t(f"label.{c}") for c in columns}
     st.caption(t("setup.groups_help"))
@@ -292,7 +292,7 @@ with groups_tab:
     for warning in st.session_state.get("group_warnings", ()):
         st.warning(session.error_text(warning))
     if st.button(t("setup.save_groups"), type="primary", key="save_groups"):
-        merged = widgets.editor_rows(edited, groups_key, shown_groups, stored_groups)
+        merged = widgets.editor_rows(edited, groups_key, stored_groups)
         drafts = [forum_mod.GroupDraft(**{k: v for k, v in row.items() if k != "size"}) for row in merged.rows]
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
@@ -310,7 +310,7 @@ with programs_tab:
         for p in forum_mod.budget_programs(cur, forum_id)
     ]
     programs_key = table_key("programs")
-    shown_programs = widgets.editor_base(programs_key, stored_programs)
+    shown_programs = widgets.editor_base(programs_key, stored_programs, ctx.lang)
     program_df = pd.DataFrame(shown_programs, columns=program_columns)
     program_titles = {
         "field": t("label.field"),
@@ -343,7 +343,7 @@ with programs_tab:
     for error in st.session_state.get("program_errors", ()):
         st.error(session.error_line(error), icon="⚠️")
     if st.button(t("setup.save_programs"), type="primary", key="save_programs"):
-        merged = widgets.editor_rows(edited_programs, programs_key, shown_programs, stored_programs)
+        merged = widgets.editor_rows(edited_programs, programs_key, stored_programs)
         # the table holds every program: a row deleted in it removes its program
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, merged.rows, complete=True)
         st.session_state["program_errors"] = outcome.errors

@@ -39,29 +39,49 @@ def row_ids(key: str, ids: list) -> list:
     return [i for n, i in enumerate(ids) if n not in deleted] + [None] * len(state.get("added_rows", ()))
 
 
-def editor_base(key: str, rows: list[dict]) -> list[dict]:
-    """The rows a data editor (``key``) shows: ``rows``, as read now, unless the person has edits
-    pending in it; then the rows it showed when they began. Another organizer's save changed the
-    data under an open editor, the browser took it for a new table and dropped the edits, and the
-    save that followed said "nothing changed" (two organizers' laptops, a browser tour)."""
-    state = st.session_state.get(key) or {}
-    pending = any(state.get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
-    shown_key = f"{key}__shown"
-    if not pending or shown_key not in st.session_state:
+def _pending(state) -> bool:
+    return any((state or {}).get(part) for part in ("edited_rows", "added_rows", "deleted_rows"))
+
+
+def editor_base(key: str, rows: list[dict], lang: str) -> list[dict]:
+    """The rows a data editor (``key``) shows, each with its stored ``id`` (``None``: added).
+
+    ``rows``, as read now, unless the person has edits pending in it; then the rows it showed when
+    they began (kept as ``<key>__shown``, what :func:`editor_rows` compares with). Another
+    organizer's save changed the data under an open editor, the browser took it for a new table and
+    dropped the edits, and the save that followed said "nothing changed" (two organizers' laptops,
+    a browser tour).
+
+    A language switch renames the columns, and Streamlit then takes the editor for a new one and
+    drops its edits (a browser tour): the edits pending in ``lang``'s last editor are first made on
+    the rows it shows (``<key>__base``), which stay unsaved until "Save"."""
+    shown_key, base_key, lang_key = f"{key}__shown", f"{key}__base", f"{key}__lang"
+    state = st.session_state.get(key)
+    if _pending(state) and st.session_state.get(lang_key, lang) != lang and shown_key in st.session_state:
+        st.session_state[base_key] = tables.with_edits(editor_shown(key), state)
+    st.session_state[lang_key] = lang
+    if not _pending(state) and base_key not in st.session_state or shown_key not in st.session_state:
         st.session_state[shown_key] = rows
-    return st.session_state[shown_key]
+        st.session_state.pop(base_key, None)
+    return editor_shown(key)
 
 
-def editor_rows(frame, key: str, shown: list[dict], stored: list[dict]) -> tables.Merged:
-    """The rows to save from a data editor (``key``) that showed ``shown`` (see :func:`editor_base`):
-    the person's changes put on the rows ``stored`` now (:func:`forum_core.tables.merge`, which also
-    names what another organizer's save meanwhile changed under them), each with its stored ``id``
-    (see :func:`row_ids`). An empty cell is None; a row added and left empty is left out (Enter in
-    the last row adds one, and each such row was refused with "required" three times)."""
+def editor_shown(key: str) -> list[dict]:
+    """The rows the data editor ``key`` shows now (see :func:`editor_base`)."""
+    return st.session_state.get(f"{key}__base", st.session_state.get(f"{key}__shown", []))
+
+
+def editor_rows(frame, key: str, stored: list[dict]) -> tables.Merged:
+    """The rows to save from a data editor (``key``, drawn with :func:`editor_base`): the person's
+    changes put on the rows ``stored`` now (:func:`forum_core.tables.merge`, which also names what
+    another organizer's save meanwhile changed under them), each with its stored ``id`` (see
+    :func:`row_ids`). An empty cell is None; a row added and left empty is left out (Enter in the
+    last row adds one, and each such row was refused with "required" three times)."""
     import pandas as pd
 
+    shown = st.session_state.get(f"{key}__shown", [])
     typed = []
-    for record, stored_id in zip(frame.to_dict("records"), row_ids(key, [r["id"] for r in shown])):
+    for record, stored_id in zip(frame.to_dict("records"), row_ids(key, [r["id"] for r in editor_shown(key)])):
         row = {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in record.items()}
         if stored_id is None and all(v is None or (isinstance(v, str) and not v.strip()) for v in row.values()):
             continue

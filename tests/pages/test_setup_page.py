@@ -429,3 +429,29 @@ def test_a_refused_groups_save_says_its_reason_once_under_the_table(demo_db):
     assert t("en", "setup.listed_below") in said, said
     words = t("en", "error.group_not_empty").split("”")[1].split("(")[0].strip()  # "still has members"
     assert words and sum(words in x for x in said) == 1, said
+
+
+def test_unsaved_table_edits_survive_a_language_switch(demo_db):
+    """A browser tour: typing left unsaved in the groups' table was gone after the sidebar's language
+    switch (the columns' titles change, and Streamlit takes the table for a new one). The edits are
+    made on the rows the table shows, unsaved until "Save groups", which then stores them all."""
+    from ui import runtime
+
+    at = open_app("ka")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    before = forum_mod.groups(db.cursor(), forum_id)
+    at.session_state["groups_editor_0"] = {
+        "edited_rows": {1: {"room": "R-9"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button_group(key="lang_choice").set_value("en").run()
+    assert forum_mod.groups(db.cursor(), forum_id)[1]["room"] == before[1]["room"]  # still unsaved
+    at.button(key="save_groups").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert t("en", "setup.groups_saved") in [s.value for s in at.success]
+    assert [g["room"] for g in forum_mod.groups(db.cursor(), forum_id)] == [
+        "R-9" if n == 1 else g["room"] for n, g in enumerate(before)
+    ]

@@ -63,3 +63,17 @@ def test_a_cleared_cell_is_the_same_as_an_empty_one():
     assert tables.changed_cells(shown[0], {"id": 1, "code": "A", "room": "1"}) == {"room": "1"}
     # a whole number the table gives back as a float is the same number
     assert tables.changed_cells({"year": 2027}, {"year": 2027.0}) == {}
+
+
+def test_a_tables_pending_edits_made_on_its_rows():
+    edits = {
+        "edited_rows": {"0": {"room": "201"}, 2: {"code": "C9"}},
+        "deleted_rows": [1],
+        "added_rows": [{"code": "D"}],
+    }
+    assert tables.with_edits(SHOWN, edits) == [
+        {"id": 1, "code": "A", "room": "201"},
+        {"id": 3, "code": "C9", "room": "103"},
+        {"id": None, "code": "D"},
+    ]
+    assert tables.with_edits(SHOWN, {}) == SHOWN
