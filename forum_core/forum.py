@@ -424,7 +424,7 @@ def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDra
                     return Outcome(
                         False,
                         "invalid",
-                        (FieldError("groups", "group_not_empty", {"name": g["name"], "size": g["size"]}),),
+                        (FieldError("groups", "group_not_empty", {"name": g["name"], "size": g["size"], "id": gid}),),
                     )
                 unit.write("working_group", "DELETE FROM working_group WHERE id = ?", [gid])
                 unit.audit("group", gid, _group_values(g), None, forum_id, action="group.delete")
@@ -544,7 +544,8 @@ def save_programs(db: Database, actor: Actor, forum_id: int, raw_rows: list[dict
             program = existing[pid]
             if unit.execute("SELECT count(*) FROM initiative WHERE program_id = ?", [pid]).fetchone()[0]:
                 named = f"{program['program_code']} {program['name']}"
-                return Outcome(False, "invalid", (FieldError("programs", "program_in_use", {"program": named}),))
+                refused = FieldError("programs", "program_in_use", {"program": named, "id": pid})
+                return Outcome(False, "invalid", (refused,))
             unit.delete("budget_program", "id = ?", [pid])
             unit.audit("budget_program", pid, {c: program[c] for c in PROGRAM_COLUMNS}, None, forum_id)
             changed += 1

@@ -42,6 +42,10 @@ def table_saved(table: str) -> None:
     st.session_state[f"{table}_rev"] = st.session_state.get(f"{table}_rev", 0) + 1
 
 
+# Refusals of a row deleted in a table: the row is put back in it (its id is in the refusal)
+DELETION_REFUSALS = frozenset({"group_not_empty", "program_in_use"})
+
+
 def cell_words(value) -> str:
     """A cell's value quoted in a sentence, as the table shows it: "—" for an empty one, a whole
     number without the ".0" the table gives back."""
@@ -55,7 +59,8 @@ def cell_words(value) -> str:
 def said_of_table(table: str, outcome, success: str, merged, titles: dict) -> None:
     """A table's save, said at the page's top: done (the table then shows what is stored), or that
     the reasons are listed under the table, naming their rows (no cell of the table is marked, and
-    the groups' reasons were said twice, at the top and under it). Once saved, each cell another
+    the groups' reasons were said twice, at the top and under it); a row whose deletion was refused
+    is back in the table, the other edits kept unsaved. Once saved, each cell another
     organizer had changed too is named with both words, and each row they deleted that comes back
     (``merged``, :class:`forum_core.tables.Merged`; ``titles``: the columns' titles)."""
     if outcome.ok:
@@ -64,6 +69,11 @@ def said_of_table(table: str, outcome, success: str, merged, titles: dict) -> No
         session.flash_outcome(outcome, success)
     else:
         session.flash("error", t("setup.listed_below"))
+    refused = {e.params.get("id") for e in outcome.errors if e.code in DELETION_REFUSALS}
+    if refused:
+        key = table_key(table)
+        table_saved(table)  # drawn anew (nothing was stored): with the refused rows back
+        widgets.editor_undelete(key, table_key(table), refused)
     if outcome.ok:
         for change in merged.replaced:
             column = titles.get(change.column, change.column)

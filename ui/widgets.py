@@ -71,6 +71,19 @@ def editor_shown(key: str) -> list[dict]:
     return st.session_state.get(f"{key}__base", st.session_state.get(f"{key}__shown", []))
 
 
+def editor_undelete(key: str, new_key: str, ids: set) -> None:
+    """A save refused for rows it deleted (a group with members, a program an initiative names):
+    the table is drawn anew under ``new_key`` with those rows (stored ``ids``) back in it and its
+    other edits still made, unsaved. The table showed them deleted until a reload, which lost the
+    other edits (a browser tour)."""
+    state = dict(st.session_state.get(key) or {})
+    rows = editor_shown(key)
+    state["deleted_rows"] = [n for n in state.get("deleted_rows") or () if rows[int(n)]["id"] not in ids]
+    st.session_state[f"{new_key}__shown"] = st.session_state.get(f"{key}__shown", rows)
+    st.session_state[f"{new_key}__base"] = tables.with_edits(rows, state)
+    st.session_state[f"{new_key}__lang"] = st.session_state.get(f"{key}__lang")
+
+
 def editor_rows(frame, key: str, stored: list[dict]) -> tables.Merged:
     """The rows to save from a data editor (``key``, drawn with :func:`editor_base`): the person's
     changes put on the rows ``stored`` now (:func:`forum_core.tables.merge`, which also names what

@@ -431,6 +431,32 @@ def test_a_refused_groups_save_says_its_reason_once_under_the_table(demo_db):
     assert words and sum(words in x for x in said) == 1, said
 
 
+def test_a_row_whose_deletion_is_refused_is_back_in_the_table_and_the_other_edits_kept(demo_db):
+    """A browser tour: the group whose deletion was refused (it has members) stayed out of the table
+    until a reload, which lost the other edits. It is back at once; the other edits stay, unsaved,
+    and the next save stores them."""
+    from ui import runtime
+
+    at = open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    before = forum_mod.groups(db.cursor(), forum_id)
+    at.session_state["groups_editor_0"] = {
+        "edited_rows": {1: {"room": "R-5"}},
+        "added_rows": [],
+        "deleted_rows": [0],
+    }
+    at.button(key="save_groups").click().run()
+    assert t("en", "setup.listed_below") in [e.value for e in at.error]
+    shown = next(e for e in at.dataframe if "facilitator" in e.value.columns).value
+    assert list(shown["name"]) == [g["name"] for g in before]  # the refused row back, in its place
+    assert list(shown["room"])[:2] == [before[0]["room"], "R-5"]  # the other edit still made
+    assert forum_mod.groups(db.cursor(), forum_id)[1]["room"] == before[1]["room"]  # and unsaved
+    at.button(key="save_groups").click().run()
+    assert t("en", "setup.groups_saved") in [s.value for s in at.success], [e.value for e in at.error]
+    assert [g["room"] for g in forum_mod.groups(db.cursor(), forum_id)][:2] == [before[0]["room"], "R-5"]
+
+
 def test_unsaved_table_edits_survive_a_language_switch(demo_db):
     """A browser tour: typing left unsaved in the groups' table was gone after the sidebar's language
     switch (the columns' titles change, and Streamlit takes the table for a new one). The edits are
