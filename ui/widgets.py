@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -355,6 +356,10 @@ MONTHS = (
 UPLOADS = '[data-testid="stFileUploader"], [data-testid="stTooltipErrorContent"]'
 NUMBERS = '[data-testid="stNumberInput"], [data-testid="stTooltipErrorContent"]'
 SEARCH_BAR = ".gdg-search-bar"
+# A table toolbar's buttons: their names are put in the page's language (STREAMLIT_LABELS), and so is
+# the tooltip each shows when the pointer rests on it ("Add row" on the Georgian page, a tour saw)
+TOOLTIP = '[data-testid="stTooltipContent"]'
+TOOLBAR_WORDS = ("Add row", "Delete row(s)", "Show/hide columns", "Download as CSV", "Search", "Fullscreen")
 NUMBER_MESSAGES = [
     (
         r"Number is outside the allowed range\. Please enter a value between (-?[\d.,]+) and (-?[\d.,]+)\.",
@@ -384,6 +389,7 @@ MESSAGE_PATTERNS = [
     (r"^over 1000$", "streamlit.search_over_1000", "", SEARCH_BAR),
     (r"^(\d+) of (\d+) results?$", "streamlit.search_at", "at,count", SEARCH_BAR),
     (r"^(\d+) of over 1000$", "streamlit.search_at_over_1000", "at", SEARCH_BAR),
+    *((f"^{re.escape(english)}$", STREAMLIT_LABELS[english], "", TOOLTIP) for english in TOOLBAR_WORDS),
     # the tooltip's bold "Error" before its message (the alert says "Error: " in the same text)
     (r"^Error$", "streamlit.error_title", "", '[data-testid="stTooltipErrorContent"]'),
     *(
