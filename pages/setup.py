@@ -343,7 +343,7 @@ with programs_tab:
         column_config={
             "field": st.column_config.TextColumn(program_titles["field"]),
             "program_code": st.column_config.TextColumn(program_titles["program_code"], width="small"),
-            "name": st.column_config.TextColumn(program_titles["name"], width=220),
+            "name": st.column_config.TextColumn(program_titles["name"], width=300),
             "amount": st.column_config.TextColumn(program_titles["amount"], help=t("label.amount_help")),
             "year": st.column_config.NumberColumn(program_titles["year"], format="%d"),
             "description": st.column_config.TextColumn(program_titles["description"]),
