@@ -237,6 +237,7 @@ STREAMLIT_WORDS = {
     "Pin column": "streamlit.pin_column",
     "Unpin column": "streamlit.unpin_column",
     "Hide column": "streamlit.hide_column",
+    "(index)": "streamlit.index_column",  # the hidden row numbers, listed in the toolbar's show/hide menu
     "Statistics": "streamlit.statistics",  # and its figures
     "Values": "streamlit.stat_values",
     "Empty": "streamlit.stat_empty",

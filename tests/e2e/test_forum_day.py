@@ -123,6 +123,15 @@ def table_search(organizer, lang: str) -> None:
     organizer.keyboard.type("ჟჟჟ")
     expect(organizer.locator(".gdg-search-bar")).to_contain_text(t(lang, "streamlit.search_results", count=0))
     organizer.keyboard.press("Escape")
+    # its show/hide menu lists the hidden row numbers by the page's words ("(index)" was English)
+    table.hover(position={"x": box["width"] - 24, "y": 12})
+    table.locator(
+        f'[data-testid=stElementToolbar] button[aria-label="{t(lang, "streamlit.show_hide_columns")}"]'
+    ).click()
+    menu = organizer.locator("[data-testid=stDataFrameColumnVisibilityMenu]")
+    expect(menu).to_contain_text(t(lang, "streamlit.index_column"))
+    assert "(index)" not in menu.inner_text()
+    organizer.keyboard.press("Escape")
 
 
 def new_phone_then_new_code(organizer, lang: str) -> None:
