@@ -56,24 +56,30 @@ def cell_words(value) -> str:
     return md(value)
 
 
-def said_of_table(table: str, outcome, success: str, merged, titles: dict) -> None:
+def said_of_table(table: str, outcome, success: str, merged, titles: dict, stored: list[dict]) -> None:
     """A table's save, said at the page's top: done (the table then shows what is stored), or that
     the reasons are listed under the table, naming their rows (no cell of the table is marked, and
-    the groups' reasons were said twice, at the top and under it); a row whose deletion was refused
-    is back in the table, the other edits kept unsaved. Once saved, each cell another
-    organizer had changed too is named with both words, and each row they deleted that comes back
-    (``merged``, :class:`forum_core.tables.Merged`; ``titles``: the columns' titles)."""
+    the groups' reasons were said twice, at the top and under it).
+
+    Refused with reasons, the table shows the rows the save would have stored (``merged``: the
+    person's edits, unsaved, on the rows ``stored`` now, and another organizer's rows added
+    meanwhile), so each "row N" of a reason is the table's; a row whose deletion was refused is back
+    in its place. Saved, each cell another organizer had changed too is named with both words, and
+    each row they deleted that comes back (``titles``: the columns' titles)."""
     if outcome.ok:
         table_saved(table)
     if outcome.ok or not outcome.errors:
         session.flash_outcome(outcome, success)
     else:
         session.flash("error", t("setup.listed_below"))
-    refused = {e.params.get("id") for e in outcome.errors if e.code in DELETION_REFUSALS}
-    if refused:
+        refused = [e.params.get("id") for e in outcome.errors if e.code in DELETION_REFUSALS]
+        rows = list(merged.rows)
+        for n, row in enumerate(stored):
+            if row["id"] in refused:
+                rows.insert(min(n, len(rows)), row)
         key = table_key(table)
-        table_saved(table)  # drawn anew (nothing was stored): with the refused rows back
-        widgets.editor_undelete(key, table_key(table), refused)
+        table_saved(table)  # drawn anew: nothing was stored
+        widgets.editor_renew(key, table_key(table), stored, rows)
     if outcome.ok:
         for change in merged.replaced:
             column = titles.get(change.column, change.column)
@@ -307,7 +313,7 @@ with groups_tab:
         outcome = forum_mod.save_groups(db, session.actor(), forum_id, drafts)
         st.session_state["group_errors"] = outcome.errors
         st.session_state["group_warnings"] = outcome.warnings
-        said_of_table("groups", outcome, t("setup.groups_saved"), merged, group_titles)
+        said_of_table("groups", outcome, t("setup.groups_saved"), merged, group_titles, stored_groups)
         st.rerun()
 
 with programs_tab:
@@ -357,7 +363,7 @@ with programs_tab:
         # the table holds every program: a row deleted in it removes its program
         outcome = forum_mod.save_programs(db, session.actor(), forum_id, merged.rows, complete=True)
         st.session_state["program_errors"] = outcome.errors
-        said_of_table("programs", outcome, t("setup.saved"), merged, program_titles)
+        said_of_table("programs", outcome, t("setup.saved"), merged, program_titles, stored_programs)
         st.rerun()
     upload = st.file_uploader(t("setup.programs_file"), type=["csv", "xlsx"], key="programs_file")
     if upload is not None and st.button(t("setup.programs_import"), key="programs_import"):

@@ -72,16 +72,14 @@ def editor_shown(key: str) -> list[dict]:
     return st.session_state.get(f"{key}__base", st.session_state.get(f"{key}__shown", []))
 
 
-def editor_undelete(key: str, new_key: str, ids: set) -> None:
-    """A save refused for rows it deleted (a group with members, a program an initiative names):
-    the table is drawn anew under ``new_key`` with those rows (stored ``ids``) back in it and its
-    other edits still made, unsaved. The table showed them deleted until a reload, which lost the
-    other edits (a browser tour)."""
-    state = dict(st.session_state.get(key) or {})
-    rows = editor_shown(key)
-    state["deleted_rows"] = [n for n in state.get("deleted_rows") or () if rows[int(n)]["id"] not in ids]
-    st.session_state[f"{new_key}__shown"] = st.session_state.get(f"{key}__shown", rows)
-    st.session_state[f"{new_key}__base"] = tables.with_edits(rows, state)
+def editor_renew(key: str, new_key: str, stored: list[dict], rows: list[dict]) -> None:
+    """A refused save: the table is drawn anew under ``new_key`` showing ``rows`` (what the save
+    would have stored, each with its ``id``), unsaved, compared at the next save with ``stored``
+    (the rows as stored now). The refusal's "row 12" is then the table's twelfth row, though another
+    organizer added it (the table showed eleven, a tour), and a row whose deletion was refused is
+    back in it (it showed the row deleted until a reload, which lost the other edits)."""
+    st.session_state[f"{new_key}__shown"] = stored
+    st.session_state[f"{new_key}__base"] = rows
     st.session_state[f"{new_key}__lang"] = st.session_state.get(f"{key}__lang")
 
 

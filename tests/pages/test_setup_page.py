@@ -206,6 +206,10 @@ def test_a_programs_amount_typed_in_the_grid_is_stored_as_written(demo_db):
     at.button(key="save_programs").click().run()
     assert any(t("ka", "error.not_an_amount") in e.value for e in at.error), [e.value for e in at.error]
     assert forum_mod.budget_programs(db.cursor(), forum_id)[0]["amount"] == first["amount"]
+    # the table, drawn anew with what the save would have stored, keeps the words typed
+    shown = next(e for e in at.dataframe if "program_code" in e.value.columns).value
+    assert shown["amount"][0] == "ორი მილიონი"
+    editor = "programs_editor_1"
     at.session_state[editor] = {"edited_rows": {0: {"amount": "12 500,50 ₾"}}, "added_rows": [], "deleted_rows": []}
     at.button(key="save_programs").click().run()
     assert not at.error, [e.value for e in at.error]
@@ -252,8 +256,11 @@ def test_the_programs_table_holds_no_id_a_new_row_never_replaces_a_program_and_a
     assert t("en", "setup.listed_below") in [e.value for e in at.error]
     assert any(t("en", "error.duplicate_code", other=1) in e.value for e in at.error), [e.value for e in at.error]
     assert forum_mod.budget_programs(db.cursor(), forum_id) == stored
-    # the second row deleted: its program is gone, the others kept
-    at.session_state[key] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [1]}
+    # the table drawn anew keeps the refused row, last; it and the second row are deleted: the second
+    # row's program is gone, the others kept
+    shown = next(e for e in at.dataframe if "program_code" in e.value.columns).value
+    assert list(shown["name"]) == [p["name"] for p in stored] + ["new"]
+    at.session_state["programs_editor_1"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [1, len(stored)]}
     at.button(key="save_programs").click().run()
     assert not at.error, [e.value for e in at.error]
     assert [p["id"] for p in forum_mod.budget_programs(db.cursor(), forum_id)] == [
@@ -481,3 +488,45 @@ def test_unsaved_table_edits_survive_a_language_switch(demo_db):
     assert [g["room"] for g in forum_mod.groups(db.cursor(), forum_id)] == [
         "R-9" if n == 1 else g["room"] for n, g in enumerate(before)
     ]
+
+
+def test_a_refusal_names_the_row_the_table_shows_though_another_organizer_added_it(demo_db):
+    """A tour: both organizers added group 11; the later save was refused naming "row 12" of a table
+    that showed eleven (the other's group was not in it). The refused table now shows the rows the
+    save would have stored, the other's group among them, so row 12 is there; the edits stay."""
+    from ui import runtime
+
+    first, second = open_app("en"), open_app("en")
+    db = runtime.database(os.environ["FORUM_DB"])
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    count = len(forum_mod.groups(db.cursor(), forum_id))
+    added = {"number": count + 1, "field": "ახალი", "target_min": 8, "target_max": 12}
+    second.session_state["groups_editor_0"] = {
+        "edited_rows": {},
+        "added_rows": [added | {"name": "Theirs"}],
+        "deleted_rows": [],
+    }
+    second.button(key="save_groups").click().run()
+    assert t("en", "setup.groups_saved") in [s.value for s in second.success]
+    first.session_state["groups_editor_0"] = {
+        "edited_rows": {},
+        "added_rows": [added | {"name": "Mine"}],
+        "deleted_rows": [],
+    }
+    first.button(key="save_groups").click().run()
+    said = [e.value for e in first.error]
+    assert t("en", "setup.listed_below") in said, said
+    named = [s for s in said if s.startswith(t("en", "label.group_row", row=count + 2, field=t("en", "label.number")))]
+    assert named, said  # the other's group, after this person's
+    shown = next(e for e in first.dataframe if "facilitator" in e.value.columns).value
+    assert list(shown["name"])[count:] == ["Mine", "Theirs"]  # row count + 2 is in the table
+    # the person renumbers their own group (row count + 1) and saves: both groups are stored
+    first.session_state["groups_editor_1"] = {
+        "edited_rows": {count: {"number": count + 2}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    first.button(key="save_groups").click().run()
+    assert t("en", "setup.groups_saved") in [s.value for s in first.success], [e.value for e in first.error]
+    stored = {g["name"]: g["number"] for g in forum_mod.groups(db.cursor(), forum_id)}
+    assert (stored["Mine"], stored["Theirs"]) == (count + 2, count + 1)
