@@ -279,7 +279,8 @@ with groups_tab:
     groups_key = table_key("groups")
     # the rows shown when editing began, while edits are pending (another organizer may save meanwhile)
     shown_groups = widgets.editor_base(groups_key, stored_groups, ctx.lang)
-    group_df = pd.DataFrame(shown_groups, columns=columns)
+    # numbered from 1, as the refusals number the rows (the numbers are hidden; the table's menu shows them)
+    group_df = pd.DataFrame(shown_groups, columns=columns, index=pd.RangeIndex(1, len(shown_groups) + 1))
     group_titles = {c: t(f"label.{c}") for c in columns}
     st.caption(t("setup.groups_help"))
     edited = st.data_editor(
@@ -327,7 +328,7 @@ with programs_tab:
     ]
     programs_key = table_key("programs")
     shown_programs = widgets.editor_base(programs_key, stored_programs, ctx.lang)
-    program_df = pd.DataFrame(shown_programs, columns=program_columns)
+    program_df = pd.DataFrame(shown_programs, columns=program_columns, index=pd.RangeIndex(1, len(shown_programs) + 1))
     program_titles = {
         "field": t("label.field"),
         "program_code": t("fac.program_code"),

@@ -208,7 +208,7 @@ def test_a_programs_amount_typed_in_the_grid_is_stored_as_written(demo_db):
     assert forum_mod.budget_programs(db.cursor(), forum_id)[0]["amount"] == first["amount"]
     # the table, drawn anew with what the save would have stored, keeps the words typed
     shown = next(e for e in at.dataframe if "program_code" in e.value.columns).value
-    assert shown["amount"][0] == "ორი მილიონი"
+    assert shown["amount"].iloc[0] == "ორი მილიონი"
     editor = "programs_editor_1"
     at.session_state[editor] = {"edited_rows": {0: {"amount": "12 500,50 ₾"}}, "added_rows": [], "deleted_rows": []}
     at.button(key="save_programs").click().run()
@@ -520,6 +520,7 @@ def test_a_refusal_names_the_row_the_table_shows_though_another_organizer_added_
     assert named, said  # the other's group, after this person's
     shown = next(e for e in first.dataframe if "facilitator" in e.value.columns).value
     assert list(shown["name"])[count:] == ["Mine", "Theirs"]  # row count + 2 is in the table
+    assert list(shown.index)[-1] == count + 2  # and so numbered, if its numbers are shown
     # the person renumbers their own group (row count + 1) and saves: both groups are stored
     first.session_state["groups_editor_1"] = {
         "edited_rows": {count: {"number": count + 2}},
