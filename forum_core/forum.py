@@ -403,6 +403,10 @@ def update_settings(db: Database, actor: Actor, forum_id: int, raw_settings: dic
     return Outcome(True, "saved", warnings=tuple(warnings))
 
 
+# Refusals of a save because of a row it deletes; each names the row's ``id`` (a page puts it back)
+DELETION_REFUSALS = frozenset({"group_not_empty", "program_in_use"})
+
+
 def save_groups(db: Database, actor: Actor, forum_id: int, drafts: list[GroupDraft]) -> Outcome:
     """Replace the forum's groups with ``drafts`` (matched by id).
 

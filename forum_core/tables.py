@@ -96,3 +96,13 @@ def with_edits(rows: list[dict], edits: dict) -> list[dict]:
     deleted = {int(position) for position in edits.get("deleted_rows") or ()}
     kept = [row | edited.get(n, {}) for n, row in enumerate(rows) if n not in deleted]
     return kept + [dict(added) | {"id": None} for added in edits.get("added_rows") or ()]
+
+
+def put_back(rows: list[dict], stored: list[dict], ids) -> list[dict]:
+    """``rows`` with the stored rows of ``ids`` put back at their places: rows deleted in a table
+    whose deletion was refused (a group with members, a program an initiative names)."""
+    rows = list(rows)
+    for position, row in enumerate(stored):
+        if row["id"] in ids:
+            rows.insert(min(position, len(rows)), row)
+    return rows

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from forum_core import backup, demo, programs, publication, report
+from forum_core import backup, demo, programs, publication, report, tables
 from forum_core import forum as forum_mod
 from ui import representation as rep_ui
 from ui import session, widgets
@@ -42,10 +42,6 @@ def table_saved(table: str) -> None:
     st.session_state[f"{table}_rev"] = st.session_state.get(f"{table}_rev", 0) + 1
 
 
-# Refusals of a row deleted in a table: the row is put back in it (its id is in the refusal)
-DELETION_REFUSALS = frozenset({"group_not_empty", "program_in_use"})
-
-
 def cell_words(value) -> str:
     """A cell's value quoted in a sentence, as the table shows it: "—" for an empty one, a whole
     number without the ".0" the table gives back."""
@@ -72,14 +68,10 @@ def said_of_table(table: str, outcome, success: str, merged, titles: dict, store
         session.flash_outcome(outcome, success)
     else:
         session.flash("error", t("setup.listed_below"))
-        refused = [e.params.get("id") for e in outcome.errors if e.code in DELETION_REFUSALS]
-        rows = list(merged.rows)
-        for n, row in enumerate(stored):
-            if row["id"] in refused:
-                rows.insert(min(n, len(rows)), row)
+        refused = {e.params.get("id") for e in outcome.errors if e.code in forum_mod.DELETION_REFUSALS}
         key = table_key(table)
         table_saved(table)  # drawn anew: nothing was stored
-        widgets.editor_renew(key, table_key(table), stored, rows)
+        widgets.editor_renew(key, table_key(table), stored, tables.put_back(merged.rows, stored, refused))
     if outcome.ok:
         for change in merged.replaced:
             column = titles.get(change.column, change.column)

@@ -61,7 +61,7 @@ def editor_base(key: str, rows: list[dict], lang: str) -> list[dict]:
     if _pending(state) and st.session_state.get(lang_key, lang) != lang and shown_key in st.session_state:
         st.session_state[base_key] = tables.with_edits(editor_shown(key), state)
     st.session_state[lang_key] = lang
-    if not _pending(state) and base_key not in st.session_state or shown_key not in st.session_state:
+    if (not _pending(state) and base_key not in st.session_state) or shown_key not in st.session_state:
         st.session_state[shown_key] = rows
         st.session_state.pop(base_key, None)
     return editor_shown(key)

@@ -77,3 +77,10 @@ def test_a_tables_pending_edits_made_on_its_rows():
         {"id": None, "code": "D"},
     ]
     assert tables.with_edits(SHOWN, {}) == SHOWN
+
+
+def test_rows_whose_deletion_was_refused_are_put_back_at_their_places():
+    rows = [SHOWN[0], {"id": None, "code": "D"}]  # row 2 and row 3 deleted, a row added
+    assert tables.put_back(rows, SHOWN, {2}) == [SHOWN[0], SHOWN[1], {"id": None, "code": "D"}]
+    assert tables.put_back(rows, SHOWN, {3}) == [SHOWN[0], {"id": None, "code": "D"}, SHOWN[2]]
+    assert tables.put_back(rows, SHOWN, set()) == rows
