@@ -57,17 +57,18 @@ def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> Merged:
       the row it was shown as, ``None`` for a row they added.
 
     A shown row the person left out of ``typed`` was deleted by them. The result follows the table's
-    order (so a refusal's "row 3" is the third row the person sees); rows another organizer added
-    meanwhile follow. A row another organizer removed meanwhile stays removed, unless this person
+    order, the rows another organizer added meanwhile before the rows this person added (a table adds
+    rows at its end; when both added group 11, the refusal named the other's, already saved, a tour). A row another organizer removed meanwhile stays removed, unless this person
     changed it: then what they typed is kept, as a new row.
     """
     shown_by = {r["id"]: r for r in shown}
     stored_by = {r["id"]: r for r in stored}
     merged = Merged(rows=[])
+    added = []  # after the rows another organizer added: a clash (the same number) names this person's row
     for number, row in enumerate(typed, start=1):
         row_id = row.get("id")
         if row_id is None or row_id not in shown_by:
-            merged.rows.append(row | {"id": None})
+            added.append(row | {"id": None})
             continue
         was = shown_by[row_id]
         changes = changed_cells(was, row)
@@ -83,7 +84,7 @@ def merge(shown: list[dict], stored: list[dict], typed: list[dict]) -> Merged:
             if not _same(now.get(column), was.get(column)) and not _same(now.get(column), mine)
         ]
         merged.rows.append(now | changes)
-    merged.rows += [r for r in stored if r["id"] not in shown_by]
+    merged.rows += [r for r in stored if r["id"] not in shown_by] + added
     return merged
 
 

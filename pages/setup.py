@@ -320,7 +320,11 @@ with programs_tab:
     ]
     programs_key = table_key("programs")
     shown_programs = widgets.editor_base(programs_key, stored_programs, ctx.lang)
-    program_df = pd.DataFrame(shown_programs, columns=program_columns, index=pd.RangeIndex(1, len(shown_programs) + 1))
+    # the columns in the order shown (the amount beside its code and name: after the field it was out
+    # of sight at 1024 px, a tour), which the table's show/hide menu follows too (it listed the field
+    # first, a tour)
+    shown_order = ["program_code", "name", "amount", "year", "field", "description"]
+    program_df = pd.DataFrame(shown_programs, columns=shown_order, index=pd.RangeIndex(1, len(shown_programs) + 1))
     program_titles = {
         "field": t("label.field"),
         "program_code": t("fac.program_code"),
@@ -335,8 +339,6 @@ with programs_tab:
         hide_index=True,
         key=programs_key,
         width="stretch",
-        # the amount beside its code and name: after the field it was out of sight at 1024 px (a tour)
-        column_order=["program_code", "name", "amount", "year", "field", "description"],
         # no limits in the cells: the editor cuts a long text and drops a minus sign without a word;
         # the service refuses them, saying so, and the table keeps what was typed
         column_config={

@@ -271,6 +271,7 @@ STREAMLIT_LABELS = {
     "Download as CSV": "streamlit.download_csv",
     "Search": "streamlit.search",
     "Fullscreen": "streamlit.fullscreen",
+    "Close fullscreen": "streamlit.close_fullscreen",  # the same button, in a table shown full screen
     "Notifications": "streamlit.notifications",
     "Close": "streamlit.close",
     "Increment": "streamlit.increment",  # a number field's steppers
@@ -358,7 +359,15 @@ SEARCH_BAR = ".gdg-search-bar"
 # A table toolbar's buttons: their names are put in the page's language (STREAMLIT_LABELS), and so is
 # the tooltip each shows when the pointer rests on it ("Add row" on the Georgian page, a tour saw)
 TOOLTIP = '[data-testid="stTooltipContent"]'
-TOOLBAR_WORDS = ("Add row", "Delete row(s)", "Show/hide columns", "Download as CSV", "Search", "Fullscreen")
+TOOLBAR_WORDS = (
+    "Add row",
+    "Delete row(s)",
+    "Show/hide columns",
+    "Download as CSV",
+    "Search",
+    "Fullscreen",
+    "Close fullscreen",
+)
 NUMBER_MESSAGES = [
     (
         r"Number is outside the allowed range\. Please enter a value between (-?[\d.,]+) and (-?[\d.,]+)\.",

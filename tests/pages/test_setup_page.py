@@ -493,7 +493,9 @@ def test_unsaved_table_edits_survive_a_language_switch(demo_db):
 def test_a_refusal_names_the_row_the_table_shows_though_another_organizer_added_it(demo_db):
     """A tour: both organizers added group 11; the later save was refused naming "row 12" of a table
     that showed eleven (the other's group was not in it). The refused table now shows the rows the
-    save would have stored, the other's group among them, so row 12 is there; the edits stay."""
+    save would have stored, the other's group among them, so row 12 is there; the edits stay. And the
+    row named is this person's own new group, after the other's (a tour: it named the other's, already
+    saved, and a person following it would renumber the other organizer's group)."""
     from ui import runtime
 
     first, second = open_app("en"), open_app("en")
@@ -519,11 +521,11 @@ def test_a_refusal_names_the_row_the_table_shows_though_another_organizer_added_
     named = [s for s in said if s.startswith(t("en", "label.group_row", row=count + 2, field=t("en", "label.number")))]
     assert named, said  # the other's group, after this person's
     shown = next(e for e in first.dataframe if "facilitator" in e.value.columns).value
-    assert list(shown["name"])[count:] == ["Mine", "Theirs"]  # row count + 2 is in the table
+    assert list(shown["name"])[count:] == ["Theirs", "Mine"]  # row count + 2, this person's, is in the table
     assert list(shown.index)[-1] == count + 2  # and so numbered, if its numbers are shown
     # the person renumbers their own group (row count + 1) and saves: both groups are stored
     first.session_state["groups_editor_1"] = {
-        "edited_rows": {count: {"number": count + 2}},
+        "edited_rows": {count + 1: {"number": count + 2}},
         "added_rows": [],
         "deleted_rows": [],
     }

@@ -84,3 +84,9 @@ def test_rows_whose_deletion_was_refused_are_put_back_at_their_places():
     assert tables.put_back(rows, SHOWN, {2}) == [SHOWN[0], SHOWN[1], {"id": None, "code": "D"}]
     assert tables.put_back(rows, SHOWN, {3}) == [SHOWN[0], {"id": None, "code": "D"}, SHOWN[2]]
     assert tables.put_back(rows, SHOWN, set()) == rows
+
+
+def test_rows_another_organizer_added_come_before_the_rows_i_added():
+    stored = SHOWN + [{"id": 4, "code": "E", "room": "104"}]
+    typed = [*SHOWN, {"id": None, "code": "F", "room": None}]
+    assert [r["code"] for r in tables.merge(SHOWN, stored, typed).rows] == ["A", "B", "C", "E", "F"]
