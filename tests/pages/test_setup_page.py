@@ -9,6 +9,14 @@ from tests.conftest import ORGANIZER
 from tests.pages.conftest import open_app, texts
 
 
+def save_table(at, table: str, rev: int = 0, edited=None, added=(), deleted=()) -> None:
+    """A person's edits in a setup table (its editor's key ``<table>_editor_<rev>``; the count grows
+    at each save and each refusal), then its Save button."""
+    edits = {"edited_rows": edited or {}, "added_rows": list(added), "deleted_rows": list(deleted)}
+    at.session_state[f"{table}_editor_{rev}"] = edits
+    at.button(key=f"save_{table}").click().run()
+
+
 def by_label(widgets, label):
     return next(w for w in widgets if w.label == label)
 
@@ -260,8 +268,7 @@ def test_the_programs_table_holds_no_id_a_new_row_never_replaces_a_program_and_a
     # row's program is gone, the others kept
     shown = next(e for e in at.dataframe if "program_code" in e.value.columns).value
     assert list(shown["name"]) == [p["name"] for p in stored] + ["new"]
-    at.session_state["programs_editor_1"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [1, len(stored)]}
-    at.button(key="save_programs").click().run()
+    save_table(at, "programs", rev=1, deleted=[1, len(stored)])
     assert not at.error, [e.value for e in at.error]
     assert [p["id"] for p in forum_mod.budget_programs(db.cursor(), forum_id)] == [
         p["id"] for n, p in enumerate(stored) if n != 1
@@ -279,8 +286,7 @@ def test_the_groups_table_holds_no_id_and_saves_each_row_to_its_group(demo_db):
     before = forum_mod.groups(db.cursor(), forum_id)
     editor = next(e for e in at.dataframe if "facilitator" in e.value.columns).value
     assert "id" not in editor.columns
-    at.session_state["groups_editor_0"] = {"edited_rows": {2: {"room": "999"}}, "added_rows": [], "deleted_rows": []}
-    at.button(key="save_groups").click().run()
+    save_table(at, "groups", edited={2: {"room": "999"}})
     assert not at.error, [e.value for e in at.error]
     after = forum_mod.groups(db.cursor(), forum_id)
     assert [g["id"] for g in after] == [g["id"] for g in before]
@@ -299,12 +305,7 @@ def test_a_row_added_and_left_empty_is_left_out(demo_db):
     db = runtime.database(os.environ["FORUM_DB"])
     forum_id = forum_mod.current_forum_id(db.cursor())
     count = len(forum_mod.budget_programs(db.cursor(), forum_id))
-    at.session_state["programs_editor_0"] = {
-        "edited_rows": {0: {"year": 2029}},
-        "added_rows": [{}, {"name": "  "}],
-        "deleted_rows": [],
-    }
-    at.button(key="save_programs").click().run()
+    save_table(at, "programs", edited={0: {"year": 2029}}, added=[{}, {"name": "  "}])
     assert not at.error, [e.value for e in at.error]
     programs = forum_mod.budget_programs(db.cursor(), forum_id)
     assert len(programs) == count and programs[0]["year"] == 2029
@@ -322,16 +323,10 @@ def test_two_organizers_saving_the_same_tables_lose_nothing_and_edit_the_rows_th
     seen = forum_mod.budget_programs(db.cursor(), forum_id)
     # the second organizer adds a program listed first: every row below moves down by one
     ahead = {"field": seen[0]["field"], "program_code": "00 00", "name": "ahead", "amount": "5"}
-    second.session_state["programs_editor_0"] = {"edited_rows": {}, "added_rows": [ahead], "deleted_rows": []}
-    second.button(key="save_programs").click().run()
+    save_table(second, "programs", added=[ahead])
     assert not second.error, [e.value for e in second.error]
     # the first, on the table as it was shown to them, changes the year in its third row
-    first.session_state["programs_editor_0"] = {
-        "edited_rows": {2: {"year": 2031}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    first.button(key="save_programs").click().run()
+    save_table(first, "programs", edited={2: {"year": 2031}})
     assert not first.error, [e.value for e in first.error]
     now = {p["id"]: p for p in forum_mod.budget_programs(db.cursor(), forum_id)}
     assert now[seen[2]["id"]]["year"] == 2031  # the row they saw, not the one now third
@@ -339,18 +334,8 @@ def test_two_organizers_saving_the_same_tables_lose_nothing_and_edit_the_rows_th
     assert any(p["program_code"] == "00 00" for p in now.values())  # the other's program kept
     # the groups: each changes another cell of the same group; both changes are kept
     groups = forum_mod.groups(db.cursor(), forum_id)
-    second.session_state["groups_editor_0"] = {
-        "edited_rows": {2: {"room": "R-2"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    second.button(key="save_groups").click().run()
-    first.session_state["groups_editor_0"] = {
-        "edited_rows": {2: {"facilitator": "F-1"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    first.button(key="save_groups").click().run()
+    save_table(second, "groups", edited={2: {"room": "R-2"}})
+    save_table(first, "groups", edited={2: {"facilitator": "F-1"}})
     assert not first.error and not second.error
     group = next(g for g in forum_mod.groups(db.cursor(), forum_id) if g["id"] == groups[2]["id"])
     assert (group["room"], group["facilitator"]) == ("R-2", "F-1")
@@ -370,18 +355,8 @@ def test_a_cell_both_organizers_changed_keeps_the_later_words_and_names_the_earl
     db = runtime.database(os.environ["FORUM_DB"])
     forum_id = forum_mod.current_forum_id(db.cursor())
     group = forum_mod.groups(db.cursor(), forum_id)[2]
-    second.session_state["groups_editor_0"] = {
-        "edited_rows": {2: {"room": "R-2"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    second.button(key="save_groups").click().run()
-    first.session_state["groups_editor_0"] = {
-        "edited_rows": {2: {"room": "[R-1]"}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    first.button(key="save_groups").click().run()
+    save_table(second, "groups", edited={2: {"room": "R-2"}})
+    save_table(first, "groups", edited={2: {"room": "[R-1]"}})
     assert not first.error, [e.value for e in first.error]
     stored = next(g for g in forum_mod.groups(db.cursor(), forum_id) if g["id"] == group["id"])
     assert stored["room"] == "[R-1]"
@@ -389,15 +364,9 @@ def test_a_cell_both_organizers_changed_keeps_the_later_words_and_names_the_earl
     assert said in [w.value for w in first.warning], [w.value for w in first.warning]
     # a program deleted on the second laptop while the first changes its year: kept, as a new row
     programs_before = forum_mod.budget_programs(db.cursor(), forum_id)
-    second.session_state["programs_editor_0"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [1]}
-    second.button(key="save_programs").click().run()
+    save_table(second, "programs", deleted=[1])
     assert len(forum_mod.budget_programs(db.cursor(), forum_id)) == len(programs_before) - 1
-    first.session_state["programs_editor_0"] = {
-        "edited_rows": {1: {"year": 2033}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    first.button(key="save_programs").click().run()
+    save_table(first, "programs", edited={1: {"year": 2033}})
     assert not first.error, [e.value for e in first.error]
     after = forum_mod.budget_programs(db.cursor(), forum_id)
     assert len(after) == len(programs_before)
@@ -417,8 +386,7 @@ def test_saving_one_table_keeps_the_unsaved_typing_in_the_other(demo_db):
     forum_id = forum_mod.current_forum_id(db.cursor())
     group = forum_mod.groups(db.cursor(), forum_id)[1]
     at.session_state["groups_editor_0"] = {"edited_rows": {1: {"room": "R-9"}}, "added_rows": [], "deleted_rows": []}
-    at.session_state["programs_editor_0"] = {"edited_rows": {0: {"year": 2032}}, "added_rows": [], "deleted_rows": []}
-    at.button(key="save_programs").click().run()
+    save_table(at, "programs", edited={0: {"year": 2032}})
     assert forum_mod.budget_programs(db.cursor(), forum_id)[0]["year"] == 2032
     at.button(key="save_groups").click().run()  # the groups' typing is still in its table
     assert not at.error, [e.value for e in at.error]
@@ -430,8 +398,7 @@ def test_a_refused_groups_save_says_its_reason_once_under_the_table(demo_db):
     """A browser tour: a group with members deleted from the table was refused with its reason both
     at the page's top and under the table; the top now says the reasons are listed below."""
     at = open_app("en")
-    at.session_state["groups_editor_0"] = {"edited_rows": {}, "added_rows": [], "deleted_rows": [0]}
-    at.button(key="save_groups").click().run()
+    save_table(at, "groups", deleted=[0])
     said = [e.value for e in at.error]
     assert t("en", "setup.listed_below") in said, said
     words = t("en", "error.group_not_empty").split("”")[1].split("(")[0].strip()  # "still has members"
@@ -448,12 +415,7 @@ def test_a_row_whose_deletion_is_refused_is_back_in_the_table_and_the_other_edit
     db = runtime.database(os.environ["FORUM_DB"])
     forum_id = forum_mod.current_forum_id(db.cursor())
     before = forum_mod.groups(db.cursor(), forum_id)
-    at.session_state["groups_editor_0"] = {
-        "edited_rows": {1: {"room": "R-5"}},
-        "added_rows": [],
-        "deleted_rows": [0],
-    }
-    at.button(key="save_groups").click().run()
+    save_table(at, "groups", edited={1: {"room": "R-5"}}, deleted=[0])
     assert t("en", "setup.listed_below") in [e.value for e in at.error]
     shown = next(e for e in at.dataframe if "facilitator" in e.value.columns).value
     assert list(shown["name"]) == [g["name"] for g in before]  # the refused row back, in its place
@@ -503,19 +465,9 @@ def test_a_refusal_names_the_row_the_table_shows_though_another_organizer_added_
     forum_id = forum_mod.current_forum_id(db.cursor())
     count = len(forum_mod.groups(db.cursor(), forum_id))
     added = {"number": count + 1, "field": "ახალი", "target_min": 8, "target_max": 12}
-    second.session_state["groups_editor_0"] = {
-        "edited_rows": {},
-        "added_rows": [added | {"name": "Theirs"}],
-        "deleted_rows": [],
-    }
-    second.button(key="save_groups").click().run()
+    save_table(second, "groups", added=[added | {"name": "Theirs"}])
     assert t("en", "setup.groups_saved") in [s.value for s in second.success]
-    first.session_state["groups_editor_0"] = {
-        "edited_rows": {},
-        "added_rows": [added | {"name": "Mine"}],
-        "deleted_rows": [],
-    }
-    first.button(key="save_groups").click().run()
+    save_table(first, "groups", added=[added | {"name": "Mine"}])
     said = [e.value for e in first.error]
     assert t("en", "setup.listed_below") in said, said
     named = [s for s in said if s.startswith(t("en", "label.group_row", row=count + 2, field=t("en", "label.number")))]
@@ -524,12 +476,7 @@ def test_a_refusal_names_the_row_the_table_shows_though_another_organizer_added_
     assert list(shown["name"])[count:] == ["Theirs", "Mine"]  # row count + 2, this person's, is in the table
     assert list(shown.index)[-1] == count + 2  # and so numbered, if its numbers are shown
     # the person renumbers their own group (row count + 1) and saves: both groups are stored
-    first.session_state["groups_editor_1"] = {
-        "edited_rows": {count + 1: {"number": count + 2}},
-        "added_rows": [],
-        "deleted_rows": [],
-    }
-    first.button(key="save_groups").click().run()
+    save_table(first, "groups", rev=1, edited={count + 1: {"number": count + 2}})
     assert t("en", "setup.groups_saved") in [s.value for s in first.success], [e.value for e in first.error]
     stored = {g["name"]: g["number"] for g in forum_mod.groups(db.cursor(), forum_id)}
     assert (stored["Mine"], stored["Theirs"]) == (count + 2, count + 1)
