@@ -178,7 +178,7 @@ def create_forum_codes(
     wanted = [("desk", None, i18n.t(lang, "access.default_desk", n=n)) for n in range(1, desks + 1)]
     for gid, number, name in groups:
         wanted += [("facilitator", gid, f"{number}. {name}"), ("expert", gid, f"{number}. {name}")]
-    wanted += [("moderator", None, i18n.t(lang, "role.moderator"))]
+    wanted += [("moderator", None, "")]  # named by its role, in the reader's language
     wanted += [("projector", None, i18n.t(lang, "access.default_projector", n=n)) for n in range(1, projectors + 1)]
     made = []
     for role, gid, label in wanted:

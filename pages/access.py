@@ -153,15 +153,20 @@ def confirm_sign_device_out(row_id: int, what: str) -> None:
 
 
 def in_group(row: dict) -> str:
-    return f" · {t('label.group')} {row['group_number']}" if row["group_number"] else ""
+    """ " · group 3", unless the row's name says it already ("3. Youth", as a full set names them)."""
+    named = session.device_name(row["label"], row["role"]).startswith(f"{row['group_number']}. ")
+    return f" · {t('label.group')} {row['group_number']}" if row["group_number"] and not named else ""
+
+
+def named(row: dict) -> str:
+    """The row's own name and a separator after it, or nothing (no empty place between two dots)."""
+    name = session.device_name(row["label"], row["role"])
+    return f"{name} · " if name else ""
 
 
 revocable(
     active,
-    lambda r: (
-        f"{t('role.' + r['role'])}{in_group(r)} · {r['label'] or ''} · {r['prefix']}-······ · "
-        f"{r['created_at']:%d.%m %H:%M}"
-    ),
+    lambda r: f"{t('role.' + r['role'])}{in_group(r)} · {named(r)}{r['prefix']}-······ · {r['created_at']:%d.%m %H:%M}",
     "code",
     t("access.revoke"),
 )
@@ -174,7 +179,7 @@ revocable(
     access.devices(cur, forum_id),
     lambda d: (
         # a device signed in without a name is its role alone
-        f"{d['label'] + ' · ' if d['label'] else ''}{t('role.' + d['role'])}{in_group(d)} · "
+        f"{named(d)}{t('role.' + d['role'])}{in_group(d)} · "
         f"{t('access.since', time=format(d['created_at'], '%H:%M'))}"
         + (f" · {t('access.this_device')}" if d["id"] == actor.device_id else "")
     ),

@@ -312,13 +312,22 @@ def sign_out() -> None:
     st.session_state["redirect"] = "/api/signout?next=" + quote(f"/signin?lang={lang()}")
 
 
+def device_name(label: str | None, role: str) -> str:
+    """A device's or a code's own name, or "" when it has none worth saying: none given, or only its
+    role's name (the moderator's code was labelled "მოდერატორი": "Signed in: Moderator · მოდერატორი"
+    on the English page, "მოდერატორი · მოდერატორი" on the Georgian, a tour)."""
+    label = (label or "").strip()
+    return "" if label in {i18n.t(lang, f"role.{role}") for lang in i18n.LANGUAGES} else label
+
+
 def signed_in_as(current) -> str:
     """Who this device is signed in as, in the page's language (Markdown): the role, and the device's
     name when it has one (a device signed in without a name is its role alone)."""
     t_ = translator()
     role = t_(f"role.{current.role}")
-    if current.label:
-        return t_("access.signed_in_as", role=role, label=md(current.label))
+    name = device_name(current.label, current.role)
+    if name:
+        return t_("access.signed_in_as", role=role, label=md(name))
     return t_("access.signed_in_as_role", role=role)
 
 

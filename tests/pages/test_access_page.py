@@ -9,6 +9,7 @@ from forum_core import access
 from forum_core import forum as forum_mod
 from forum_core.db import Actor
 from forum_core.i18n import t
+from tests.conftest import ORGANIZER
 from tests.pages import traversal
 from tests.pages.conftest import APP, ORGANIZER_CODE, app_database, open_app, read, texts
 
@@ -309,3 +310,34 @@ def test_a_device_signed_in_without_a_name_is_named_by_its_role_in_the_pages_lan
         at.switch_page("pages/signin.py").run()
         said = [c.value for c in at.caption]
         assert t(lang, "access.signed_in_as_role", role=t(lang, "role.organizer")) in said, said
+
+
+def test_a_name_that_only_repeats_the_role_or_the_group_is_said_once(demo_db):
+    """A tour: the moderator's code was labelled with its role ("მოდერატორი"): "Signed in: Moderator ·
+    მოდერატორი" on the English page, "მოდერატორი · მოდერატორი" on the Georgian; the organizer's
+    code, without a label, had an empty place between two dots ("Organizer ·  · E2-······"); a
+    group's code said its group twice ("Facilitator · group 1 · 1. Social care")."""
+    db = app_database()
+    forum_id = forum_mod.current_forum_id(db.cursor())
+    access.ensure_organizer_code(db, ORGANIZER_CODE)
+    moderator = access.create_code(db, ORGANIZER, forum_id, "moderator", None, "მოდერატორი").value[1]
+    group = forum_mod.groups(db.cursor(), forum_id)[0]
+    access.create_code(db, ORGANIZER, forum_id, "facilitator", group["id"], f"1. {group['name']}")
+    signed = access.sign_in(db, forum_id, moderator, "", "test:moderator", access.Throttle())
+    for lang in ("en", "ka"):
+        at = open_app(lang, "pages/access.py")
+        lines = [x.value for x in at.text]
+        assert not [x for x in lines if " ·  · " in x], lines
+        codes = [x for x in lines if x.startswith(t(lang, "role.organizer") + " · ")]
+        assert codes and codes[0].startswith(f"{t(lang, 'role.organizer')} · {ORGANIZER_CODE[:2]}-"), codes
+        assert not [x for x in lines if f"{t(lang, 'label.group')} 1 · 1. " in x], lines
+        assert [x for x in lines if x.startswith(f"{t(lang, 'role.facilitator')} · 1. {group['name']} · ")], lines
+        devices = [x for x in lines if t(lang, "role.moderator") in x and t(lang, "access.since", time="") in x]
+        assert devices and devices[0].startswith(t(lang, "role.moderator") + " · "), devices
+        at = AppTest.from_file(APP, default_timeout=30)
+        at.query_params["lang"] = lang
+        at.session_state["identity"] = signed.identity
+        at.switch_page("pages/signin.py")
+        at.run()
+        said = [c.value for c in at.caption]
+        assert t(lang, "access.signed_in_as_role", role=t(lang, "role.moderator")) in said, said

@@ -115,7 +115,7 @@ def test_default_code_labels_are_in_the_language_they_are_made_in(db, demo_forum
     labels = {m["role"]: m["label"] for m in made if m["role"] in ("desk", "moderator", "projector")}
     assert labels == {
         "desk": i18n.t(lang, "access.default_desk", n=2),
-        "moderator": i18n.t(lang, "role.moderator"),
+        "moderator": "",  # named by its role in the reader's language ("Moderator · მოდერატორი", a tour)
         "projector": i18n.t(lang, "access.default_projector", n=1),
     }
     foreign = LATIN if lang == "ka" else GEORGIAN
