@@ -200,11 +200,12 @@ with side:
             expected = sum(r["expected"] for r in rows)
             st.metric(t("desk.checked_in_total"), f"{came} / {expected}")
             # a plain table: its text wraps in a tablet's narrow column instead of scrolling sideways
-            # (it reads its cells as Markdown: the groups' names and rooms escaped)
+            # (it reads its cells as Markdown: the groups' names and rooms escaped); the count beside
+            # the name: last, it was cut on the organizer's 1024-px laptop, the sidebar open (a tour)
             st.table(
                 pd.DataFrame(
-                    [(r["number"], md(r["name"]), md(r["room"]), f"{r['checked_in']} / {r['expected']}") for r in rows],
-                    columns=[t("label.number"), t("label.name"), t("label.room"), t("desk.came")],
+                    [(r["number"], md(r["name"]), f"{r['checked_in']} / {r['expected']}", md(r["room"])) for r in rows],
+                    columns=[t("label.number"), t("label.name"), t("desk.came"), t("label.room")],
                 ).set_index(t("label.number"))
             )
             st.markdown(f"**{t('desk.recent', desk=md(desk))}**")

@@ -91,6 +91,9 @@ def test_live_figures_count_arrivals(demo_db):
         checkin.scan(app_db(), Actor("desk", "Desk 1"), 1, checkin.token_of(app_db().cursor(), p["id"]), "Desk 1")
     at.run()  # the scanner's answer asks the page to run again
     assert any(m.value == "3 / 117" for m in at.metric)
+    # each group's count beside its name (last, after the room, it was cut at 1024 px, a tour)
+    table = at.table[0].value
+    assert list(table.columns)[:2] == [t("en", "label.name"), t("en", "desk.came")], list(table.columns)
 
 
 def test_paper_sheet_ticks_are_checked_in_with_their_time(demo_db):
