@@ -286,6 +286,16 @@ def test_the_revoked_codes_are_counted_only_when_there_are_some(demo_db):
     assert [x.value for x in at.toast] == [t("en", "reason.revoked")]  # said where the person looks, too
 
 
+def signed_in_line(identity, lang: str) -> list[str]:
+    """The captions of the sign-in page as a device signed in as ``identity`` sees it ("Signed in: ...")."""
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["lang"] = lang
+    at.session_state["identity"] = identity
+    at.switch_page("pages/signin.py")
+    at.run()
+    return [c.value for c in at.caption]
+
+
 def test_a_device_signed_in_without_a_name_is_named_by_its_role_in_the_pages_language(demo_db):
     """The organizer's code carried a Georgian label, which became the name of a device signed in
     without one: "Signed in: Organizer · ორგანიზატორი" on the English page, and the same in the
@@ -307,8 +317,7 @@ def test_a_device_signed_in_without_a_name_is_named_by_its_role_in_the_pages_lan
         mine = [x for x in lines if t(lang, "access.this_device") in x]
         assert mine and mine[0].startswith(t(lang, "role.organizer") + " · "), lines
         assert not re.search(other, mine[0]), mine[0]
-        at.switch_page("pages/signin.py").run()
-        said = [c.value for c in at.caption]
+        said = signed_in_line(signed.identity, lang)
         assert t(lang, "access.signed_in_as_role", role=t(lang, "role.organizer")) in said, said
 
 
@@ -334,10 +343,5 @@ def test_a_name_that_only_repeats_the_role_or_the_group_is_said_once(demo_db):
         assert [x for x in lines if x.startswith(f"{t(lang, 'role.facilitator')} · 1. {group['name']} · ")], lines
         devices = [x for x in lines if t(lang, "role.moderator") in x and t(lang, "access.since", time="") in x]
         assert devices and devices[0].startswith(t(lang, "role.moderator") + " · "), devices
-        at = AppTest.from_file(APP, default_timeout=30)
-        at.query_params["lang"] = lang
-        at.session_state["identity"] = signed.identity
-        at.switch_page("pages/signin.py")
-        at.run()
-        said = [c.value for c in at.caption]
+        said = signed_in_line(signed.identity, lang)
         assert t(lang, "access.signed_in_as_role", role=t(lang, "role.moderator")) in said, said
