@@ -37,8 +37,9 @@ def table_key(table: str) -> str:
     return f"{table}_editor_{editor_rev + st.session_state.get(f'{table}_rev', 0)}"
 
 
-def table_saved(table: str) -> None:
-    """The table's edits are stored: it shows what is stored now (see :func:`table_key`)."""
+def renew_table(table: str) -> None:
+    """The table is drawn anew under a new key (see :func:`table_key`): its edits are stored, and it
+    shows what is stored now; or its save was refused, and it shows what the save would have stored."""
     st.session_state[f"{table}_rev"] = st.session_state.get(f"{table}_rev", 0) + 1
 
 
@@ -63,14 +64,14 @@ def said_of_table(table: str, outcome, success: str, merged, titles: dict, store
     in its place. Saved, each cell another organizer had changed too is named with both words, and
     each row they deleted that comes back (``titles``: the columns' titles)."""
     if outcome.ok:
-        table_saved(table)
+        renew_table(table)
     if outcome.ok or not outcome.errors:
         session.flash_outcome(outcome, success)
     else:
         session.flash("error", t("setup.listed_below"))
         refused = {e.params.get("id") for e in outcome.errors if e.code in forum_mod.DELETION_REFUSALS}
         key = table_key(table)
-        table_saved(table)  # drawn anew: nothing was stored
+        renew_table(table)  # nothing was stored
         widgets.editor_renew(key, table_key(table), stored, tables.put_back(merged.rows, stored, refused))
     if outcome.ok:
         for change in merged.replaced:
@@ -240,7 +241,7 @@ with settings_tab:
         st.session_state["setup_errors"] = outcome.errors
         st.session_state["setup_warnings"] = outcome.warnings
         if outcome.ok:
-            table_saved("phases")
+            renew_table("phases")
             session.flash("success", t("setup.saved"))
         else:
             session.flash("error", t("setup.not_saved"))
@@ -367,7 +368,7 @@ with programs_tab:
         )
         st.session_state["program_errors"] = outcome.errors
         if outcome.ok:
-            table_saved("programs")
+            renew_table("programs")
         session.flash(
             "success" if outcome.ok else "error",
             t("setup.programs_imported", count=outcome.value) if outcome.ok else t("setup.listed_below"),
